@@ -1,0 +1,1 @@
+"""Providers: how each kind of target is reached and its resources collected."""

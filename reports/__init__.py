@@ -1,0 +1,1 @@
+"""Report renderers: each turns one stored scan into one output format."""

@@ -1,0 +1,68 @@
+"""Shared CLI pieces: options used by several commands, error handling, output helpers."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+import click
+
+from scanner.errors import GovscanError, PolicyError
+
+db_option = click.option(
+    "--db", "db_path", envvar="GOVSCAN_DB", default="govscan.db", show_default=True,
+    type=click.Path(dir_okay=False), help="SQLite database (env GOVSCAN_DB).",
+)
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress or summary; errors only.")
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def fail(exc: GovscanError) -> int:
+    """Print a library error as one message per problem; return its exit code."""
+    if isinstance(exc, PolicyError):
+        for d in exc.diagnostics:
+            echo_err(str(d))
+        n = len(exc.diagnostics)
+        echo_err(f"govscan: {n} problem{'s' if n != 1 else ''} found")
+    else:
+        echo_err(f"govscan: error: {exc}")
+    return exc.exit_code
+
+
+def run_cli(group: click.Group, argv: list[str] | None) -> int:
+    """Run the click group; map errors to exit codes (2 usage, 3 scan could not run)."""
+    try:
+        rv = group.main(args=argv, prog_name="govscan", standalone_mode=False)
+    except GovscanError as exc:
+        return fail(exc)
+    except click.exceptions.Abort:
+        echo_err("govscan: aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        echo_err("govscan: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    return rv if isinstance(rv, int) else 0
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for command bodies: a GovscanError becomes its exit code via click's ctx.exit."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GovscanError as exc:
+            sys.exit(fail(exc))
+
+    return wrapper

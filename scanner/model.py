@@ -1,0 +1,229 @@
+"""The domain records every stage of the pipeline passes along.
+
+Plain, frozen, typed dataclasses: a control as loaded, a target to scan, a resource a provider
+collected, a finding the evaluator produced. Closed sets are ``str`` enums so they serialise as
+their value.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class Status(str, enum.Enum):
+    """The result of one control on one resource."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    NOTAPPLICABLE = "notapplicable"
+    NOTCHECKED = "notchecked"
+    WAIVED = "waived"
+
+
+class Severity(str, enum.Enum):
+    """How much a failing control matters; ordered by :attr:`rank`."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe: info=0 ... critical=4."""
+        return _SEVERITY_RANK[self.value]
+
+
+_SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class ScanStatus(str, enum.Enum):
+    """Lifecycle of a scan row in the store."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SourcePos:
+    """Where something was written: file, 1-based line and column."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """A typed, defaulted parameter of a control (InSpec input / XCCDF Value)."""
+
+    name: str
+    type: str
+    """One of string, integer, number, boolean, list[string], list[integer], list[number], map."""
+    default: Any = None
+    allowed: tuple[Any, ...] | None = None
+    description: str = ""
+    sensitive: bool = False
+    """Redacted in the store, reports and logs."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """A loaded and validated ``kind: Control`` document."""
+
+    id: str
+    version: str
+    title: str
+    severity: Severity
+    provider: str
+    resource: str
+    assert_: Mapping[str, Any]
+    """The compliant condition (the ``assert`` key of the document)."""
+    description: str = ""
+    rationale: str = ""
+    tags: tuple[str, ...] = ()
+    status: str = "stable"
+    mappings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scope_where: Mapping[str, Any] | None = None
+    scope_regions: tuple[str, ...] | None = None
+    platforms: tuple[str, ...] = ()
+    applies_if: Mapping[str, Any] | None = None
+    inputs: tuple[InputSpec, ...] = ()
+    result: Mapping[str, Any] = field(default_factory=dict)
+    """Message templates (``pass``, ``fail``, ``error``) and ``evidence`` attribute list."""
+    remediation: Mapping[str, str] = field(default_factory=dict)
+    document: Mapping[str, Any] = field(default_factory=dict)
+    """The whole document as loaded (plain data), snapshotted into the store."""
+    sha256: str = ""
+    """sha256 of the canonical JSON of :attr:`document`."""
+    source: SourcePos | None = None
+
+    def input_spec(self, name: str) -> InputSpec | None:
+        for spec in self.inputs:
+            if spec.name == name:
+                return spec
+        return None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A control a profile deselected, with the reason the report shows."""
+
+    control_glob: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded ``kind: Profile`` document (tailoring), before ``extends`` is resolved."""
+
+    id: str
+    version: str
+    title: str
+    extends: tuple[str, ...] = ()
+    baseline: str | None = None
+    include: tuple[Any, ...] = ()
+    """Id globs (str) or ``{"mapping": fw, "ids": [...]}`` selectors."""
+    exclude: tuple[Exclusion, ...] = ()
+    inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    refine: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    gate: Mapping[str, Any] = field(default_factory=dict)
+    document: Mapping[str, Any] = field(default_factory=dict)
+    sha256: str = ""
+    source: SourcePos | None = None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A loaded ``kind: Waiver`` document."""
+
+    id: str
+    title: str
+    controls: tuple[str, ...]
+    match: Mapping[str, Any]
+    type: str
+    justification: str
+    approved_by: Mapping[str, Any]
+    expires: str
+    """ISO date (YYYY-MM-DD); the waiver applies through the end of that day (UTC)."""
+    poam_id: str | None = None
+    run: bool = True
+    document: Mapping[str, Any] = field(default_factory=dict)
+    sha256: str = ""
+    source: SourcePos | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to scan: a host, an AWS account, a network range or nmap file."""
+
+    id: str
+    """Stable id used in findings, e.g. ``local:web01``, ``ssh://admin@web01:22``, ``aws:123456789012``."""
+    kind: str
+    """The provider name that handles it (host, aws, network)."""
+    address: str
+    name: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Provider-specific connection options (user, port, key, sudo, role_arn, regions...)."""
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    """Inventory variables; they override control input defaults for this target."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One collected resource: a plain-dict view a control's conditions read."""
+
+    id: str
+    type: str
+    attrs: Mapping[str, Any]
+    region: str | None = None
+    error: str | None = None
+    """Set when the provider could not read this resource fully: every control on it is ``error``."""
+
+
+@dataclass(frozen=True)
+class CollectError:
+    """A resource type (or part of it, e.g. one region) that could not be collected."""
+
+    resource_type: str
+    message: str
+    scope: str | None = None
+    """What part was lost, e.g. a region ``us-east-1`` or an API ``s3:GetBucketPolicy``."""
+
+
+@dataclass
+class Collection:
+    """What a provider returns for one target."""
+
+    resources: dict[str, list[Resource]] = field(default_factory=dict)
+    errors: list[CollectError] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    """A short summary of the target (os, account id...) stored on the targets row."""
+    api_calls: int = 0
+    fatal: str | None = None
+    """Set when the target could not be reached at all (every control on it is ``error``)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one control on one resource of one target."""
+
+    control_id: str
+    target_id: str
+    resource_id: str
+    resource_type: str
+    status: Status
+    severity: Severity
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    region: str | None = None
+    waiver_id: str | None = None

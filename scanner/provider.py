@@ -1,0 +1,95 @@
+"""The provider seam: how a kind of target is reached and its resources collected.
+
+A provider is registered under the ``govscan.providers`` entry-point group (built-ins use the same
+group as third-party plugins). It declares the resource types it can produce, turns target
+specifications (``ssh://...``, ``aws://...``) into :class:`~scanner.model.Target` records, and
+collects resources for a target. It never evaluates controls: evaluation is the engine's job and
+is pure.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+from scanner.model import Collection, Target
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a resource type that a control's ``key`` can read."""
+
+    name: str
+    """JMESPath-style path, e.g. ``permitrootlogin`` or ``Encryption.Rules[].ApplyServerSideEncryptionByDefault``."""
+    type: str
+    """string, integer, number, boolean, list, map, datetime, ..."""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A resource type a provider produces, documented for control authors (``govscan resources``)."""
+
+    name: str
+    """Dotted name, e.g. ``host.sshd`` or ``aws.s3.bucket``; the first part is the provider."""
+    description: str
+    attributes: tuple[Attribute, ...]
+    api_calls: tuple[str, ...] = ()
+    """What the collector calls to build it (AWS API names, host commands, nmap scripts)."""
+
+    def attribute_names(self) -> frozenset[str]:
+        return frozenset(a.name.split(".")[0].split("[")[0] for a in self.attributes)
+
+
+@dataclass
+class CollectContext:
+    """What a provider may use while collecting one target.
+
+    ``inputs`` holds the resolved inputs of every selected control that reads this target (merged by
+    name) plus ``--input`` values, so a collector can honour opt-ins such as a filesystem walk.
+    """
+
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Scan-wide provider options from the CLI (accept_new_host_keys, known_hosts, timeouts...)."""
+    cancel: threading.Event = field(default_factory=threading.Event)
+    """Set when the scan is being interrupted; long collectors should check it."""
+    progress: Callable[[str], None] = lambda message: None
+    """Report a short progress note (shown on a terminal, never stored)."""
+
+
+class Provider(abc.ABC):
+    """Base class of every provider plugin."""
+
+    name: ClassVar[str]
+    """The provider name used in controls' ``target.provider`` (host, aws, network)."""
+
+    @abc.abstractmethod
+    def resource_types(self) -> Sequence[ResourceType]:
+        """Every resource type this provider can collect."""
+
+    @abc.abstractmethod
+    def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
+        """Turn a target spec into targets, or return None if this provider does not handle it.
+
+        ``options`` are inventory variables merged for this target (global < group < target) plus
+        scan-wide CLI options; the provider keeps the connection options it understands in
+        ``Target.options`` and the rest in ``Target.vars``. Raise :class:`scanner.errors.UsageError`
+        for a spec that is this provider's but malformed.
+        """
+
+    @abc.abstractmethod
+    def collect(self, target: Target, types: frozenset[str], ctx: CollectContext) -> Collection:
+        """Collect the given resource types for one target.
+
+        Must not raise for runtime problems on the target (unreachable host, AccessDenied,
+        unparsable output): record them in ``Collection.errors`` (one resource type or part of it
+        lost) or ``Collection.fatal`` (the whole target lost). An exception that escapes anyway
+        becomes ``error`` findings for every control on the target; it is never a pass.
+        """
+
+    def default_target(self) -> str | None:
+        """The target scanned when ``govscan scan`` is given none (only the host provider has one)."""
+        return None
