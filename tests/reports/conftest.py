@@ -1,0 +1,25 @@
+"""Shared fixtures for the reports tests: a stored scan with every status and hostile text.
+
+The scan builder lives in ``scanfactory.py`` (importable from any test in this folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanfactory import new_scan
+from scanner.store import ScanView
+
+
+@pytest.fixture(scope="session")
+def factory_view(tmp_path_factory: pytest.TempPathFactory) -> ScanView:
+    """One factory scan shared by the whole session (read-only: do not write to its store)."""
+    return new_scan(tmp_path_factory.mktemp("factory-scan"))
+
+
+@pytest.fixture
+def fresh_view(tmp_path: Path) -> ScanView:
+    """A factory scan in a store of its own, for tests that need isolation."""
+    return new_scan(tmp_path)
