@@ -1,0 +1,378 @@
+"""OSCAL 1.1.3 assessment results, the assessment plan they import, and a POA&M.
+
+Mapping (DESIGN.md section 6): every finding row becomes an observation carrying its evidence
+(``relevant-evidence`` points at ``evidence/<sha256>.json`` inside an evidence pack); every NIST SP
+800-53 control a govscan control maps to gets one finding on its objective (``<id>_obj``):
+``satisfied`` when all its results pass, ``not-satisfied`` with reason ``fail`` (a fail or a waived
+fail) or ``other`` (an error, nothing failed); notapplicable and notchecked results are observations
+only. Unwaived fails of a control form one ``open`` risk; waived fails one ``deviation-approved``
+risk per waiver, with the waiver's expiry as deadline. The POA&M lists those risks as items.
+
+UUIDs are uuid5 of the scan id and a stable key, so the same scan always renders the same document.
+Resource data is attacker-controlled: markup fields escape Markdown, token-typed fields escape
+control characters (the schema's StringDatatype forbids line breaks and edge whitespace).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import IO, Any, Iterable
+
+from reports.base import Renderer
+from scanner.store import ScanView
+
+OSCAL_VERSION = "1.1.3"
+NS = "urn:govscan:oscal"
+"""Namespace of govscan's own props (OSCAL reserves un-namespaced prop names for itself)."""
+AP_HREF = "assessment-plan.json"
+NIST_FRAMEWORKS = ("nist-800-53-rev5", "fedramp-rev5")
+_TOKEN = re.compile(r"^[^\W\d][\w.\-]*$")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
+
+
+def text(value: Any) -> str:
+    """A value for a StringDatatype field: control characters shown as ``\\uXXXX``, never empty."""
+    out = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(value if value is not None else ""))
+    return out.strip() or "-"
+
+
+def md(value: Any) -> str:
+    """Attacker-controlled text for a markup field: Markdown/HTML specials backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", text(value))
+
+
+def prop(name: str, value: Any) -> dict[str, str]:
+    return {"name": name, "ns": NS, "value": text(value)}
+
+
+def nist_ids(control: dict[str, Any]) -> list[str]:
+    """The NIST SP 800-53 ids a control row maps to (FedRAMP rev5 uses the same ids), sorted."""
+    ids: set[str] = set()
+    for fw in NIST_FRAMEWORKS:
+        for cid in (control.get("mappings") or {}).get(fw) or []:
+            if isinstance(cid, str) and _TOKEN.match(cid.lower()):
+                ids.add(cid.lower())
+    return sorted(ids, key=_control_sort_key)
+
+
+def _control_sort_key(cid: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[-.]", cid))
+
+
+def _datetime(value: str | None, fallback: str) -> str:
+    """ISO date or date-time -> the date-time with zone OSCAL wants (a date means end of that day)."""
+    if not value:
+        return fallback
+    return f"{value}T23:59:59Z" if len(value) == 10 else value
+
+
+@dataclass
+class _Objective:
+    """What the results say about one NIST control."""
+
+    controls: set[str] = field(default_factory=set)
+    statuses: dict[str, int] = field(default_factory=dict)
+    observations: list[str] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)
+
+
+class OscalBuilder:
+    """Builds the AP, AR and POA&M of one stored scan from a single pass over its findings."""
+
+    def __init__(self, view: ScanView):
+        self.view = view
+        self.scan = view.scan
+        self._ns = uuid.uuid5(uuid.NAMESPACE_URL, f"govscan:scan:{view.id}")
+        self.start = self.scan["started"]
+        self.end = self.scan.get("finished") or self.start
+        self.tool_uuid = self.uid("component", "govscan")
+        self.waivers = {w["id"]: w for w in view.waivers}
+        self.observations: list[dict[str, Any]] = []
+        self.objectives: dict[str, _Objective] = {}
+        # (control_id, waiver_id or None) -> observation uuids of the failing results it covers
+        self.risk_groups: dict[tuple[str, str | None], list[str]] = {}
+        self.lapsed: dict[str, set[str]] = {}
+        """control id -> ids of expired waivers its open failures carry."""
+        self._collect()
+
+    def uid(self, *key: Any) -> str:
+        return str(uuid.uuid5(self._ns, json.dumps(key)))
+
+    # -- one pass over the findings ----------------------------------------------------------
+
+    def _collect(self) -> None:
+        nist = {cid: nist_ids(c) for cid, c in self.view.controls.items()}
+        for f in self.view.findings():
+            obs = self._observation(f)
+            self.observations.append(obs)
+            status = f["status"]
+            for nid in nist.get(f["control_id"], []):
+                o = self.objectives.setdefault(nid, _Objective())
+                o.controls.add(f["control_id"])
+                o.statuses[status] = o.statuses.get(status, 0) + 1
+                o.observations.append(obs["uuid"])
+            if status == "fail" or status == "waived":
+                waiver = f["waiver_id"] if status == "waived" else None
+                if status == "fail" and f["waiver_id"]:
+                    self.lapsed.setdefault(f["control_id"], set()).add(f["waiver_id"])
+                self.risk_groups.setdefault((f["control_id"], waiver), []).append(obs["uuid"])
+        for (cid, waiver) in self.risk_groups:
+            for nid in nist.get(cid, []):
+                self.objectives[nid].risks.append(self.uid("risk", cid, waiver))
+
+    def _observation(self, f: dict[str, Any]) -> dict[str, Any]:
+        status = f["status"]
+        ev = self.view.evidence(f["evidence_sha256"]) or {}
+        desc = f"{md(f['message'])}"
+        if ev.get("expected") or ev.get("found"):
+            desc += f"\n\nExpected: {md(ev.get('expected'))}; found: {md(ev.get('found'))}."
+        if ev.get("error"):
+            desc += f"\n\nError: {md(ev['error'])}"
+        props = [prop("control-id", f["control_id"]), prop("result", status), prop("severity", f["severity"]),
+                 prop("target", f["target_id"]), prop("resource", f["resource_id"]),
+                 prop("resource-type", f["resource_type"])]
+        if f.get("region"):
+            props.append(prop("region", f["region"]))
+        if f.get("waiver_id"):
+            state = (self.waivers.get(f["waiver_id"]) or {}).get("state", "unknown")
+            props += [prop("waiver", f["waiver_id"]), prop("waiver-state", state)]
+        obs: dict[str, Any] = {
+            "uuid": self.uid("observation", f["id"]),
+            "title": md(f"{f['control_id']} on {f['resource_id']}: {status}"),
+            "description": desc,
+            "props": props,
+            "methods": ["TEST"],
+            "types": ["finding" if status in ("fail", "error", "waived") else "control-objective"],
+            "origins": [self._origin()],
+            "subjects": [{"subject-uuid": self.uid("target", f["target_id"]), "type": "inventory-item",
+                          "title": md(f["target_id"])}],
+            "collected": f["time"] or self.start,
+        }
+        if f["evidence_sha256"]:
+            obs["relevant-evidence"] = [{
+                "href": f"evidence/{f['evidence_sha256']}.json",
+                "description": "Evidence observed by govscan (JSON, named by its sha256).",
+                "props": [prop("sha256", f["evidence_sha256"])],
+            }]
+        return obs
+
+    def _origin(self) -> dict[str, Any]:
+        return {"actors": [{"type": "tool", "actor-uuid": self.tool_uuid}]}
+
+    # -- shared pieces -----------------------------------------------------------------------
+
+    def metadata(self, title: str) -> dict[str, Any]:
+        s = self.scan
+        props = [prop("scan-id", self.view.id), prop("scan-hash", s.get("hash") or "unsealed"),
+                 prop("scan-status", s["status"]), prop("profile", s.get("profile") or "-"),
+                 prop("tool-version", s.get("tool_version") or "-")]
+        return {"title": title, "last-modified": self.end, "version": text(f"scan-{s.get('seq') or 0}"),
+                "oscal-version": OSCAL_VERSION, "props": props}
+
+    def reviewed_controls(self) -> dict[str, Any]:
+        ids = sorted({n for c in self.view.controls.values() for n in nist_ids(c)}, key=_control_sort_key)
+        if not ids:  # the schema needs a selection; say plainly that none maps to NIST
+            return {"description": "No control of this scan maps to NIST SP 800-53.",
+                    "control-selections": [{"description": "none"}]}
+        return {"description": "NIST SP 800-53 rev5 controls the scan's govscan controls map to.",
+                "control-selections": [{"include-controls": [{"control-id": i} for i in ids]}]}
+
+    def local_definitions(self) -> dict[str, Any]:
+        tool = {"uuid": self.tool_uuid, "type": "software", "title": "govscan",
+                "description": "govscan security compliance scanner.",
+                "props": [{"name": "version", "value": text(self.scan.get("tool_version") or "-")}],
+                "status": {"state": "operational"}}
+        items = []
+        for t in self.view.targets:
+            props = [prop("target", t["id"]), prop("kind", t["kind"]), prop("address", t.get("address") or "-")]
+            if t.get("error"):
+                props.append(prop("error", t["error"]))
+            items.append({"uuid": self.uid("target", t["id"]), "description": md(t.get("name") or t["id"]),
+                          "props": props})
+        out: dict[str, Any] = {"components": [tool]}
+        if items:
+            out["inventory-items"] = items
+        return out
+
+    # -- risks -------------------------------------------------------------------------------
+
+    def risks(self) -> list[dict[str, Any]]:
+        out = []
+        for (cid, waiver_id), obs in self.risk_groups.items():
+            c = self.view.controls.get(cid) or {}
+            doc = c.get("document") or {}
+            meta = doc.get("metadata") or {}
+            risk: dict[str, Any] = {
+                "uuid": self.uid("risk", cid, waiver_id),
+                "title": md(f"{cid}: {c.get('title') or cid}"),
+                "description": md(meta.get("description") or c.get("title") or cid),
+                "statement": md(f"{len(obs)} resource(s) fail {cid} ({c.get('severity', 'unknown')} severity)."
+                                + (f" Rationale: {meta['rationale']}" if meta.get("rationale") else "")),
+                "props": [prop("control-id", cid), prop("severity", c.get("severity") or "unknown")],
+                "status": "open",
+                "origins": [self._origin()],
+            }
+            remediation = (doc.get("remediation") or {}).get("text")
+            if remediation:
+                risk["remediations"] = [{"uuid": self.uid("response", cid, waiver_id), "lifecycle": "recommendation",
+                                         "title": md(f"Remediate {cid}"), "description": md(remediation)}]
+            lapsed = sorted(self.lapsed.get(cid, ())) if not waiver_id else []
+            if lapsed:
+                risk["statement"] += " Expired waivers no longer cover: " + ", ".join(
+                    f"{md(w)} (expired {md((self.waivers.get(w) or {}).get('expires'))})" for w in lapsed) + "."
+            if waiver_id:
+                w = self.waivers.get(waiver_id) or {}
+                wdoc = w.get("document") or {}
+                risk["status"] = "deviation-approved" if w.get("state") == "active" else "open"
+                risk["props"].append(prop("waiver", waiver_id))
+                if wdoc.get("type"):
+                    risk["props"].append(prop("waiver-type", wdoc["type"]))
+                risk["deadline"] = _datetime(w.get("expires") or wdoc.get("expires"), self.end)
+                risk["statement"] += f" Deviation {md(waiver_id)} approved: {md(wdoc.get('justification'))}"
+            risk["related-observations"] = [{"observation-uuid": u} for u in obs]
+            out.append(risk)
+        return out
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def assessment_plan(self) -> dict[str, Any]:
+        """A minimal assessment plan: the controls and targets the scan was set to assess."""
+        ssp = self.uid("resource", "ssp")
+        return {"assessment-plan": {
+            "uuid": self.uid("assessment-plan"),
+            "metadata": self.metadata(f"govscan assessment plan: profile {text(self.scan.get('profile'))}"),
+            "import-ssp": {"href": f"#{ssp}",
+                           "remarks": "No SSP was given to govscan; the back-matter resource says so."},
+            "local-definitions": self.local_definitions(),
+            "reviewed-controls": self.reviewed_controls(),
+            "assessment-subjects": [{"type": "inventory-item", "description": "Every target of the scan.",
+                                     "include-all": {}}],
+            "back-matter": {"resources": [{
+                "uuid": ssp, "title": "System security plan (not supplied)",
+                "description": "The system boundary is the govscan inventory and targets of this scan."}]},
+        }}
+
+    def assessment_results(self) -> dict[str, Any]:
+        findings = []
+        for nid, o in sorted(self.objectives.items(), key=lambda kv: _control_sort_key(kv[0])):
+            state = _objective_state(o.statuses)
+            if state is None:
+                continue  # only notapplicable/notchecked: observations only
+            counts = ", ".join(f"{n} {s}" for s, n in sorted(o.statuses.items()))
+            finding: dict[str, Any] = {
+                "uuid": self.uid("finding", nid),
+                "title": f"{nid}: {state[0]}",
+                "description": md(f"govscan controls {', '.join(sorted(o.controls))}: {counts}."),
+                "props": [prop("control-id", c) for c in sorted(o.controls)],
+                "origins": [self._origin()],
+                "target": {"type": "objective-id", "target-id": f"{nid}_obj",
+                           "status": {"state": state[0], "reason": state[1]}},
+                "related-observations": [{"observation-uuid": u} for u in o.observations],
+            }
+            if o.risks:
+                finding["related-risks"] = [{"risk-uuid": u} for u in o.risks]
+            findings.append(finding)
+        result: dict[str, Any] = {
+            "uuid": self.uid("result"),
+            "title": f"govscan scan {self.view.id}",
+            "description": md(f"Automated assessment by govscan, profile {self.scan.get('profile') or '-'}."),
+            "start": self.start, "end": self.end,
+            "props": [prop("scan-id", self.view.id)],
+            "local-definitions": self.local_definitions(),
+            "reviewed-controls": self.reviewed_controls(),
+        }
+        if self.observations:
+            result["observations"] = self.observations
+        risks = self.risks()
+        if risks:
+            result["risks"] = risks
+        if findings:
+            result["findings"] = findings
+        return {"assessment-results": {
+            "uuid": self.uid("assessment-results"),
+            "metadata": self.metadata(f"govscan assessment results: profile {text(self.scan.get('profile'))}"),
+            "import-ap": {"href": AP_HREF, "remarks": "The assessment plan is assessment-plan.json in the evidence pack."},
+            "results": [result],
+        }}
+
+    def poam(self) -> dict[str, Any]:
+        risks = self.risks()
+        by_uuid = {o["uuid"]: o for o in self.observations}
+        related = [u for obs in self.risk_groups.values() for u in obs]
+        items = []
+        for r, ((cid, waiver_id), _obs) in zip(risks, self.risk_groups.items()):
+            w = self.waivers.get(waiver_id or "") or {}
+            item: dict[str, Any] = {
+                "uuid": self.uid("poam-item", cid, waiver_id), "title": r["title"],
+                "description": r["statement"], "props": list(r["props"]), "origins": [self._origin()],
+                "related-observations": r["related-observations"], "related-risks": [{"risk-uuid": r["uuid"]}],
+            }
+            poam_id = (w.get("document") or {}).get("poam_id")
+            if poam_id:
+                item["props"].append(prop("poam-id", poam_id))
+            items.append(item)
+        doc: dict[str, Any] = {
+            "uuid": self.uid("poam"),
+            "metadata": self.metadata(f"govscan POA&M: profile {text(self.scan.get('profile'))}"),
+            "local-definitions": {k: v for k, v in self.local_definitions().items()},
+        }
+        if related:
+            doc["observations"] = [by_uuid[u] for u in related]
+            doc["risks"] = risks
+        # poam-items must not be empty: a clean scan says so in one item
+        doc["poam-items"] = items or [{"uuid": self.uid("poam-item", "none"), "title": "No open items",
+                                        "description": "The scan found no failing or waived result."}]
+        return {"plan-of-action-and-milestones": doc}
+
+
+def _objective_state(statuses: dict[str, int]) -> tuple[str, str] | None:
+    if statuses.get("fail") or statuses.get("waived"):
+        return ("not-satisfied", "fail")
+    if statuses.get("error"):
+        return ("not-satisfied", "other")
+    if statuses.get("pass"):
+        return ("satisfied", "pass")
+    return None
+
+
+def dump(doc: dict[str, Any], out: IO[str]) -> None:
+    json.dump(doc, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+class AssessmentResultsRenderer(Renderer):
+    """OSCAL 1.1.3 assessment results (imports ``assessment-plan.json``)."""
+
+    name = "oscal-ar"
+    extension = "json"
+    description = "OSCAL 1.1.3 assessment results"
+
+    def render(self, view: ScanView, out: IO) -> None:
+        dump(OscalBuilder(view).assessment_results(), out)
+
+
+class PoamRenderer(Renderer):
+    """OSCAL 1.1.3 plan of action and milestones: open failures and approved deviations."""
+
+    name = "oscal-poam"
+    extension = "json"
+    description = "OSCAL 1.1.3 POA&M"
+
+    def render(self, view: ScanView, out: IO) -> None:
+        dump(OscalBuilder(view).poam(), out)
+
+
+def render_plan(view: ScanView, out: IO[str]) -> None:
+    """Write the minimal assessment plan the assessment results import."""
+    dump(OscalBuilder(view).assessment_plan(), out)
+
+
+def documents(view: ScanView) -> Iterable[tuple[str, dict[str, Any]]]:
+    """The three OSCAL documents of a scan, by their file name in an evidence pack (one pass)."""
+    b = OscalBuilder(view)
+    yield AP_HREF, b.assessment_plan()
+    yield "assessment-results.json", b.assessment_results()
+    yield "poam.json", b.poam()
