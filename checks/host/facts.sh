@@ -1,0 +1,186 @@
+# govscan fact-gathering script: POSIX sh (dash, bash, busybox ash), read-only, run as `sh -s`.
+#
+# The caller (checks/host/script.py) prepends variable assignments:
+#   GS_M         frame marker (contains a per-run nonce so file contents cannot forge a frame)
+#   GS_SECTIONS  space-separated section names to run, in order
+#   GS_FILES     paths (globs allowed) for the `files` section
+#   GS_SYSCTLS   /proc/sys paths for the `sysctl` section
+#   GS_MODULES   kernel module names for the `module_files` section
+#   GS_WALK_TIMEOUT  seconds for the `walk` section
+# Each section prints:
+#   <GS_M> BEGIN <name>\n <stdout> \n<GS_M> STDERR <name>\n <stderr> \n<GS_M> END <name> rc=<exit code>
+# Multi-file sections print `<GS_M> FILE <path> <state>` before each file (state ok|missing|unreadable).
+# Nothing here writes to the host.
+
+export LC_ALL=C
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+# Print files framed; content followed by one extra newline the parser strips.
+gs_cat() {
+    for f in "$@"; do
+        if [ ! -e "$f" ]; then
+            printf '%s FILE %s missing\n' "$GS_M" "$f"
+        elif [ ! -r "$f" ]; then
+            printf '%s FILE %s unreadable\n' "$GS_M" "$f"
+        else
+            printf '%s FILE %s ok\n' "$GS_M" "$f"
+            head -c 65536 "$f"
+            printf '\n'
+        fi
+    done
+}
+
+gs_have() { command -v "$1" >/dev/null 2>&1; }
+
+sec_os() {
+    printf 'GS_UID=%s\n' "$(id -u)"
+    printf 'GS_KERNEL=%s\n' "$(uname -r)"
+    printf 'GS_ARCH=%s\n' "$(uname -m)"
+    printf 'GS_HOSTNAME=%s\n' "$(cat /proc/sys/kernel/hostname 2>/dev/null || hostname)"
+    if [ -r /etc/os-release ]; then cat /etc/os-release; elif [ -r /usr/lib/os-release ]; then cat /usr/lib/os-release; fi
+}
+
+sec_sshd() {
+    if ! gs_have sshd; then printf 'GS_INSTALLED=0\n'; return 0; fi
+    printf 'GS_INSTALLED=1\n'
+    # -T prints the effective configuration (defaults, Include files) as lower-case key value lines.
+    sshd -T
+}
+
+sec_packages() {
+    if gs_have dpkg-query; then
+        printf 'GS_MANAGER=dpkg\n'
+        dpkg-query -W -f '${Package}\t${Version}\t${db:Status-Abbrev}\n'
+    elif gs_have rpm; then
+        printf 'GS_MANAGER=rpm\n'
+        rpm -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\tii\n'
+    else
+        echo 'no dpkg-query or rpm found' >&2
+        return 127
+    fi
+}
+
+sec_units() {
+    gs_have systemctl || { echo 'systemctl not found' >&2; return 127; }
+    printf '%s FILE unit-files ok\n' "$GS_M"
+    systemctl list-unit-files --no-legend --no-pager --type=service,socket,timer || return $?
+    printf '%s FILE units ok\n' "$GS_M"
+    # Fails where systemd is not running (containers): the enabled state above is still known.
+    systemctl list-units --all --no-legend --no-pager --plain --type=service,socket,timer
+}
+
+sec_sysctl() {
+    # GS_SYSCTLS holds /proc/sys paths; `read` is a builtin, so this forks nothing.
+    for p in $GS_SYSCTLS; do
+        if [ -r "$p" ]; then
+            IFS= read -r v < "$p"
+            printf '%s=%s\n' "$p" "$v"
+        elif [ -e "$p" ]; then
+            printf '%s!unreadable\n' "$p"
+        else
+            printf '%s!missing\n' "$p"
+        fi
+    done
+}
+
+sec_files() {
+    # One stat for every path that exists (a glob that matched nothing stays literal: missing).
+    set --
+    for p in $GS_FILES; do
+        if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; else printf '%s|missing\n' "$p"; fi
+    done
+    [ $# -eq 0 ] || stat -c '%n|%a|%U|%G|%u|%g|%F' -- "$@"
+}
+
+sec_passwd() { cat /etc/passwd; }
+sec_group() { cat /etc/group; }
+sec_shadow() { cat /etc/shadow; }
+
+sec_login_defs() { gs_cat /etc/login.defs /etc/default/useradd; }
+
+sec_pam() {
+    gs_cat /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/common-account \
+        /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf \
+        /etc/security/pwquality.conf.d/*.conf /etc/security/faillock.conf /etc/security/pwhistory.conf
+}
+
+sec_mounts() { cat /proc/self/mounts; }
+
+sec_audit_status() {
+    gs_have auditctl || { printf 'GS_INSTALLED=0\n'; return 0; }
+    printf 'GS_INSTALLED=1\n'
+    auditctl -s
+}
+
+sec_audit_rules() {
+    gs_have auditctl || return 0
+    auditctl -l
+}
+
+sec_audit_conf() {
+    gs_cat /etc/audit/auditd.conf /proc/cmdline
+    [ -d /etc/audit/rules.d ] && gs_cat /etc/audit/rules.d/*.rules
+    return 0
+}
+
+sec_modules() {
+    printf '%s FILE /proc/modules %s\n' "$GS_M" "$( [ -r /proc/modules ] && echo ok || echo missing)"
+    [ -r /proc/modules ] && cat /proc/modules
+    # modprobe configuration: the install/blacklist lines, prefixed by their file.
+    for d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d; do
+        [ -d "$d" ] || continue
+        for f in "$d"/*.conf; do
+            [ -r "$f" ] || continue
+            printf '%s FILE %s ok\n' "$GS_M" "$f"
+            grep -E '^[[:space:]]*(install|blacklist)[[:space:]]' "$f"
+        done
+    done
+    # Which of the modules of interest exist for the running kernel (module file or built in).
+    kd=/lib/modules/$(uname -r)
+    printf '%s FILE %s %s\n' "$GS_M" "$kd" "$( [ -d "$kd" ] && echo ok || echo missing)"
+    if [ -d "$kd" ]; then
+        for m in $GS_MODULES; do
+            f=$(find "$kd" -name "$m.ko*" 2>/dev/null | head -n 1)
+            [ -n "$f" ] && printf 'file %s %s\n' "$m" "$f"
+            grep -q "/$m.ko" "$kd/modules.builtin" 2>/dev/null && printf 'builtin %s\n' "$m"
+        done
+    fi
+    return 0
+}
+
+sec_listening() {
+    if gs_have ss; then
+        printf 'GS_TOOL=ss\n'
+        ss -Htulnp
+    else
+        printf 'GS_TOOL=proc\n'
+        gs_cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6
+    fi
+}
+
+sec_banners() { gs_cat /etc/issue /etc/issue.net /etc/motd; }
+
+sec_walk() {
+    # One pass per local filesystem (-xdev), bounded by timeout: world-writable files, world-writable
+    # directories without the sticky bit, files without a known owner or group.
+    roots=$(awk '$3 ~ /^(ext[234]|xfs|btrfs|jfs|reiserfs|zfs|f2fs|vfat|tmpfs)$/ && $2 !~ /^\/(proc|sys|dev|run)(\/|$)/ {print $2}' /proc/self/mounts | sort -u)
+    [ -n "$roots" ] || roots=/
+    # shellcheck disable=SC2086
+    timeout -s KILL "$GS_WALK_TIMEOUT" find $roots -xdev \
+        \( -type f -perm -0002 -printf 'ww\t%p\n' \) , \
+        \( -type d -perm -0002 ! -perm -1000 -printf 'wwd\t%p\n' \) , \
+        \( -nouser -printf 'nouser\t%p\n' \) , \
+        \( -nogroup -printf 'nogroup\t%p\n' \)
+}
+
+exec 3>&1
+for s in $GS_SECTIONS; do
+    printf '%s BEGIN %s\n' "$GS_M" "$s"
+    # stdout goes straight through fd 3; stderr is captured for the STDERR part of the frame.
+    gs_err=$( ( "sec_$s" ) 2>&1 1>&3 3>&- )
+    gs_rc=$?
+    printf '\n%s STDERR %s\n%s\n%s END %s rc=%s\n' "$GS_M" "$s" "$gs_err" "$GS_M" "$s" "$gs_rc"
+done
+exec 3>&-
+exit 0
