@@ -15,9 +15,12 @@ class Diagnostic:
     message: str
     document: str | None = None
     """The id of the document the problem is in, when known."""
+    level: str = "error"
+    """``error`` (the file is rejected) or ``warning`` (reported, not fatal)."""
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        prefix = "warning: " if self.level == "warning" else ""
+        return f"{self.file}:{self.line}:{self.col}: {prefix}{self.message}"
 
 
 class GovscanError(Exception):

@@ -1,0 +1,300 @@
+"""The scan pipeline: load & lint -> plan -> collect -> evaluate -> waive -> store -> gate.
+
+The coordinator (this module) resolves targets and controls, hands one task per target to an
+executor (collect once per resource type, evaluate purely, apply waivers), and writes each target's
+findings to the store as they arrive. Library first: the CLI only builds a :class:`ScanRequest`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from scanner import __version__, registry
+from scanner.errors import Diagnostic, GovscanError, PolicyError, UsageError
+from scanner.evaluate import evaluate_all, resolve_inputs
+from scanner.gate import GateResult, decide, policy
+from scanner.model import Collection, Control, Finding, ScanStatus, Target, Waiver
+from scanner.policy import load as load_policies
+from scanner.policy.tailor import DEFAULT_PROFILES, Selection, select
+from scanner.provider import CollectContext
+from scanner.store import Store
+from scanner.suggest import did_you_mean
+from scanner.waivers import apply as apply_waivers
+from scanner.waivers import is_expired
+
+# Options that must never be stored (they may carry secrets).
+_SECRET_OPTION_WORDS = ("password", "passphrase", "secret", "token", "key_data")
+
+
+@dataclass
+class ScanRequest:
+    """Everything a scan needs; built by the CLI or by a library user."""
+
+    targets: list[str] = field(default_factory=list)
+    inventory: str | None = None
+    profiles: list[str] = field(default_factory=list)
+    controls: list[str] = field(default_factory=list)
+    waivers: list[str] = field(default_factory=list)
+    policy_paths: list[str] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    jobs: int = 4
+    gate: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    """Scan-wide provider options (accept_new_host_keys, known_hosts, connect_timeout...)."""
+    executor: str = "threads"
+
+
+class Progress:
+    """Progress callbacks (no-op by default); the CLI shows a bar on a terminal."""
+
+    def begin(self, targets: Sequence[Target], controls: int) -> None: ...
+    def target_done(self, target: Target, findings: int, error: str | None) -> None: ...
+    def note(self, message: str) -> None: ...
+    def end(self) -> None: ...
+
+
+@dataclass
+class Plan:
+    """What will run: targets, the tailored selection, waivers and per-target controls and inputs."""
+
+    targets: list[Target]
+    selection: Selection
+    waivers: list[Waiver]
+    per_target: dict[str, list[Control]]
+    inputs: dict[str, dict[str, dict[str, Any]]]
+    """target id -> control id -> resolved inputs."""
+    inventory_sha256: str | None = None
+
+
+@dataclass
+class ScanOutcome:
+    scan_id: str
+    hash: str
+    status: ScanStatus
+    gate: GateResult
+    exit_code: int
+    unreachable: list[tuple[str, str]]
+    """(target id, reason) of targets that could not be scanned at all."""
+
+
+@dataclass
+class _TargetResult:
+    target: Target
+    findings: list[Finding]
+    facts: dict[str, Any]
+    fatal: str | None
+    api_calls: int
+
+
+def resolve_targets(specs: Sequence[str], options: Mapping[str, Any],
+                    where: Diagnostic | None = None) -> list[Target]:
+    """Targets for specs, asking each provider in turn; unknown specs are usage errors."""
+    out: list[Target] = []
+    problems: list[str] = []
+    for name in registry.names(registry.PROVIDERS):
+        try:
+            registry.provider(name)
+        except UsageError as exc:
+            problems.append(str(exc))
+    for spec in specs:
+        found = None
+        for name in registry.names(registry.PROVIDERS):
+            try:
+                prov = registry.provider(name)
+            except UsageError:
+                continue
+            try:
+                found = prov.parse_target(spec, dict(options))
+            except UsageError as exc:
+                if where is not None:
+                    raise PolicyError([Diagnostic(where.file, where.line, where.col, str(exc))]) from exc
+                raise
+            if found is not None:
+                break
+        if found is None:
+            message = (f"unknown target {spec!r}: expected local, ssh://[user@]host[:port], aws://[profile][/region], "
+                       f"nmap://CIDR-or-host or nmap-xml:FILE")
+            if problems:
+                message += " (" + "; ".join(problems) + ")"
+            if where is not None:
+                raise PolicyError([Diagnostic(where.file, where.line, where.col, message)])
+            raise UsageError(message)
+        out.extend(found)
+    return out
+
+
+def _parse_cli_inputs(raw: Mapping[str, Any], controls: Mapping[str, Control]) -> dict[str, Any]:
+    from scanner.policy.lint import type_problem
+
+    specs: dict[str, list[Any]] = {}
+    for c in controls.values():
+        for s in c.inputs:
+            specs.setdefault(s.name, []).append(s)
+            specs.setdefault(f"{c.id}.{s.name}", []).append(s)
+    for key, value in raw.items():
+        if key not in specs:
+            names = sorted(k for k in specs if "." not in k)
+            raise UsageError(f"--input {key}: no selected control has an input {key!r}{did_you_mean(key, names)}")
+        problem = type_problem(specs[key][0].type, value)
+        if problem:
+            raise UsageError(f"--input {key}: {problem}")
+    return dict(raw)
+
+
+def plan(req: ScanRequest) -> Plan:
+    """Load policies, resolve targets and tailor the selection; raises on any bad input."""
+    pset = load_policies(list(req.policy_paths) + list(req.waivers))
+    targets: list[Target] = []
+    inventory_sha = None
+    if req.inventory:
+        from scanner import inventory
+
+        entries, inventory_sha = inventory.load(req.inventory)
+        for e in entries:
+            opts = {**req.options, **e.options}
+            targets.extend(resolve_targets([e.spec], opts, Diagnostic(e.file, e.line, e.col, "")))
+    specs = list(req.targets)
+    if not specs and not req.inventory:
+        specs = ["local"]
+    targets.extend(resolve_targets(specs, req.options))
+    unique: dict[str, Target] = {}
+    for t in targets:
+        unique.setdefault(t.id, t)
+    targets = list(unique.values())
+
+    profiles = list(req.profiles)
+    if not profiles and not req.controls:
+        kinds = sorted({t.kind for t in targets})
+        profiles = [DEFAULT_PROFILES[k] for k in kinds if DEFAULT_PROFILES.get(k) in pset.profiles]
+    selection = select(pset, profiles, req.controls)
+    if not selection.controls:
+        raise UsageError(f"profile {selection.profile} selects no control")
+    cli_inputs = _parse_cli_inputs(req.inputs, selection.controls)
+
+    per_target: dict[str, list[Control]] = {}
+    inputs: dict[str, dict[str, dict[str, Any]]] = {}
+    for t in targets:
+        controls = [c for c in selection.controls.values() if c.provider == t.kind]
+        if not controls:
+            hint = DEFAULT_PROFILES.get(t.kind)
+            raise UsageError(f"no selected control applies to target {t.id} ({t.kind})"
+                             + (f"; try -p {hint}" if hint else ""))
+        per_target[t.id] = sorted(controls, key=lambda c: c.id)
+        inputs[t.id] = {c.id: resolve_inputs(c, selection.inputs.get(c.id), t.vars, cli_inputs) for c in controls}
+    waivers = list(pset.waivers.values())
+    return Plan(targets, selection, waivers, per_target, inputs, inventory_sha)
+
+
+def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[str, dict[str, Any]],
+                          waivers: list[Waiver], ctx: CollectContext) -> _TargetResult:
+    types = frozenset(c.resource for c in controls)
+    try:
+        collection = registry.provider(target.kind).collect(target, types, ctx)
+    except GovscanError as exc:
+        collection = Collection(fatal=str(exc))
+    except Exception as exc:  # a collector bug must not pass anything
+        collection = Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
+    findings = evaluate_all(controls, target, collection, inputs)
+    by_id = {r.id: r for rs in collection.resources.values() for r in rs}
+    findings = apply_waivers(findings, waivers, target, by_id)
+    return _TargetResult(target, findings, collection.facts, collection.fatal, collection.api_calls)
+
+
+def _safe_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if not any(w in k.lower() for w in _SECRET_OPTION_WORDS)}
+
+
+def _control_row(scan_id: str, c: Control, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    shown = {k: ("***redacted***" if (c.input_spec(k) and c.input_spec(k).sensitive) else v)  # type: ignore[union-attr]
+             for k, v in inputs.items()}
+    return {
+        "scan_id": scan_id, "id": c.id, "version": c.version, "sha256": c.sha256, "title": c.title,
+        "severity": c.severity.value, "provider": c.provider, "resource": c.resource,
+        "mappings": {k: list(v) for k, v in c.mappings.items()}, "tags": list(c.tags), "inputs": shown,
+        "document": c.document, "source": c.source.file if c.source else None,
+    }
+
+
+def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None = None,
+            cancel: threading.Event | None = None) -> ScanOutcome:
+    """Run a plan and store everything; returns the outcome with the gate's exit code."""
+    progress = progress or Progress()
+    cancel = cancel or threading.Event()
+    sel = p.selection
+    scan_id = store.begin_scan(
+        profile=sel.profile, profile_sha256=sel.profile_sha256, tool_version=__version__,
+        inventory_sha256=p.inventory_sha256, targets_spec=[t.id for t in p.targets],
+        options={"jobs": req.jobs, **_safe_options(req.options)},
+    )
+    try:
+        first_inputs: dict[str, dict[str, Any]] = {}
+        for per in p.inputs.values():
+            for cid, vals in per.items():
+                first_inputs.setdefault(cid, vals)
+        store.add_rows("controls", [_control_row(scan_id, c, first_inputs.get(c.id, {})) for c in sel.controls.values()])
+        store.add_rows("exclusions", [{"scan_id": scan_id, "control_id": cid, "reason": r, "profile": prof}
+                                      for cid, (r, prof) in sel.exclusions.items()])
+        store.add_rows("waivers", [{"scan_id": scan_id, "id": w.id, "state": "expired" if is_expired(w) else "active",
+                                    "expires": w.expires, "sha256": w.sha256, "document": w.document} for w in p.waivers])
+        store.add_rows("targets", [{"scan_id": scan_id, "id": t.id, "kind": t.kind, "address": t.address,
+                                    "name": t.name, "facts": None, "error": None, "api_calls": 0} for t in p.targets])
+        unreachable: list[tuple[str, str]] = []
+        api_calls = 0
+        progress.begin(p.targets, len(sel.controls))
+        executor = _make_executor(req.executor, min(req.jobs, len(p.targets)))
+        try:
+            futures = {}
+            for t in p.targets:
+                ctx_inputs: dict[str, Any] = {}
+                for vals in p.inputs[t.id].values():
+                    ctx_inputs.update(vals)
+                ctx_inputs.update(req.inputs)
+                ctx = CollectContext(inputs=ctx_inputs, options=dict(req.options), cancel=cancel, progress=progress.note)
+                fut = executor.submit(_collect_and_evaluate, t, p.per_target[t.id], p.inputs[t.id], p.waivers, ctx)
+                futures[fut] = t
+            for fut in concurrent.futures.as_completed(futures):
+                res = fut.result()
+                store.add_findings(scan_id, res.findings)
+                store.update_target(scan_id, res.target.id, facts=_json(res.facts), error=res.fatal,
+                                    api_calls=res.api_calls)
+                api_calls += res.api_calls
+                if res.fatal:
+                    unreachable.append((res.target.id, res.fatal))
+                progress.target_done(res.target, len(res.findings), res.fatal)
+        finally:
+            executor.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+            progress.end()
+        rows = [{"control_id": c, "status": s, "severity": v, "waiver_id": w, "n": n} for c, s, v, w, n in store.db.conn.execute(
+            "SELECT control_id, status, severity, waiver_id, count(*) FROM findings WHERE scan_id = ? "
+            "GROUP BY control_id, status, severity, waiver_id", (scan_id,))]
+        expired = {w.id for w in p.waivers if is_expired(w)}
+        gate = decide(rows, policy(sel.gate, req.gate), expired)
+        all_down = len(unreachable) == len(p.targets)
+        status = ScanStatus.FAILED if all_down else ScanStatus.COMPLETE
+        digest = store.finish_scan(scan_id, status, gate=gate.as_dict(), api_calls=api_calls)
+        return ScanOutcome(scan_id, digest, status, gate, 3 if all_down else gate.exit_code, unreachable)
+    except BaseException:
+        cancel.set()
+        store.finish_scan(scan_id, ScanStatus.INTERRUPTED)
+        raise
+
+
+def _json(obj: Any) -> str:
+    from scanner.store import canonical
+
+    return canonical(obj or {})
+
+
+def _make_executor(name: str, jobs: int) -> concurrent.futures.Executor:
+    from scanner.executors import make
+
+    return make(name, jobs)
+
+
+def run_scan(req: ScanRequest, store: Store, progress: Progress | None = None,
+             cancel: threading.Event | None = None) -> ScanOutcome:
+    """Plan and execute a scan (the library entry point behind ``govscan scan``)."""
+    return execute(plan(req), req, store, progress, cancel)

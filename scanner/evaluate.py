@@ -1,0 +1,220 @@
+"""Pure evaluation of one control on the resources collected from one target.
+
+No I/O: given a control, a target, a :class:`~scanner.model.Collection` and resolved inputs, return
+findings. Every path that cannot decide yields ``error``, never ``pass``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from typing import Any, Iterable, Mapping
+
+from scanner.model import Collection, Control, Finding, Resource, Severity, Status, Target
+
+REDACTED = "***redacted***"
+
+
+def resolve_inputs(control: Control, *layers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Input values: the control's defaults, overridden by each layer in turn.
+
+    A layer maps ``name`` or ``<control-id>.name`` to a value; only declared inputs are taken
+    (target vars hold many unrelated variables).
+    """
+    values = {spec.name: spec.default for spec in control.inputs}
+    for layer in layers:
+        if not layer:
+            continue
+        for spec in control.inputs:
+            qualified = f"{control.id}.{spec.name}"
+            if qualified in layer:
+                values[spec.name] = layer[qualified]
+            elif spec.name in layer:
+                values[spec.name] = layer[spec.name]
+    return values
+
+
+def _redactor(control: Control, inputs: Mapping[str, Any]):
+    secrets = [str(inputs[s.name]) for s in control.inputs if s.sensitive and inputs.get(s.name) not in (None, "")]
+
+    def scrub(obj: Any) -> Any:
+        if not secrets:
+            return obj
+        if isinstance(obj, str):
+            for s in secrets:
+                obj = obj.replace(s, REDACTED)
+            return obj
+        if isinstance(obj, dict):
+            return {k: scrub(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [scrub(v) for v in obj]
+        return obj
+
+    return scrub
+
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]")
+
+
+def lookup(attrs: Any, path: str) -> Any:
+    """A dotted attribute path (``a.b``, ``a[0].b``, dash-containing names allowed) or None."""
+    cur = attrs
+    for name, index in _SEGMENT.findall(path):
+        if name:
+            cur = cur.get(name) if isinstance(cur, Mapping) else None
+        else:
+            i = int(index)
+            cur = cur[i] if isinstance(cur, list) and -len(cur) <= i < len(cur) else None
+        if cur is None:
+            return None
+    return cur
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    text = json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class _Evaluator:
+    def __init__(self, control: Control, target: Target, inputs: Mapping[str, Any]):
+        self.control = control
+        self.target = target
+        self.inputs = dict(inputs)
+        self.scrub = _redactor(control, self.inputs)
+        shown = {s.name: (REDACTED if s.sensitive else self.inputs.get(s.name)) for s in control.inputs}
+        self.base_context = {
+            "inputs": shown,
+            "target": {"id": target.id, "name": target.name or target.address, "address": target.address},
+            "host": {"name": target.name or target.address, "address": target.address},
+            "control": {"id": control.id, "title": control.title},
+        }
+
+    def finding(self, resource_id: str, resource_type: str, status: Status, message: str,
+                evidence: Mapping[str, Any] | None = None, region: str | None = None) -> Finding:
+        return Finding(
+            control_id=self.control.id, target_id=self.target.id, resource_id=resource_id,
+            resource_type=resource_type, status=status, severity=self.control.severity,
+            message=self.scrub(message), evidence=self.scrub(dict(evidence or {})), region=region,
+        )
+
+    def error(self, resource_id: str, message: str, region: str | None = None) -> Finding:
+        return self.finding(resource_id, self.control.resource, Status.ERROR, message, {"error": message}, region)
+
+    def message(self, status: Status, resource: Resource, outcome: Any) -> str:
+        from scanner import messages
+
+        template = self.control.result.get(status.value)
+        decisive = outcome.decisive if outcome is not None else None
+        if template:
+            context = dict(self.base_context)
+            context.update({
+                "resource": {"id": resource.id, **dict(resource.attrs)},
+                "value": outcome.value if outcome is not None else None,
+                "expected": decisive.expected if decisive is not None else None,
+                "matched": outcome.matched if outcome is not None else None,
+            })
+            return messages.render(template, context)
+        if status is Status.PASS:
+            return f"{resource.id}: {self.control.title}"
+        if decisive is None:
+            return f"{resource.id}: {self.control.title}: not compliant"
+        found = "missing" if decisive.missing else _fmt(decisive.actual)
+        return f"{resource.id}: expected {decisive.describe()}, found {found}"
+
+    def evidence(self, resource: Resource, outcome: Any) -> dict[str, Any]:
+        observed = {}
+        for attr in self.control.result.get("evidence") or ():
+            observed[attr] = lookup(resource.attrs, attr)
+        ev: dict[str, Any] = {"observed": observed}
+        if outcome is not None:
+            ev["checks"] = [
+                {"key": c.key, "op": c.op, "expected": c.expected, "actual": c.actual, "missing": c.missing, "ok": c.ok}
+                for c in outcome.checks
+            ]
+            if outcome.decisive is not None:
+                ev["expected"] = outcome.decisive.describe()
+                ev["found"] = None if outcome.decisive.missing else outcome.decisive.actual
+            if outcome.matched is not None:
+                ev["matched"] = outcome.matched
+        return ev
+
+    def on_resource(self, resource: Resource, platform: str | None) -> Finding | None:
+        from scanner import conditions
+
+        c = self.control
+        if resource.error:
+            return self.error(resource.id, f"{resource.id}: could not be read: {resource.error}", resource.region)
+        if c.scope_regions is not None and resource.region is not None:
+            if not any(fnmatch.fnmatchcase(resource.region, g) for g in c.scope_regions):
+                return None
+        try:
+            if c.scope_where is not None and not conditions.evaluate(c.scope_where, resource.attrs, self.inputs).ok:
+                return None
+            if c.platforms and platform and platform not in c.platforms:
+                return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
+                                    f"{resource.id}: not applicable on platform {platform}", region=resource.region)
+            if c.applies_if is not None:
+                gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs)
+                if not gate.ok:
+                    why = gate.decisive.describe() if gate.decisive else "applies_if"
+                    return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
+                                        f"{resource.id}: not applicable ({why} is false)",
+                                        self.evidence(resource, gate), resource.region)
+            outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs)
+        except conditions.ConditionError as exc:
+            return self.error(resource.id, f"{resource.id}: {exc}", resource.region)
+        status = Status.PASS if outcome.ok else Status.FAIL
+        return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
+                            self.evidence(resource, outcome), resource.region)
+
+
+def evaluate_control(control: Control, target: Target, collection: Collection,
+                     inputs: Mapping[str, Any] | None = None) -> list[Finding]:
+    """Findings of ``control`` on one target's collection.
+
+    ``inputs`` are resolved input values (see :func:`resolve_inputs`); missing ones take defaults.
+    """
+    values = resolve_inputs(control, inputs)
+    ev = _Evaluator(control, target, values)
+    if collection.fatal:
+        return [ev.error(target.id, f"{target.id}: {collection.fatal}")]
+    errors = [e for e in collection.errors if e.resource_type == control.resource]
+    out: list[Finding] = []
+    for err in errors:
+        rid = f"{target.id}/{err.scope}" if err.scope else target.id
+        region = err.scope if err.scope and not err.scope.count(":") else None
+        out.append(ev.error(rid, f"{control.resource} not collected{f' ({err.scope})' if err.scope else ''}: {err.message}", region))
+    platform = collection.facts.get("platform") if collection.facts else None
+    seen_any = False
+    for resource in collection.resources.get(control.resource, ()):
+        try:
+            f = ev.on_resource(resource, platform)
+        except Exception as exc:  # a bug in an operator must not pass a resource
+            f = ev.error(resource.id, f"{resource.id}: internal error evaluating {control.id}: {type(exc).__name__}: {exc}",
+                         resource.region)
+        if f is not None:
+            seen_any = True
+            out.append(f)
+    if not seen_any and not errors:
+        out.append(ev.finding(target.id, control.resource, Status.NOTAPPLICABLE,
+                              f"{target.name or target.id}: no {control.resource} resource in scope"))
+    return out
+
+
+def evaluate_all(controls: Iterable[Control], target: Target, collection: Collection,
+                 inputs_for: Mapping[str, Mapping[str, Any]] | None = None) -> list[Finding]:
+    """Every control on one target; ``inputs_for`` maps control id -> resolved inputs."""
+    out: list[Finding] = []
+    for control in controls:
+        out.extend(evaluate_control(control, target, collection, (inputs_for or {}).get(control.id)))
+    return out
+
+
+__all__ = ["evaluate_control", "evaluate_all", "resolve_inputs", "lookup", "Severity"]

@@ -1,0 +1,67 @@
+"""The CI gate: decide the exit code from a scan's findings.
+
+Exit 0 when the gate passes, 1 when an unwaived finding at or above the gate severity failed (or,
+with ``fail_on_error``, a control could not be evaluated). Waived findings never fail the gate;
+findings under an expired waiver are failures (unless ``expired_waivers: ignore``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from scanner.errors import UsageError
+from scanner.model import Severity
+
+DEFAULTS = {"fail_on_severity": "low", "fail_on_error": True, "expired_waivers": "fail"}
+GATE_CHOICES = ("critical", "high", "medium", "low", "info", "none")
+
+
+@dataclass(frozen=True)
+class GateResult:
+    passed: bool
+    reason: str
+    policy: Mapping[str, Any]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "reason": self.reason, **dict(self.policy)}
+
+
+def policy(profile_gate: Mapping[str, Any] | None, cli_severity: str | None) -> dict[str, Any]:
+    """Gate settings: defaults < the profile's ``gate`` block < ``--gate``."""
+    out = dict(DEFAULTS)
+    out.update(profile_gate or {})
+    if cli_severity is not None:
+        if cli_severity not in GATE_CHOICES:
+            raise UsageError(f"--gate {cli_severity!r}: expected one of {', '.join(GATE_CHOICES)}")
+        out["fail_on_severity"] = cli_severity
+    return out
+
+
+def decide(rows: list[Mapping[str, Any]], settings: Mapping[str, Any],
+           expired_waiver_ids: set[str] | None = None) -> GateResult:
+    """Gate over finding summaries (dicts with status, severity, waiver_id, control_id and count ``n``)."""
+    threshold = settings.get("fail_on_severity", "low")
+    rank = Severity(threshold).rank if threshold != "none" else None
+    failing: dict[str, int] = {}
+    errors = 0
+    for r in rows:
+        if r["status"] == "fail":
+            if settings.get("expired_waivers") == "ignore" and r.get("waiver_id") in (expired_waiver_ids or set()):
+                continue
+            if rank is not None and Severity(r["severity"]).rank >= rank:
+                failing[r["control_id"]] = failing.get(r["control_id"], 0) + r.get("n", 1)
+        elif r["status"] == "error":
+            errors += r.get("n", 1)
+    if failing:
+        n = sum(failing.values())
+        return GateResult(False, f"{n} failing finding{'s' if n != 1 else ''} at or above {threshold} "
+                                 f"in {len(failing)} control{'s' if len(failing) != 1 else ''}", settings)
+    if errors and settings.get("fail_on_error", True):
+        return GateResult(False, f"{errors} finding{'s' if errors != 1 else ''} could not be evaluated (error)", settings)
+    return GateResult(True, "no unwaived failure at or above " + threshold if rank is not None else "gate disabled",
+                      settings)

@@ -1,0 +1,136 @@
+"""Inventory files: the targets of a system boundary, in groups with variables.
+
+```yaml
+apiVersion: govscan/v1
+kind: Inventory
+vars: {sudo: true}                    # every target
+groups:
+  web:
+    vars: {user: admin, approved_ports: [22, 443]}
+    targets:
+      - ssh://web01.agency.example
+      - {target: ssh://web02.agency.example, port: 2222, name: web02}
+  accounts:
+    targets:
+      - {target: "aws://", role_arn: "arn:aws:iam::111122223333:role/Audit", external_id: x}
+targets:
+  - local
+```
+Variables merge global < group < target entry; each provider takes the connection options it
+understands (user, port, key, jump, sudo; role_arn...) and keeps the rest as target variables, which
+override control input defaults of the same name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import Diagnostic, PolicyError
+from scanner.policy.yamlpos import Document, load_documents
+from scanner.suggest import did_you_mean
+
+_TOP_KEYS = ("apiVersion", "kind", "metadata", "vars", "groups", "targets")
+_GROUP_KEYS = ("vars", "targets", "description")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One target line of an inventory, with its merged options and where it was written."""
+
+    spec: str
+    options: dict[str, Any]
+    group: str | None
+    file: str
+    line: int
+    col: int
+
+
+def load(path: str | Path) -> tuple[list[Entry], str]:
+    """Entries of an inventory file and the file's sha256; raises PolicyError with file:line:col."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise PolicyError([Diagnostic(str(p), 0, 0, f"cannot read inventory: {exc.strerror}")]) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError([Diagnostic(str(p), 1, 1, f"not UTF-8 text ({exc.reason})")]) from exc
+    docs, problems = load_documents(text, str(p))
+    if problems:
+        raise PolicyError(problems)
+    if len(docs) != 1:
+        raise PolicyError([Diagnostic(str(p), 1, 1, f"expected one Inventory document, found {len(docs)}")])
+    doc = docs[0]
+    entries, problems = _entries(doc)
+    if problems:
+        raise PolicyError(problems)
+    return entries, hashlib.sha256(raw).hexdigest()
+
+
+def _entries(doc: Document) -> tuple[list[Entry], list[Diagnostic]]:
+    data = doc.data
+    problems: list[Diagnostic] = []
+    if not isinstance(data, dict):
+        return [], [doc.diag((), "expected a mapping with apiVersion: govscan/v1 and kind: Inventory")]
+    if data.get("apiVersion") != "govscan/v1":
+        problems.append(doc.diag(("apiVersion",), f"unsupported apiVersion {data.get('apiVersion')!r} (expected govscan/v1)"))
+    if data.get("kind") != "Inventory":
+        problems.append(doc.diag(("kind",), f"expected kind: Inventory, got {data.get('kind')!r}"))
+    for key in data:
+        if key not in _TOP_KEYS:
+            problems.append(doc.diag((key,), f"unknown key {key!r} in inventory{did_you_mean(str(key), _TOP_KEYS)}", key=True))
+    global_vars = data.get("vars") or {}
+    if not isinstance(global_vars, dict):
+        problems.append(doc.diag(("vars",), "vars must be a mapping"))
+        global_vars = {}
+    out: list[Entry] = []
+
+    def take(items: Any, path: tuple[Any, ...], group: str | None, base: dict[str, Any]) -> None:
+        if items is None:
+            return
+        if not isinstance(items, list):
+            problems.append(doc.diag(path, "targets must be a list"))
+            return
+        for i, item in enumerate(items):
+            ipath = path + (i,)
+            line, col = doc.pos(ipath)
+            if isinstance(item, str):
+                out.append(Entry(item, dict(base), group, doc.file, line, col))
+            elif isinstance(item, dict):
+                spec = item.get("target")
+                if not isinstance(spec, str) or not spec:
+                    problems.append(doc.diag(ipath, "a target entry needs 'target: <spec>' (e.g. ssh://user@host)"))
+                    continue
+                opts = dict(base)
+                extra_vars = item.get("vars") or {}
+                opts.update({k: v for k, v in item.items() if k not in ("target", "vars")})
+                if isinstance(extra_vars, dict):
+                    opts.update(extra_vars)
+                out.append(Entry(spec, opts, group, doc.file, line, col))
+            else:
+                problems.append(doc.diag(ipath, f"a target must be a string or a mapping, got {type(item).__name__}"))
+
+    groups = data.get("groups") or {}
+    if not isinstance(groups, dict):
+        problems.append(doc.diag(("groups",), "groups must be a mapping of group name -> {vars, targets}"))
+        groups = {}
+    for name, group in groups.items():
+        if not isinstance(group, dict):
+            problems.append(doc.diag(("groups", name), f"group {name!r} must be a mapping with vars and targets"))
+            continue
+        for key in group:
+            if key not in _GROUP_KEYS:
+                problems.append(doc.diag(("groups", name, key), f"unknown key {key!r} in group {name!r}"
+                                         f"{did_you_mean(str(key), _GROUP_KEYS)}", key=True))
+        gvars = dict(global_vars)
+        gvars.update(group.get("vars") or {})
+        gvars.setdefault("group", name)
+        take(group.get("targets"), ("groups", name, "targets"), str(name), gvars)
+    take(data.get("targets"), ("targets",), None, dict(global_vars))
+    if not out and not problems:
+        problems.append(doc.diag((), "inventory names no targets"))
+    return out, problems

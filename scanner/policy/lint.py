@@ -1,0 +1,369 @@
+"""Semantic lint of loaded policy documents: what JSON Schema cannot say.
+
+Unknown providers, resource types, attributes and inputs; bad conditions (via
+:func:`scanner.conditions.syntax_problems`); framework ids checked against the NIST SP 800-53 rev5
+catalog and FedRAMP baselines; profile references and ``extends`` cycles; waiver expiry.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import functools
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from scanner.errors import Diagnostic
+from scanner.policy.yamlpos import Document
+from scanner.suggest import did_you_mean
+
+TEMPLATE_ROOTS = {"resource", "value", "expected", "inputs", "matched", "target", "host", "control"}
+MAX_WAIVER_DAYS = 365
+
+
+@functools.lru_cache(maxsize=None)
+def nist_ids() -> frozenset[str]:
+    import policies
+
+    data = json.loads((policies.FRAMEWORKS / "nist-800-53-rev5.json").read_text())
+    return frozenset(data["controls"])
+
+
+@functools.lru_cache(maxsize=None)
+def baseline_ids(name: str) -> frozenset[str] | None:
+    """Control ids of a shipped baseline (``fedramp-rev5-moderate``...), or None if there is none."""
+    import policies
+
+    path = policies.FRAMEWORKS / f"{name}.json"
+    if not path.is_file() or name.startswith("nist-800-53-rev5"):
+        return None
+    return frozenset(json.loads(path.read_text())["ids"])
+
+
+def baseline_names() -> list[str]:
+    import policies
+
+    return sorted(p.stem for p in policies.FRAMEWORKS.glob("*.json") if p.stem != "nist-800-53-rev5")
+
+
+def fedramp_ids() -> frozenset[str]:
+    out: set[str] = set()
+    for name in ("fedramp-rev5-low", "fedramp-rev5-moderate", "fedramp-rev5-high"):
+        out |= baseline_ids(name) or set()
+    return frozenset(out)
+
+
+def check(pset: Any) -> list[Diagnostic]:
+    """Every semantic problem in a :class:`~scanner.policy.loader.PolicySet`."""
+    out: list[Diagnostic] = []
+    for (kind, ident), doc in pset.documents.items():
+        if kind == "Control":
+            out.extend(_control(doc, pset.controls[ident]))
+        elif kind == "Profile":
+            out.extend(_profile(doc, pset))
+        elif kind == "Waiver":
+            out.extend(_waiver(doc, pset))
+    out.extend(_cycles(pset))
+    return out
+
+
+# -- controls ---------------------------------------------------------------------------------
+
+def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
+    from scanner import conditions, registry
+    from scanner.errors import UsageError
+
+    data = doc.data
+    try:
+        prov_names = registry.names(registry.PROVIDERS)
+        types = registry.resource_types()
+    except UsageError as exc:  # a broken provider plugin: name it once per control
+        yield doc.diag(("target", "provider"), str(exc))
+        return
+    if control.provider not in prov_names:
+        yield doc.diag(("target", "provider"), f"unknown provider {control.provider!r}{did_you_mean(control.provider, prov_names)}")
+    rtype = types.get(control.resource)
+    if rtype is None:
+        yield doc.diag(("target", "resource"),
+                       f"unknown resource type {control.resource!r}{did_you_mean(control.resource, types)}")
+    elif not control.resource.startswith(control.provider + "."):
+        yield doc.diag(("target", "resource"), f"resource type {control.resource!r} is not provided by {control.provider!r}")
+    attrs = rtype.attribute_names() if rtype is not None else None
+
+    declared = [i["name"] for i in data.get("inputs") or ()]
+    seen_inputs: set[str] = set()
+    for n, spec in enumerate(data.get("inputs") or ()):
+        name = spec["name"]
+        if name in seen_inputs:
+            yield doc.diag(("inputs", n, "name"), f"duplicate input {name!r}")
+        seen_inputs.add(name)
+        if "default" in spec:
+            problem = type_problem(spec["type"], spec["default"])
+            if problem:
+                yield doc.diag(("inputs", n, "default"), f"default of input {name!r}: {problem}")
+            elif "allowed" in spec:
+                bad = _not_allowed(spec["default"], spec["allowed"])
+                if bad is not None:
+                    yield doc.diag(("inputs", n, "default"), f"default of input {name!r}: {bad!r} is not in allowed {spec['allowed']}")
+
+    conds = [(("assert",), data.get("assert"), True)]
+    target = data.get("target") or {}
+    if (target.get("scope") or {}).get("where") is not None:
+        conds.append((("target", "scope", "where"), target["scope"]["where"], True))
+    if target.get("applies_if") is not None:
+        conds.append((("target", "applies_if"), target["applies_if"], True))
+    for base, cond, _ in conds:
+        for sub, message in conditions.syntax_problems(cond):
+            yield doc.diag(base + tuple(sub), message)
+        for name in sorted(conditions.input_refs(cond)):
+            if name not in declared:
+                path = _find_input_ref(cond, name)
+                yield doc.diag(base + path, f"unknown input {name!r}{did_you_mean(name, declared)}")
+        if attrs:
+            for sub, key in _top_keys(cond):
+                head = _head(key)
+                if head and head not in attrs:
+                    yield doc.diag(base + sub, f"unknown attribute {head!r} of {control.resource}{did_you_mean(head, attrs)}")
+
+    result = data.get("result") or {}
+    from scanner import messages
+
+    for status in ("pass", "fail", "error", "notapplicable"):
+        if status in result:
+            for message in messages.template_problems(result[status], TEMPLATE_ROOTS):
+                yield doc.diag(("result", status), message)
+            for ref in _input_placeholders(result[status]):
+                if ref not in declared:
+                    yield doc.diag(("result", status), f"unknown input {ref!r} in message{did_you_mean(ref, declared)}")
+    if attrs:
+        for n, attr in enumerate(result.get("evidence") or ()):
+            if _head(attr) not in attrs:
+                yield doc.diag(("result", "evidence", n), f"unknown attribute {attr!r} of {control.resource}{did_you_mean(_head(attr), attrs)}")
+
+    for framework, ids in (data.get("mappings") or {}).items():
+        if framework.startswith("nist-800-53"):
+            known, label = nist_ids(), "NIST SP 800-53 rev5"
+        elif framework.startswith("fedramp"):
+            known, label = fedramp_ids(), "FedRAMP rev5 baselines"
+        else:
+            continue
+        for n, cid in enumerate(ids):
+            if cid not in known:
+                yield doc.diag(("mappings", framework, n), f"unknown {label} control id {cid!r}{did_you_mean(str(cid), known)}")
+
+    md = data["metadata"]
+    if md.get("status") == "deprecated" and not md.get("replaced_by"):
+        yield doc.diag(("metadata", "status"), "a deprecated control must name its replacement in metadata.replaced_by")
+
+
+def _head(key: str) -> str:
+    """First attribute name of a JMESPath-ish key (``a.b[0]`` -> ``a``; quoted ``"x-y".z`` -> ``x-y``)."""
+    key = key.strip()
+    if key.startswith('"'):
+        end = key.find('"', 1)
+        return key[1:end] if end > 0 else key
+    for i, ch in enumerate(key):
+        if ch in ".[|":
+            return key[:i]
+    return key
+
+
+def _top_keys(cond: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Keys read from the resource itself (not those inside a quantifier's ``where``)."""
+    if isinstance(cond, list):
+        for i, c in enumerate(cond):
+            yield from _top_keys(c, path + (i,))
+    elif isinstance(cond, dict):
+        if isinstance(cond.get("key"), str):
+            yield path + ("key",), cond["key"]
+        for group in ("all", "any", "not"):
+            if group in cond:
+                yield from _top_keys(cond[group], path + (group,))
+        for quant in ("any_of", "all_of", "none_of"):
+            q = cond.get(quant)
+            if isinstance(q, dict) and isinstance(q.get("path"), str):
+                yield path + (quant, "path"), q["path"]
+
+
+def _find_input_ref(cond: Any, name: str, path: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    if isinstance(cond, dict):
+        if cond.get("input") == name and len(cond) == 1:
+            return path
+        items: Any = cond.items()
+    elif isinstance(cond, list):
+        items = enumerate(cond)
+    else:
+        return ()
+    for k, v in items:
+        found = _find_input_ref(v, name, path + (k,))
+        if found:
+            return found
+    return ()
+
+
+def _input_placeholders(template: str) -> list[str]:
+    import re
+
+    return re.findall(r"\{inputs\.([A-Za-z0-9_]+)", template)
+
+
+_SCALAR_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def type_problem(type_name: str, value: Any) -> str | None:
+    """Why ``value`` is not of input type ``type_name`` (None if it is)."""
+    def ok(t: str, v: Any) -> bool:
+        if t in ("integer", "number") and isinstance(v, bool):
+            return False
+        return isinstance(v, _SCALAR_TYPES[t])
+
+    if type_name in _SCALAR_TYPES:
+        return None if ok(type_name, value) else f"expected {type_name}, got {type(value).__name__} {value!r}"
+    if type_name.startswith("list["):
+        inner = type_name[5:-1]
+        if not isinstance(value, list):
+            return f"expected {type_name}, got {type(value).__name__} {value!r}"
+        for item in value:
+            if not ok(inner, item):
+                return f"expected {type_name}, but item {item!r} is {type(item).__name__}"
+        return None
+    if type_name == "map":
+        return None if isinstance(value, dict) else f"expected map, got {type(value).__name__} {value!r}"
+    return f"unknown input type {type_name!r}"
+
+
+def _not_allowed(value: Any, allowed: list[Any]) -> Any:
+    for v in value if isinstance(value, list) else [value]:
+        if v not in allowed:
+            return v
+    return None
+
+
+# -- profiles ---------------------------------------------------------------------------------
+
+def _strip_version(ref: str) -> str:
+    return ref.split("@", 1)[0]
+
+
+def _profile(doc: Document, pset: Any) -> Iterator[Diagnostic]:
+    data = doc.data
+    ids = list(pset.controls)
+    extends = data.get("extends") or []
+    extends = [extends] if isinstance(extends, str) else extends
+    for n, ref in enumerate(extends):
+        name = _strip_version(ref)
+        if name not in pset.profiles:
+            path = ("extends", n) if isinstance(data.get("extends"), list) else ("extends",)
+            yield doc.diag(path, f"unknown profile {name!r} in extends{did_you_mean(name, pset.profiles)}")
+    baseline = data.get("baseline") or {}
+    if "oscal_profile" in baseline:
+        if _oscal_profile_path(baseline["oscal_profile"], doc.file) is None:
+            yield doc.diag(("baseline", "oscal_profile"), f"OSCAL profile {baseline['oscal_profile']!r} not found "
+                           f"(give a path, or use baseline.framework: one of {', '.join(baseline_names())})")
+    if "framework" in baseline and baseline_ids(baseline["framework"]) is None:
+        yield doc.diag(("baseline", "framework"), f"unknown baseline {baseline['framework']!r}"
+                       f"{did_you_mean(baseline['framework'], baseline_names())}")
+    select = data.get("select") or {}
+    for n, inc in enumerate(select.get("include") or ()):
+        if isinstance(inc, str):
+            if not fnmatch.filter(ids, inc):
+                yield doc.diag(("select", "include", n), f"include {inc!r} matches no control{did_you_mean(inc, ids)}")
+        else:
+            if "ids" not in inc and "baseline" not in inc:
+                yield doc.diag(("select", "include", n), "a mapping selector needs 'ids' or 'baseline'")
+            if "baseline" in inc and baseline_ids(inc["baseline"]) is None:
+                yield doc.diag(("select", "include", n, "baseline"),
+                               f"unknown baseline {inc['baseline']!r}{did_you_mean(inc['baseline'], baseline_names())}")
+    for n, exc in enumerate(select.get("exclude") or ()):
+        glob = exc if isinstance(exc, str) else exc["id"]
+        if not fnmatch.filter(ids, glob):
+            yield doc.diag(("select", "exclude", n), f"exclude {glob!r} matches no control{did_you_mean(glob, ids)}")
+    for cid, values in (data.get("inputs") or {}).items():
+        control = pset.controls.get(cid)
+        if control is None:
+            yield doc.diag(("inputs", cid), f"inputs for unknown control {cid!r}{did_you_mean(cid, ids)}", key=True)
+            continue
+        names = [i.name for i in control.inputs]
+        for name, value in values.items():
+            spec = control.input_spec(name)
+            if spec is None:
+                yield doc.diag(("inputs", cid, name), f"control {cid!r} has no input {name!r}{did_you_mean(name, names)}", key=True)
+                continue
+            problem = type_problem(spec.type, value)
+            if problem:
+                yield doc.diag(("inputs", cid, name), f"input {cid}.{name}: {problem}")
+            elif spec.allowed is not None and _not_allowed(value, list(spec.allowed)) is not None:
+                yield doc.diag(("inputs", cid, name), f"input {cid}.{name}: {_not_allowed(value, list(spec.allowed))!r} "
+                               f"is not in allowed {list(spec.allowed)}")
+    for cid in (data.get("refine") or {}):
+        if not fnmatch.filter(ids, cid):
+            yield doc.diag(("refine", cid), f"refine of unknown control {cid!r}{did_you_mean(cid, ids)}", key=True)
+
+
+def _oscal_profile_path(ref: str, policy_file: str) -> Path | None:
+    import policies
+
+    for base in (Path(policy_file).parent, Path.cwd(), policies.FRAMEWORKS):
+        candidate = base / ref
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _cycles(pset: Any) -> Iterator[Diagnostic]:
+    reported: set[frozenset[str]] = set()
+    for start in pset.profiles:
+        stack = [(start, (start,))]
+        while stack:
+            node, trail = stack.pop()
+            prof = pset.profiles.get(node)
+            if prof is None:
+                continue
+            for ref in prof.extends:
+                name = _strip_version(ref)
+                if name == start:
+                    cycle = trail + (name,)
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        doc = pset.documents[("Profile", start)]
+                        yield doc.diag(("extends",), f"profile extends cycle: {' -> '.join(cycle)}")
+                elif name not in trail:
+                    stack.append((name, trail + (name,)))
+
+
+# -- waivers ----------------------------------------------------------------------------------
+
+def _waiver(doc: Document, pset: Any) -> Iterator[Diagnostic]:
+    data = doc.data
+    ids = list(pset.controls)
+    for n, glob in enumerate(data["controls"]):
+        if not fnmatch.filter(ids, glob):
+            yield doc.diag(("controls", n), f"waiver names unknown control {glob!r}{did_you_mean(glob, ids)}")
+    try:
+        approved = _dt.date.fromisoformat(str(data["approved_by"]["date"]))
+    except ValueError:
+        approved = None  # the schema already reported it
+    try:
+        expires = _dt.date.fromisoformat(data["expires"])
+    except ValueError:
+        yield doc.diag(("expires",), f"{data['expires']!r} is not a valid date")
+        return
+    if approved is not None:
+        if expires < approved:
+            yield doc.diag(("expires",), f"waiver expires ({expires}) before it was approved ({approved})")
+        elif (expires - approved).days > MAX_WAIVER_DAYS:
+            yield doc.diag(("expires",), f"waiver expires {(expires - approved).days} days after approval "
+                           f"({approved} -> {expires}); at most {MAX_WAIVER_DAYS} days are allowed")
+    if expires < _dt.datetime.now(_dt.timezone.utc).date():
+        yield doc.diag(("expires",), f"waiver {data['metadata']['id']} expired on {expires}: it no longer applies",
+                       level="warning")
+    for n, res in enumerate((data.get("match") or {}).get("resources") or ()):
+        if isinstance(res, dict):
+            import re
+
+            try:
+                re.compile(res["regex"])
+            except re.error as exc:
+                yield doc.diag(("match", "resources", n, "regex"), f"invalid regex {res['regex']!r}: {exc}")

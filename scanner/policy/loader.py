@@ -1,0 +1,201 @@
+"""Load policy files (controls, profiles, waivers) into validated records.
+
+Every problem in every file is collected with its file:line:col before anything is rejected, so a
+policy author sees all of them at once; nothing runs on a policy with errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from scanner.errors import Diagnostic, PolicyError
+from scanner.model import Control, Exclusion, InputSpec, Profile, Severity, SourcePos, Waiver
+from scanner.policy import schema
+from scanner.policy.yamlpos import Document, load_documents
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class PolicySet:
+    """Everything loaded from a set of policy paths."""
+
+    controls: dict[str, Control] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    waivers: dict[str, Waiver] = field(default_factory=dict)
+    documents: dict[tuple[str, str], Document] = field(default_factory=dict)
+    """(kind, id) -> the YAML document it came from (for positions in later checks)."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+
+def sha256_of(data: Any) -> str:
+    """sha256 of the canonical JSON of a document."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """Files named, plus every *.yaml/*.yml under directories named, sorted for stable output."""
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files.extend(sorted(f for f in path.rglob("*") if f.suffix in YAML_SUFFIXES and f.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Diagnostic(str(path), 0, 0, "no such file or directory"))
+    return files, problems
+
+
+def builtin_paths() -> list[Path]:
+    """The control pack shipped with govscan."""
+    import policies
+
+    return [policies.CONTROLS, policies.PROFILES]
+
+
+def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnostic]]:
+    docs: list[Document] = []
+    problems: list[Diagnostic] = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Diagnostic(str(f), 1, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            continue
+        except OSError as exc:
+            problems.append(Diagnostic(str(f), 0, 0, f"cannot read: {exc.strerror}"))
+            continue
+        found, errs = load_documents(text, str(f))
+        problems.extend(errs)
+        for d in found:
+            if d.data is None:
+                continue  # an empty document between '---' separators
+            docs.append(d)
+        if not found and not errs:
+            problems.append(Diagnostic(str(f), 1, 1, "empty file: expected a govscan/v1 document", level="warning"))
+    return docs, problems
+
+
+def load(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: bool = True) -> PolicySet:
+    """Load and lint policy files; raises :class:`PolicyError` if any error was found."""
+    pset = collect(paths, builtin=builtin, lint=lint)
+    if pset.errors:
+        raise PolicyError(pset.errors)
+    return pset
+
+
+def collect(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: bool = True) -> PolicySet:
+    """Load policy files and gather every diagnostic without raising."""
+    all_paths = list(builtin_paths()) if builtin else []
+    all_paths += [Path(p) for p in paths]
+    # the same file named twice (e.g. the built-in pack and `policies/`) is read once
+    files, problems = expand_paths(all_paths)
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    docs, errs = read_documents(list(unique.values()))
+    pset = PolicySet(diagnostics=problems + errs)
+    for doc in docs:
+        bad = schema.validate(doc)
+        if bad:
+            pset.diagnostics.extend(bad)
+            continue
+        _add(pset, doc)
+    if lint:
+        from scanner.policy import lint as _lint
+
+        pset.diagnostics.extend(_lint.check(pset))
+    return pset
+
+
+def _add(pset: PolicySet, doc: Document) -> None:
+    data = doc.data
+    kind = data["kind"]
+    if kind == "Inventory":
+        return
+    ident = data["metadata"]["id"]
+    table: dict[str, Any] = {"Control": pset.controls, "Profile": pset.profiles, "Waiver": pset.waivers}[kind]
+    if ident in table:
+        first = table[ident].source
+        pset.diagnostics.append(doc.diag(("metadata", "id"), f"duplicate {kind.lower()} id {ident!r} (first defined at {first})"))
+        return
+    pos = doc.pos(())
+    source = SourcePos(doc.file, pos[0], pos[1])
+    builder = {"Control": control_from, "Profile": profile_from, "Waiver": waiver_from}[kind]
+    table[ident] = builder(data, source)
+    pset.documents[(kind, ident)] = doc
+
+
+def control_from(data: dict[str, Any], source: SourcePos | None = None) -> Control:
+    """Build a :class:`Control` from a schema-valid document."""
+    md = data["metadata"]
+    target = data["target"]
+    scope = target.get("scope") or {}
+    inputs = tuple(
+        InputSpec(name=i["name"], type=i["type"], default=i.get("default"),
+                  allowed=tuple(i["allowed"]) if "allowed" in i else None,
+                  description=i.get("description", ""), sensitive=bool(i.get("sensitive", False)))
+        for i in data.get("inputs") or ()
+    )
+    return Control(
+        id=md["id"], version=md["version"], title=md["title"], severity=Severity(md["severity"]),
+        provider=target["provider"], resource=target["resource"], assert_=data["assert"],
+        description=md.get("description", ""), rationale=md.get("rationale", ""),
+        tags=tuple(md.get("tags") or ()), status=md.get("status", "stable"),
+        mappings={k: tuple(str(x) for x in v) for k, v in (data.get("mappings") or {}).items()},
+        scope_where=scope.get("where"), scope_regions=tuple(scope["regions"]) if "regions" in scope else None,
+        platforms=tuple(target.get("platforms") or ()), applies_if=target.get("applies_if"),
+        inputs=inputs, result=data.get("result") or {}, remediation=data.get("remediation") or {},
+        document=data, sha256=sha256_of(data), source=source,
+    )
+
+
+def profile_from(data: dict[str, Any], source: SourcePos | None = None) -> Profile:
+    """Build a :class:`Profile` from a schema-valid document."""
+    md = data["metadata"]
+    extends = data.get("extends") or ()
+    if isinstance(extends, str):
+        extends = (extends,)
+    select = data.get("select") or {}
+    exclude = []
+    for e in select.get("exclude") or ():
+        exclude.append(Exclusion(e, "excluded by profile") if isinstance(e, str) else Exclusion(e["id"], e["reason"]))
+    baseline = data.get("baseline") or {}
+    return Profile(
+        id=md["id"], version=str(md.get("version", "")), title=md["title"], extends=tuple(extends),
+        baseline=baseline.get("oscal_profile") or baseline.get("framework"),
+        include=tuple(select.get("include") or ()), exclude=tuple(exclude),
+        inputs=data.get("inputs") or {}, refine=data.get("refine") or {}, gate=data.get("gate") or {},
+        document=data, sha256=sha256_of(data), source=source,
+    )
+
+
+def waiver_from(data: dict[str, Any], source: SourcePos | None = None) -> Waiver:
+    """Build a :class:`Waiver` from a schema-valid document."""
+    md = data["metadata"]
+    return Waiver(
+        id=md["id"], title=md.get("title", ""), controls=tuple(data["controls"]), match=data.get("match") or {},
+        type=data["type"], justification=data["justification"], approved_by=data["approved_by"],
+        expires=data["expires"], poam_id=data.get("poam_id"), run=data.get("run", True),
+        document=data, sha256=sha256_of(data), source=source,
+    )
+
+
+def load_controls(paths: Iterable[str | Path], *, builtin: bool = False) -> dict[str, Control]:
+    """Controls from the given files/directories (linted; raises PolicyError on any error)."""
+    return load(paths, builtin=builtin).controls

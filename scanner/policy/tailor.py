@@ -1,0 +1,148 @@
+"""Profile tailoring: which controls run, with which inputs and severities, and the gate.
+
+``extends`` is resolved parents first; a child adds ``include`` selections, removes ``exclude``
+ones (each with the reason the report shows), overrides ``inputs``, ``refine``s severities and
+overrides ``gate`` keys. ``baseline`` limits the selection to controls mapped to an official
+baseline (an OSCAL profile or a shipped baseline such as ``fedramp-rev5-moderate``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from scanner.errors import UsageError
+from scanner.model import Control, Profile, Severity
+from scanner.policy.lint import _oscal_profile_path, _strip_version, baseline_ids
+from scanner.policy.loader import PolicySet, sha256_of
+from scanner.suggest import did_you_mean
+
+# The profile `govscan scan` uses for a kind of target when none is given.
+DEFAULT_PROFILES = {"host": "linux-baseline", "aws": "aws-foundations", "network": "network-baseline"}
+
+
+@dataclass
+class Selection:
+    """The outcome of tailoring: what a scan runs."""
+
+    profile: str
+    profile_sha256: str
+    controls: dict[str, Control] = field(default_factory=dict)
+    """Selected controls, with refined severities applied."""
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """control id -> input name -> value (profile overrides only; defaults are on the control)."""
+    exclusions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """control id -> (reason, profile id) for controls a profile excluded."""
+    gate: dict[str, Any] = field(default_factory=dict)
+
+
+def _mapping_match(control: Control, framework: str, ids: Iterable[str]) -> bool:
+    mapped = control.mappings.get(framework, ())
+    wanted = set(ids)
+    return any(m in wanted or m.split(".")[0] in wanted for m in mapped)
+
+
+def _baseline_set(profile: Profile, pset: PolicySet) -> set[str] | None:
+    if not profile.baseline:
+        return None
+    named = baseline_ids(profile.baseline)
+    if named is not None:
+        return set(named)
+    doc = pset.documents.get(("Profile", profile.id))
+    path = _oscal_profile_path(profile.baseline, doc.file if doc else ".")
+    if path is None:
+        raise UsageError(f"profile {profile.id}: OSCAL baseline {profile.baseline!r} not found")
+    data = json.loads(path.read_text())
+    ids: set[str] = set()
+    for imp in data.get("profile", {}).get("imports", []):
+        for inc in imp.get("include-controls", []):
+            ids.update(inc.get("with-ids", []))
+    return ids
+
+
+def _in_baseline(control: Control, ids: set[str]) -> bool:
+    for fw, mapped in control.mappings.items():
+        if fw.startswith(("nist-800-53", "fedramp")) and any(m in ids for m in mapped):
+            return True
+    return False
+
+
+def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Selection:
+    if profile_id not in pset.profiles:
+        raise UsageError(f"unknown profile {profile_id!r}{did_you_mean(profile_id, pset.profiles)}"
+                         f" (known: {', '.join(sorted(pset.profiles)) or 'none'})")
+    if profile_id in trail:
+        raise UsageError(f"profile extends cycle: {' -> '.join(trail + (profile_id,))}")
+    prof = pset.profiles[profile_id]
+    sel = Selection(profile=prof.id, profile_sha256=prof.sha256)
+    for parent in prof.extends:
+        base = _resolve(pset, _strip_version(parent), trail + (profile_id,))
+        sel.controls.update(base.controls)
+        for cid, values in base.inputs.items():
+            sel.inputs.setdefault(cid, {}).update(values)
+        sel.exclusions.update(base.exclusions)
+        sel.gate.update(base.gate)
+    if not prof.include and not prof.extends:
+        sel.controls.update(pset.controls)
+    for inc in prof.include:
+        if isinstance(inc, str):
+            for cid in fnmatch.filter(pset.controls, inc):
+                sel.controls[cid] = pset.controls[cid]
+        else:
+            ids = inc.get("ids") or sorted(baseline_ids(inc.get("baseline", "")) or ())
+            for cid, control in pset.controls.items():
+                if _mapping_match(control, inc["mapping"], ids):
+                    sel.controls[cid] = control
+    limit = _baseline_set(prof, pset)
+    if limit is not None:
+        for cid in [c for c, ctl in sel.controls.items() if not _in_baseline(ctl, limit)]:
+            del sel.controls[cid]
+    for exc in prof.exclude:
+        for cid in fnmatch.filter(list(sel.controls), exc.control_glob):
+            del sel.controls[cid]
+            sel.exclusions[cid] = (exc.reason, prof.id)
+    for cid, values in prof.inputs.items():
+        sel.inputs.setdefault(cid, {}).update(values)
+    for glob, changes in prof.refine.items():
+        for cid in fnmatch.filter(list(sel.controls), glob):
+            if "severity" in changes:
+                sel.controls[cid] = dataclasses.replace(sel.controls[cid], severity=Severity(changes["severity"]))
+    sel.gate.update(prof.gate)
+    return sel
+
+
+def select(pset: PolicySet, profile_ids: Iterable[str] = (), control_globs: Iterable[str] = ()) -> Selection:
+    """Tailor: resolve the named profiles (merged) and then keep only ``control_globs`` if given.
+
+    With no profile, every loaded control is a candidate for ``control_globs``.
+    """
+    profile_ids = list(profile_ids)
+    globs = list(control_globs)
+    if profile_ids:
+        sel = Selection(profile="+".join(profile_ids), profile_sha256="")
+        hashes = []
+        for pid in profile_ids:
+            part = _resolve(pset, pid, ())
+            sel.controls.update(part.controls)
+            for cid, values in part.inputs.items():
+                sel.inputs.setdefault(cid, {}).update(values)
+            sel.exclusions.update(part.exclusions)
+            for k, v in part.gate.items():
+                sel.gate.setdefault(k, v)
+            hashes.append(part.profile_sha256)
+        sel.profile_sha256 = hashes[0] if len(hashes) == 1 else sha256_of(hashes)
+    else:
+        sel = Selection(profile="(controls)", profile_sha256=sha256_of(sorted(globs)), controls=dict(pset.controls))
+    if globs:
+        keep: dict[str, Control] = {}
+        for glob in globs:
+            matched = fnmatch.filter(list(sel.controls), glob)
+            if not matched:
+                where = f"profile {sel.profile}" if profile_ids else "the loaded policies"
+                raise UsageError(f"-c {glob!r} matches no control in {where}{did_you_mean(glob, sel.controls)}")
+            keep.update({cid: sel.controls[cid] for cid in matched})
+        sel.controls = keep
+    return sel

@@ -1,0 +1,94 @@
+"""Apply waivers to findings: matching, unexpired waivers turn a failure into ``waived``.
+
+A waived finding was still evaluated (``run: true``) and keeps its evidence; an expired waiver no
+longer applies: the finding stays ``fail`` and its message says which waiver expired when.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import fnmatch
+import re
+from typing import Any, Iterable, Mapping
+
+from scanner.model import Finding, Resource, Status, Target, Waiver
+
+
+def today() -> _dt.date:
+    return _dt.datetime.now(_dt.timezone.utc).date()
+
+
+def is_expired(waiver: Waiver, on: _dt.date | None = None) -> bool:
+    """True once the expiry day has passed (a waiver is valid through its ``expires`` date)."""
+    return _dt.date.fromisoformat(waiver.expires) < (on or today())
+
+
+def _glob_any(value: str | None, patterns: Iterable[str]) -> bool:
+    return value is not None and any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+def _tags(attrs: Mapping[str, Any]) -> dict[str, str]:
+    raw = attrs.get("Tags") or attrs.get("tags") or {}
+    if isinstance(raw, list):  # AWS style [{"Key": k, "Value": v}]
+        return {str(t.get("Key")): str(t.get("Value")) for t in raw if isinstance(t, dict)}
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource | None) -> bool:
+    """Whether ``waiver`` covers ``finding``: every key given in ``match`` must match (lists are OR)."""
+    if not any(fnmatch.fnmatchcase(finding.control_id, g) for g in waiver.controls):
+        return False
+    m = waiver.match
+    if "accounts" in m:
+        account = str(target.vars.get("account_id") or target.options.get("account_id") or "")
+        if account not in [str(a) for a in m["accounts"]]:
+            return False
+    if "regions" in m and not _glob_any(finding.region, m["regions"]):
+        return False
+    if "hosts" in m and not (_glob_any(target.name, m["hosts"]) or _glob_any(target.address, m["hosts"])):
+        return False
+    if "targets" in m and not _glob_any(target.id, m["targets"]):
+        return False
+    if "resources" in m:
+        ok = False
+        for pat in m["resources"]:
+            if isinstance(pat, dict):
+                ok = re.search(pat["regex"], finding.resource_id) is not None
+            else:
+                ok = fnmatch.fnmatchcase(finding.resource_id, pat)
+            if ok:
+                break
+        if not ok:
+            return False
+    if "tags" in m:
+        tags = _tags(resource.attrs) if resource is not None else {}
+        if any(tags.get(k) != str(v) for k, v in m["tags"].items()):
+            return False
+    return True
+
+
+def apply(findings: list[Finding], waivers: Iterable[Waiver], target: Target,
+          resources: Mapping[str, Resource], on: _dt.date | None = None) -> list[Finding]:
+    """Return findings with waivers applied (``fail`` -> ``waived``; expired waivers noted)."""
+    waivers = list(waivers)
+    if not waivers:
+        return findings
+    day = on or today()
+    out = []
+    for f in findings:
+        if f.status is not Status.FAIL:
+            out.append(f)
+            continue
+        res = resources.get(f.resource_id)
+        hit = next((w for w in waivers if matches(w, f, target, res)), None)
+        if hit is None:
+            out.append(f)
+        elif is_expired(hit, day):
+            out.append(dataclasses.replace(
+                f, waiver_id=hit.id, message=f"{f.message} (waiver {hit.id} expired on {hit.expires})"))
+        else:
+            out.append(dataclasses.replace(
+                f, status=Status.WAIVED, waiver_id=hit.id,
+                message=f"{f.message} (waived by {hit.id} until {hit.expires}: {hit.type})"))
+    return out
