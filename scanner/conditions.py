@@ -1,0 +1,289 @@
+"""The condition language: evaluate a control's ``assert`` / ``scope.where`` / ``applies_if`` on a resource.
+
+A condition is a tree (DESIGN.md section 3):
+
+* a **leaf** ``{key, op, value, value_type, ignore_case}``: ``key`` is a JMESPath expression over the
+  resource (dashed segments such as ``Tags.data-class`` work; omit ``key`` to test the document
+  itself, e.g. an element of a list of strings); ``value`` is a literal or ``{input: name}``;
+* **groups** ``all`` / ``any`` (non-empty lists) and ``not`` (a condition, or a list meaning
+  ``not(all(list))``);
+* **quantifiers** ``any_of`` / ``all_of`` / ``none_of``: ``{path, where}`` evaluates ``where`` on each
+  element of the list at ``path``. A missing or null list is empty (any_of false, all_of and none_of
+  true) and the recorded check says it was missing; anything else that is not a list is an error.
+
+A missing key reads as null: only ``exists`` (false), ``absent`` (true) and ``empty`` (true) can be
+true on it; every other operator is false and the check records ``missing=True``. Operator semantics
+are in :mod:`scanner.condition_ops`. Anything that cannot be decided (wrong kinds, bad regex, unknown
+input) raises :class:`ConditionError`, which the engine reports as ``error``; it is never a pass.
+
+:func:`evaluate` is pure and thread-safe: compiled keys and regexes are cached, nothing else is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from scanner.condition_lint import FOREIGN_ALIASES, input_refs, syntax_problems
+from scanner.condition_ops import (
+    COERCE_EXPECTED,
+    OPERATORS,
+    VALUE_TYPES,
+    ConditionError,
+    OperatorSpec,
+    Opts,
+    TypeProblem,
+    coerce,
+    compile_key,
+    normalise_key,
+    show,
+    value_problem,
+)
+
+__all__ = [
+    "Check", "ConditionError", "FOREIGN_ALIASES", "OPERATORS", "OperatorSpec", "Outcome", "evaluate",
+    "input_refs", "normalise_key", "summarize", "syntax_problems",
+]
+
+GROUPS = ("all", "any", "not")
+QUANTIFIERS = ("any_of", "all_of", "none_of")
+
+
+def _literal(x: Any) -> str:
+    """A value as the evidence text shows it: ``'no'``, ``14``, ``true``, ``['no', 'prohibit-password']``."""
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_literal(e) for e in x) + "]"
+    if isinstance(x, Mapping):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in x.items()) + "}"
+    return repr(x)
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Check:
+    """One evaluated leaf (or quantifier), as stored in a finding's evidence."""
+
+    key: str | None
+    """The JMESPath key (the quantifier's ``path``); None when the leaf tests the document itself."""
+    op: str
+    expected: Any
+    """The resolved value (inputs substituted), before any value_type coercion."""
+    actual: Any
+    """What the key read, before coercion; for a quantifier the element that decided it, if any."""
+    missing: bool
+    """The key (or the quantifier's list) was missing or null."""
+    ok: bool
+    path: str
+    """Where in the condition: ``all[1].any[0]``, ``none_of[3].all[0]`` (element 3); '' for the root."""
+    value_type: str | None = None
+    ignore_case: bool = False
+
+    def describe(self) -> str:
+        """Human text of what was required: ``permitrootlogin in ['no']``, ``PasswordMinLen ge 14``."""
+        key = self.key if self.key is not None else "@"
+        if self.op in QUANTIFIERS:
+            return _cut(f"{self.op} {key}: {self.expected}")
+        text = f"{key} {self.op}"
+        if OPERATORS[self.op].needs_value:
+            text += " " + _literal(self.expected)
+        if self.value_type:
+            text += f" (as {self.value_type})"
+        if self.ignore_case:
+            text += " (ignoring case)"
+        return _cut(text)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a whole condition on one document."""
+
+    ok: bool
+    checks: tuple[Check, ...]
+    """Every leaf evaluated, in order (groups and quantifiers short-circuit)."""
+    decisive: Check | None
+    """The check that decided: the first failing one when not ok; when ok, the first leaf of an
+    ``all``, the leaf that succeeded in an ``any``; a quantifier's own check for quantifiers."""
+    value: Any
+    """``decisive.actual`` (None when missing)."""
+    matched: Any = None
+    """For quantifiers: the element that matched (any_of pass, none_of fail) or failed (all_of fail)."""
+
+
+@dataclass
+class _Ctx:
+    inputs: Mapping[str, Any]
+    now: datetime
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Res:
+    ok: bool
+    decisive: Check | None
+    matched: Any = None
+
+
+def evaluate(cond: Mapping[str, Any], doc: Any, inputs: Mapping[str, Any],
+             now: datetime | None = None) -> Outcome:
+    """Evaluate ``cond`` on ``doc`` (a resource's attributes) with the control's resolved ``inputs``.
+
+    ``now`` is the reference time of the ``age-days-*`` operators (default: the current UTC time);
+    pass the scan's start time so every resource is judged against the same instant.
+    """
+    ctx = _Ctx(inputs, now or datetime.now(timezone.utc))
+    res = _node(cond, doc, ctx, "")
+    d = res.decisive
+    return Outcome(res.ok, tuple(ctx.checks), d, None if d is None or d.missing else d.actual, res.matched)
+
+
+def _join(path: str, part: str) -> str:
+    return f"{path}.{part}" if path else part
+
+
+def _node(node: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
+    where = path or "condition"
+    if not isinstance(node, Mapping):
+        raise ConditionError(f"{where}: not a condition: {show(node)}")
+    structural = [k for k in node if k in GROUPS or k in QUANTIFIERS]
+    if len(structural) == 1 and len(node) == 1:
+        name = structural[0]
+        if name in QUANTIFIERS:
+            return _quantifier(name, node[name], doc, ctx, _join(path, name))
+        return _group(name, node[name], doc, ctx, _join(path, name))
+    if "op" in node and not structural:
+        check = _leaf(node, doc, ctx, path)
+        ctx.checks.append(check)
+        return _Res(check.ok, check)
+    raise ConditionError(f"{where}: a condition needs 'op' or exactly one of "
+                         "all, any, not, any_of, all_of, none_of")
+
+
+def _group(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
+    if name == "not" and isinstance(body, Mapping):
+        inner = _node(body, doc, ctx, path)
+        return _Res(not inner.ok, inner.decisive, inner.matched)
+    if not isinstance(body, (list, tuple)):
+        raise ConditionError(f"{path}: needs a list of conditions, got {show(body)}")
+    if not body:
+        # An empty group would silently pass (all) or fail (any); refuse to decide.
+        raise ConditionError(f"{path}: empty '{name}' group")
+    first: _Res | None = None
+    for i, child in enumerate(body):
+        res = _node(child, doc, ctx, f"{path}[{i}]")
+        first = first or res
+        if name == "any" and res.ok:
+            return res
+        if name != "any" and not res.ok:
+            return _Res(name == "not", res.decisive, res.matched)
+    assert first is not None
+    if name == "any":
+        return _Res(False, first.decisive, first.matched)
+    return _Res(name == "all", first.decisive, first.matched)
+
+
+def _quantifier(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
+    if not isinstance(body, Mapping) or "path" not in body or "where" not in body:
+        raise ConditionError(f"{path}: needs {{path, where}}, got {show(body)}")
+    list_key = body["path"]
+    items = _search(list_key, doc, name)
+    missing = items is None
+    if missing:
+        items = []
+    elif not isinstance(items, (list, tuple)):
+        raise ConditionError(f"{list_key}: is {show(items)}, not a list (op {name})")
+    at = len(ctx.checks)
+    matched: Any = None
+    found = False
+    for i, element in enumerate(items):
+        res = _node(body["where"], element, ctx, f"{path}[{i}]")
+        if res.ok == (name != "all_of"):  # any_of/none_of look for a match, all_of for a miss
+            matched, found = element, True
+            break
+    ok = found if name == "any_of" else not found
+    check = Check(list_key, name, summarize(body["where"], ctx.inputs), matched, missing, ok, path)
+    ctx.checks.insert(at, check)  # before the element checks it summarises
+    return _Res(ok, check, matched)
+
+
+def _search(key: Any, doc: Any, op: str) -> Any:
+    if not isinstance(key, str):
+        raise ConditionError(f"key must be a string, got {show(key)} (op {op})")
+    try:
+        return compile_key(key).search(doc)
+    except TypeProblem as e:
+        raise ConditionError(f"{e} (op {op})") from None
+    except Exception as e:  # JMESPath function type errors on unexpected data
+        raise ConditionError(f"{key}: cannot read: {e} (op {op})") from None
+
+
+def _resolve(value: Any, inputs: Mapping[str, Any]) -> Any:
+    if isinstance(value, Mapping) and len(value) == 1 and "input" in value:
+        name = value["input"]
+        if not isinstance(name, str) or name not in inputs:
+            raise TypeProblem(f"unknown input {name!r}")
+        return inputs[name]
+    return value
+
+
+def _leaf(node: Mapping[str, Any], doc: Any, ctx: _Ctx, path: str) -> Check:
+    key = node.get("key")
+    op = node["op"]
+    spec = OPERATORS.get(op) if isinstance(op, str) else None
+    if spec is None:
+        raise ConditionError(f"{key or '@'}: unknown operator {op!r}")
+    actual = doc if key is None else _search(key, doc, op)
+    vt = node.get("value_type")
+    fold = node.get("ignore_case") is True
+    try:
+        if vt is not None and vt not in VALUE_TYPES:
+            raise TypeProblem(f"unknown value_type {vt!r}")
+        expected = _resolve(node.get("value"), ctx.inputs) if spec.needs_value else None
+        if spec.needs_value:
+            problem = value_problem(op, expected, vt)
+            if problem:
+                raise TypeProblem(problem)
+        missing = actual is None
+        if missing:
+            ok = spec.on_missing
+        else:
+            a, b = actual, expected
+            if vt:
+                a = coerce(a, vt)
+                b = coerce(b, vt) if op in COERCE_EXPECTED else b
+            assert spec.fn is not None
+            ok = spec.fn(a, b, Opts(fold, vt, ctx.now))
+    except TypeProblem as e:
+        raise ConditionError(f"{key or '@'}: {e} (op {op})") from None
+    return Check(key, op, expected, actual, missing, bool(ok), path, vt, fold)
+
+
+def summarize(cond: Any, inputs: Mapping[str, Any] | None = None) -> str:
+    """Compact one-line text of a condition, inputs substituted where known (for evidence)."""
+    inputs = inputs or {}
+    if not isinstance(cond, Mapping):
+        return _cut(_literal(cond))
+    for name in GROUPS + QUANTIFIERS:
+        if name in cond:
+            body = cond[name]
+            if name in QUANTIFIERS and isinstance(body, Mapping):
+                return _cut(f"{name}({body.get('path')}: {summarize(body.get('where'), inputs)})")
+            parts = body if isinstance(body, (list, tuple)) else [body]
+            return _cut(f"{name}(" + ", ".join(summarize(p, inputs) for p in parts) + ")")
+    value = cond.get("value")
+    try:
+        value = _resolve(value, inputs)
+    except TypeProblem:
+        pass
+    op = cond.get("op")
+    text = f"{cond.get('key', '@')} {op}"
+    if op in OPERATORS and OPERATORS[op].needs_value:
+        text += " " + _literal(value)
+    return _cut(text)
