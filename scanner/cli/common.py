@@ -66,3 +66,52 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(fail(exc))
 
     return wrapper
+
+
+def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; values are YAML (so ``4``, ``[22, 443]``, ``true`` are typed)."""
+    from scanner.errors import UsageError
+    from scanner.policy.yamlpos import load_documents
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--input {pair!r}: expected NAME=VALUE")
+        docs, problems = load_documents(raw, "--input")
+        if problems:
+            raise UsageError(f"--input {name}: value is not valid YAML: {problems[0].message}")
+        out[name.strip()] = docs[0].data if docs else ""
+    return out
+
+
+def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
+                  outputs: tuple[str, ...] | list[str]) -> None:
+    """Render each format; to its -o file (written atomically) or to stdout when there is no -o."""
+    import os
+    import tempfile
+
+    from scanner import registry
+
+    view = store.view(scan_id)
+    for i, fmt in enumerate(formats):
+        renderer = registry.report(fmt)()
+        path = outputs[i] if i < len(outputs) else None
+        if path is None or path == "-":
+            stream = sys.stdout.buffer if renderer.binary else sys.stdout
+            renderer.render(view, stream)
+            stream.flush()
+            continue
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".govscan-", suffix=".tmp")
+        try:
+            mode = "wb" if renderer.binary else "w"
+            kwargs = {} if renderer.binary else {"encoding": "utf-8", "newline": ""}
+            with os.fdopen(fd, mode, **kwargs) as fh:
+                renderer.render(view, fh)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise

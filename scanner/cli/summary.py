@@ -1,0 +1,33 @@
+"""The end-of-scan summary: counts by status and severity, the failing controls, the gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from reports.text import clean, status_severity_table
+
+MAX_FAILING = 25
+
+
+def print_summary(view: Any, outcome: Any, db_path: str, *, err: bool = False) -> None:
+    echo = lambda s="": click.echo(s, err=err)  # noqa: E731
+    echo()
+    echo(status_severity_table(view.counts()))
+    failing = view.store.db.conn.execute(
+        "SELECT f.control_id, c.severity, count(*), c.title FROM findings f JOIN controls c "
+        "ON c.scan_id = f.scan_id AND c.id = f.control_id WHERE f.scan_id = ? AND f.status = 'fail' "
+        "GROUP BY f.control_id ORDER BY CASE c.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 "
+        "WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, f.control_id", (view.id,)).fetchall()
+    if failing:
+        echo()
+        echo(f"Failing controls ({len(failing)}):")
+        for cid, sev, n, title in failing[:MAX_FAILING]:
+            echo(f"  {sev:<8} {cid:<44} {n:>4}  {clean(title)}")
+        if len(failing) > MAX_FAILING:
+            echo(f"  ... and {len(failing) - MAX_FAILING} more: govscan findings --status fail")
+    echo()
+    verdict = "PASSED" if outcome.gate.passed else "FAILED"
+    echo(f"Gate {verdict}: {outcome.gate.reason}")
+    echo(f"Scan {view.id} stored in {db_path} ({outcome.status.value})")
