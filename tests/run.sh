@@ -1,0 +1,26 @@
+#!/bin/sh
+# The one test command (README and .ci/run both run it): installs what the tests need, then runs them.
+# System packages (Debian/Ubuntu): nmap, openssh-server, chromium, openssl. Installed only when missing,
+# and only when running as root (otherwise: install them yourself, the tests that need them say so).
+set -eu
+cd "$(dirname "$0")/.."
+
+need=""
+command -v nmap >/dev/null 2>&1 || need="$need nmap"
+[ -x /usr/sbin/sshd ] || need="$need openssh-server"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: installing$need"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+  else
+    echo "tests/run.sh: missing$need (install them to run every test)" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -m pip install -q -e '.[test]'
+exec "$PYTHON" -m pytest -q "$@"
