@@ -7,6 +7,7 @@ import sys
 import click
 
 from scanner.cli.common import db_option, guarded, quiet_option
+from scanner.errors import UsageError
 
 
 @click.command("diff")
@@ -39,8 +40,11 @@ def diff(scan_a: str, scan_b: str, fmt: str, output: str | None, gate_spec: str,
     verdict = gate(result, gate_spec)
     shown = verdict if gate_spec.lower() != "none" else None
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            RENDERERS[fmt](result, fh, shown)
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                RENDERERS[fmt](result, fh, shown)
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write: {exc.strerror}") from exc
     elif not quiet or fmt != "table":
         RENDERERS[fmt](result, sys.stdout, shown)
     if not verdict[0]:
