@@ -97,7 +97,9 @@ def _family(x: Any) -> str:
 
 def short(x: Any, limit: int = 60) -> str:
     """A value for a message: strings quoted, long values cut."""
-    if isinstance(x, Version):
+    if isinstance(x, bool):
+        text = "true" if x else "false"
+    elif isinstance(x, Version):
         text = repr(x.text)
     elif isinstance(x, datetime):
         text = x.isoformat()
