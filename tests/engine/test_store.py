@@ -1,0 +1,117 @@
+"""The store: file mode, WAL, schema version, hash chain, batches, interrupted scans."""
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from scanner.errors import StoreError
+from scanner.model import Finding, ScanStatus, Severity, Status
+from scanner.store import SCHEMA_VERSION, Store, finding_hash
+
+
+def _finding(i, status=Status.FAIL):
+    return Finding(control_id=f"ctl-{i % 3}", target_id="local:t", resource_id=f"res-{i}", resource_type="host.files",
+                   status=status, severity=Severity.HIGH, message=f"message {i}",
+                   evidence={"observed": {"mode": "0644" if i % 2 else "0600"}})
+
+
+def _scan(store, n=10):
+    sid = store.begin_scan(profile="p", profile_sha256="x", tool_version="0")
+    store.add_rows("controls", [{"scan_id": sid, "id": f"ctl-{i}", "version": "1.0.0", "sha256": f"{i}" * 64,
+                                 "title": "t", "severity": "high", "provider": "host", "resource": "host.files",
+                                 "mappings": {}, "tags": [], "inputs": {}, "document": {}, "source": None}
+                                for i in range(3)])
+    store.add_findings(sid, [_finding(i) for i in range(n)])
+    return sid
+
+
+def test_new_database_is_private_wal_and_versioned(tmp_path):
+    path = tmp_path / "g.db"
+    Store(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_hash_chain_links_scans_and_covers_findings(tmp_path):
+    store = Store(tmp_path / "g.db")
+    a = _scan(store)
+    ha = store.finish_scan(a, ScanStatus.COMPLETE)
+    b = _scan(store)
+    hb = store.finish_scan(b, ScanStatus.COMPLETE)
+    row_a, row_b = dict(store.db["scans"].get(a)), dict(store.db["scans"].get(b))
+    assert (row_a["seq"], row_b["seq"]) == (1, 2)
+    assert row_a["prev_hash"] is None and row_b["prev_hash"] == ha
+    assert store.scan_digest(row_b) == hb
+    # a finding edited together with its own row hash still changes the scan digest
+    cur = store.db.conn.execute("SELECT * FROM findings WHERE scan_id = ? AND resource_id = 'res-3'", (b,))
+    row = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    row["message"] = "edited"
+    store.db.conn.execute("UPDATE findings SET message = ?, hash = ? WHERE id = ?", ("edited", finding_hash(row), row["id"]))
+    assert store.scan_digest(dict(store.db["scans"].get(b))) != hb
+
+
+def test_findings_are_read_back_with_evidence_deduplicated(tmp_path):
+    store = Store(tmp_path / "g.db")
+    sid = _scan(store, n=12001)  # more than two batches
+    store.finish_scan(sid, ScanStatus.COMPLETE)
+    view = store.view()
+    assert view.id == sid
+    assert view.finding_count() == 12001
+    assert store.db["evidence"].count == 2  # two distinct evidence documents
+    first = next(view.findings(resource="res-1"))
+    assert first["message"] == "message 1"
+    assert view.evidence(first["evidence_sha256"]) == {"observed": {"mode": "0644"}}
+    assert view.counts() == {"fail": {"high": 12001}}
+    assert [f["resource_id"] for f in view.findings(control="ctl-0", resource="res-1?")] == ["res-12", "res-15", "res-18"]
+
+
+def test_resolve_scan_refs(tmp_path):
+    store = Store(tmp_path / "g.db")
+    a = _scan(store, 1)
+    store.finish_scan(a, ScanStatus.COMPLETE)
+    b = _scan(store, 1)
+    store.finish_scan(b, ScanStatus.COMPLETE)
+    assert store.resolve_scan(None) == b
+    assert store.resolve_scan("latest~1") == a
+    assert store.resolve_scan(a[:8]) == a
+    with pytest.raises(StoreError, match="no scan matches 'zzzz'"):
+        store.resolve_scan("zzzz")
+
+
+def test_missing_or_foreign_database_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="no such database"):
+        Store(tmp_path / "nope.db", create=False)
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a govscan database"):
+        Store(bad)
+
+
+def test_killed_writer_leaves_interrupted_scan_and_complete_batches(tmp_path):
+    db = tmp_path / "g.db"
+    code = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {os.getcwd()!r})
+        from scanner.store import Store
+        from scanner.model import Finding, Severity, Status
+        s = Store({str(db)!r})
+        sid = s.begin_scan(profile="p", profile_sha256="x", tool_version="0")
+        s.add_findings(sid, [Finding("c", "t", f"r{{i}}", "host.files", Status.PASS, Severity.LOW, "m") for i in range(7000)])
+        print(sid, flush=True)
+        os.kill(os.getpid(), 9)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == -9
+    sid = proc.stdout.strip()
+    store = Store(db)  # opening reaps the dead scan
+    row = dict(store.db["scans"].get(sid))
+    assert row["status"] == "interrupted"
+    assert row["hash"] and row["seq"] == 1
+    assert store.view(sid).finding_count() == 7000
