@@ -95,7 +95,7 @@ sec_files() {
 
 sec_passwd() { cat /etc/passwd; }
 sec_group() { cat /etc/group; }
-sec_shadow() { cat /etc/shadow; }
+sec_shadow() { printf 'GS_NOW=%s\n' "$(date +%s)"; cat /etc/shadow; }
 
 sec_login_defs() { gs_cat /etc/login.defs /etc/default/useradd; }
 

@@ -163,6 +163,8 @@ class Output:
     """All sections of one run, by name."""
 
     sections: dict[str, Section] = field(default_factory=dict)
+    marker: str = ""
+    """The frame marker of the run (multi-file sections use it to split files)."""
 
     def get(self, name: str) -> Section:
         """The section, or an incomplete one if the script never printed it."""
@@ -171,7 +173,7 @@ class Output:
 
 def parse_output(text: str, marker: str) -> Output:
     """Split framed script output into sections; tolerant of a truncated tail."""
-    out = Output()
+    out = Output(marker=marker)
     cur: Section | None = None
     part = "stdout"
     buf: list[str] = []

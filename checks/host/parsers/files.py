@@ -1,0 +1,80 @@
+"""Parsers for host.files, host.banners and host.filesystem (the opt-in filesystem walk)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.host.parsers import NOT_ROOT_HINT, FactError
+from checks.host.parsers.common import perms_of, require
+from checks.host.script import Output, split_files
+from scanner.model import Resource
+
+_TYPES = {"regular file": "file", "regular empty file": "file", "directory": "directory",
+          "symbolic link": "symlink", "socket": "socket", "fifo": "fifo",
+          "character special file": "char-device", "block special file": "block-device"}
+
+#: How many paths of each kind the walk keeps (the count is always exact).
+WALK_LIMIT = 1000
+
+
+def parse_files(out: Output) -> list[Resource]:
+    """``host.files``: mode, owner and group of each security-relevant path (one resource per path)."""
+    text = require(out.get("files"), "file metadata (stat)")
+    res: dict[str, Resource] = {}
+    for line in text.split("\n"):
+        if line.endswith("|missing"):
+            path = line[: -len("|missing")]
+            if "*" in path or "?" in path or "[" in path:
+                continue  # an unmatched glob names no file
+            res[path] = Resource(path, "host.files", {"path": path, "exists": False, "type": None, "mode": None,
+                                                      "perms": [], "owner": None, "group": None,
+                                                      "uid": None, "gid": None})
+            continue
+        f = line.rsplit("|", 6)
+        if len(f) != 7:
+            continue
+        path, mode, owner, group, uid, gid, ftype = f
+        m = int(mode, 8)
+        res[path] = Resource(path, "host.files", {
+            "path": path, "exists": True, "type": _TYPES.get(ftype, ftype), "mode": f"{m:04o}",
+            "perms": perms_of(m), "owner": owner, "group": group, "uid": int(uid), "gid": int(gid),
+        })
+    if not res:
+        raise FactError("file metadata (stat) could not be read: no output")
+    return [res[p] for p in sorted(res)]
+
+
+def parse_banners(out: Output) -> list[Resource]:
+    """``host.banners``: content of /etc/issue, /etc/issue.net and /etc/motd (one resource per file)."""
+    _, chunks = split_files(require(out.get("banners"), "login banners"), out.marker)
+    res = []
+    for c in chunks:
+        attrs = {"path": c.path, "exists": c.state != "missing", "content": c.text}
+        err = f"{c.path} not readable: {NOT_ROOT_HINT}" if c.state == "unreadable" else None
+        res.append(Resource(f"banner:{c.path}", "host.banners", attrs, error=err))
+    return res
+
+
+def parse_walk(out: Output | None, timeout: int = 0) -> list[Resource]:
+    """``host.filesystem``: world-writable and unowned paths, or ``walked: false`` when not opted in."""
+    if out is None:
+        return [Resource("filesystem", "host.filesystem", {"walked": False})]
+    sec = out.get("walk")
+    if sec.rc in (124, 137) or sec.rc is None:
+        raise FactError(f"filesystem walk did not finish within {timeout}s (raise filesystem_walk_timeout)")
+    if sec.rc != 0:
+        denied = sum(1 for ln in sec.stderr.split("\n") if "Permission denied" in ln)
+        why = f"{denied} paths unreadable ({NOT_ROOT_HINT})" if denied else sec.reason()
+        raise FactError(f"filesystem walk incomplete: {why}")
+    found: dict[str, list[str]] = {"ww": [], "wwd": [], "nouser": [], "nogroup": []}
+    for line in sec.stdout.split("\n"):
+        kind, _, path = line.partition("\t")
+        if kind in found and path:
+            found[kind].append(path)
+    attrs: dict[str, Any] = {"walked": True}
+    for kind, name in (("ww", "world_writable_files"), ("wwd", "world_writable_dirs_without_sticky"),
+                       ("nouser", "unowned_files"), ("nogroup", "ungrouped_files")):
+        paths = sorted(found[kind])
+        attrs[name] = paths[:WALK_LIMIT]
+        attrs[name + "_count"] = len(paths)
+    return [Resource("filesystem", "host.filesystem", attrs)]

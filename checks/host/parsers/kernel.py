@@ -1,0 +1,122 @@
+"""Parsers for host.sysctl, host.kernel_modules and host.mounts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from checks.host.parsers import FactError
+from checks.host.parsers.common import require, to_int
+from checks.host.script import DEFAULT_MODULES, Output, split_files
+from scanner.model import Resource
+
+#: Mount points ``host.mounts`` always reports, mounted or not.
+MOUNT_POINTS: tuple[str, ...] = ("/tmp", "/dev/shm", "/var", "/var/tmp", "/var/log", "/var/log/audit", "/home")
+
+_DISABLING = re.compile(r"^(/usr)?/bin/(true|false)$")
+
+
+def parse_sysctl(out: Output) -> list[Resource]:
+    """``host.sysctl``: running kernel parameters as a nested map (``net.ipv4.ip_forward`` -> 0)."""
+    lines = require(out.get("sysctl"), "kernel parameters (/proc/sys)").split("\n")
+    tree: dict[str, Any] = {}
+    missing: list[str] = []
+    unreadable: list[str] = []
+    for line in lines:
+        if not line.startswith("/proc/sys/"):
+            continue
+        if "=" in line:
+            path, _, value = line.partition("=")
+        else:
+            path, _, state = line.partition("!")
+            (unreadable if state == "unreadable" else missing).append(_name(path))
+            continue
+        node = tree
+        parts = _name(path).split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = to_int(" ".join(value.split()))
+    if not tree:
+        raise FactError("kernel parameters (/proc/sys) could not be read: none was readable")
+    return [Resource("sysctl", "host.sysctl", {**tree, "missing": missing, "unreadable": unreadable})]
+
+
+def _name(path: str) -> str:
+    return path[len("/proc/sys/"):].replace("/", ".")
+
+
+def parse_kernel_modules(out: Output, wanted: Iterable[str] = DEFAULT_MODULES) -> list[Resource]:
+    """``host.kernel_modules``: loaded modules and, per module of interest, whether it can load."""
+    sec = out.get("modules")
+    _, chunks = split_files(require(sec, "kernel modules"), out.marker)
+    supported = False
+    loaded: list[str] = []
+    install: dict[str, str] = {}
+    blacklisted: set[str] = set()
+    files: set[str] = set()
+    builtin: set[str] = set()
+    for c in chunks:
+        if c.path == "/proc/modules":
+            supported = c.state == "ok"
+            loaded = sorted({ln.split()[0] for ln in c.text.split("\n") if ln.strip()})
+        elif c.path.startswith("/lib/modules/"):
+            for ln in c.text.split("\n"):
+                f = ln.split()
+                if len(f) >= 2 and f[0] == "file":
+                    files.add(_norm(f[1]))
+                elif len(f) >= 2 and f[0] == "builtin":
+                    builtin.add(_norm(f[1]))
+        else:
+            for ln in c.text.split("\n"):
+                f = ln.split()
+                if len(f) >= 2 and f[0] == "blacklist":
+                    blacklisted.add(_norm(f[1]))
+                elif len(f) >= 3 and f[0] == "install":
+                    install.setdefault(_norm(f[1]), " ".join(f[2:]))  # first definition wins, as modprobe
+    modules: dict[str, dict[str, Any]] = {}
+    for name in (_norm(m) for m in wanted):
+        cmd = install.get(name)
+        disabled = bool(cmd and _DISABLING.match(cmd.split()[0]))
+        available = name in files or name in builtin
+        modules[name] = {
+            "loaded": name in loaded, "available": available, "builtin": name in builtin,
+            "install_command": cmd, "disabled": disabled, "blacklisted": name in blacklisted,
+            # Built-in code cannot be kept out by modprobe configuration.
+            "loadable": name in builtin or (supported and available and not disabled),
+        }
+    attrs = {"modules_supported": supported, "loaded": loaded, "modules": modules}
+    return [Resource("kernel_modules", "host.kernel_modules", attrs)]
+
+
+def _norm(module: str) -> str:
+    """The kernel treats ``-`` and ``_`` in module names alike; keys use ``_``."""
+    return module.replace("-", "_")
+
+
+def _unescape(field: str) -> str:
+    """/proc/mounts escapes space, tab, newline and backslash as octal (``\\040``)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def parse_mounts(out: Output, points: Iterable[str] = MOUNT_POINTS) -> list[Resource]:
+    """``host.mounts``: one resource per mount point of interest; absent ones have ``mounted: false``."""
+    text = require(out.get("mounts"), "mount table (/proc/self/mounts)")
+    table: dict[str, tuple[str, str, list[str]]] = {}
+    for line in text.split("\n"):
+        f = line.split()
+        if len(f) >= 4:
+            table[_unescape(f[1])] = (_unescape(f[0]), f[2], f[3].split(","))  # last mount wins
+    if "/" not in table:
+        raise FactError("mount table (/proc/self/mounts) could not be read: no root filesystem listed")
+    res = []
+    for mp in points:
+        if mp in table:
+            src, fstype, opts = table[mp]
+            attrs: dict[str, Any] = {"mountpoint": mp, "mounted": True, "source": src, "fstype": fstype,
+                                     "options": opts, "nodev": "nodev" in opts, "nosuid": "nosuid" in opts,
+                                     "noexec": "noexec" in opts}
+        else:
+            attrs = {"mountpoint": mp, "mounted": False, "source": None, "fstype": None, "options": [],
+                     "nodev": False, "nosuid": False, "noexec": False}
+        res.append(Resource(f"mount:{mp}", "host.mounts", attrs))
+    return res

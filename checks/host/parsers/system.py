@@ -1,0 +1,135 @@
+"""Parsers for host.os, host.sshd, host.packages and host.services."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from checks.host.parsers import FactError
+from checks.host.parsers.common import int_or_none, preamble, require, to_int
+from checks.host.script import Output, split_files
+from scanner.model import Resource
+
+_FAMILIES = {"debian": "debian", "ubuntu": "debian", "rhel": "rhel", "fedora": "rhel", "centos": "rhel",
+             "rocky": "rhel", "almalinux": "rhel", "ol": "rhel", "amzn": "rhel", "suse": "suse",
+             "sles": "suse", "opensuse": "suse", "alpine": "alpine", "arch": "arch"}
+
+#: sshd -T keywords that may appear several times: kept as lists of their values.
+_SSHD_MULTI = {"listenaddress", "hostkey", "acceptenv", "subsystem", "authorizedkeysfile", "setenv",
+               "permitopen", "permitlisten", "include", "hostcertificate", "allowusers", "denyusers",
+               "allowgroups", "denygroups", "port", "channeltimeout", "authenticationmethods"}
+#: sshd -T keywords whose value is a comma-separated algorithm list.
+_SSHD_COMMA = {"ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms",
+               "pubkeyacceptedkeytypes", "hostbasedacceptedalgorithms", "casignaturealgorithms",
+               "gssapikexalgorithms"}
+
+
+def parse_os(out: Output) -> list[Resource]:
+    """``host.os``: distribution, family, kernel, and whether facts were read as root."""
+    notes, lines = preamble(require(out.get("os"), "os-release"))
+    rel: dict[str, str] = {}
+    for line in lines:
+        k, sep, v = line.partition("=")
+        if sep and k.strip():
+            try:
+                rel[k.strip()] = " ".join(shlex.split(v)) if v else ""
+            except ValueError:
+                rel[k.strip()] = v.strip().strip('"')
+    os_id = rel.get("ID", "").lower()
+    like = rel.get("ID_LIKE", "").lower().split()
+    family = next((_FAMILIES[x] for x in [os_id, *like] if x in _FAMILIES), "other")
+    uid = int_or_none(notes.get("GS_UID"))
+    attrs = {
+        "hostname": notes.get("GS_HOSTNAME", ""), "id": os_id, "id_like": like, "family": family,
+        "name": rel.get("NAME", ""), "pretty_name": rel.get("PRETTY_NAME", ""),
+        "version_id": rel.get("VERSION_ID", ""), "kernel": notes.get("GS_KERNEL", ""),
+        "arch": notes.get("GS_ARCH", ""), "uid": uid, "is_root": uid == 0,
+    }
+    return [Resource("os", "host.os", attrs)]
+
+
+def parse_sshd(out: Output) -> list[Resource]:
+    """``host.sshd``: the effective configuration from ``sshd -T`` (keywords lower-case)."""
+    sec = out.get("sshd")
+    notes, _ = preamble(sec.stdout)
+    if notes.get("GS_INSTALLED") == "0" and sec.ok:
+        return [Resource("sshd", "host.sshd", {"installed": False})]
+    _, lines = preamble(require(sec, "effective sshd configuration (sshd -T)"))
+    attrs: dict[str, Any] = {"installed": True}
+    for line in lines:
+        key, _, value = line.strip().partition(" ")
+        if not key:
+            continue
+        key, value = key.lower(), value.strip()
+        if key in _SSHD_MULTI:
+            attrs.setdefault(key, []).append(to_int(value) if key == "port" else value)
+        elif key in _SSHD_COMMA:
+            attrs[key] = [v for v in value.split(",") if v]
+        else:
+            attrs[key] = to_int(value)
+    if len(attrs) < 10:  # sshd -T always prints dozens of keywords
+        raise FactError("effective sshd configuration (sshd -T) could not be read: output is incomplete")
+    if isinstance(attrs.get("maxstartups"), str):
+        parts = str(attrs["maxstartups"]).split(":")
+        attrs["maxstartups_start"] = int_or_none(parts[0])
+        attrs["maxstartups_full"] = int_or_none(parts[-1])
+    elif isinstance(attrs.get("maxstartups"), int):
+        attrs["maxstartups_start"] = attrs["maxstartups_full"] = attrs["maxstartups"]
+    return [Resource("sshd", "host.sshd", attrs)]
+
+
+def parse_packages(out: Output) -> list[Resource]:
+    """``host.packages``: one resource per host with every installed package and its version."""
+    notes, lines = preamble(require(out.get("packages"), "installed packages"))
+    installed: dict[str, str] = {}
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) < 3:
+            continue
+        name, version, status = parts[0], parts[1], parts[2].strip()
+        # dpkg status abbreviation: desired, state, error. State n (not) / c (config-files) = absent.
+        if len(status) >= 2 and status[1] not in ("n", "c"):
+            installed[name] = version
+    if not installed:
+        raise FactError("installed packages could not be read: the package database listed nothing")
+    attrs = {
+        "manager": notes.get("GS_MANAGER", ""),
+        "installed": installed,
+        "names": sorted(installed),
+        "packages": [{"name": n, "version": installed[n]} for n in sorted(installed)],
+        "count": len(installed),
+    }
+    return [Resource("packages", "host.packages", attrs)]
+
+
+def parse_services(out: Output) -> list[Resource]:
+    """``host.services``: every systemd unit with its enablement and (when systemd runs) activity."""
+    sec = out.get("units")
+    pre, chunks = split_files(sec.stdout, out.marker)
+    by = {c.path: c for c in chunks}
+    if "unit-files" not in by or ("units" not in by and not sec.ok):
+        require(sec, "systemd unit files")
+    units: dict[str, dict[str, Any]] = {}
+    for line in by["unit-files"].text.split("\n"):
+        f = line.split()
+        if len(f) >= 2 and "." in f[0]:
+            units[f[0]] = {"name": f[0], "enabled": f[1], "active": None, "sub": None}
+    running = "units" in by and sec.ok
+    if running:
+        for line in by["units"].text.split("\n"):
+            f = line.split()
+            if len(f) >= 4 and "." in f[0]:
+                u = units.setdefault(f[0], {"name": f[0], "enabled": None, "active": None, "sub": None})
+                u["active"], u["sub"] = f[2], f[3]
+    if not units:
+        raise FactError("systemd unit files could not be read: systemctl listed no units")
+    names = sorted(units)
+    attrs: dict[str, Any] = {
+        "systemd_running": running,
+        "units": [units[n] for n in names],
+        "enabled": [n for n in names if units[n]["enabled"] in ("enabled", "enabled-runtime")],
+        "masked": [n for n in names if units[n]["enabled"] in ("masked", "masked-runtime")],
+        "active": [n for n in names if units[n]["active"] == "active"] if running else None,
+    }
+    return [Resource("services", "host.services", attrs)]
+

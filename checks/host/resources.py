@@ -1,0 +1,198 @@
+"""The resource types the host provider produces, with every attribute a control may read.
+
+``govscan resources`` prints these; the policy lint rejects a host control that reads a top-level
+attribute not declared here.
+"""
+
+from __future__ import annotations
+
+from scanner.provider import Attribute as A
+from scanner.provider import ResourceType
+
+# sshd -T keywords (OpenSSH 8.x-9.x). Comma lists become lists; repeatable keywords become lists.
+_SSHD_KEYWORDS = (
+    "acceptenv addressfamily allowagentforwarding allowgroups allowstreamlocalforwarding allowtcpforwarding "
+    "allowusers authenticationmethods authorizedkeyscommand authorizedkeyscommanduser authorizedkeysfile "
+    "authorizedprincipalscommand authorizedprincipalscommanduser authorizedprincipalsfile banner "
+    "casignaturealgorithms channeltimeout chrootdirectory ciphers clientalivecountmax clientaliveinterval "
+    "compression denygroups denyusers disableforwarding exposeauthinfo fingerprinthash forcecommand "
+    "gatewayports gssapiauthentication gssapicleanupcredentials gssapikexalgorithms gssapikeyexchange "
+    "gssapistorecredentialsonrekey gssapistrictacceptorcheck hostbasedacceptedalgorithms "
+    "hostbasedauthentication hostbasedusesnamefrompacketonly hostcertificate hostkey hostkeyagent "
+    "hostkeyalgorithms ignorerhosts ignoreuserknownhosts include ipqos kbdinteractiveauthentication "
+    "kerberosauthentication kerberosorlocalpasswd kerberosticketcleanup kexalgorithms listenaddress "
+    "logingracetime loglevel macs maxauthtries maxsessions maxstartups modulifile passwordauthentication "
+    "permitemptypasswords permitlisten permitopen permitrootlogin permittty permittunnel "
+    "permituserenvironment permituserrc persourcemaxstartups persourcenetblocksize pidfile port "
+    "printlastlog printmotd pubkeyacceptedalgorithms pubkeyacceptedkeytypes pubkeyauthentication "
+    "pubkeyauthoptions rekeylimit requiredrsasize revokedkeys securitykeyprovider setenv streamlocalbindmask "
+    "streamlocalbindunlink strictmodes subsystem syslogfacility tcpkeepalive trustedusercakeys "
+    "unusedconnectiontimeout usedns usepam versionaddendum x11displayoffset x11forwarding x11uselocalhost "
+    "xauthlocation"
+).split()
+_SSHD_LISTS = {"ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms",
+               "pubkeyacceptedkeytypes", "hostbasedacceptedalgorithms", "casignaturealgorithms",
+               "gssapikexalgorithms", "listenaddress", "hostkey", "acceptenv", "subsystem", "authorizedkeysfile",
+               "setenv", "permitopen", "permitlisten", "include", "hostcertificate", "allowusers", "denyusers",
+               "allowgroups", "denygroups", "port", "channeltimeout", "authenticationmethods"}
+
+_PERMS = "permission bits set, as names: suid sgid sticky ur uw ux gr gw gx or ow ox"
+
+RESOURCE_TYPES: tuple[ResourceType, ...] = (
+    ResourceType("host.os", "The operating system (one per host, id `os`).", (
+        A("hostname", "string", "kernel host name"), A("id", "string", "os-release ID, e.g. debian, rhel"),
+        A("id_like", "list", "os-release ID_LIKE words"),
+        A("family", "string", "debian | rhel | suse | alpine | arch | other"),
+        A("name", "string", "os-release NAME"), A("pretty_name", "string", "os-release PRETTY_NAME"),
+        A("version_id", "string", "os-release VERSION_ID"), A("kernel", "string", "uname -r"),
+        A("arch", "string", "uname -m"), A("uid", "integer", "uid the fact script ran as"),
+        A("is_root", "boolean", "whether the facts were read as root"),
+    ), ("cat /etc/os-release", "uname", "id -u")),
+    ResourceType("host.sshd", "Effective OpenSSH server configuration from `sshd -T` (one per host, id `sshd`). "
+                 "Keywords are lower-case; numbers are integers; algorithm lists and repeatable keywords are lists.",
+                 (A("installed", "boolean", "whether an sshd binary exists"),
+                  A("maxstartups_start", "integer", "first number of MaxStartups (start:rate:full)"),
+                  A("maxstartups_full", "integer", "last number of MaxStartups"),
+                  *(A(k, "list" if k in _SSHD_LISTS else "string|integer", f"sshd -T `{k}`") for k in _SSHD_KEYWORDS)),
+                 ("sshd -T",)),
+    ResourceType("host.packages", "Installed packages (one per host, id `packages`).", (
+        A("manager", "string", "dpkg | rpm"), A("installed", "map", "package name -> version"),
+        A("names", "list", "installed package names, sorted"),
+        A("packages", "list", "[{name, version}] for quantifiers (`matched.name` in messages)"),
+        A("count", "integer", "number of installed packages"),
+    ), ("dpkg-query -W", "rpm -qa")),
+    ResourceType("host.services", "systemd units: services, sockets, timers (one per host, id `services`).", (
+        A("systemd_running", "boolean", "whether systemd runs (activity is known)"),
+        A("units", "list", "[{name, enabled, active, sub}]: enabled is the unit-file state "
+          "(enabled, disabled, static, masked, ...), active null when systemd does not run"),
+        A("enabled", "list", "names of enabled units, e.g. chrony.service"),
+        A("masked", "list", "names of masked units"),
+        A("active", "list", "names of active units; null when systemd does not run"),
+    ), ("systemctl list-unit-files", "systemctl list-units")),
+    ResourceType("host.sysctl", "Running kernel parameters from /proc/sys (one per host, id `sysctl`), as a "
+                 "nested map: key `net.ipv4.ip_forward` reads /proc/sys/net/ipv4/ip_forward. Integers are "
+                 "integers; parameters the kernel lacks are absent.", (
+        A("net", "map", "net.* parameters"), A("kernel", "map", "kernel.* parameters"),
+        A("fs", "map", "fs.* parameters"), A("dev", "map", "dev.* parameters"),
+        A("user", "map", "user.* parameters"), A("vm", "map", "vm.* parameters"),
+        A("missing", "list", "requested parameters this kernel does not have"),
+        A("unreadable", "list", "parameters that exist but could not be read"),
+    ), ("read /proc/sys/*",)),
+    ResourceType("host.files", "Metadata of security-relevant paths (one per path, id = the path; missing "
+                 "paths have exists false). Extra paths through the `extra_files` input.", (
+        A("path", "string", "absolute path"), A("exists", "boolean", "whether the path exists"),
+        A("type", "string", "file | directory | symlink | socket | fifo | char-device | block-device"),
+        A("mode", "string", "octal mode, 4 digits, e.g. 0640"), A("perms", "list", _PERMS),
+        A("owner", "string", "owner name"), A("group", "string", "group name"),
+        A("uid", "integer", "owner uid"), A("gid", "integer", "group gid"),
+    ), ("stat -c",)),
+    ResourceType("host.users", "Accounts of /etc/passwd (one per account, id `user:<name>`).", (
+        A("name", "string", "login name"), A("uid", "integer", "uid"), A("gid", "integer", "primary gid"),
+        A("home", "string", "home directory"), A("shell", "string", "login shell"),
+        A("interactive_shell", "boolean", "shell is not nologin/false/sync/shutdown/halt"),
+        A("system", "boolean", "uid below login.defs UID_MIN, or 65534"),
+        A("password_shadowed", "boolean", "password field is `x` (hash kept in /etc/shadow)"),
+        A("duplicate_name", "boolean", "the name appears more than once in /etc/passwd"),
+        A("uid_shared_with", "list", "other accounts with the same uid"),
+        A("primary_group", "string", "name of the primary group, null if it does not exist"),
+        A("primary_group_exists", "boolean", "the primary gid exists in /etc/group"),
+        A("groups", "list", "supplementary groups"),
+    ), ("cat /etc/passwd /etc/group",)),
+    ResourceType("host.groups", "Groups of /etc/group (one per group, id `group:<name>`).", (
+        A("name", "string", "group name"), A("gid", "integer", "gid"),
+        A("password_shadowed", "boolean", "password field is `x`"),
+        A("members", "list", "supplementary members"),
+        A("primary_members", "list", "accounts whose primary group this is"),
+        A("duplicate_name", "boolean", "the name appears more than once"),
+        A("gid_shared_with", "list", "other groups with the same gid"),
+    ), ("cat /etc/group /etc/passwd",)),
+    ResourceType("host.shadow", "Password state and ageing from /etc/shadow (one per account, id "
+                 "`shadow:<name>`). Needs root: otherwise every control on it is error.", (
+        A("name", "string", "login name"), A("uid", "integer", "uid from /etc/passwd (null if absent)"),
+        A("in_passwd", "boolean", "the account exists in /etc/passwd"),
+        A("system", "boolean", "uid below UID_MIN, or 65534"),
+        A("password_status", "string", "set | locked (! or *) | empty (no password at all)"),
+        A("algorithm", "string", "hash algorithm: yescrypt sha512 sha256 bcrypt md5 des; null when none"),
+        A("last_change", "integer", "days since 1970-01-01 of the last change"),
+        A("days_since_change", "integer", "days since the last change, by the host's clock"),
+        A("last_change_in_future", "boolean", "last change is after the host's today"),
+        A("min_days", "integer", "minimum days between changes"), A("max_days", "integer", "maximum password age"),
+        A("warn_days", "integer", "warning days"), A("inactive_days", "integer", "days after expiry until lock"),
+        A("expire", "integer", "account expiry (days since epoch)"),
+    ), ("cat /etc/shadow",)),
+    ResourceType("host.login_defs", "/etc/login.defs (one per host, id `login.defs`), keys lower-case: "
+                 "pass_max_days, pass_min_days, pass_warn_age, umask, encrypt_method, uid_min, ...", (
+        A("exists", "boolean", "the file exists"),
+        *(A(k, "integer", f"{k.upper()}") for k in (
+            "pass_max_days", "pass_min_days", "pass_warn_age", "pass_min_len", "uid_min", "uid_max",
+            "sys_uid_min", "sys_uid_max", "gid_min", "gid_max", "login_retries", "login_timeout",
+            "fail_delay", "sha_crypt_min_rounds", "sha_crypt_max_rounds", "yescrypt_cost_factor")),
+        A("umask", "string", "UMASK (octal text)"), A("encrypt_method", "string", "ENCRYPT_METHOD"),
+        A("umask_allows", "list", "permission bits a new file may get under UMASK (" + _PERMS + ")"),
+        A("create_home", "string", "CREATE_HOME"), A("usergroups_enab", "string", "USERGROUPS_ENAB"),
+        A("useradd_inactive", "integer", "INACTIVE from /etc/default/useradd"),
+    ), ("cat /etc/login.defs /etc/default/useradd",)),
+    ResourceType("host.pam", "PAM password, authentication and lockout configuration (one per host, id `pam`) "
+                 "from common-* (Debian) or system-auth/password-auth (RHEL family).", (
+        A("layout", "string", "debian | rhel"), A("files", "list", "files read"),
+        A("auth", "list", "[{file, type, control, module, args}] auth stack"),
+        A("account", "list", "account stack"), A("password", "list", "password stack"),
+        A("session", "list", "session stack"),
+        A("pwquality_enabled", "boolean", "pam_pwquality (or pam_cracklib) is in the password stack"),
+        A("pwquality", "map", "pwquality.conf (+ .d) overridden by module arguments: minlen, minclass, "
+          "dcredit, ucredit, lcredit, ocredit, maxrepeat, maxsequence, dictcheck, difok, enforce_for_root"),
+        A("faillock_enabled", "boolean", "pam_faillock (or pam_tally2) is in the auth stack"),
+        A("faillock", "map", "faillock.conf overridden by module arguments: deny, unlock_time, fail_interval, "
+          "even_deny_root, root_unlock_time"),
+        A("pwhistory_enabled", "boolean", "password reuse is limited (pam_pwhistory or pam_unix remember)"),
+        A("pwhistory_remember", "integer", "number of old passwords remembered"),
+        A("unix_hashing", "string", "hash option of pam_unix in the password stack (yescrypt, sha512, ...)"),
+        A("nullok", "boolean", "pam_unix accepts empty passwords (nullok) in auth or password"),
+    ), ("cat /etc/pam.d/common-* /etc/pam.d/system-auth /etc/security/*.conf",)),
+    ResourceType("host.mounts", "Mount points of interest: /tmp /dev/shm /var /var/tmp /var/log /var/log/audit "
+                 "/home (one per mount point, id `mount:<path>`; not mounted -> mounted false).", (
+        A("mountpoint", "string", "path"), A("mounted", "boolean", "a filesystem is mounted there"),
+        A("source", "string", "device or source"), A("fstype", "string", "filesystem type"),
+        A("options", "list", "mount options"), A("nodev", "boolean", "nodev set"),
+        A("nosuid", "boolean", "nosuid set"), A("noexec", "boolean", "noexec set"),
+    ), ("cat /proc/self/mounts",)),
+    ResourceType("host.auditd", "Linux audit: daemon, rules and kernel command line (one per host, id `auditd`).", (
+        A("installed", "boolean", "auditctl exists"), A("enabled", "integer", "auditctl -s enabled (0, 1, 2)"),
+        A("failure", "integer", "auditctl -s failure mode"), A("backlog_limit", "integer", "auditctl -s backlog_limit"),
+        A("status", "map", "all auditctl -s values"), A("conf", "map", "auditd.conf, keys lower-case"),
+        A("rule_files", "list", "files under /etc/audit/rules.d"),
+        A("rules", "list", "on-disk rules (rules.d), one line each"), A("rules_text", "string", "on-disk rules joined by newlines"),
+        A("loaded_rules", "list", "auditctl -l"), A("loaded_rules_text", "string", "auditctl -l joined by newlines"),
+        A("immutable", "boolean", "rules end with -e 2 (or the kernel reports enabled 2)"),
+        A("cmdline", "string", "/proc/cmdline"), A("cmdline_audit", "integer", "audit= on the kernel command line"),
+        A("cmdline_backlog_limit", "integer", "audit_backlog_limit= on the kernel command line"),
+    ), ("auditctl -s", "auditctl -l", "cat /etc/audit/auditd.conf /etc/audit/rules.d/*.rules /proc/cmdline")),
+    ResourceType("host.kernel_modules", "Kernel modules (one per host, id `kernel_modules`). `modules` has an entry "
+                 "per module of interest (cramfs freevxfs hfs hfsplus jffs2 squashfs udf usb_storage dccp sctp rds "
+                 "tipc firewire_core bluetooth; `-` written `_`).", (
+        A("modules_supported", "boolean", "the kernel loads modules (/proc/modules exists)"),
+        A("loaded", "list", "loaded module names"),
+        A("modules", "map", "name -> {loaded, available (module file or built in), builtin, install_command, "
+          "disabled (install /bin/false|true), blacklisted, loadable}"),
+    ), ("cat /proc/modules", "grep install|blacklist /etc/modprobe.d", "find /lib/modules/$(uname -r)")),
+    ResourceType("host.listening", "Listening TCP and UDP sockets (one per socket, id `<proto>:<address>:<port>`).", (
+        A("protocol", "string", "tcp | udp"), A("address", "string", "bound address (* or 0.0.0.0 or :: = any)"),
+        A("port", "integer", "port"), A("process", "string", "process name (root only)"),
+        A("pid", "integer", "process id (root only)"), A("loopback_only", "boolean", "bound to a loopback address"),
+    ), ("ss -Htulnp", "cat /proc/net/tcp /proc/net/udp")),
+    ResourceType("host.banners", "Login banners /etc/issue, /etc/issue.net, /etc/motd (one per file, id `banner:<path>`).", (
+        A("path", "string", "path"), A("exists", "boolean", "the file exists"),
+        A("content", "string", "the text (first 64 KiB)"),
+    ), ("cat /etc/issue /etc/issue.net /etc/motd",)),
+    ResourceType("host.filesystem", "Filesystem walk (one per host, id `filesystem`): only when the input "
+                 "`filesystem_walk` is true; otherwise walked is false. One `find -xdev` pass per local "
+                 "filesystem, bounded by `filesystem_walk_timeout`. Lists keep the first 1000 paths.", (
+        A("walked", "boolean", "the walk ran"),
+        A("world_writable_files", "list", "regular files writable by others"),
+        A("world_writable_files_count", "integer", "their number"),
+        A("world_writable_dirs_without_sticky", "list", "directories writable by others without the sticky bit"),
+        A("world_writable_dirs_without_sticky_count", "integer", "their number"),
+        A("unowned_files", "list", "paths whose uid has no account"), A("unowned_files_count", "integer", "their number"),
+        A("ungrouped_files", "list", "paths whose gid has no group"), A("ungrouped_files_count", "integer", "their number"),
+    ), ("find / -xdev -perm -0002 -nouser -nogroup",)),
+)
