@@ -1,0 +1,220 @@
+"""Evidence packs: content, Ed25519 signature (also checked with stock openssl), and tampering:
+one changed byte in any file of a pack is named by `govscan evidence verify`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from scanfactory import new_scan
+from scanner import evidence, keys
+from scanner.errors import StoreError, UsageError
+from scanner.store import ScanView
+
+PASSPHRASE = "correct horse battery staple"
+EXPECTED_TOP = {"manifest.json", "manifest.sig", "report.html", "assessment-plan.json", "assessment-results.json",
+                "poam.json", "findings.csv"}
+
+
+def govscan(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    code = "import sys; from scanner.cli import main; sys.argv[0] = 'govscan'; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def keypair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("keys")
+    return keys.generate(d / "signing.key", PASSPHRASE.encode())
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory: pytest.TempPathFactory, keypair) -> tuple[ScanView, Path]:
+    d = tmp_path_factory.mktemp("pack")
+    view = new_scan(d)
+    out = d / "pack.zip"
+    evidence.write_pack(view, out, keys.load_private(keypair[0], PASSPHRASE.encode()))
+    return view, out
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _rewrite(src: Path, dst: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def test_keys_are_pem_ed25519_private_0600_encrypted_and_never_overwritten(keypair):
+    private, public = keypair
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert public.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    assert PASSPHRASE not in private.read_text()
+    with pytest.raises(UsageError, match="wrong passphrase"):
+        keys.load_private(private, b"wrong")
+    with pytest.raises(UsageError, match="the key is encrypted; give its passphrase"):
+        keys.load_private(private, None)
+    with pytest.raises(UsageError, match="already exists; refusing to overwrite"):
+        keys.generate(private)
+
+
+def test_pack_holds_reports_snapshots_and_every_evidence_blob_byte_exact(packed):
+    view, path = packed
+    files = _members(path)
+    assert EXPECTED_TOP <= set(files)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["scan"]["id"] == view.id and manifest["scan"]["hash"] == view.scan["hash"]
+    assert manifest["tool"] == "govscan"
+    assert set(manifest["files"]) == set(files) - {"manifest.json", "manifest.sig"}
+    shas = {f["evidence_sha256"] for f in view.findings() if f["evidence_sha256"]}
+    assert {n for n in files if n.startswith("evidence/")} == {f"evidence/{s}.json" for s in shas}
+    for sha in shas:
+        assert hashlib.sha256(files[f"evidence/{sha}.json"]).hexdigest() == sha
+        assert json.loads(files[f"evidence/{sha}.json"]) == view.evidence(sha)
+    for cid, row in view.controls.items():
+        data = files[f"controls/{cid}.json"]
+        assert hashlib.sha256(data).hexdigest() == row["sha256"]      # the document exactly as run
+        assert json.loads(data) == row["document"]
+    for w in view.waivers:
+        assert hashlib.sha256(files[f"waivers/{w['id']}.json"]).hexdigest() == w["sha256"]
+    assert b"<!DOCTYPE html>" in files["report.html"][:200].upper() or b"<html" in files["report.html"][:500]
+    assert len(files["manifest.sig"]) == 64
+
+
+def test_verify_accepts_the_untouched_pack(packed, keypair):
+    res = evidence.verify_pack(packed[1], keys.load_public(keypair[1]))
+    assert res.problems == []
+    assert res.files_checked == len(res.manifest["files"])
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed (tests/run.sh installs it)")
+def test_stock_openssl_verifies_the_signature_and_rejects_a_changed_manifest(packed, keypair, tmp_path):
+    files = _members(packed[1])
+    (tmp_path / "manifest.json").write_bytes(files["manifest.json"])
+    (tmp_path / "manifest.sig").write_bytes(files["manifest.sig"])
+    cmd = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(keypair[1]), "-rawin",
+           "-in", "manifest.json", "-sigfile", "manifest.sig"]
+    ok = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout
+    (tmp_path / "manifest.json").write_bytes(files["manifest.json"].replace(b'"tool"', b'"tooL"'))
+    bad = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode != 0 and "Signature Verification Failure" in bad.stdout
+
+
+def test_one_changed_byte_in_any_member_is_named(packed, keypair, tmp_path):
+    public = keys.load_public(keypair[1])
+    files = _members(packed[1])
+    for name, data in files.items():
+        altered = bytearray(data)
+        altered[len(altered) // 2] ^= 0x01
+        bad = tmp_path / "bad.zip"
+        _rewrite(packed[1], bad, {**files, name: bytes(altered)})
+        problems = evidence.verify_pack(bad, public).problems
+        if name == "manifest.sig":
+            assert any(p.startswith("manifest.sig: the signature does not verify") for p in problems), problems
+        elif name == "manifest.json":
+            assert any("manifest.json was altered" in p for p in problems), problems
+        else:
+            assert any(p.startswith(f"{name}: sha256 ") and "does not match the manifest" in p
+                       for p in problems), (name, problems)
+            assert all(p.startswith(name) for p in problems), problems   # nothing else is blamed
+
+
+def _data_offsets(path: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26: info.header_offset + 30])
+            out[info.filename] = (info.header_offset + 30 + name_len + extra_len, info.compress_size)
+    return out
+
+
+def test_one_flipped_byte_in_the_zip_file_is_named(packed, keypair, tmp_path):
+    public = keys.load_public(keypair[1])
+    raw = packed[1].read_bytes()
+    for name, (start, size) in _data_offsets(packed[1]).items():
+        altered = bytearray(raw)
+        altered[start + size // 2] ^= 0xFF
+        bad = tmp_path / "flipped.zip"
+        bad.write_bytes(bytes(altered))
+        problems = evidence.verify_pack(bad, public).problems
+        assert any(p.startswith(f"{name}: ") for p in problems), (name, problems)
+
+
+def test_missing_extra_and_foreign_signed_files_are_named(packed, keypair, tmp_path):
+    public = keys.load_public(keypair[1])
+    files = _members(packed[1])
+    gone = tmp_path / "gone.zip"
+    _rewrite(packed[1], gone, {n: d for n, d in files.items() if n != "poam.json"})
+    assert "poam.json: listed in the manifest but missing from the pack" in evidence.verify_pack(gone, public).problems
+    extra = tmp_path / "extra.zip"
+    _rewrite(packed[1], extra, {**files, "evidence/planted.json": b"{}"})
+    assert "evidence/planted.json: in the pack but not in the manifest" in evidence.verify_pack(extra, public).problems
+    _, other_pub = keys.generate(tmp_path / "other.key")
+    problems = evidence.verify_pack(packed[1], keys.load_public(other_pub)).problems
+    assert problems == ["manifest.sig: the signature does not verify with this public key "
+                        "(manifest.json was altered, or signed with another key)"]
+
+
+def test_pack_refuses_a_scan_whose_stored_finding_was_altered(tmp_path, keypair):
+    view = new_scan(tmp_path)
+    view.store.db.conn.execute("UPDATE findings SET status = 'pass' WHERE id = 2")
+    with pytest.raises(StoreError, match=r"fails its integrity check: .*finding #2 .*was altered"):
+        evidence.write_pack(view, tmp_path / "p.zip", keys.load_private(keypair[0], PASSPHRASE.encode()))
+    assert not (tmp_path / "p.zip").exists()
+
+
+def test_pack_fails_clearly_when_a_report_format_is_unavailable(tmp_path, keypair, monkeypatch):
+    from scanner import registry
+
+    real = registry.report
+
+    def without_html(name: str):
+        if name == "html":
+            return registry.load(registry.REPORTS, "no-such-html")
+        return real(name)
+
+    monkeypatch.setattr(registry, "report", without_html)
+    view = new_scan(tmp_path)
+    with pytest.raises(UsageError, match="evidence pack needs the 'html' report, which is not available"):
+        evidence.write_pack(view, tmp_path / "p.zip", keys.load_private(keypair[0], PASSPHRASE.encode()))
+    assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".govscan-pack-*"))
+
+
+def test_cli_keys_pack_verify_with_passphrase_file_and_env(tmp_path):
+    new_scan(tmp_path)     # tmp_path/govscan.db
+    (tmp_path / "pass.txt").write_text(PASSPHRASE + "\n")
+    r = govscan("keys", "generate", "-o", "k1", "--passphrase-file", "pass.txt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "k1 (private, encrypted, mode 0600)" in r.stderr and PASSPHRASE not in r.stderr + r.stdout
+    r = govscan("evidence", "pack", "--sign", "k1", "-o", "p.zip", cwd=tmp_path, env={"GOVSCAN_KEY_PASSPHRASE": ""})
+    assert r.returncode == 2 and "the key is encrypted; give its passphrase" in r.stderr
+    r = govscan("evidence", "pack", "--sign", "k1", "-o", "p.zip", cwd=tmp_path,
+                env={"GOVSCAN_KEY_PASSPHRASE": PASSPHRASE})
+    assert r.returncode == 0, r.stderr
+    assert PASSPHRASE.encode() not in (tmp_path / "p.zip").read_bytes()
+    r = govscan("evidence", "verify", "p.zip", "--pubkey", "k1.pub", cwd=tmp_path)
+    assert r.returncode == 0 and "verified: signature good" in r.stdout
+    files = _members(tmp_path / "p.zip")
+    _rewrite(tmp_path / "p.zip", tmp_path / "bad.zip",
+             {**files, "findings.csv": files["findings.csv"].replace(b"fail", b"pass", 1)})
+    r = govscan("evidence", "verify", "bad.zip", "--pubkey", "k1.pub", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stdout.startswith("MISMATCH findings.csv: sha256 ") and "verification FAILED: 1 problem" in r.stderr
+    r = govscan("evidence", "verify", "k1.pub", "--pubkey", "k1.pub", cwd=tmp_path)
+    assert r.returncode == 2 and "k1.pub: not a readable zip file" in r.stderr and "Traceback" not in r.stderr
