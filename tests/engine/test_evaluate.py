@@ -1,0 +1,92 @@
+"""Pure evaluation: statuses, messages, evidence, inputs, and that nothing fails open."""
+
+from scanner.evaluate import evaluate_control, resolve_inputs
+from scanner.model import CollectError, Collection, Status
+
+from .helpers import TARGET, collection, control, res
+
+MAX_TRIES = control(
+    "host-sshd-max-auth-tries",
+    assert_={"key": "maxauthtries", "op": "le", "value": {"input": "max_auth_tries"}, "value_type": "integer"},
+    inputs=[{"name": "max_auth_tries", "type": "integer", "default": 4}],
+    result={"fail": "MaxAuthTries is {value}, above {inputs.max_auth_tries}", "evidence": ["maxauthtries"]},
+    applies_if={"key": "installed", "op": "is-true"},
+)
+
+
+def one(findings):
+    assert len(findings) == 1, findings
+    return findings[0]
+
+
+def test_pass_and_fail_with_message_and_evidence():
+    ok = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", installed=True, maxauthtries="3"))))
+    assert (ok.status, ok.resource_id, ok.target_id) == (Status.PASS, "sshd", "local:box")
+    bad = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", installed=True, maxauthtries="6"))))
+    assert bad.status is Status.FAIL
+    assert bad.message == "MaxAuthTries is 6, above 4"
+    assert bad.evidence["observed"] == {"maxauthtries": "6"}
+    assert bad.evidence["checks"][0]["actual"] == "6"
+    assert bad.evidence["expected"] == "maxauthtries le 4"
+
+
+def test_inputs_layers_profile_target_cli():
+    assert resolve_inputs(MAX_TRIES) == {"max_auth_tries": 4}
+    assert resolve_inputs(MAX_TRIES, {"max_auth_tries": 6}, {"max_auth_tries": 8, "other": 1}) == {"max_auth_tries": 8}
+    assert resolve_inputs(MAX_TRIES, None, {"host-sshd-max-auth-tries.max_auth_tries": 2}) == {"max_auth_tries": 2}
+    f = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", installed=True, maxauthtries="6")),
+                             {"max_auth_tries": 6}))
+    assert f.status is Status.PASS
+
+
+def test_applies_if_false_is_notapplicable_not_pass():
+    f = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", installed=False))))
+    assert f.status is Status.NOTAPPLICABLE
+    assert f.message == "sshd: not applicable (installed is-true is false)"
+
+
+def test_wrong_type_is_error_never_pass():
+    f = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", installed=True, maxauthtries="lots"))))
+    assert f.status is Status.ERROR
+    assert "lots" in f.message
+
+
+def test_missing_key_fails_with_missing_in_evidence():
+    f = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", installed=True))))
+    assert f.status is Status.FAIL
+    assert f.evidence["checks"][0]["missing"] is True
+
+
+def test_unreadable_resource_uncollected_type_and_fatal_target_are_errors():
+    f = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", error="sshd -T failed: permission denied"))))
+    assert (f.status, f.message) == (Status.ERROR, "sshd: could not be read: sshd -T failed: permission denied")
+    coll = Collection(errors=[CollectError("host.sshd", "sshd not found")])
+    f = one(evaluate_control(MAX_TRIES, TARGET, coll))
+    assert (f.status, f.resource_id, f.message) == (Status.ERROR, "local:box", "host.sshd not collected: sshd not found")
+    f = one(evaluate_control(MAX_TRIES, TARGET, Collection(fatal="connection refused")))
+    assert (f.status, f.message) == (Status.ERROR, "local:box: connection refused")
+
+
+def test_no_resource_in_scope_is_one_notapplicable():
+    scoped = control("host-files-x", "host.files", {"key": "mode", "op": "eq", "value": "0600"},
+                     scope={"where": {"key": "path", "op": "eq", "value": "/etc/shadow"}})
+    f = one(evaluate_control(scoped, TARGET, collection("host.files", res("/etc/passwd", "host.files", path="/etc/passwd"))))
+    assert (f.status, f.resource_id) == (Status.NOTAPPLICABLE, "local:box")
+    assert f.message == "box: no host.files resource in scope"
+
+
+def test_default_fail_message_names_expected_and_found():
+    c = control(assert_={"key": "permitrootlogin", "op": "in", "value": ["no", "prohibit-password"]})
+    f = one(evaluate_control(c, TARGET, collection("host.sshd", res("sshd", permitrootlogin="yes"))))
+    assert f.status is Status.FAIL
+    assert f.message.startswith("sshd: expected permitrootlogin in")
+    assert f.message.endswith("found 'yes'")
+
+
+def test_sensitive_inputs_are_redacted_from_messages_and_evidence():
+    c = control(assert_={"key": "banner", "op": "ne", "value": {"input": "secret_word"}},
+                inputs=[{"name": "secret_word", "type": "string", "default": "hunter2", "sensitive": True}],
+                result={"fail": "banner {value} equals the secret {inputs.secret_word}"})
+    f = one(evaluate_control(c, TARGET, collection("host.sshd", res("sshd", banner="hunter2"))))
+    assert f.status is Status.FAIL
+    assert "hunter2" not in f.message and "hunter2" not in repr(f.evidence)
