@@ -27,7 +27,7 @@ def test_pass_and_fail_with_message_and_evidence():
     assert bad.message == "MaxAuthTries is 6, above 4"
     assert bad.evidence["observed"] == {"maxauthtries": "6"}
     assert bad.evidence["checks"][0]["actual"] == "6"
-    assert bad.evidence["expected"] == "maxauthtries le 4"
+    assert bad.evidence["expected"] == "maxauthtries le 4 (as integer)"
 
 
 def test_inputs_layers_profile_target_cli():
