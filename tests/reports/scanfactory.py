@@ -12,7 +12,8 @@
 
 ``EXPECTED`` lists (control, resource, status) for every finding, so tests can assert which control
 had which result on which resource. ``normalise(text, view)`` replaces the volatile parts (scan id,
-times, hashes, operator, hostname) so renderer output can be compared with golden files.
+times, hashes) so renderer output can be compared with golden files; the factory pins the tool
+operator and hostname.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+import scanner
 from scanner.model import Finding, ScanStatus, Severity, Status
 from scanner.store import ScanView, Store, canonical
 
@@ -37,6 +39,9 @@ RTL = "evil\u202efdp.exe"
 
 #: Every hostile string the factory plants somewhere a report shows.
 HOSTILE = (XSS_SCRIPT, XSS_IMG, FORMULA, *CSV_PREFIXES, CDATA_END, ANSI, RTL)
+
+#: The tool version stored on factory scans (golden files replace it with a marker).
+TOOL_VERSION = scanner.__version__
 
 ACCOUNT = "aws:123456789012"
 WEB = "ssh://admin@web01:22"
@@ -237,8 +242,10 @@ def bulk_findings(n: int) -> Iterable[Finding]:
 def build_scan(store: Store, *, bulk: int = 0, operator: str = "ci-operator") -> str:
     """Store one complete scan (see module docstring) in ``store`` and return its id."""
     scan_id = store.begin_scan(profile="agency-fedramp-moderate", profile_sha256="a" * 64,
-                               tool_version=_tool_version(), inventory_sha256="b" * 64,
+                               tool_version=TOOL_VERSION, inventory_sha256="b" * 64,
                                targets_spec=[ACCOUNT, WEB, DOWN, NET], options={"jobs": 4}, operator=operator)
+    # hostname is not part of the scan hash; pin it so renderer output is the same on every machine.
+    store.db["scans"].update(scan_id, {"hostname": "scan-host"})
     store.add_rows("targets", _target_rows(scan_id))
     store.add_rows("controls", [_control_row(scan_id, c) for c in _CONTROLS])
     store.add_rows("waivers", _waiver_rows(scan_id))
@@ -257,19 +264,13 @@ def new_scan(tmp_path: Path, *, bulk: int = 0) -> ScanView:
     return store.view(build_scan(store, bulk=bulk))
 
 
-def _tool_version() -> str:
-    import scanner
-
-    return scanner.__version__
-
-
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 
 
 def normalise(text: str, view: ScanView) -> str:
-    """Replace what changes between runs (ids, times, hashes, host, version) with fixed markers."""
+    """Replace what changes between runs (scan id, times, scan and finding hashes) with fixed markers."""
     scan = view.scan
-    subs = {view.id: "SCAN-ID", scan.get("hash") or "": "SCAN-HASH", scan.get("hostname") or "": "HOSTNAME"}
+    subs = {view.id: "SCAN-ID", scan.get("hash") or "": "SCAN-HASH"}
     if scan.get("prev_hash"):
         subs[scan["prev_hash"]] = "PREV-HASH"
     for f in view.findings():
@@ -278,3 +279,29 @@ def normalise(text: str, view: ScanView) -> str:
         if old:
             text = text.replace(old, new)
     return _ISO.sub("TIME", text)
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare ``text`` with ``golden/<name>``; GOVSCAN_UPDATE_GOLDEN=1 rewrites the file instead."""
+    import os
+
+    path = GOLDEN / name
+    if os.environ.get("GOVSCAN_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+        return
+    assert path.exists(), f"{path} missing: run with GOVSCAN_UPDATE_GOLDEN=1 and review the new file"
+    expected = path.read_text(encoding="utf-8", newline="")
+    assert text == expected, f"{name} differs from its golden file (GOVSCAN_UPDATE_GOLDEN=1 to accept, then review)"
+
+
+def render(renderer: Any, view: ScanView) -> str:
+    """Render ``view`` with ``renderer`` into a string."""
+    import io
+
+    buf = io.StringIO(newline="")
+    renderer.render(view, buf)
+    return buf.getvalue()
