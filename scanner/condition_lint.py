@@ -6,7 +6,8 @@ indexes inside the condition (``("all", 1, "op")``) so the lint can point at fil
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from scanner.condition_ops import (
     OPERATORS,

@@ -23,7 +23,8 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable
 
 import jmespath
 from jmespath import exceptions as jmes_exc
@@ -349,6 +350,12 @@ def _size(a: Any) -> int:
     raise TypeProblem(f"needs a string, list or object, got {show(a)}")
 
 
+def _int_value(b: Any) -> int:
+    if isinstance(b, bool) or not isinstance(b, int):
+        raise TypeProblem(f"needs an integer value, got {show(b)}")
+    return b
+
+
 def _bool(a: Any, want: bool) -> bool:
     if not isinstance(a, bool):
         raise TypeProblem(f"needs a boolean, got {show(a)} (use value_type: boolean to read yes/no)")
@@ -459,9 +466,9 @@ _SPECS: list[OperatorSpec] = [
     OperatorSpec("disjoint", True, "the lists share no element", "list",
                  lambda a, b, o: (lambda xs, ys, has: not any(has(x, ys) for x in xs))(*_sets(a, b, o))),
     OperatorSpec("len-eq", True, "length of string/list/object equals", "integer",
-                 lambda a, b, o: _size(a) == b),
-    OperatorSpec("len-gt", True, "length greater than", "integer", lambda a, b, o: _size(a) > b),
-    OperatorSpec("len-lt", True, "length less than", "integer", lambda a, b, o: _size(a) < b),
+                 lambda a, b, o: _size(a) == _int_value(b)),
+    OperatorSpec("len-gt", True, "length greater than", "integer", lambda a, b, o: _size(a) > _int_value(b)),
+    OperatorSpec("len-lt", True, "length less than", "integer", lambda a, b, o: _size(a) < _int_value(b)),
     OperatorSpec("version-ge", True, "version >= value (numeric dotted parts)", "version",
                  lambda a, b, o: parse_version(a) >= parse_version(b)),
     OperatorSpec("version-lt", True, "version < value", "version",
@@ -564,11 +571,37 @@ def normalise_key(key: str) -> str:
     return "".join(out)
 
 
+_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+|\[-?\d+\])*")
+_STEP = re.compile(r"\[(-?\d+)\]|([A-Za-z0-9_-]+)")
+
+
+@dataclass(frozen=True)
+class _SimplePath:
+    """A plain dotted/indexed key, read without the JMESPath interpreter (same results, faster)."""
+
+    steps: tuple[str | int, ...]
+
+    def search(self, doc: Any) -> Any:
+        for step in self.steps:
+            if isinstance(step, int):
+                if not isinstance(doc, list) or not -len(doc) <= step < len(doc):
+                    return None
+                doc = doc[step]
+            elif isinstance(doc, Mapping):
+                doc = doc.get(step)
+            else:
+                return None
+        return doc
+
+
 @functools.lru_cache(maxsize=4096)
 def compile_key(key: str) -> Any:
-    """The compiled JMESPath expression for a key (normalised, cached); TypeProblem if invalid."""
+    """The compiled expression for a key (normalised, cached; ``.search(doc)``); TypeProblem if invalid."""
     try:
-        return jmespath.compile(normalise_key(key))
+        parsed = jmespath.compile(normalise_key(key))
+        if _SIMPLE_KEY.fullmatch(key):
+            return _SimplePath(tuple(int(m[1]) if m[1] is not None else m[2] for m in _STEP.finditer(key)))
+        return parsed
     except jmes_exc.IncompleteExpressionError:
         raise TypeProblem(f"invalid key {key!r}: incomplete expression") from None
     except jmes_exc.LexerError as e:

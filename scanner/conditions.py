@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from scanner.condition_lint import FOREIGN_ALIASES, input_refs, syntax_problems
 from scanner.condition_ops import (
