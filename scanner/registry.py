@@ -53,8 +53,25 @@ def provider(name: str) -> "Provider":
 
 
 def providers() -> list["Provider"]:
-    """Every registered provider that loads."""
-    return [provider(n) for n in names(PROVIDERS)]
+    """Every registered provider that loads (see :func:`broken` for those that do not)."""
+    out = []
+    for n in names(PROVIDERS):
+        try:
+            out.append(provider(n))
+        except UsageError:
+            continue
+    return out
+
+
+def broken(group: str = PROVIDERS) -> dict[str, str]:
+    """Plugins of ``group`` that fail to load, with the reason (named, never silently ignored)."""
+    out = {}
+    for n in names(group):
+        try:
+            load(group, n)
+        except UsageError as exc:
+            out[n] = str(exc)
+    return out
 
 
 @functools.lru_cache(maxsize=None)

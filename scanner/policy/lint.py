@@ -83,6 +83,9 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
         return
     if control.provider not in prov_names:
         yield doc.diag(("target", "provider"), f"unknown provider {control.provider!r}{did_you_mean(control.provider, prov_names)}")
+    elif control.provider in registry.broken():
+        yield doc.diag(("target", "provider"), registry.broken()[control.provider])
+        return
     rtype = types.get(control.resource)
     if rtype is None:
         yield doc.diag(("target", "resource"),
