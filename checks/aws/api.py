@@ -1,0 +1,92 @@
+"""The call layer collectors use: memoised, concurrent-safe AWS reads for one target.
+
+Several resource types read the same API (the default security group check and the security group
+listing both need ``DescribeSecurityGroups``; the trail collector reads the trail bucket's logging
+that the bucket collector also reads). Every call goes through :class:`Api`, which runs it once per
+scan and hands the result (or the failure) to every later caller, also across threads: the first
+caller runs it, concurrent callers wait for that one result. So no API call is repeated in a scan.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Iterable, TypeVar
+
+from checks.aws.session import ApiFailure, AwsSession, call, paginate
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Api:
+    """Memoised AWS reads for one target (account) within one scan."""
+
+    def __init__(self, session: AwsSession, account: str, partition: str, fanout: ThreadPoolExecutor,
+                 regions: Iterable[str] = ()):
+        self.session = session
+        self.account = account
+        self.partition = partition
+        self.regions = tuple(regions)
+        """The regions this scan covers."""
+        self._fanout = fanout
+        self._memo: dict[tuple[str, ...], Future[Any]] = {}
+        self._lock = threading.Lock()
+
+    def once(self, key: tuple[str, ...], fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` once for ``key`` per scan; later and concurrent callers get its result."""
+        with self._lock:
+            fut = self._memo.get(key)
+            owner = fut is None
+            if owner:
+                fut = Future()
+                self._memo[key] = fut
+        assert fut is not None
+        if owner:
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:  # the failure is memoised too: it is not retried per caller
+                fut.set_exception(exc)
+        return fut.result()
+
+    def call(self, service: str, region: str | None, operation: str, **params: Any) -> Any:
+        """One API call, run at most once per scan; raises :class:`ApiFailure`."""
+        region = region or self.session.default_region
+        key = ("call", service, region, operation, json.dumps(params, sort_keys=True, default=str))
+        return self.once(key, lambda: call(self.session.client(service, region), operation, **params))
+
+    def get(self, service: str, region: str | None, operation: str, absent: tuple[str, ...] = (),
+            **params: Any) -> Any:
+        """Like :meth:`call`, but ``None`` when the error code means "not configured" (``absent``)."""
+        try:
+            return self.call(service, region, operation, **params)
+        except ApiFailure as failure:
+            if failure.code in absent:
+                return None
+            raise
+
+    def pages(self, service: str, region: str | None, operation: str, **params: Any) -> list[Any]:
+        """Every page of a paginated listing, run at most once per scan; raises :class:`ApiFailure`."""
+        region = region or self.session.default_region
+        key = ("pages", service, region, operation, json.dumps(params, sort_keys=True, default=str))
+        return self.once(key, lambda: paginate(self.session.client(service, region), operation, **params))
+
+    def list(self, service: str, region: str | None, operation: str, result_key: str,
+             **params: Any) -> list[Any]:
+        """The items under ``result_key`` of every page of a listing (see :meth:`pages`)."""
+        return [item for page in self.pages(service, region, operation, **params)
+                for item in page.get(result_key) or []]
+
+    def fan_out(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(item) ...]`` run concurrently on the per-resource pool, results in item order.
+
+        Used for per-resource sub-calls (nine reads per bucket...). Fan-out work never fans out
+        again, so the pool cannot deadlock waiting on itself.
+        """
+        futures = [self._fanout.submit(fn, item) for item in items]
+        return [f.result() for f in futures]
+
+    def arn(self, service: str, region: str | None, resource: str) -> str:
+        """An ARN in this account's partition."""
+        return f"arn:{self.partition}:{service}:{region or ''}:{self.account}:{resource}"

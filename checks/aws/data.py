@@ -1,0 +1,71 @@
+"""Data store collectors: KMS keys and RDS instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.aws.api import Api
+from checks.aws.session import ApiFailure
+from scanner.model import Resource
+from scanner.provider import Attribute as A
+from scanner.provider import ResourceType
+
+TYPES = (
+    ResourceType(
+        "aws.kms.key", "A KMS key with its rotation status.",
+        (A("KeyId", "string", "key id"), A("KeyManager", "string", "CUSTOMER or AWS"),
+         A("KeySpec", "string", "SYMMETRIC_DEFAULT, RSA_2048..."), A("KeyState", "string", "Enabled..."),
+         A("KeyUsage", "string", "ENCRYPT_DECRYPT..."),
+         A("KeyRotationEnabled", "boolean",
+           "automatic rotation is on (read for enabled customer symmetric keys only, else null)")),
+        ("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus"),
+    ),
+    ResourceType(
+        "aws.rds.instance", "An RDS database instance.",
+        (A("DBInstanceIdentifier", "string", "instance id"), A("Engine", "string", "engine"),
+         A("StorageEncrypted", "boolean", "storage encrypted at rest"),
+         A("PubliclyAccessible", "boolean", "has a publicly resolvable endpoint"),
+         A("BackupRetentionPeriod", "integer", "days of automated backups"),
+         A("AutoMinorVersionUpgrade", "boolean", "minor engine upgrades are applied automatically"),
+         A("MultiAZ", "boolean", "multi-AZ deployment"),
+         A("DeletionProtection", "boolean", "deletion protection is on")),
+        ("rds:DescribeDBInstances",),
+    ),
+)
+
+
+def collect_keys(api: Api, region: str | None) -> list[Resource]:
+    keys = api.list("kms", region, "ListKeys", "Keys")
+
+    def one(key: dict[str, Any]) -> Resource:
+        arn = key.get("KeyArn") or api.arn("kms", region, f"key/{key['KeyId']}")
+        try:
+            meta = api.call("kms", region, "DescribeKey", KeyId=key["KeyId"])["KeyMetadata"]
+            attrs = {k: meta.get(k) for k in ("KeyId", "KeyManager", "KeySpec", "KeyState", "KeyUsage")}
+            attrs["KeySpec"] = attrs["KeySpec"] or meta.get("CustomerMasterKeySpec")
+            attrs["KeyRotationEnabled"] = None
+            if (attrs["KeyManager"] == "CUSTOMER" and attrs["KeySpec"] == "SYMMETRIC_DEFAULT"
+                    and attrs["KeyState"] == "Enabled"):
+                attrs["KeyRotationEnabled"] = bool(api.call("kms", region, "GetKeyRotationStatus",
+                                                            KeyId=key["KeyId"]).get("KeyRotationEnabled"))
+        except ApiFailure as failure:
+            return Resource(arn, "aws.kms.key", {"KeyId": key["KeyId"]}, region=region, error=str(failure))
+        return Resource(arn, "aws.kms.key", attrs, region=region)
+
+    return api.fan_out(one, keys)
+
+
+def collect_db_instances(api: Api, region: str | None) -> list[Resource]:
+    out = []
+    for db in api.list("rds", region, "DescribeDBInstances", "DBInstances"):
+        attrs = {k: db.get(k) for k in ("DBInstanceIdentifier", "Engine", "StorageEncrypted",
+                                        "PubliclyAccessible", "BackupRetentionPeriod",
+                                        "AutoMinorVersionUpgrade", "MultiAZ", "DeletionProtection")}
+        out.append(Resource(db["DBInstanceArn"], "aws.rds.instance", attrs, region=region))
+    return out
+
+
+COLLECTORS = {
+    "aws.kms.key": (collect_keys, True),
+    "aws.rds.instance": (collect_db_instances, True),
+}

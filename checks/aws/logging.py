@@ -1,0 +1,170 @@
+"""Logging and detection collectors: CloudTrail trails and per-region coverage, Config, GuardDuty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.aws.api import Api
+from checks.aws.s3 import bucket_logging
+from checks.aws.session import ApiFailure
+from scanner.model import Resource
+from scanner.provider import Attribute as A
+from scanner.provider import ResourceType
+
+TYPES = (
+    ResourceType(
+        "aws.cloudtrail.trail", "A CloudTrail trail (listed in its home region).",
+        (A("Name", "string", "trail name"), A("HomeRegion", "string", "home region"),
+         A("IsMultiRegionTrail", "boolean", "records events from every region"),
+         A("LogFileValidationEnabled", "boolean", "log file integrity validation is on"),
+         A("KmsKeyId", "string", "KMS key encrypting the logs; null for SSE-S3"),
+         A("kms_encrypted", "boolean", "logs are encrypted with a KMS key"),
+         A("S3BucketName", "string", "log bucket"),
+         A("CloudWatchLogsLogGroupArn", "string", "CloudWatch Logs group; null when none"),
+         A("IsLogging", "boolean", "the trail is currently logging"),
+         A("management_events_all", "boolean", "read and write management events are recorded"),
+         A("s3_bucket_logging_enabled", "boolean",
+           "server access logging is on for the log bucket (null when the bucket is unreadable)")),
+        ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
+         "s3:GetBucketLogging", "s3:GetBucketLocation"),
+    ),
+    ResourceType(
+        "aws.cloudtrail.region", "CloudTrail coverage of one region (one per scanned region).",
+        (A("Region", "string", "region"), A("Trails", "list", "trails that record this region"),
+         A("multi_region_logging", "boolean",
+           "a logging multi-region trail records all read and write management events"),
+         A("logging_trail", "boolean", "a logging trail records this region"),
+         A("s3_write_data_events", "boolean", "a logging trail records S3 object-level write events"),
+         A("s3_read_data_events", "boolean", "a logging trail records S3 object-level read events")),
+        ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"),
+    ),
+    ResourceType(
+        "aws.config.recorder", "The AWS Config recorder of one region (one per scanned region).",
+        (A("Region", "string", "region"), A("exists", "boolean", "a configuration recorder exists"),
+         A("Name", "string", "recorder name"), A("recording", "boolean", "the recorder is recording"),
+         A("all_supported", "boolean", "records all supported resource types"),
+         A("include_global_resource_types", "boolean", "records global (IAM) resources"),
+         A("lastStatus", "string", "last delivery status")),
+        ("config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"),
+    ),
+    ResourceType(
+        "aws.guardduty.detector", "The GuardDuty detector of one region (one per scanned region).",
+        (A("Region", "string", "region"), A("exists", "boolean", "a detector exists"),
+         A("DetectorId", "string", "detector id"), A("Status", "string", "ENABLED or DISABLED")),
+        ("guardduty:ListDetectors", "guardduty:GetDetector"),
+    ),
+)
+
+
+def _trails(api: Api, region: str) -> list[dict[str, Any]]:
+    return api.call("cloudtrail", region, "DescribeTrails", includeShadowTrails=True).get("trailList") or []
+
+
+def _selectors(api: Api, trail: dict[str, Any]) -> dict[str, Any]:
+    home = trail.get("HomeRegion")
+    status = api.call("cloudtrail", home, "GetTrailStatus", Name=trail["TrailARN"])
+    sel = api.call("cloudtrail", home, "GetEventSelectors", TrailName=trail["TrailARN"])
+    basic = sel.get("EventSelectors") or []
+    adv = sel.get("AdvancedEventSelectors") or []
+    mgmt = any(s.get("IncludeManagementEvents") and s.get("ReadWriteType") == "All" for s in basic)
+    write = read = False
+    for s in basic:
+        rw = s.get("ReadWriteType")
+        for d in s.get("DataResources") or []:
+            if d.get("Type") == "AWS::S3::Object" and any(v.rstrip("/") in ("arn:aws:s3", "arn:aws:s3:::")
+                                                          for v in d.get("Values") or []):
+                write |= rw in ("All", "WriteOnly")
+                read |= rw in ("All", "ReadOnly")
+    for s in adv:
+        fields = {f.get("Field"): f for f in s.get("FieldSelectors") or []}
+        cat = (fields.get("eventCategory") or {}).get("Equals") or []
+        ro = (fields.get("readOnly") or {}).get("Equals")
+        if "Management" in cat and not ro:
+            mgmt = True
+        if "Data" in cat and "AWS::S3::Object" in ((fields.get("resources.type") or {}).get("Equals") or []):
+            write |= not ro or "false" in ro
+            read |= not ro or "true" in ro
+    return {"IsLogging": bool(status.get("IsLogging")), "management_events_all": mgmt,
+            "s3_write": write, "s3_read": read}
+
+
+def collect_trails(api: Api, region: str | None) -> list[Resource]:
+    assert region
+    home = [t for t in _trails(api, region) if t.get("HomeRegion") == region]
+
+    def one(trail: dict[str, Any]) -> Resource:
+        try:
+            sel = _selectors(api, trail)
+        except ApiFailure as failure:
+            return Resource(trail["TrailARN"], "aws.cloudtrail.trail", {"Name": trail.get("Name")},
+                            region=region, error=str(failure))
+        try:
+            logging_on: bool | None = bool(bucket_logging(api, trail["S3BucketName"]))
+        except (ApiFailure, KeyError):
+            logging_on = None  # log bucket in another account or unreadable: not a pass
+        attrs = {k: trail.get(k) for k in ("Name", "HomeRegion", "S3BucketName", "KmsKeyId",
+                                           "CloudWatchLogsLogGroupArn")}
+        attrs.update({"IsMultiRegionTrail": bool(trail.get("IsMultiRegionTrail")),
+                      "LogFileValidationEnabled": bool(trail.get("LogFileValidationEnabled")),
+                      "kms_encrypted": bool(trail.get("KmsKeyId")), "IsLogging": sel["IsLogging"],
+                      "management_events_all": sel["management_events_all"],
+                      "s3_bucket_logging_enabled": logging_on})
+        return Resource(trail["TrailARN"], "aws.cloudtrail.trail", attrs, region=region)
+
+    return api.fan_out(one, home)
+
+
+def collect_trail_regions(api: Api, region: str | None) -> list[Resource]:
+    assert region
+    trails = [t for t in _trails(api, region)
+              if t.get("IsMultiRegionTrail") or t.get("HomeRegion") == region]
+    rid = f"{api.account}/{region}/cloudtrail"
+    try:
+        sels = api.fan_out(lambda t: _selectors(api, t), trails)
+    except ApiFailure as failure:
+        return [Resource(rid, "aws.cloudtrail.region", {"Region": region}, region=region, error=str(failure))]
+    on = [(t, s) for t, s in zip(trails, sels) if s["IsLogging"]]
+    attrs = {"Region": region, "Trails": [t.get("Name") for t in trails],
+             "multi_region_logging": any(t.get("IsMultiRegionTrail") and s["management_events_all"]
+                                         for t, s in on),
+             "logging_trail": bool(on),
+             "s3_write_data_events": any(s["s3_write"] for _, s in on),
+             "s3_read_data_events": any(s["s3_read"] for _, s in on)}
+    return [Resource(rid, "aws.cloudtrail.region", attrs, region=region)]
+
+
+def collect_config(api: Api, region: str | None) -> list[Resource]:
+    recs = api.call("config", region, "DescribeConfigurationRecorders").get("ConfigurationRecorders") or []
+    rid = f"{api.account}/{region}/config-recorder"
+    if not recs:
+        return [Resource(rid, "aws.config.recorder", {"Region": region, "exists": False, "recording": False},
+                         region=region)]
+    statuses = api.call("config", region, "DescribeConfigurationRecorderStatus").get(
+        "ConfigurationRecordersStatus") or []
+    rec = recs[0]
+    st = next((s for s in statuses if s.get("name") == rec.get("name")), {})
+    group = rec.get("recordingGroup") or {}
+    attrs = {"Region": region, "exists": True, "Name": rec.get("name"), "recording": bool(st.get("recording")),
+             "all_supported": bool(group.get("allSupported")),
+             "include_global_resource_types": bool(group.get("includeGlobalResourceTypes")),
+             "lastStatus": st.get("lastStatus")}
+    return [Resource(rid, "aws.config.recorder", attrs, region=region)]
+
+
+def collect_guardduty(api: Api, region: str | None) -> list[Resource]:
+    ids = api.list("guardduty", region, "ListDetectors", "DetectorIds")
+    rid = f"{api.account}/{region}/guardduty"
+    if not ids:
+        return [Resource(rid, "aws.guardduty.detector", {"Region": region, "exists": False, "Status": None},
+                         region=region)]
+    det = api.call("guardduty", region, "GetDetector", DetectorId=ids[0])
+    attrs = {"Region": region, "exists": True, "DetectorId": ids[0], "Status": det.get("Status")}
+    return [Resource(rid, "aws.guardduty.detector", attrs, region=region)]
+
+
+COLLECTORS = {
+    "aws.cloudtrail.trail": (collect_trails, True),
+    "aws.cloudtrail.region": (collect_trail_regions, True),
+    "aws.config.recorder": (collect_config, True),
+    "aws.guardduty.detector": (collect_guardduty, True),
+}

@@ -1,0 +1,82 @@
+"""Pure helpers that derive booleans from AWS policy documents and settings.
+
+Kept separate from the collectors so they can be tested on literal documents.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def as_document(document: Any) -> dict[str, Any]:
+    """A policy document as a dict (parsed from JSON text when needed; {} when unparsable)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return {}
+    return document if isinstance(document, dict) else {}
+
+
+def statements(document: Any) -> list[dict[str, Any]]:
+    """The statements of a policy document (a JSON string or a dict), always as a list."""
+    return [s for s in _list(as_document(document).get("Statement")) if isinstance(s, dict)]
+
+
+def allows_full_admin(document: Any) -> bool:
+    """True when a statement allows ``Action: "*"`` on ``Resource: "*"`` (CIS 1.16)."""
+    for st in statements(document):
+        if st.get("Effect") == "Allow" and "*" in _list(st.get("Action")) and "*" in _list(st.get("Resource")):
+            return True
+    return False
+
+
+def all_blocked(cfg: dict[str, Any] | None) -> bool:
+    """All four S3 public access block settings are true."""
+    return bool(cfg) and all(bool(cfg.get(k)) for k in BLOCK_KEYS)  # type: ignore[union-attr]
+
+
+def _is_everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return "*" in _list(principal.get("AWS"))
+    return False
+
+
+def denies_insecure_transport(document: Any, bucket: str) -> bool:
+    """True when the bucket policy denies every request made without TLS (CIS 2.1.1).
+
+    A statement counts when it is ``Deny`` for everyone, on ``s3:*`` (or ``*``), covering the bucket
+    objects, with ``Bool`` (or ``BoolIfExists``) ``aws:SecureTransport`` = ``false``.
+    """
+    for st in statements(document):
+        if st.get("Effect") != "Deny" or not _is_everyone(st.get("Principal")):
+            continue
+        if not {"s3:*", "*"} & set(_list(st.get("Action"))):
+            continue
+        resources = _list(st.get("Resource"))
+        if not any(r in (f"arn:aws:s3:::{bucket}/*", "*") or r.endswith(f":s3:::{bucket}/*") for r in resources):
+            continue
+        cond = st.get("Condition") or {}
+        for op in ("Bool", "BoolIfExists"):
+            val = (cond.get(op) or {}).get("aws:SecureTransport")
+            if str(_list(val)[0] if _list(val) else "").lower() == "false":
+                return True
+    return False
+
+
+def acl_public(grants: list[dict[str, Any]]) -> bool:
+    """An ACL grant to AllUsers or AuthenticatedUsers (anyone with an AWS account)."""
+    groups = ("http://acs.amazonaws.com/groups/global/AllUsers",
+              "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+    return any((g.get("Grantee") or {}).get("URI") in groups for g in grants)

@@ -1,0 +1,236 @@
+"""boto3 sessions for one scan: credentials, assume-role chains, clients and call accounting.
+
+Everything here is built per scan and per target; nothing is created at import time and boto3 is
+imported inside functions so that ``govscan --help`` never pays for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+# Adaptive retries: client-side rate limiting plus exponential back-off on throttling.
+DEFAULT_MAX_ATTEMPTS = 6
+# Status codes moto and AWS use for "this operation is not implemented here": retrying cannot help.
+NOT_IMPLEMENTED_STATUS = (500, 501)
+_NOT_IMPLEMENTED_HINTS = ("not implemented", "notimplemented", "not yet implemented")
+
+
+class ApiFailure(Exception):
+    """An AWS API call failed in a way the scan must report (never a pass).
+
+    ``api`` is the IAM action style name (``s3:GetBucketPolicy``), ``code`` the AWS error code
+    (``AccessDenied``, ``Throttling``, ``NotImplemented``...).
+    """
+
+    def __init__(self, api: str, code: str, detail: str = ""):
+        self.api = api
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code} on {api}" + (f": {detail}" if detail else ""))
+
+
+class NotImplementedResponse(Exception):
+    """Raised from a botocore ``needs-retry`` hook to stop back-off on a 500/501 'not implemented'."""
+
+    def __init__(self, status: int):
+        self.status = status
+        super().__init__(f"HTTP {status}")
+
+
+@dataclass(frozen=True)
+class RoleHop:
+    """One ``sts:AssumeRole`` step of a chain."""
+
+    role_arn: str
+    external_id: str | None = None
+    session_name: str = "govscan"
+
+
+@dataclass
+class CallCounter:
+    """Counts API calls (one per operation invocation, not per HTTP retry) through botocore events.
+
+    ``calls`` counts per API name; ``distinct`` per exact request (endpoint URL and body), so a
+    request sent twice in a scan shows up in :meth:`repeated`.
+    """
+
+    calls: Counter[str] = field(default_factory=Counter)
+    distinct: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    attempts: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def before_call(self, model: Any = None, params: Any = None, **_: Any) -> None:
+        name = f"{model.service_model.endpoint_prefix}:{model.name}" if model is not None else "?"
+        params = params or {}
+        body = params.get("body", b"")
+        body = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        request = (name, f"{params.get('url', '')}?{params.get('query_string', '')}", body)
+        with self._lock:
+            self.calls[name] += 1
+            self.distinct[request] += 1
+
+    def before_send(self, **_: Any) -> None:
+        with self._lock:
+            self.attempts += 1
+
+    @property
+    def total(self) -> int:
+        """Every API call made so far."""
+        return sum(self.calls.values())
+
+    def repeated(self) -> list[str]:
+        """API names of requests sent more than once (identical endpoint and body)."""
+        return sorted({name for (name, _, _), n in self.distinct.items() if n > 1})
+
+
+def _stop_on_not_implemented(response: Any = None, **_: Any) -> None:
+    """``needs-retry`` hook: a 500/501 that says 'not implemented' will not change, so fail now.
+
+    Registered first, it raises before the adaptive retry handler can schedule a back-off; the
+    exception propagates out of the client call and the collector reports ``NotImplemented``.
+    """
+    if not response:
+        return None
+    http = response[0]
+    status = getattr(http, "status_code", 0)
+    if status not in NOT_IMPLEMENTED_STATUS:
+        return None
+    parsed = response[1] if len(response) > 1 else {}
+    code = str((parsed or {}).get("Error", {}).get("Code", "")).lower()
+    body = (getattr(http, "content", b"") or b"")[:2000].decode("utf-8", "replace").lower()
+    if status == 501 or code in ("notimplemented", "501") or any(h in body for h in _NOT_IMPLEMENTED_HINTS):
+        raise NotImplementedResponse(status)
+    return None
+
+
+class AwsSession:
+    """One authenticated boto3 session plus a thread-safe cache of configured clients."""
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        chain: Sequence[RoleHop] = (),
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        pool_size: int = 10,
+        default_region: str = "us-east-1",
+    ):
+        import boto3  # heavy: imported only when a scan runs
+
+        self.counter = CallCounter()
+        self.max_attempts = max_attempts
+        self.pool_size = pool_size
+        self.default_region = default_region
+        base = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        self._hook(base)
+        self.session = base
+        for hop in chain:
+            self.session = self._assume(self.session, hop)
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def _hook(self, session: Any) -> None:
+        # Hooks on the session are copied into every client created from it afterwards.
+        session.events.register("before-call", self.counter.before_call)
+        session.events.register("before-send", self.counter.before_send)
+        session.events.register_first("needs-retry", _stop_on_not_implemented)
+
+    def _config(self) -> Any:
+        from botocore.config import Config
+
+        return Config(
+            retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+            max_pool_connections=self.pool_size,
+            connect_timeout=10,
+            read_timeout=60,
+        )
+
+    def _assume(self, session: Any, hop: RoleHop) -> Any:
+        import boto3
+
+        params: dict[str, Any] = {"RoleArn": hop.role_arn, "RoleSessionName": hop.session_name}
+        if hop.external_id:
+            params["ExternalId"] = hop.external_id
+        sts = session.client("sts", region_name=self.default_region, config=self._config())
+        creds = call(sts, "AssumeRole", **params)["Credentials"]
+        nxt = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.default_region,
+        )
+        self._hook(nxt)
+        return nxt
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A cached client for ``service`` in ``region`` (global services use the default region)."""
+        key = (service, region or self.default_region)
+        with self._lock:
+            cli = self._clients.get(key)
+            if cli is None:
+                cli = self.session.client(service, region_name=key[1], config=self._config())
+                self._clients[key] = cli
+            return cli
+
+
+def api_name(client: Any, operation: str) -> str:
+    """IAM-action style name of a call: ``s3:GetBucketPolicy``."""
+    return f"{client.meta.service_model.endpoint_prefix}:{operation}"
+
+
+def call(client: Any, operation: str, **params: Any) -> Any:
+    """Call ``operation`` (CamelCase) and turn every failure into :class:`ApiFailure`."""
+    from botocore import xform_name
+
+    try:
+        return getattr(client, xform_name(operation))(**params)
+    except Exception as exc:  # classified below; anything unexpected is re-raised
+        raise _classify(client, operation, exc) from None
+
+
+def paginate(client: Any, operation: str, **params: Any) -> list[dict[str, Any]]:
+    """Every page of a listing, through the botocore paginator when the operation has one."""
+    from botocore import xform_name
+
+    snake = xform_name(operation)
+    if not client.can_paginate(snake):
+        return [call(client, operation, **params)]
+    try:
+        return list(client.get_paginator(snake).paginate(**params))
+    except Exception as exc:
+        raise _classify(client, operation, exc) from None
+
+
+def _classify(client: Any, operation: str, exc: Exception) -> Exception:
+    """The :class:`ApiFailure` for a failed call (API name + AWS error code); bugs pass through."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    api = api_name(client, operation)
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
+        code = str(err.get("Code") or status or "Error")
+        if code in ("404", "500", "501") and "implemented" in str(err.get("Message", "")).lower():
+            code = "NotImplemented"
+        return ApiFailure(api, code, str(err.get("Message", ""))[:200])
+    if isinstance(exc, NotImplementedResponse):
+        return ApiFailure(api, "NotImplemented", f"HTTP {exc.status}")
+    if isinstance(exc, NotImplementedError):  # moto in-process raises this for unimplemented features
+        return ApiFailure(api, "NotImplemented")
+    if isinstance(exc, BotoCoreError):
+        return ApiFailure(api, type(exc).__name__, str(exc)[:200])
+    return exc
+
+
+def parse_chain(options: Mapping[str, Any]) -> list[RoleHop]:
+    """The assume-role chain from inventory options (``role_chain`` list, then ``role_arn``)."""
+    hops = [
+        RoleHop(h["role_arn"], h.get("external_id"), h.get("session_name") or "govscan")
+        for h in options.get("role_chain") or []
+    ]
+    if options.get("role_arn"):
+        hops.append(RoleHop(options["role_arn"], options.get("external_id"),
+                            options.get("session_name") or "govscan"))
+    return hops
