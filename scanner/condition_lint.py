@@ -89,7 +89,10 @@ def _walk(node: Any, path: Path, out: list[tuple[Path, str]]) -> None:
                           "nest them in 'all' or 'any'"))
     if structural:
         for k in node:
-            if k not in structural:
+            if k in LEAF_KEYS:
+                out.append((path + (k,), f"{k!r} cannot appear beside {structural[0]!r}: a mapping is "
+                                          "either a leaf or one group"))
+            elif k not in structural:
                 out.append((path + (k,), _unknown_key(k, GROUPS + QUANTIFIERS)))
         for k in structural:
             (_quantifier if k in QUANTIFIERS else _group)(k, node[k], path + (k,), out)
@@ -164,9 +167,11 @@ def _leaf(node: Mapping[str, Any], path: Path, out: list[tuple[Path, str]]) -> N
         out.append((path, "a leaf needs 'op'"))
         return
     op = node["op"]
-    if not isinstance(op, str) or op not in OPERATORS:
-        hint = did_you_mean(op, OPERATORS, _OP_ALIASES) if isinstance(op, str) else ""
-        out.append((path + ("op",), f"unknown operator {op!r}{hint}"))
+    if not isinstance(op, str):
+        out.append((path + ("op",), f"'op' must be a string, got {show(op)}"))
+        return
+    if op not in OPERATORS:
+        out.append((path + ("op",), f"unknown operator {op!r}{did_you_mean(op, OPERATORS, _OP_ALIASES)}"))
         return
     spec = OPERATORS[op]
     if not spec.needs_value:
