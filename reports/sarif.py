@@ -141,10 +141,10 @@ class SarifRenderer(Renderer):
             text = f["message"]
             if status in ("fail", "waived") and (expected or found):
                 text += f" (expected {expected}; found {found})"
-            location = {"logicalLocations": [
-                {"name": f["resource_id"], "fullyQualifiedName": f"{f['target_id']}/{f['resource_id']}",
-                 "kind": "resource"},
-            ]}
+            rid, tid = f["resource_id"], f["target_id"]
+            # A resource id that already names its target (an error on the target itself) is not repeated.
+            fqn = rid if rid.startswith(tid) else f"{tid}/{rid}"
+            location = {"logicalLocations": [{"name": rid, "fullyQualifiedName": fqn, "kind": "resource"}]}
             result: dict[str, Any] = {
                 "ruleId": f["control_id"], "kind": kind,
                 "level": _LEVEL.get(f["severity"], "warning") if kind == "fail" else "none",

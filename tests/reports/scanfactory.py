@@ -294,7 +294,8 @@ def assert_golden(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8", newline="")
         return
     assert path.exists(), f"{path} missing: run with GOVSCAN_UPDATE_GOLDEN=1 and review the new file"
-    expected = path.read_text(encoding="utf-8", newline="")
+    with open(path, encoding="utf-8", newline="") as fh:
+        expected = fh.read()
     assert text == expected, f"{name} differs from its golden file (GOVSCAN_UPDATE_GOLDEN=1 to accept, then review)"
 
 
