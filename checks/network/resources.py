@@ -1,0 +1,171 @@
+"""The network resource types and how parsed nmap hosts become resources.
+
+``network.host`` is one scanned address with its port table; ``network.service`` is one open port
+with what nmap learned about it (version, TLS, SSH, HTTP). Ids are stable across scans: the address,
+and ``<address>:<port>/<proto>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, Mapping
+
+from checks.network import scripts as sc
+from scanner.model import Resource
+from scanner.provider import Attribute, ResourceType
+
+HOST = "network.host"
+SERVICE = "network.service"
+
+_PORT_ATTRS = (
+    Attribute("ports[].portid", "integer", "Port number."),
+    Attribute("ports[].protocol", "string", "tcp or udp."),
+    Attribute("ports[].state", "string", "open, closed, filtered, open|filtered, unfiltered."),
+    Attribute("ports[].reason", "string", "Why nmap decided the state (syn-ack, conn-refused, no-response...)."),
+    Attribute("ports[].service.name", "string", "Service name (probed with -sV, else nmap's port table)."),
+    Attribute("ports[].service.product", "string", "Product from version detection."),
+    Attribute("ports[].service.version", "string", "Product version from version detection."),
+    Attribute("ports[].service.extrainfo", "string", "Extra version info (e.g. 'protocol 2.0')."),
+    Attribute("ports[].service.tunnel", "string", "'ssl' when the service is wrapped in TLS."),
+)
+
+RESOURCE_TYPES = (
+    ResourceType(
+        HOST,
+        "One address nmap scanned (or an nmap XML file listed), with its port table.",
+        (
+            Attribute("address", "string", "IPv4 (or IPv6) address; the resource id."),
+            Attribute("addresses", "map", "All addresses by type (ipv4, ipv6, mac)."),
+            Attribute("hostnames", "list", "Names nmap resolved or was given."),
+            Attribute("state", "string", "up, down or unknown."),
+            Attribute("status.state", "string", "Same as state (nmap's <status> element)."),
+            Attribute("status.reason", "string", "Why nmap decided the host state."),
+            Attribute("ports", "list", "Every port nmap reported (open, closed, filtered)."),
+            *_PORT_ATTRS,
+            Attribute("open_ports", "list", "Open port numbers (tcp and udp), sorted."),
+            Attribute("open_tcp_ports", "list", "Open TCP port numbers, sorted."),
+            Attribute("extraports", "list", "Ports nmap summarised ({state, count})."),
+            Attribute("zone", "string", "Network zone from the inventory (group name or 'zone' variable)."),
+            Attribute("source", "string", "'scan' (live nmap) or 'import' (nmap XML file)."),
+        ),
+        api_calls=("nmap -sn", "nmap -sS|-sT -sV"),
+    ),
+    ResourceType(
+        SERVICE,
+        "One open port on a host and what nmap learned about it: version, TLS, SSH, HTTP.",
+        (
+            Attribute("host", "string", "Address of the host."),
+            Attribute("hostnames", "list", "Names of the host."),
+            Attribute("port", "integer", "Port number."),
+            Attribute("protocol", "string", "tcp or udp."),
+            Attribute("state", "string", "Port state (services are made for open ports)."),
+            Attribute("service", "string", "Service name (ssh, http, ftp, ...)."),
+            Attribute("product", "string", "Product from version detection."),
+            Attribute("version", "string", "Product version."),
+            Attribute("extrainfo", "string", "Extra version info."),
+            Attribute("tunnel", "string", "'ssl' when wrapped in TLS."),
+            Attribute("cpe", "list", "CPE names from version detection."),
+            Attribute("zone", "string", "Network zone from the inventory."),
+            Attribute("is_tls", "boolean", "The service speaks TLS."),
+            Attribute("is_ssh", "boolean", "The service is SSH."),
+            Attribute("is_http", "boolean", "The service is plain (not TLS) HTTP."),
+            Attribute("tls", "map", "ssl-enum-ciphers + ssl-cert results; null when not enumerated."),
+            Attribute("tls.versions", "list", "Protocol versions offered (SSLv3, TLSv1.0 ... TLSv1.3)."),
+            Attribute("tls.ciphers", "list", "Cipher suites offered: {name, grade (A-F), version, kex_info}."),
+            Attribute("tls.least_grade", "string", "Worst cipher grade offered (A best, F worst)."),
+            Attribute("tls.warnings", "list", "ssl-enum-ciphers warnings, prefixed by version."),
+            Attribute("tls.cert", "map", "Leaf certificate: subject, issuer, self_signed, not_before, "
+                      "not_after, expired, days_left, sig_algo, key_type, key_bits."),
+            Attribute("ssh", "map", "ssh2-enum-algos results; null when not enumerated."),
+            Attribute("ssh.kex", "list", "Key exchange algorithms offered."),
+            Attribute("ssh.ciphers", "list", "Encryption algorithms offered."),
+            Attribute("ssh.macs", "list", "MAC algorithms offered."),
+            Attribute("ssh.host_keys", "list", "Host key algorithms offered."),
+            Attribute("ssh.compression", "list", "Compression algorithms offered."),
+            Attribute("ssh.protocol_versions", "list", "SSH protocol versions ('1', '2') from banner and sshv1."),
+            Attribute("http", "map", "http-title results for plain HTTP; null when not probed."),
+            Attribute("http.redirects_to_https", "boolean", "The root URL redirects to an https:// URL."),
+            Attribute("http.redirect_url", "string", "Where the root URL redirects."),
+            Attribute("http.title", "string", "Page title when not redirected."),
+            Attribute("script_errors", "map", "NSE script id -> error, for scripts that failed or did not run."),
+        ),
+        api_calls=("nmap -sV", "nmap --script ssl-enum-ciphers,ssl-cert", "nmap --script ssh2-enum-algos,sshv1",
+                   "nmap --script http-title"),
+    ),
+)
+
+
+def _svc(service: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if service is None:
+        return None
+    return {k: service.get(k) for k in ("name", "product", "version", "extrainfo", "tunnel")}
+
+
+def host_resource(host: Mapping[str, Any], zone: str | None, source: str) -> Resource:
+    """The ``network.host`` resource of one parsed ``<host>``."""
+    ports = [{k: p[k] for k in ("portid", "protocol", "state", "reason")} | {"service": _svc(p["service"])}
+             for p in host["ports"]]
+    open_ports = [p for p in host["ports"] if p["state"] == "open"]
+    attrs = {
+        "address": host["address"],
+        "addresses": dict(host["addresses"]),
+        "hostnames": list(host["hostnames"]),
+        "state": host["state"],
+        "status": {"state": host["state"], "reason": host["reason"]},
+        "ports": ports,
+        "open_ports": sorted({p["portid"] for p in open_ports if p["portid"] is not None}),
+        "open_tcp_ports": sorted({p["portid"] for p in open_ports if p["protocol"] == "tcp" and p["portid"] is not None}),
+        "extraports": list(host["extraports"]),
+        "zone": zone,
+        "source": source,
+    }
+    return Resource(host["address"], HOST, attrs)
+
+
+def _missing(port: Mapping[str, Any], wanted: Iterable[str], source: str) -> dict[str, str]:
+    """Script id -> why its result is missing, for scripts this service needed."""
+    out: dict[str, str] = {}
+    for sid in wanted:
+        script = port["scripts"].get(sid)
+        err = sc.script_error(script)
+        if err:
+            out[sid] = err
+        elif script is None and sid != "sshv1":  # sshv1 prints nothing when v1 is off
+            out[sid] = ("did not run" if source == "scan"
+                        else "not in the nmap XML (scan with --script " + sid + " to check this)")
+    return out
+
+
+def service_resources(host: Mapping[str, Any], zone: str | None, source: str,
+                      now: dt.datetime | None = None) -> list[Resource]:
+    """One ``network.service`` resource per open port of a parsed ``<host>``."""
+    out: list[Resource] = []
+    for p in host["ports"]:
+        if p["state"] != "open" or p["portid"] is None:
+            continue
+        service = p["service"] or {}
+        tls, ssh, http = sc.is_tls(service), sc.is_ssh(service), sc.is_http(service)
+        wanted = (sc.TLS_SCRIPTS if tls else ()) + (sc.SSH_SCRIPTS if ssh else ()) + (sc.HTTP_SCRIPTS if http else ())
+        attrs = {
+            "host": host["address"],
+            "hostnames": list(host["hostnames"]),
+            "port": p["portid"],
+            "protocol": p["protocol"],
+            "state": p["state"],
+            "service": service.get("name"),
+            "product": service.get("product"),
+            "version": service.get("version"),
+            "extrainfo": service.get("extrainfo"),
+            "tunnel": service.get("tunnel"),
+            "cpe": list(service.get("cpe") or []),
+            "zone": zone,
+            "is_tls": tls,
+            "is_ssh": ssh,
+            "is_http": http,
+            "tls": sc.tls_info(p["scripts"], now),
+            "ssh": sc.ssh_info(p["scripts"], service),
+            "http": sc.http_info(p["scripts"], service),
+            "script_errors": _missing(p, wanted, source),
+        }
+        out.append(Resource(f"{host['address']}:{p['portid']}/{p['protocol']}", SERVICE, attrs))
+    return out
