@@ -153,8 +153,9 @@ def _sev_rank(c: Change) -> int:
 # -- gate ------------------------------------------------------------------------------------
 
 def gate(d: Diff, spec: str) -> tuple[bool, str]:
-    """Apply ``--gate``: ``none``, ``new`` (any new failure fails) or a severity (any failing result in B
-    at or above it, new or not, fails). Returns (passed, reason)."""
+    """Apply ``--gate``: ``none``; ``new`` (any new failure or error fails); or a severity, which,
+    like the scan gate's default ``fail_on_error``, fails on any fail in B at or above it and on any
+    error in B (new or not). Returns (passed, reason)."""
     spec = (spec or "none").lower()
     if spec == "none":
         return True, "no gate"
@@ -166,10 +167,12 @@ def gate(d: Diff, spec: str) -> tuple[bool, str]:
     except ValueError:
         raise UsageError(f"--gate {spec!r}: expected none, new or a severity "
                          f"({', '.join(s.value for s in Severity)})") from None
-    failing = [c for cat in ("new", "waiver-expired", "severity-changed", "still-failing")
-               for c in d.changes[cat] if _sev_rank(c) >= floor]
-    n = len(failing)
-    return n == 0, (f"{n} failing result(s) at or above {spec}" if n else f"nothing failing at or above {spec}")
+    current = [c for cat in ("new", "waiver-expired", "severity-changed", "still-failing") for c in d.changes[cat]]
+    fails = sum(1 for c in current if c.after and c.after.status == "fail" and _sev_rank(c) >= floor)
+    errors = sum(1 for c in current if c.after and c.after.status == "error")
+    if not fails and not errors:
+        return True, f"nothing failing at or above {spec}, no errors"
+    return False, f"{fails} failing result(s) at or above {spec}, {errors} error(s)"
 
 
 # -- rendering -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from scanner.errors import UsageError
               show_default=True, help="markdown suits a pull-request comment.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--gate", "gate_spec", default="none", show_default=True, metavar="new|SEVERITY|none",
-              help="Exit 1 on any new failure (new), or on anything failing in B at or above SEVERITY.")
+              help="Exit 1 on any new failure or error (new), or on any fail at or above SEVERITY or any error in B.")
 @db_option
 @quiet_option
 @guarded

@@ -109,12 +109,16 @@ def test_classify_edge_cases():
 
 def test_gates(result, two_scans):
     assert lib.gate(result, "new") == (False, "2 new failure(s)")
-    assert lib.gate(result, "high") == (False, "6 failing result(s) at or above high")
-    assert lib.gate(result, "critical") == (False, "1 failing result(s) at or above critical")
+    assert lib.gate(result, "high") == (False, "5 failing result(s) at or above high, 3 error(s)")
+    assert lib.gate(result, "critical") == (False, "0 failing result(s) at or above critical, 3 error(s)")
     assert lib.gate(result, "none") == (True, "no gate")
     store, a, _ = two_scans
     same = lib.diff(store.view(a), store.view(a))
     assert lib.gate(same, "new") == (True, "no new failures")
+    only_fixed = lib.Diff({}, {})
+    only_fixed.changes["fixed"] = result.changes["fixed"]
+    only_fixed.changes["newly-waived"] = result.changes["newly-waived"]
+    assert lib.gate(only_fixed, "info") == (True, "nothing failing at or above info, no errors")
     with pytest.raises(Exception, match="expected none, new or a severity"):
         lib.gate(result, "hgih")
 
