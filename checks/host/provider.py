@@ -108,7 +108,8 @@ class HostProvider(Provider):
                 coll.errors.append(CollectError(t, str(exc)))
         try:
             os_res = _parsers()["host.os"](out)[0].attrs
-            coll.facts = {k: os_res[k] for k in ("pretty_name", "family", "kernel", "hostname", "is_root")}
+            coll.facts = {"platform": "linux",
+                          **{k: os_res[k] for k in ("pretty_name", "family", "kernel", "hostname", "is_root")}}
         except FactError as exc:
             coll.facts = {"error": str(exc)}
         return coll
