@@ -20,17 +20,19 @@ if TYPE_CHECKING:
 PASSPHRASE_ENV = "GOVSCAN_KEY_PASSPHRASE"
 
 
-def public_path(private: Path) -> Path:
-    """Where the public key of ``private`` goes: ``KEY.pub`` beside it."""
-    return private.with_name(private.name + ".pub")
+def key_paths(output: Path) -> tuple[Path, Path]:
+    """``signing`` or ``signing.key`` -> (``signing.key``, ``signing.pub``)."""
+    output = Path(output)
+    stem = output.name[:-4] if output.name.endswith(".key") else output.name
+    return output.with_name(stem + ".key"), output.with_name(stem + ".pub")
 
 
-def generate(private: Path, passphrase: bytes | None = None) -> tuple[Path, Path]:
-    """Create a new key pair at ``private`` and ``private.pub``; returns both paths."""
+def generate(output: Path, passphrase: bytes | None = None) -> tuple[Path, Path]:
+    """Create a new key pair ``<stem>.key`` and ``<stem>.pub`` (see :func:`key_paths`); returns both."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    public = public_path(private)
+    private, public = key_paths(output)
     for p in (private, public):
         if p.exists():
             raise UsageError(f"{p}: already exists; refusing to overwrite a key")

@@ -40,8 +40,8 @@ def keys() -> None:
 
 
 @keys.command("generate")
-@click.option("-o", "--output", "output", default="govscan.key", show_default=True, type=click.Path(dir_okay=False),
-              help="Private key file (mode 0600); the public key goes to OUTPUT.pub.")
+@click.option("-o", "--output", "output", default="govscan", show_default=True, type=click.Path(dir_okay=False),
+              help="Key name: writes OUTPUT.key (private, mode 0600) and OUTPUT.pub (public).")
 @click.option("--passphrase-file", type=click.Path(dir_okay=False), help="Encrypt the private key with this passphrase.")
 @click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (or use env GOVSCAN_KEY_PASSPHRASE).")
 @quiet_option

@@ -201,10 +201,10 @@ def test_cli_keys_pack_verify_with_passphrase_file_and_env(tmp_path):
     (tmp_path / "pass.txt").write_text(PASSPHRASE + "\n")
     r = govscan("keys", "generate", "-o", "k1", "--passphrase-file", "pass.txt", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "k1 (private, encrypted, mode 0600)" in r.stderr and PASSPHRASE not in r.stderr + r.stdout
-    r = govscan("evidence", "pack", "--sign", "k1", "-o", "p.zip", cwd=tmp_path, env={"GOVSCAN_KEY_PASSPHRASE": ""})
+    assert "k1.key (private, encrypted, mode 0600)" in r.stderr and PASSPHRASE not in r.stderr + r.stdout
+    r = govscan("evidence", "pack", "--sign", "k1.key", "-o", "p.zip", cwd=tmp_path, env={"GOVSCAN_KEY_PASSPHRASE": ""})
     assert r.returncode == 2 and "the key is encrypted; give its passphrase" in r.stderr
-    r = govscan("evidence", "pack", "--sign", "k1", "-o", "p.zip", cwd=tmp_path,
+    r = govscan("evidence", "pack", "--sign", "k1.key", "-o", "p.zip", cwd=tmp_path,
                 env={"GOVSCAN_KEY_PASSPHRASE": PASSPHRASE})
     assert r.returncode == 0, r.stderr
     assert PASSPHRASE.encode() not in (tmp_path / "p.zip").read_bytes()
