@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from scanner.suggest import did_you_mean
 

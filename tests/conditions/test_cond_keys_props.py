@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.condition_ops import normalise_key
 from scanner.conditions import evaluate
+from scanner.conditions.keys import normalise_key
 
 
 @pytest.mark.parametrize("key,normalised", [
@@ -106,7 +106,7 @@ KEY_DOCS = [
                                  "a[-1]", "0", "x[0][1]", "x.0", "a.b-c.d", "missing.deep.key"])
 def test_plain_keys_read_exactly_what_jmespath_reads(key):
     """Plain keys skip the JMESPath interpreter for speed; the answers must be identical."""
-    from scanner.condition_ops import compile_key
+    from scanner.conditions.keys import compile_key
 
     for doc in KEY_DOCS:
         assert compile_key(key).search(doc) == jmespath.search(normalise_key(key), doc), (key, doc)

@@ -31,8 +31,8 @@ CASES = [
     ("gt", M, 14, False),
     ("gt", "yes", 3, "k: cannot compare string 'yes' with integer 3 (op gt)"),
     ("gt", True, 0, "k: cannot compare boolean true with integer 0 (op gt)"),
-    ("gt", "b", "a", "k: operator 'gt' needs a number value, got string 'a' "
-                     "(set value_type to compare strings) (op gt)"),
+    ("gt", "b", "a", ("k: operator 'gt' needs a number value, got string 'a' "
+                     "(set value_type to compare strings) (op gt)")),
     ("ge", 14, 14, True),
     ("ge", 13.5, 14, False),
     ("ge", M, 14, False),
@@ -197,8 +197,8 @@ CASES = [
     ("cidr-within", "::1", "10.0.0.0/8", False),
     ("cidr-within", M, "10.0.0.0/8", False),
     ("cidr-within", "not-an-ip", "10.0.0.0/8",
-     "k: cannot read string 'not-an-ip' as a CIDR: 'not-an-ip' does not appear to be an IPv4 or IPv6 "
-     "network (op cidr-within)"),
+     ("k: cannot read string 'not-an-ip' as a CIDR: 'not-an-ip' does not appear to be an IPv4 or IPv6 "
+     "network (op cidr-within)")),
     ("cidr-overlaps", "10.0.0.0/16", "10.0.128.0/17", True),
     ("cidr-overlaps", "2001:db8::/32", "2001:db8:1::/48", True),
     ("cidr-overlaps", "10.0.0.0/16", "10.1.0.0/16", False),

@@ -61,8 +61,8 @@ PROBLEMS = [
     ({"key": "a", "op": "age-days-gt", "value": "90"},
      [(("value",), "operator 'age-days-gt' needs a number value, got string '90'")]),
     ({"key": "a", "op": "cidr-within", "value": "10.0.0.0/33"},
-     [(("value",), "operator 'cidr-within': cannot read string '10.0.0.0/33' as a CIDR: '10.0.0.0/33' does not "
-                   "appear to be an IPv4 or IPv6 network")]),
+     [(("value",), ("operator 'cidr-within': cannot read string '10.0.0.0/33' as a CIDR: '10.0.0.0/33' does not "
+                   "appear to be an IPv4 or IPv6 network"))]),
     ({"key": "a", "op": "cidr-within", "value": ["10.0.0.0/8", 5]},
      [(("value",), "operator 'cidr-within': cannot read integer 5 as a CIDR")]),
     ({"key": "a", "op": "version-ge", "value": "abc"},
@@ -98,10 +98,10 @@ PROBLEMS = [
                                                       {"key": "portid", "op": "in", "value": 21}]}}},
      [(("none_of", "where", "all", 1, "value"), "operator 'in' needs a list value, got integer 21")]),
     # neither leaf nor group
-    ("x", [((), "a condition must be a mapping (a leaf with 'op', or all, any, not, any_of, all_of, none_of), "
-                "got string 'x'")]),
-    ({"all": [["a"]]}, [(("all", 0), "a condition must be a mapping (a leaf with 'op', or all, any, not, any_of, "
-                                      'all_of, none_of), got list ["a"]')]),
+    ("x", [((), ("a condition must be a mapping (a leaf with 'op', or all, any, not, any_of, all_of, none_of), "
+                "got string 'x'"))]),
+    ({"all": [["a"]]}, [(("all", 0), ("a condition must be a mapping (a leaf with 'op', or all, any, not, any_of, "
+                                      'all_of, none_of), got list ["a"]'))]),
     ({}, [((), "empty condition: a leaf needs 'op'")]),
 ]
 

@@ -13,7 +13,8 @@ A condition is a tree (DESIGN.md section 3):
 
 A missing key reads as null: only ``exists`` (false), ``absent`` (true) and ``empty`` (true) can be
 true on it; every other operator is false and the check records ``missing=True``. Operator semantics
-are in :mod:`scanner.condition_ops`. Anything that cannot be decided (wrong kinds, bad regex, unknown
+are in :mod:`scanner.conditions.ops`, kinds and
+coercions in :mod:`scanner.conditions.values`, keys in :mod:`scanner.conditions.keys`. Anything that cannot be decided (wrong kinds, bad regex, unknown
 input) raises :class:`ConditionError`, which the engine reports as ``error``; it is never a pass.
 
 :func:`evaluate` is pure and thread-safe: compiled keys and regexes are cached, nothing else is shared.
@@ -21,30 +22,30 @@ input) raises :class:`ConditionError`, which the engine reports as ``error``; it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from collections.abc import Mapping
 from typing import Any
 
-from scanner.condition_lint import FOREIGN_ALIASES, input_refs, syntax_problems
-from scanner.condition_ops import (
-    COERCE_EXPECTED,
-    OPERATORS,
-    VALUE_TYPES,
-    ConditionError,
-    OperatorSpec,
-    Opts,
-    TypeProblem,
-    coerce,
-    compile_key,
-    normalise_key,
-    show,
-    value_problem,
-)
+from jmespath import exceptions as jmes_exc
+
+from scanner.conditions.keys import compile_key, normalise_key
+from scanner.conditions.lint import FOREIGN_ALIASES, input_refs, syntax_problems
+from scanner.conditions.ops import COERCE_EXPECTED, OPERATORS, OperatorSpec, Opts, value_problem
+from scanner.conditions.values import VALUE_TYPES, ConditionError, TypeProblem, coerce, show
 
 __all__ = [
-    "Check", "ConditionError", "FOREIGN_ALIASES", "OPERATORS", "OperatorSpec", "Outcome", "evaluate",
-    "input_refs", "normalise_key", "summarize", "syntax_problems",
+    "FOREIGN_ALIASES",
+    "OPERATORS",
+    "Check",
+    "ConditionError",
+    "OperatorSpec",
+    "Outcome",
+    "evaluate",
+    "input_refs",
+    "normalise_key",
+    "summarize",
+    "syntax_problems",
 ]
 
 GROUPS = ("all", "any", "not")
@@ -221,7 +222,7 @@ def _search(key: Any, doc: Any, op: str) -> Any:
         return compile_key(key).search(doc)
     except TypeProblem as e:
         raise ConditionError(f"{e} (op {op})") from None
-    except Exception as e:  # JMESPath function type errors on unexpected data
+    except jmes_exc.JMESPathError as e:  # e.g. a function given the wrong type by the data
         raise ConditionError(f"{key}: cannot read: {e} (op {op})") from None
 
 
@@ -285,6 +286,7 @@ def summarize(cond: Any, inputs: Mapping[str, Any] | None = None) -> str:
         pass
     op = cond.get("op")
     text = f"{cond.get('key', '@')} {op}"
-    if op in OPERATORS and OPERATORS[op].needs_value:
+    spec = OPERATORS.get(op) if isinstance(op, str) else None
+    if spec is not None and spec.needs_value:
         text += " " + _literal(value)
     return _cut(text)

@@ -9,16 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.condition_ops import (
-    OPERATORS,
-    VALUE_TYPE_ALIASES,
-    VALUE_TYPES,
-    TypeProblem,
-    compile_key,
-    kind,
-    show,
-    value_problem,
-)
+from scanner.conditions.keys import compile_key
+from scanner.conditions.ops import OPERATORS, value_problem
+from scanner.conditions.values import VALUE_TYPE_ALIASES, VALUE_TYPES, TypeProblem, kind, show
 from scanner.suggest import did_you_mean
 
 Path = tuple[str | int, ...]
@@ -80,18 +73,18 @@ def syntax_problems(cond: Any) -> list[tuple[Path, str]]:
 
 def _walk(node: Any, path: Path, out: list[tuple[Path, str]]) -> None:
     if not isinstance(node, Mapping):
-        out.append((path, "a condition must be a mapping (a leaf with 'op', or all, any, not, "
-                          f"any_of, all_of, none_of), got {show(node)}"))
+        out.append((path, ("a condition must be a mapping (a leaf with 'op', or all, any, not, "
+                          f"any_of, all_of, none_of), got {show(node)}")))
         return
     structural = [k for k in node if k in GROUPS or k in QUANTIFIERS]
     if len(structural) > 1:
-        out.append((path, f"{structural[0]!r} and {structural[1]!r} cannot share one mapping; "
-                          "nest them in 'all' or 'any'"))
+        out.append((path, (f"{structural[0]!r} and {structural[1]!r} cannot share one mapping; "
+                          "nest them in 'all' or 'any'")))
     if structural:
         for k in node:
             if k in LEAF_KEYS:
-                out.append((path + (k,), f"{k!r} cannot appear beside {structural[0]!r}: a mapping is "
-                                          "either a leaf or one group"))
+                out.append((path + (k,), (f"{k!r} cannot appear beside {structural[0]!r}: a mapping is "
+                                          "either a leaf or one group")))
             elif k not in structural:
                 out.append((path + (k,), _unknown_key(k, GROUPS + QUANTIFIERS)))
         for k in structural:
