@@ -8,7 +8,9 @@ pid file and log live in the host's own temp directory, never in the system's ss
 A host can be given its *own* ``/etc/ssh/sshd_config``, ``/etc/login.defs`` and ``/etc/sudoers``:
 sshd then runs in a private mount namespace (``unshare -m``) where those files are bind-mounted, so
 the sessions it spawns (and the fact script's ``sshd -T``) see that host's files, not the machine's.
-That is how one machine serves a compliant and a deliberately non-compliant host at once.
+That is how one machine serves a compliant and a deliberately non-compliant host at once. The
+declared ``/etc/ssh/sshd_config`` is what the scanner audits; the sshd serving the test connections
+runs with its own minimal config, so a declared weak or PAM-dependent setting never breaks the tests' login.
 
 Everything here is plain helpers; the pytest fixtures at the bottom are imported by ``conftest.py``.
 """
@@ -48,46 +50,78 @@ KbdInteractiveAuthentication no
 StrictModes yes
 """
 
+# What each host *declares* in its /etc/ssh/sshd_config (what `sshd -T` on that host reports, i.e. what
+# govscan audits). The sshd process serving the test connections runs with its own minimal config
+# (_BASE_CONFIG: key-only, UsePAM no because PAM sessions need audit privileges a container lacks), so
+# a declared setting such as UsePAM yes or weak key exchange never changes how the tests connect.
 COMPLIANT_SSHD = """\
+HostKey {root}/ssh_host_ed25519_key
 PermitRootLogin no
 MaxAuthTries 4
-X11Forwarding no
 PermitEmptyPasswords no
 HostbasedAuthentication no
 IgnoreRhosts yes
-PermitUserEnvironment no
-AllowTcpForwarding no
-ClientAliveInterval 300
-ClientAliveCountMax 3
-LoginGraceTime 60
-MaxSessions 10
-MaxStartups 10:30:60
 LogLevel VERBOSE
-Banner /etc/issue.net
 Ciphers aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr
 MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512,hmac-sha2-256
 KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,diffie-hellman-group16-sha512
+ClientAliveInterval 300
+ClientAliveCountMax 3
+Banner /etc/issue.net
+DisableForwarding yes
+X11Forwarding no
+AllowTcpForwarding no
+GSSAPIAuthentication no
+LoginGraceTime 60
+MaxSessions 10
+MaxStartups 10:30:60
+PermitUserEnvironment no
+UsePAM yes
+StrictModes yes
+PrintLastLog yes
+RequiredRSASize 3072
+PasswordAuthentication no
 """
-"""Hardened settings (CIS / STIG style) of the compliant host."""
+"""Hardened settings (CIS / STIG style): every host-sshd-* control passes."""
 
 NONCOMPLIANT_SSHD = """\
+HostKey {root}/ssh_host_ed25519_key
 PermitRootLogin yes
 MaxAuthTries 10
-X11Forwarding yes
 PermitEmptyPasswords yes
 HostbasedAuthentication yes
 IgnoreRhosts no
-PermitUserEnvironment yes
-AllowTcpForwarding yes
-ClientAliveInterval 0
-LoginGraceTime 600
-MaxStartups 100:30:200
 LogLevel QUIET
 Ciphers aes128-cbc,3des-cbc,aes256-ctr
-MACs hmac-sha1,hmac-md5,hmac-sha2-256
-KexAlgorithms diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1,curve25519-sha256@libssh.org
+MACs hmac-sha1-96,hmac-md5,hmac-sha2-256
+KexAlgorithms diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,curve25519-sha256
+ClientAliveInterval 0
+ClientAliveCountMax 0
+Banner none
+DisableForwarding no
+X11Forwarding yes
+AllowTcpForwarding yes
+GSSAPIAuthentication yes
+LoginGraceTime 600
+MaxSessions 64
+MaxStartups 100:30:200
+PermitUserEnvironment yes
+UsePAM no
+StrictModes no
+PrintLastLog no
+RequiredRSASize 1024
+PasswordAuthentication yes
 """
-"""Deliberately weak settings of the non-compliant host (every one a known finding)."""
+"""Deliberately weak settings: every host-sshd-* control but the password-auth policy (any value by
+default) fails."""
+
+COMPLIANT_LOGIN_DEFS = """\
+PASS_MAX_DAYS 365
+PASS_MIN_DAYS 1
+PASS_WARN_AGE 7
+UMASK 027
+ENCRYPT_METHOD YESCRYPT
+"""
 
 NONCOMPLIANT_LOGIN_DEFS = """\
 PASS_MAX_DAYS 99999
@@ -206,10 +240,10 @@ def start_sshd(
 ) -> SshdHost:
     """Start one sshd fixture and wait until it accepts connections.
 
-    ``client_pubkeys`` maps login user -> authorized public key lines. ``settings`` are extra
-    sshd_config lines. ``etc_files`` maps a system path (``/etc/ssh/sshd_config``, ``/etc/login.defs``,
-    ``/etc/sudoers``) to the content this host shows in its place (private mount namespace);
-    ``/etc/ssh/sshd_config`` may be given as ``""`` to mean "the config sshd runs with".
+    ``client_pubkeys`` maps login user -> authorized public key lines. ``settings`` are extra lines
+    for the config the fixture's sshd runs with. ``etc_files`` maps a system path
+    (``/etc/ssh/sshd_config``, ``/etc/login.defs``, ``/etc/sudoers``) to the content this host shows in
+    its place (private mount namespace); ``{root}`` in it becomes the host's directory.
     """
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
     root = make_root(f"govscan-sshd-{name}-")
@@ -224,7 +258,7 @@ def start_sshd(
     config.write_text(_BASE_CONFIG.format(address=address, port=port, root=root) + settings)
     argv = [SSHD, "-D", "-f", str(config), "-E", str(root / "sshd.log")]
     if etc_files:
-        argv = _in_mount_namespace(root, config, etc_files, argv)
+        argv = _in_mount_namespace(root, etc_files, argv)
     known_hosts = root / "known_hosts"
     host = SshdHost(name, address, port, root, host_key_line, known_hosts)
     known_hosts.write_text(host.known_hosts_entry())
@@ -233,18 +267,15 @@ def start_sshd(
     return host
 
 
-def _in_mount_namespace(root: Path, config: Path, etc_files: dict[str, str], argv: list[str]) -> list[str]:
+def _in_mount_namespace(root: Path, etc_files: dict[str, str], argv: list[str]) -> list[str]:
     """Wrap ``argv`` so sshd runs in a private mount namespace with ``etc_files`` bind-mounted."""
     mounts = []
     for i, (target, content) in enumerate(sorted(etc_files.items())):
         if not Path(target).exists():
             continue  # e.g. /etc/sudoers without sudo installed: nothing to stand in for
-        if target == "/etc/ssh/sshd_config" and content == "":
-            source = config
-        else:
-            source = root / f"etc-{i}-{Path(target).name}"
-            source.write_text(content)
-            source.chmod(0o440 if target == "/etc/sudoers" else 0o644)
+        source = root / f"etc-{i}-{Path(target).name}"
+        source.write_text(content.replace("{root}", str(root)))
+        source.chmod(0o440 if target == "/etc/sudoers" else 0o644)
         mounts.append(f"mount --bind {source} {target}")
     script = " && ".join([*mounts, 'exec "$@"'])
     # unshare without --fork execs the shell, which execs sshd: the Popen pid is sshd's pid.
@@ -330,13 +361,17 @@ def start_fleet() -> SshFleet:
         sudoers_ok = f"root ALL=(ALL:ALL) ALL\n{TEST_USER} ALL=(root) NOPASSWD: ALL\n"
         sudoers_ask = "root ALL=(ALL:ALL) ALL\n" + f"{TEST_USER} ALL=(root) ALL\n"
         compliant = start_sshd(
-            "compliant", "127.0.0.11", users, COMPLIANT_SSHD,
-            {"/etc/ssh/sshd_config": "", "/etc/sudoers": sudoers_ok},
+            "compliant", "127.0.0.11", users, "AllowTcpForwarding no\n",
+            {"/etc/ssh/sshd_config": COMPLIANT_SSHD, "/etc/login.defs": COMPLIANT_LOGIN_DEFS,
+             "/etc/sudoers": sudoers_ok},
         )
         hosts.append(compliant)
+        # Root may log in by key here (its sshd says PermitRootLogin yes anyway): `sshd -T` needs root,
+        # and this host's sudo asks for a password (the sudo refusal case).
         noncompliant = start_sshd(
-            "noncompliant", "127.0.0.12", users, NONCOMPLIANT_SSHD,
-            {"/etc/ssh/sshd_config": "", "/etc/login.defs": NONCOMPLIANT_LOGIN_DEFS, "/etc/sudoers": sudoers_ask},
+            "noncompliant", "127.0.0.12", {**users, "root": [pub]}, "PermitRootLogin prohibit-password\n",
+            {"/etc/ssh/sshd_config": NONCOMPLIANT_SSHD, "/etc/login.defs": NONCOMPLIANT_LOGIN_DEFS,
+             "/etc/sudoers": sudoers_ask},
         )
         hosts.append(noncompliant)
         mirror = start_sshd("mirror", "127.0.0.13", {**users, "root": [pub]}, "PermitRootLogin prohibit-password\n")
