@@ -9,11 +9,13 @@ request and JavaScript dialog, so a test can assert there were none.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,13 +51,22 @@ class Chromium:
 
     def __init__(self, binary: str, profile_dir: Path, timeout: float = 60.0):
         self.timeout = timeout
+        # Chromium's own log goes to a file (a pipe nobody reads could fill up and stall it).
+        self.log_path = profile_dir / "chromium.log"
+        self._log = open(self.log_path, "wb")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-        # sh puts our pipe ends on fds 3 and 4, where --remote-debugging-pipe expects them.
-        cmd = ["sh", "-c", f'exec "$0" "$@" 3<&{to_child_r} 4>&{from_child_w}', binary, *FLAGS,
+        # Keep the child's ends above 4, then a tiny exec shim moves them onto fds 3 and 4, where
+        # --remote-debugging-pipe expects them (no shell: dash cannot redirect fds above 9).
+        r, w = (fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (to_child_r, from_child_w))
+        os.close(to_child_r)
+        os.close(from_child_w)
+        to_child_r, from_child_w = r, w
+        shim = "import os,sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); os.execv(sys.argv[3], sys.argv[3:])"
+        cmd = [sys.executable, "-c", shim, str(to_child_r), str(from_child_w), binary, *FLAGS,
                f"--user-data-dir={profile_dir}", "about:blank"]
         self.proc = subprocess.Popen(cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self._log)
         os.close(to_child_r)
         os.close(from_child_w)
         self._buf = b""
@@ -83,8 +94,7 @@ class Chromium:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        if self.proc.stderr:
-            self.proc.stderr.close()
+        self._log.close()
 
     def _read_message(self, deadline: float) -> dict[str, Any]:
         while b"\0" not in self._buf:
@@ -95,7 +105,8 @@ class Chromium:
             if ready:
                 chunk = os.read(self._from_child, 1 << 20)
                 if not chunk:
-                    raise RuntimeError("chromium closed the DevTools pipe")
+                    log = self.log_path.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"chromium closed the DevTools pipe; its log ends:\n{log}")
                 self._buf += chunk
         raw, self._buf = self._buf.split(b"\0", 1)
         return json.loads(raw)
