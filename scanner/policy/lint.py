@@ -11,6 +11,7 @@ import datetime as _dt
 import fnmatch
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -153,7 +154,9 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
             continue
         for n, cid in enumerate(ids):
             if cid not in known:
-                yield doc.diag(("mappings", framework, n), f"unknown {label} control id {cid!r}{did_you_mean(str(cid), known)}")
+                oscal = re.sub(r"\((\d+)\)", r".\1", str(cid)).lower().replace(" ", "")
+                hint = f" (did you mean {oscal!r}? ids are in OSCAL form)" if oscal in known else did_you_mean(str(cid), known)
+                yield doc.diag(("mappings", framework, n), f"unknown {label} control id {cid!r}{hint}")
 
     md = data["metadata"]
     if md.get("status") == "deprecated" and not md.get("replaced_by"):

@@ -73,12 +73,16 @@ def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnost
     problems: list[Diagnostic] = []
     for f in files:
         try:
-            text = f.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(Diagnostic(str(f), 1, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
-            continue
+            raw = f.read_bytes()
         except OSError as exc:
             problems.append(Diagnostic(str(f), 0, 0, f"cannot read: {exc.strerror}"))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            problems.append(Diagnostic(str(f), line, col, f"not UTF-8 text ({exc.reason} 0x{raw[exc.start]:02x})"))
             continue
         found, errs = load_documents(text, str(f))
         problems.extend(errs)

@@ -63,6 +63,15 @@ def _message(err: Any) -> tuple[tuple[Any, ...], str, bool]:
         }.get(err.validator_value, f"pattern {err.validator_value}")
         return path, f"{err.instance!r} is not valid: expected {hint}", False
     if v == "oneOf":
+        # explain with the alternative of the same shape as the instance (a mapping vs a string)
+        shaped = [e for e in err.context if e.schema.get("type") in (None, "object" if isinstance(err.instance, dict)
+                                                                      else "string")]
+        from jsonschema.exceptions import best_match
+
+        inner = best_match(shaped or err.context)
+        if inner is not None and inner.validator != "type":
+            sub_path, message, is_key = _message(inner)
+            return path + sub_path[len(path):] if sub_path[:len(path)] == path else path, message, is_key
         return path, f"{err.instance!r} is not a valid entry here", False
     if v in ("minLength", "minItems"):
         return path, f"{err.instance!r} is too short", False
