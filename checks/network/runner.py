@@ -181,8 +181,11 @@ def _phase2_jobs(host: dict[str, Any]) -> list[tuple[str, list[int]]]:
 
 
 def scan(hosts: list[str], options: ScanOptions, *, progress: Callable[[str], None] = lambda m: None,
-         cancelled: Callable[[], bool] = lambda: False, jobs: int = 4) -> tuple[NmapRun, int]:
-    """Scan ``hosts`` in two phases; return the phase-1 run (scripts merged in) and nmap run count."""
+         cancelled: Callable[[], bool] = lambda: False, jobs: int = 4, scripts: bool = True) -> tuple[NmapRun, int]:
+    """Scan ``hosts`` in two phases; return the phase-1 run (scripts merged in) and nmap run count.
+
+    ``scripts=False`` stops after phase 1 (discovery, ports, versions), as ``inventory discover`` does.
+    """
     if nmap_path() is None:
         raise ScanError(NMAP_MISSING)
     root = _is_root()
@@ -196,7 +199,7 @@ def scan(hosts: list[str], options: ScanOptions, *, progress: Callable[[str], No
     run = run_nmap(hosts, ports, phase1, "nmap")
     runs = 1
     jobs_list = [(h, names, ports_) for h in run.hosts if h["state"] == "up" for names, ports_ in _phase2_jobs(h)]
-    if jobs_list and not cancelled():
+    if jobs_list and scripts and not cancelled():
         progress(f"nmap: {len(jobs_list)} script run(s) on TLS, SSH and HTTP ports")
 
         def one(job: tuple[dict[str, Any], str, list[int]]) -> NmapRun | str:

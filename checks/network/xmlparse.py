@@ -39,7 +39,11 @@ class NmapRun:
 
 
 class _Refused(Exception):
-    """Raised from expat handlers to stop on a forbidden construct."""
+    """Raised from expat handlers to stop on a forbidden construct, with where it was found."""
+
+    def __init__(self, message: str, where: tuple[int, int]):
+        super().__init__(message)
+        self.line, self.col = where
 
 
 def _script(elem: ET.Element) -> dict[str, Any]:
@@ -120,10 +124,10 @@ class _Builder:
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if self.depth == 0:
             if self.root_seen:
-                raise _Refused("more than one root element")
+                raise _Refused("more than one root element", self.where())
             self.root_seen = True
             if tag != "nmaprun":
-                raise _Refused(f"not an nmap XML file: root element is <{tag}>, expected <nmaprun>")
+                raise _Refused(f"not an nmap XML file: root element is <{tag}>, expected <nmaprun>", self.where())
             self.run.version = attrs.get("version", "")
             self.run.args = attrs.get("args", "")
             self.run.start = _int(attrs.get("start"))
@@ -154,14 +158,6 @@ class _Builder:
         self.tb.close()
 
 
-def _forbid(*_args: Any) -> None:
-    raise _Refused("entity declarations are not allowed in nmap XML (refusing a possible entity-expansion attack)")
-
-
-def _forbid_external(*_args: Any) -> int:
-    raise _Refused("external entities are not allowed in nmap XML")
-
-
 def iter_parse(chunks: Iterable[bytes], source: str, on_host: Callable[[dict[str, Any]], None]) -> NmapRun:
     """Parse nmap XML from byte chunks, calling ``on_host`` per host; return the run facts.
 
@@ -175,9 +171,14 @@ def iter_parse(chunks: Iterable[bytes], source: str, on_host: Callable[[dict[str
     raw.StartElementHandler = builder.start
     raw.EndElementHandler = builder.end
     raw.CharacterDataHandler = builder.data
-    raw.EntityDeclHandler = _forbid
-    raw.UnparsedEntityDeclHandler = _forbid
-    raw.ExternalEntityRefHandler = _forbid_external
+
+    def forbid(*_args: Any) -> None:
+        raise _Refused("entity declarations are not allowed in nmap XML "
+                       "(refusing a possible entity-expansion or external-entity attack)", builder.where())
+
+    raw.EntityDeclHandler = forbid
+    raw.UnparsedEntityDeclHandler = forbid
+    raw.ExternalEntityRefHandler = forbid
     raw.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     seen = False
     at_end = False
@@ -191,7 +192,7 @@ def iter_parse(chunks: Iterable[bytes], source: str, on_host: Callable[[dict[str
         at_end = True  # an error now means the data stopped short, not that it was wrong
         raw.Parse(b"", True)
     except _Refused as exc:
-        raise InputFileError(source, str(exc), raw.CurrentLineNumber, raw.CurrentColumnNumber + 1) from None
+        raise InputFileError(source, str(exc), exc.line, exc.col) from None
     except expat.ExpatError as exc:
         msg = expat.ErrorString(exc.code)
         if at_end and builder.root_seen:

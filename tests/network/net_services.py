@@ -80,7 +80,7 @@ class _Quiet:
         pass
 
 
-class _RedirectHandler(http.server.BaseHTTPRequestHandler):
+class RedirectHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         self.send_response(301)
         self.send_header("Location", f"https://localhost:{self.server.https_port}/")
@@ -93,7 +93,7 @@ class _RedirectHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _PageHandler(http.server.BaseHTTPRequestHandler):
+class PageHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         body = b"<html><head><title>govscan test page</title></head><body>plain</body></html>"
         self.send_response(200)
