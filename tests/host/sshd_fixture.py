@@ -363,7 +363,7 @@ def start_fleet() -> SshFleet:
         compliant = start_sshd(
             "compliant", "127.0.0.11", users, "AllowTcpForwarding no\n",
             {"/etc/ssh/sshd_config": COMPLIANT_SSHD, "/etc/login.defs": COMPLIANT_LOGIN_DEFS,
-             "/etc/sudoers": sudoers_ok},
+             "/etc/default/useradd": "INACTIVE=30\n", "/etc/sudoers": sudoers_ok},
         )
         hosts.append(compliant)
         # Root may log in by key here (its sshd says PermitRootLogin yes anyway): `sshd -T` needs root,
@@ -371,7 +371,7 @@ def start_fleet() -> SshFleet:
         noncompliant = start_sshd(
             "noncompliant", "127.0.0.12", {**users, "root": [pub]}, "PermitRootLogin prohibit-password\n",
             {"/etc/ssh/sshd_config": NONCOMPLIANT_SSHD, "/etc/login.defs": NONCOMPLIANT_LOGIN_DEFS,
-             "/etc/sudoers": sudoers_ask},
+             "/etc/default/useradd": "INACTIVE=-1\n", "/etc/sudoers": sudoers_ask},
         )
         hosts.append(noncompliant)
         mirror = start_sshd("mirror", "127.0.0.13", {**users, "root": [pub]}, "PermitRootLogin prohibit-password\n")
