@@ -1,0 +1,79 @@
+"""The local transport and the fact script run for real on this machine (dash as /bin/sh)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checks.host.provider import HostProvider
+from checks.host.script import build_script, parse_output
+from checks.host.transport import LocalTransport, TransportError
+from scanner.provider import CollectContext
+
+FACTS = Path(__file__).resolve().parents[2] / "checks" / "host" / "facts.sh"
+
+
+@pytest.fixture(scope="module")
+def collection():
+    p = HostProvider()
+    target = p.parse_target("local", {})[0]
+    types = frozenset({"host.os", "host.files", "host.sysctl", "host.users", "host.mounts", "host.packages"})
+    return target, p.collect(target, types, CollectContext(inputs={"extra_files": ["/etc/hostname"]}))
+
+
+@pytest.mark.skipif(shutil.which("dash") is None, reason="dash not installed")
+def test_fact_script_is_posix_sh():
+    assert subprocess.run(["dash", "-n", str(FACTS)], capture_output=True).returncode == 0
+
+
+def test_local_target_id_is_stable():
+    t = HostProvider().parse_target("local", {})[0]
+    host = os.uname().nodename
+    assert (t.id, t.kind, t.address, t.name) == (f"local:{host}", "host", "localhost", host)
+    assert HostProvider().parse_target("aws://prod", {}) is None
+
+
+def test_collected_facts_match_the_machine(collection):
+    target, coll = collection
+    assert coll.fatal is None and coll.errors == []
+    assert coll.facts["platform"] == "linux" and coll.facts["is_root"] == (os.geteuid() == 0)
+    files = {r.id: r.attrs for r in coll.resources["host.files"]}
+    st = os.stat("/etc/passwd")
+    assert files["/etc/passwd"]["mode"] == f"{stat.S_IMODE(st.st_mode):04o}"
+    assert files["/etc/passwd"]["owner"] == pwd.getpwuid(st.st_uid).pw_name
+    assert files["/etc/hostname"]["exists"] is True  # the extra_files input was honoured
+    sysctl = coll.resources["host.sysctl"][0].attrs
+    assert sysctl["net"]["ipv4"]["ip_forward"] == int(Path("/proc/sys/net/ipv4/ip_forward").read_text())
+    users = {r.id: r.attrs for r in coll.resources["host.users"]}
+    assert users["user:root"]["uid"] == 0
+    assert len(users) == len({p.pw_name for p in pwd.getpwall()})
+
+
+def test_script_timeout_kills_the_process_group_and_is_a_transport_error():
+    t = LocalTransport()
+    with pytest.raises(TransportError, match=r"^fact script timed out after 0.5s$"):
+        t.run_script("sleep 30 & sleep 30; echo never", 0.5)
+
+
+def test_section_exit_codes_and_stderr_are_framed():
+    script, marker = build_script(["passwd"])
+    script = script.replace("sec_passwd() { cat /etc/passwd; }", "sec_passwd() { echo out; echo oops >&2; return 3; }")
+    res = LocalTransport().run_script(script, 10)
+    sec = parse_output(res.stdout.decode(), marker).get("passwd")
+    assert (sec.stdout, sec.stderr, sec.rc) == ("out", "oops", 3)
+    assert sec.reason() == "passwd: exit code 3: oops"
+
+
+def test_bad_extra_file_is_an_error_for_host_files_only():
+    p = HostProvider()
+    target = p.parse_target("local", {})[0]
+    coll = p.collect(target, frozenset({"host.files", "host.os"}), CollectContext(inputs={"extra_files": ["/etc/x; rm -rf /"]}))
+    assert [(e.resource_type, e.message) for e in coll.errors] == [
+        ("host.files", "path '/etc/x; rm -rf /' contains characters the fact script does not accept")]
+    assert coll.resources["host.os"][0].attrs["kernel"] == os.uname().release
