@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import socket
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.transport import LocalTransport, Transport, TransportError

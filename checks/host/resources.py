@@ -10,26 +10,7 @@ from scanner.provider import Attribute as A
 from scanner.provider import ResourceType
 
 # sshd -T keywords (OpenSSH 8.x-9.x). Comma lists become lists; repeatable keywords become lists.
-_SSHD_KEYWORDS = (
-    "acceptenv addressfamily allowagentforwarding allowgroups allowstreamlocalforwarding allowtcpforwarding "
-    "allowusers authenticationmethods authorizedkeyscommand authorizedkeyscommanduser authorizedkeysfile "
-    "authorizedprincipalscommand authorizedprincipalscommanduser authorizedprincipalsfile banner "
-    "casignaturealgorithms channeltimeout chrootdirectory ciphers clientalivecountmax clientaliveinterval "
-    "compression denygroups denyusers disableforwarding exposeauthinfo fingerprinthash forcecommand "
-    "gatewayports gssapiauthentication gssapicleanupcredentials gssapikexalgorithms gssapikeyexchange "
-    "gssapistorecredentialsonrekey gssapistrictacceptorcheck hostbasedacceptedalgorithms "
-    "hostbasedauthentication hostbasedusesnamefrompacketonly hostcertificate hostkey hostkeyagent "
-    "hostkeyalgorithms ignorerhosts ignoreuserknownhosts include ipqos kbdinteractiveauthentication "
-    "kerberosauthentication kerberosorlocalpasswd kerberosticketcleanup kexalgorithms listenaddress "
-    "logingracetime loglevel macs maxauthtries maxsessions maxstartups modulifile passwordauthentication "
-    "permitemptypasswords permitlisten permitopen permitrootlogin permittty permittunnel "
-    "permituserenvironment permituserrc persourcemaxstartups persourcenetblocksize pidfile port "
-    "printlastlog printmotd pubkeyacceptedalgorithms pubkeyacceptedkeytypes pubkeyauthentication "
-    "pubkeyauthoptions rekeylimit requiredrsasize revokedkeys securitykeyprovider setenv streamlocalbindmask "
-    "streamlocalbindunlink strictmodes subsystem syslogfacility tcpkeepalive trustedusercakeys "
-    "unusedconnectiontimeout usedns usepam versionaddendum x11displayoffset x11forwarding x11uselocalhost "
-    "xauthlocation"
-).split()
+_SSHD_KEYWORDS = ["acceptenv", "addressfamily", "allowagentforwarding", "allowgroups", "allowstreamlocalforwarding", "allowtcpforwarding", "allowusers", "authenticationmethods", "authorizedkeyscommand", "authorizedkeyscommanduser", "authorizedkeysfile", "authorizedprincipalscommand", "authorizedprincipalscommanduser", "authorizedprincipalsfile", "banner", "casignaturealgorithms", "channeltimeout", "chrootdirectory", "ciphers", "clientalivecountmax", "clientaliveinterval", "compression", "denygroups", "denyusers", "disableforwarding", "exposeauthinfo", "fingerprinthash", "forcecommand", "gatewayports", "gssapiauthentication", "gssapicleanupcredentials", "gssapikexalgorithms", "gssapikeyexchange", "gssapistorecredentialsonrekey", "gssapistrictacceptorcheck", "hostbasedacceptedalgorithms", "hostbasedauthentication", "hostbasedusesnamefrompacketonly", "hostcertificate", "hostkey", "hostkeyagent", "hostkeyalgorithms", "ignorerhosts", "ignoreuserknownhosts", "include", "ipqos", "kbdinteractiveauthentication", "kerberosauthentication", "kerberosorlocalpasswd", "kerberosticketcleanup", "kexalgorithms", "listenaddress", "logingracetime", "loglevel", "macs", "maxauthtries", "maxsessions", "maxstartups", "modulifile", "passwordauthentication", "permitemptypasswords", "permitlisten", "permitopen", "permitrootlogin", "permittty", "permittunnel", "permituserenvironment", "permituserrc", "persourcemaxstartups", "persourcenetblocksize", "pidfile", "port", "printlastlog", "printmotd", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes", "pubkeyauthentication", "pubkeyauthoptions", "rekeylimit", "requiredrsasize", "revokedkeys", "securitykeyprovider", "setenv", "streamlocalbindmask", "streamlocalbindunlink", "strictmodes", "subsystem", "syslogfacility", "tcpkeepalive", "trustedusercakeys", "unusedconnectiontimeout", "usedns", "usepam", "versionaddendum", "x11displayoffset", "x11forwarding", "x11uselocalhost", "xauthlocation"]
 _SSHD_LISTS = {"ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms",
                "pubkeyacceptedkeytypes", "hostbasedacceptedalgorithms", "casignaturealgorithms",
                "gssapikexalgorithms", "listenaddress", "hostkey", "acceptenv", "subsystem", "authorizedkeysfile",

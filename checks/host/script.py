@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources as _res
-from typing import Iterable
 
 #: Which script sections each resource type needs.
 SECTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
@@ -182,7 +182,7 @@ def parse_output(text: str, marker: str) -> Output:
     def flush() -> str:
         body = "\n".join(buf)
         buf.clear()
-        return body[:-1] if body.endswith("\n") else body
+        return body.removesuffix("\n")
 
     for line in text.split("\n"):
         if line.startswith(begin):

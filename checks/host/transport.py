@@ -53,7 +53,7 @@ class Transport(abc.ABC):
     def close(self) -> None:
         """Release the connection; idempotent."""
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Transport:
         return self
 
     def __exit__(self, *exc: object) -> None:

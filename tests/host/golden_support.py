@@ -18,7 +18,7 @@ MARKER = "==GOVSCAN:test=="
 TARGET = Target(id="local:golden", kind="host", address="localhost", name="golden")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def baseline():
     """The controls linux-baseline selects, from the project's own policy files."""
     pset = load([ROOT / "policies" / "controls" / "host", ROOT / "policies" / "profiles" / "linux-baseline.yaml"],
@@ -26,7 +26,7 @@ def baseline():
     return select(pset, ["linux-baseline"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def evaluate_golden(case: str) -> tuple[Finding, ...]:
     """Every linux-baseline finding on ``golden/<case>.out``."""
     sel = baseline()

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from golden_support import baseline, evaluate_golden
 
 EXPECTED = json.loads((Path(__file__).parent / "golden" / "expected.json").read_text())
@@ -83,9 +82,10 @@ def test_noncompliant_key_findings(row, status, message):
 
 def test_non_root_collection_errors_only_what_needs_root():
     """Run as nobody: shadow and sshd controls are error with the reason; passwd controls still evaluate."""
+    from golden_support import MARKER, TARGET
+
     from checks.host.provider import HostProvider
     from checks.host.script import parse_output
-    from golden_support import MARKER, TARGET
     from scanner.evaluate import evaluate_control
 
     out = parse_output((Path(__file__).parent / "data" / "debian12-nonroot.out").read_text(), MARKER)

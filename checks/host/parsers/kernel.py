@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.parsers.common import require, to_int

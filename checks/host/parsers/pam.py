@@ -23,13 +23,15 @@ def _entries(chunk: FileChunk) -> list[dict[str, Any]]:
         if line.startswith("@"):
             continue
         # The control may be a bracketed list with spaces: [success=1 default=ignore].
+        words: list[str]
         if "[" in line and "]" in line:
-            head, _, rest = line.partition("[")
-            control, _, rest = rest.partition("]")
-            ptype, control, rest = head.strip(), f"[{control}]", rest.split()
+            head, _, after = line.partition("[")
+            inner, _, tail = after.partition("]")
+            ptype, control, words = head.strip(), f"[{inner}]", tail.split()
         else:
             f = line.split()
-            ptype, control, rest = (f[0], f[1], f[2:]) if len(f) >= 3 else ("", "", [])
+            ptype, control, words = (f[0], f[1], f[2:]) if len(f) >= 3 else ("", "", [])
+        rest = words
         if not rest:
             continue
         module = rest[0].rsplit("/", 1)[-1]

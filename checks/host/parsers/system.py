@@ -105,7 +105,7 @@ def parse_packages(out: Output) -> list[Resource]:
 def parse_services(out: Output) -> list[Resource]:
     """``host.services``: every systemd unit with its enablement and (when systemd runs) activity."""
     sec = out.get("units")
-    pre, chunks = split_files(sec.stdout, out.marker)
+    _, chunks = split_files(sec.stdout, out.marker)
     by = {c.path: c for c in chunks}
     if "unit-files" not in by or ("units" not in by and not sec.ok):
         require(sec, "systemd unit files")
