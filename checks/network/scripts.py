@@ -91,7 +91,8 @@ def tls_info(scripts: Mapping[str, Any], now: dt.datetime | None = None) -> dict
     enum, cert = scripts.get("ssl-enum-ciphers"), scripts.get("ssl-cert")
     if enum is None and cert is None:
         return None
-    out: dict[str, Any] = {"versions": [], "ciphers": [], "least_grade": None, "warnings": [], "cert": None}
+    # versions/ciphers stay None (not []) when enumeration failed: "offers nothing" would be a lie
+    out: dict[str, Any] = {"versions": None, "ciphers": None, "least_grade": None, "warnings": [], "cert": None}
     if enum is not None and not script_error(enum):
         data = enum.get("data")
         per_version: dict[str, list[dict[str, Any]]] = {}
@@ -115,6 +116,8 @@ def tls_info(scripts: Mapping[str, Any], now: dt.datetime | None = None) -> dict
         out["least_grade"] = least or _worst([c["grade"] for c in out["ciphers"] if c["grade"]])
     if cert is not None and not script_error(cert):
         out["cert"] = cert_info(cert, now)
+    if out["versions"] is None and out["cert"] is None:
+        return None
     return out
 
 
@@ -179,7 +182,7 @@ def _algos_from_text(output: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     current = None
     for line in output.splitlines():
-        m = re.match(r"^\s{2}(\w+):", line)
+        m = re.match(r"^\s{2}(\w+):?\s*(?:\(\d+\))?\s*$", line)  # "kex_algorithms: (4)" or "kex_algorithms (4)"
         if m and not line.startswith("      "):
             current = m.group(1)
             out[current] = []
