@@ -48,11 +48,12 @@ class ControlResult:
         return (-SEVERITY_RANK.get(self.control.get("severity", "info"), 0), -self.attention, self.id)
 
 
-def collect(view: Any, *, max_rows: int) -> tuple[dict[str, ControlResult], dict[str, Counter]]:
-    """One pass over the findings: per-control results and per-target status counts."""
+def collect(view: Any, *, max_rows: int) -> tuple[dict[str, ControlResult], dict[str, Counter], Counter]:
+    """One pass over the findings: per-control results, per-target status counts, findings per waiver."""
     results = {cid: ControlResult(cid, c) for cid, c in view.controls.items()}
     targets: dict[str, Counter] = {t["id"]: Counter() for t in view.targets}
     evidence_cache: dict[str, Any] = {}
+    waivers: Counter = Counter()
     for f in view.findings():
         cid = f["control_id"]
         res = results.get(cid)
@@ -60,13 +61,15 @@ def collect(view: Any, *, max_rows: int) -> tuple[dict[str, ControlResult], dict
             res = results[cid] = ControlResult(cid, {"id": cid, "title": cid, "severity": f["severity"]})
         res.counts[f["status"]] += 1
         targets.setdefault(f["target_id"], Counter())[f["status"]] += 1
+        if f.get("waiver_id"):
+            waivers[f["waiver_id"]] += 1
         if f["status"] in ("fail", "error", "waived") and len(res.rows) < max_rows:
             sha = f.get("evidence_sha256")
             if sha and sha not in evidence_cache:
                 evidence_cache[sha] = view.evidence(sha)
             f["evidence"] = evidence_cache.get(sha) if sha else None
             res.rows.append(f)
-    return results, targets
+    return results, targets, waivers
 
 
 def _id_states(results: Iterable[ControlResult], framework: str) -> dict[str, str]:

@@ -48,6 +48,8 @@ class CsvRenderer(Renderer):
             control = view.controls.get(f["control_id"]) or {}
             mappings = control.get("mappings") or {}
             sha = f.get("evidence_sha256")
+            if len(evidence_cache) > 50_000:  # bounded memory on million-finding scans
+                evidence_cache.clear()
             if sha and sha not in evidence_cache:
                 evidence_cache[sha] = evidence_text(view.evidence(sha))
             expected, found = evidence_cache.get(sha or "", ("", ""))

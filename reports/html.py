@@ -63,9 +63,9 @@ def _columns(counts: dict[str, int], keys: tuple[str, ...], height: int = 120) -
              "x": 20 + i * 90} for i, k in enumerate(keys)]
 
 
-def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 1000) -> dict[str, Any]:
+def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 500) -> dict[str, Any]:
     """Everything the template shows, computed from the scan (exposed for tests)."""
-    results, target_counts = coverage.collect(view, max_rows=max_rows)
+    results, target_counts, waiver_findings = coverage.collect(view, max_rows=max_rows)
     ordered = sorted(results.values(), key=lambda r: r.sort_key)
     matrix = view.counts()
     by_status = {s: sum(matrix.get(s, {}).values()) for s in STATUSES}
@@ -75,14 +75,6 @@ def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 1000) 
         for row in r.rows:
             row["expected"], row["found"] = evidence_text(row.get("evidence"))
         r.pages = [(i + 1, r.rows[i:i + page_size]) for i in range(0, len(r.rows), page_size)]  # type: ignore[attr-defined]
-    waived_rows: dict[str, int] = {}
-    for r in results.values():
-        if r.counts["waived"]:
-            waived_rows[r.id] = r.counts["waived"]
-    waiver_findings: dict[str, int] = {}
-    for f in view.findings(status=["waived", "fail"]):
-        if f.get("waiver_id"):
-            waiver_findings[f["waiver_id"]] = waiver_findings.get(f["waiver_id"], 0) + 1
     scan = view.scan
     catalog = nist_catalog()
     return {
@@ -126,7 +118,7 @@ class HtmlRenderer(Renderer):
     description = "self-contained HTML report for screen and print"
     page_size = 50
     """Failing resources per page of a control."""
-    max_rows = 1000
+    max_rows = 500
     """Failing resources listed per control; beyond that the report says how many more there are."""
 
     def render(self, view: ScanView, out: IO) -> None:

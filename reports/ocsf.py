@@ -8,6 +8,7 @@ finding's own ``status_id`` 3 (Suppressed); notapplicable findings are omitted.
 from __future__ import annotations
 
 import calendar
+import functools
 import json
 import time as _time
 from typing import IO, Any, Iterator, Mapping
@@ -30,6 +31,7 @@ _SEVERITY = {"info": (1, "Informational"), "low": (2, "Low"), "medium": (3, "Med
              "high": (4, "High"), "critical": (5, "Critical")}
 
 
+@functools.lru_cache(maxsize=1024)  # a batch of findings shares one timestamp
 def _epoch_ms(stamp: str | None) -> int:
     """``2026-01-02T03:04:05Z`` -> milliseconds since the epoch (OCSF ``timestamp_t``)."""
     if not stamp:
@@ -65,6 +67,7 @@ class OcsfRenderer(Renderer):
         import scanner
 
         waivers = waivers_by_id(view.waivers)
+        evidence: dict[str, tuple[str, str]] = {}
         product = {"name": "govscan", "vendor_name": "govscan", "version": view.scan.get("tool_version") or scanner.__version__}
         for f in view.findings():
             if f["status"] not in _COMPLIANCE:
@@ -73,7 +76,12 @@ class OcsfRenderer(Renderer):
             mappings = control.get("mappings") or {}
             status_id, status = _COMPLIANCE[f["status"]]
             sev_id, sev = _SEVERITY.get(f["severity"], (99, "Other"))
-            expected, found = evidence_text(view.evidence(f.get("evidence_sha256")))
+            sha = f.get("evidence_sha256") or ""
+            if len(evidence) > 50_000:  # bounded memory on million-finding scans
+                evidence.clear()
+            if sha not in evidence:
+                evidence[sha] = evidence_text(view.evidence(sha))
+            expected, found = evidence[sha]
             created = _epoch_ms(f.get("time"))
             details = [d for d in (f"expected: {expected}" if expected else "",
                                    f"found: {found}" if found else "") if d]

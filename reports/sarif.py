@@ -134,10 +134,16 @@ class SarifRenderer(Renderer):
     def _results(self, view: ScanView, rule_index: dict[str, int],
                  notifications: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         waivers = waivers_by_id(view.waivers)
+        evidence: dict[str, tuple[str, str]] = {}
         for f in view.findings():
             status = f["status"]
             kind = _KIND.get(status, "review")
-            expected, found = evidence_text(view.evidence(f.get("evidence_sha256")))
+            sha = f.get("evidence_sha256") or ""
+            if len(evidence) > 50_000:  # bounded memory on million-finding scans
+                evidence.clear()
+            if sha not in evidence:
+                evidence[sha] = evidence_text(view.evidence(sha))
+            expected, found = evidence[sha]
             text = f["message"]
             if status in ("fail", "waived") and (expected or found):
                 text += f" (expected {expected}; found {found})"
