@@ -78,7 +78,9 @@ class NetworkProvider(Provider):
     @staticmethod
     def _split(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         opts = {k: options[k] for k in SCAN_OPTIONS + ("networks",) if k in options}
-        variables = {k: v for k, v in options.items() if k not in opts}
+        # scan options stay in vars too: the engine resolves the controls' inputs of the same name
+        # from them (default < profile < inventory < --input) and hands them back in ctx.inputs
+        variables = {k: v for k, v in options.items() if k != "networks"}
         zone = options.get("zone") or options.get("group")
         if zone:
             variables["zone"] = str(zone)

@@ -49,8 +49,9 @@ def validate_host(spec: str) -> str:
     if "/" in s:
         try:
             net = ipaddress.ip_network(s, strict=False)
-        except ValueError as exc:
-            raise UsageError(f"nmap target {spec!r}: not a valid network ({exc})") from None
+        except ValueError:
+            raise UsageError(f"nmap target {spec!r}: expected an IP address, a CIDR (192.0.2.0/28) "
+                             "or a host name") from None
         if net.num_addresses > MAX_ADDRESSES:
             raise UsageError(f"nmap target {spec!r}: {net.num_addresses} addresses is more than the "
                              f"{MAX_ADDRESSES} govscan scans in one target; split it")

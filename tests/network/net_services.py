@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,8 +155,10 @@ FTP_REPLY = b"530 Please login with USER and PASS.\r\n"
 def weak_tls_context(crt: Path, key: Path) -> ssl.SSLContext:
     """TLS 1.0/1.1 only, CBC and 3DES ciphers (SECLEVEL=0 so OpenSSL 3 allows them)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    with warnings.catch_warnings():  # deprecated on purpose: this server must be non-compliant
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     ctx.set_ciphers("AES128-SHA:NULL-SHA:@SECLEVEL=0")
     ctx.load_cert_chain(crt, key)
     return ctx
