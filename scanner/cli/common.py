@@ -51,6 +51,9 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except SystemExit as exc:  # commands exit with their code (gate, lint)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     return rv if isinstance(rv, int) else 0
 
 

@@ -68,31 +68,53 @@ def builtin_paths() -> list[Path]:
     return [policies.CONTROLS, policies.PROFILES]
 
 
+_PARSED: dict[tuple[str, int, int], tuple[list[Document], list[Diagnostic]]] = {}
+
+
 def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse files (cached per process by path, mtime and size: documents are never mutated)."""
     docs: list[Document] = []
     problems: list[Diagnostic] = []
     for f in files:
         try:
-            raw = f.read_bytes()
-        except OSError as exc:
-            problems.append(Diagnostic(str(f), 0, 0, f"cannot read: {exc.strerror}"))
+            st = f.stat()
+            key = (str(f), st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if key is not None and key in _PARSED:
+            cached_docs, cached_problems = _PARSED[key]
+            docs.extend(cached_docs)
+            problems.extend(cached_problems)
             continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            problems.append(Diagnostic(str(f), line, col, f"not UTF-8 text ({exc.reason} 0x{raw[exc.start]:02x})"))
-            continue
-        found, errs = load_documents(text, str(f))
-        problems.extend(errs)
-        for d in found:
-            if d.data is None:
-                continue  # an empty document between '---' separators
-            docs.append(d)
-        if not found and not errs:
-            problems.append(Diagnostic(str(f), 1, 1, "empty file: expected a govscan/v1 document", level="warning"))
+        start_docs, start_problems = len(docs), len(problems)
+        _read_one(f, docs, problems)
+        if key is not None:
+            _PARSED[key] = (docs[start_docs:], problems[start_problems:])
     return docs, problems
+
+
+def _read_one(f: Path, docs: list[Document], problems: list[Diagnostic]) -> None:
+    """Parse one file, appending its documents and problems."""
+    try:
+        raw = f.read_bytes()
+    except OSError as exc:
+        problems.append(Diagnostic(str(f), 0, 0, f"cannot read: {exc.strerror}"))
+        return
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(Diagnostic(str(f), line, col, f"not UTF-8 text ({exc.reason} 0x{raw[exc.start]:02x})"))
+        return
+    found, errs = load_documents(text, str(f))
+    problems.extend(errs)
+    for d in found:
+        if d.data is None:
+            continue  # an empty document between '---' separators
+        docs.append(d)
+    if not found and not errs:
+        problems.append(Diagnostic(str(f), 1, 1, "empty file: expected a govscan/v1 document", level="warning"))
 
 
 def load(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: bool = True) -> PolicySet:

@@ -19,7 +19,11 @@ from scanner.errors import Diagnostic
 Path = tuple[Any, ...]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when available (several times faster); it keeps line/column marks too.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
     """SafeLoader with YAML-1.2-like implicit typing."""
 
 
