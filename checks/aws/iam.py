@@ -223,7 +223,8 @@ def collect_policies(api: Api, region: str | None) -> list[Resource]:
             doc = next((v.get("Document") for v in pol.get("PolicyVersionList") or []
                         if v.get("IsDefaultVersion")), None)
             arn = pol["Arn"]
-            attrs = {"PolicyName": pol["PolicyName"], "Arn": arn,
+            name = pol.get("PolicyName") or arn.rsplit("/", 1)[-1]  # moto omits PolicyName here
+            attrs = {"PolicyName": name, "Arn": arn,
                      "Scope": "AWS" if ":iam::aws:policy/" in arn else "Local",
                      "AttachmentCount": int(pol.get("AttachmentCount") or 0),
                      "Document": doc, "allows_full_admin": allows_full_admin(doc)}

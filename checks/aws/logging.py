@@ -66,7 +66,9 @@ def _selectors(api: Api, trail: dict[str, Any]) -> dict[str, Any]:
     sel = api.call("cloudtrail", home, "GetEventSelectors", TrailName=trail["TrailARN"])
     basic = sel.get("EventSelectors") or []
     adv = sel.get("AdvancedEventSelectors") or []
-    mgmt = any(s.get("IncludeManagementEvents") and s.get("ReadWriteType") == "All" for s in basic)
+    # A trail that never had selectors set records all management events (the AWS default).
+    mgmt = (not basic and not adv) or any(
+        s.get("IncludeManagementEvents") and s.get("ReadWriteType") == "All" for s in basic)
     write = read = False
     for s in basic:
         rw = s.get("ReadWriteType")

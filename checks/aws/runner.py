@@ -17,8 +17,7 @@ FANOUT_WORKERS = 16
 
 
 def _describe(failure: ApiFailure, region: str | None) -> str:
-    return f"{failure.code} on {failure.api}" + (f" in {region}" if region else "") + (
-        f" ({failure.detail})" if failure.detail and failure.code not in ("AccessDenied",) else "")
+    return f"{failure.code} on {failure.api}" + (f" in {region}" if region else "")
 
 
 def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: CollectContext,
@@ -30,7 +29,7 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
     regional = [t for t in wanted if collectors[t][1]]
     try:
         max_attempts = int(options.get("max_attempts") or DEFAULT_MAX_ATTEMPTS)
-        workers = int(options.get("jobs") or ctx.options.get("jobs") or MAX_WORKERS)
+        workers = int(options.get("jobs") or MAX_WORKERS)  # the scan-wide --jobs counts targets
         chain = [RoleHop(h["role_arn"], h.get("external_id"), h.get("session_name") or "govscan")
                  for h in options.get("role_chain") or []]
         configured = list(options.get("regions") or [])
