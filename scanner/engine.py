@@ -264,6 +264,9 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                 if res.fatal:
                     unreachable.append((res.target.id, res.fatal))
                 progress.target_done(res.target, len(res.findings), res.fatal)
+        except BaseException:
+            cancel.set()  # do not wait for collectors still running
+            raise
         finally:
             executor.shutdown(wait=not cancel.is_set(), cancel_futures=True)
             progress.end()

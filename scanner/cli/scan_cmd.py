@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Any
@@ -120,7 +121,10 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
         outcome = execute(the_plan, req, store, TerminalProgress() if show else None)
     except KeyboardInterrupt:
         echo_err(f"govscan: scan interrupted; partial results kept in {db_path} (status interrupted)")
-        sys.exit(130)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # collector threads may be blocked on the network; the store is already closed consistently
+        os._exit(130)
     finally:
         signal.signal(signal.SIGTERM, old)
     to_stdout = bool(formats) and not outputs
