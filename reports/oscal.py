@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable
 
@@ -35,7 +36,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
 
 def text(value: Any) -> str:
     """A value for a StringDatatype field: control characters shown as ``\\uXXXX``, never empty."""
-    out = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(value if value is not None else ""))
+    out = str(value if value is not None else "")
+    if not out.isprintable():  # the rare hostile string pays for the per-character walk
+        out = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in out)
     return out.strip() or "-"
 
 
@@ -94,12 +97,14 @@ class OscalBuilder:
         self.objectives: dict[str, _Objective] = {}
         # (control_id, waiver_id or None) -> observation uuids of the failing results it covers
         self.risk_groups: dict[tuple[str, str | None], list[str]] = {}
+        self._evidence: dict[str | None, dict[str, Any]] = {}
+        self._targets: dict[str, str] = {}
         self.lapsed: dict[str, set[str]] = {}
         """control id -> ids of expired waivers its open failures carry."""
         self._collect()
 
     def uid(self, *key: Any) -> str:
-        return str(uuid.uuid5(self._ns, json.dumps(key)))
+        return str(uuid.uuid5(self._ns, "\x1f".join("" if k is None else str(k) for k in key)))
 
     # -- one pass over the findings ----------------------------------------------------------
 
@@ -125,7 +130,12 @@ class OscalBuilder:
 
     def _observation(self, f: dict[str, Any]) -> dict[str, Any]:
         status = f["status"]
-        ev = self.view.evidence(f["evidence_sha256"]) or {}
+        sha = f["evidence_sha256"]
+        if sha not in self._evidence:  # findings share evidence blobs: read each once
+            self._evidence = self._evidence if len(self._evidence) < 10000 else {}
+            ev_all = self.view.evidence(sha) or {}
+            self._evidence[sha] = {k: ev_all.get(k) for k in ("expected", "found", "error")}
+        ev = self._evidence[sha]
         desc = f"{md(f['message'])}"
         if ev.get("expected") or ev.get("found"):
             desc += f"\n\nExpected: {md(ev.get('expected'))}; found: {md(ev.get('found'))}."
@@ -147,7 +157,7 @@ class OscalBuilder:
             "methods": ["TEST"],
             "types": ["finding" if status in ("fail", "error", "waived") else "control-objective"],
             "origins": [self._origin()],
-            "subjects": [{"subject-uuid": self.uid("target", f["target_id"]), "type": "inventory-item",
+            "subjects": [{"subject-uuid": self._target_uid(f["target_id"]), "type": "inventory-item",
                           "title": md(f["target_id"])}],
             "collected": f["time"] or self.start,
         }
@@ -158,6 +168,11 @@ class OscalBuilder:
                 "props": [prop("sha256", f["evidence_sha256"])],
             }]
         return obs
+
+    def _target_uid(self, target_id: str) -> str:
+        if target_id not in self._targets:
+            self._targets[target_id] = self.uid("target", target_id)
+        return self._targets[target_id]
 
     def _origin(self) -> dict[str, Any]:
         return {"actors": [{"type": "tool", "actor-uuid": self.tool_uuid}]}
@@ -339,8 +354,21 @@ def _objective_state(statuses: dict[str, int]) -> tuple[str, str] | None:
 
 
 def dump(doc: dict[str, Any], out: IO[str]) -> None:
-    json.dump(doc, out, indent=2, ensure_ascii=False)
+    # one compact dumps: the C encoder; indent= would fall back to the pure-Python one (4x slower)
+    out.write(json.dumps(doc, ensure_ascii=False))
     out.write("\n")
+
+
+_BUILDERS: "weakref.WeakKeyDictionary[ScanView, OscalBuilder]" = weakref.WeakKeyDictionary()
+
+
+def builder(view: ScanView) -> OscalBuilder:
+    """The builder of ``view``, shared by the AR and POA&M renderers of a sealed scan (one pass)."""
+    if not view.scan.get("hash"):
+        return OscalBuilder(view)
+    if view not in _BUILDERS:
+        _BUILDERS[view] = OscalBuilder(view)
+    return _BUILDERS[view]
 
 
 class AssessmentResultsRenderer(Renderer):
@@ -351,7 +379,7 @@ class AssessmentResultsRenderer(Renderer):
     description = "OSCAL 1.1.3 assessment results"
 
     def render(self, view: ScanView, out: IO) -> None:
-        dump(OscalBuilder(view).assessment_results(), out)
+        dump(builder(view).assessment_results(), out)
 
 
 class PoamRenderer(Renderer):
@@ -362,17 +390,17 @@ class PoamRenderer(Renderer):
     description = "OSCAL 1.1.3 POA&M"
 
     def render(self, view: ScanView, out: IO) -> None:
-        dump(OscalBuilder(view).poam(), out)
+        dump(builder(view).poam(), out)
 
 
 def render_plan(view: ScanView, out: IO[str]) -> None:
     """Write the minimal assessment plan the assessment results import."""
-    dump(OscalBuilder(view).assessment_plan(), out)
+    dump(builder(view).assessment_plan(), out)
 
 
 def documents(view: ScanView) -> Iterable[tuple[str, dict[str, Any]]]:
     """The three OSCAL documents of a scan, by their file name in an evidence pack (one pass)."""
-    b = OscalBuilder(view)
+    b = builder(view)
     yield AP_HREF, b.assessment_plan()
     yield "assessment-results.json", b.assessment_results()
     yield "poam.json", b.poam()
