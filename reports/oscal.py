@@ -19,8 +19,9 @@ import json
 import re
 import uuid
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from reports.base import Renderer
 from scanner.store import ScanView
@@ -359,7 +360,7 @@ def dump(doc: dict[str, Any], out: IO[str]) -> None:
     out.write("\n")
 
 
-_BUILDERS: "weakref.WeakKeyDictionary[ScanView, OscalBuilder]" = weakref.WeakKeyDictionary()
+_BUILDERS: weakref.WeakKeyDictionary[ScanView, OscalBuilder] = weakref.WeakKeyDictionary()
 
 
 def builder(view: ScanView) -> OscalBuilder:

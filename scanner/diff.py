@@ -18,8 +18,9 @@ Categories are disjoint; every key of either scan lands in exactly one:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from scanner.errors import UsageError
 from scanner.model import Severity
@@ -216,7 +217,8 @@ def render_table(d: Diff, out: IO[str], gate_result: tuple[bool, str] | None = N
             continue
         out.write(f"\n{TITLES[cat]} ({len(rows)})\n")
         for c in rows:
-            msg = (c.after or c.before).message if (c.after or c.before) else ""
+            side = c.after or c.before
+            msg = side.message if side else ""
             out.write(f"  {_plain(c.control_id)}  {_plain(c.resource_id)}  ({_plain(c.target_id)})  "
                       f"{_status(c.before)} -> {_status(c.after)}  {_plain(msg)}\n")
     if gate_result:

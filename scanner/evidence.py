@@ -131,7 +131,7 @@ def build_manifest(view: ScanView, files: dict[str, bytes], created: str | None 
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_pack(view: ScanView, out: Path, key: "Ed25519PrivateKey", *, created: str | None = None) -> dict[str, Any]:
+def write_pack(view: ScanView, out: Path, key: Ed25519PrivateKey, *, created: str | None = None) -> dict[str, Any]:
     """Build, sign and write the pack of ``view`` to ``out`` (atomically); returns the manifest."""
     files = pack_files(view)
     manifest = build_manifest(view, files, created)
@@ -166,7 +166,7 @@ class VerifyResult:
         return not self.problems
 
 
-def verify_pack(path: Path, public: "Ed25519PublicKey") -> VerifyResult:
+def verify_pack(path: Path, public: Ed25519PublicKey) -> VerifyResult:
     """Check the signature, every file's sha256, the snapshots and evidence names of a pack."""
     from cryptography.exceptions import InvalidSignature
 
@@ -217,7 +217,10 @@ def verify_pack(path: Path, public: "Ed25519PublicKey") -> VerifyResult:
                 res.problems.append(f"{name}: sha256 {got} does not match the manifest ({want})")
     for name in sorted(set(names) - set(listed) - {MANIFEST, SIGNATURE}):
         res.problems.append(f"{name}: in the pack but not in the manifest")
-    res.problems += _check_content(manifest, contents)
+    try:
+        res.problems += _check_content(manifest, contents)
+    except (AttributeError, TypeError):  # only an unsigned, hand-made manifest gets here
+        res.problems.append(f"{MANIFEST}: malformed controls/waivers/scan tables")
     return res
 
 
@@ -225,15 +228,15 @@ def _check_content(manifest: dict[str, Any], contents: dict[str, bytes]) -> list
     """Checks that do not rely on the manifest's file table: evidence names, snapshots, scan hash."""
     problems = []
     for name, data in sorted(contents.items()):
-        m = re.fullmatch(r"evidence/([0-9a-f]{64})\.json", name)
-        if m and sha256(data) != m.group(1):
+        named = re.fullmatch(r"evidence/([0-9a-f]{64})\.json", name)
+        if named and sha256(data) != named.group(1):
             problems.append(f"{name}: content does not match the sha256 in its name")
     for kind in ("controls", "waivers"):
         for ident, snap in sorted((manifest.get(kind) or {}).items()):
-            data = contents.get(snap.get("file", ""))
-            if data is None:
+            snap_data = contents.get(snap.get("file", ""))
+            if snap_data is None:
                 problems.append(f"{snap.get('file') or kind}: snapshot of {ident!r} missing from the pack")
-            elif sha256(data) != snap.get("sha256"):
+            elif sha256(snap_data) != snap.get("sha256"):
                 problems.append(f"{snap['file']}: does not match the sha256 the scan recorded for {ident!r}")
     ar = contents.get("assessment-results.json")
     scan_hash = (manifest.get("scan") or {}).get("hash")

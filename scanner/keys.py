@@ -23,7 +23,7 @@ PASSPHRASE_ENV = "GOVSCAN_KEY_PASSPHRASE"
 def key_paths(output: Path) -> tuple[Path, Path]:
     """``signing`` or ``signing.key`` -> (``signing.key``, ``signing.pub``)."""
     output = Path(output)
-    stem = output.name[:-4] if output.name.endswith(".key") else output.name
+    stem = output.name.removesuffix(".key")
     return output.with_name(stem + ".key"), output.with_name(stem + ".pub")
 
 
@@ -63,7 +63,7 @@ def is_encrypted(private: Path) -> bool:
     return b"ENCRYPTED PRIVATE KEY" in _read(private)
 
 
-def load_private(private: Path, passphrase: bytes | None = None) -> "Ed25519PrivateKey":
+def load_private(private: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
     """Load an Ed25519 private key; a wrong or missing passphrase is one clear error."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -82,7 +82,7 @@ def load_private(private: Path, passphrase: bytes | None = None) -> "Ed25519Priv
     return key
 
 
-def load_public(public: Path) -> "Ed25519PublicKey":
+def load_public(public: Path) -> Ed25519PublicKey:
     """Load an Ed25519 public key (SPKI PEM)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

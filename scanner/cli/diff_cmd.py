@@ -29,7 +29,8 @@ def diff(scan_a: str, scan_b: str, fmt: str, output: str | None, gate_spec: str,
     resource id. Categories: new, waiver-expired, severity-changed, still-failing, newly-waived,
     fixed, not-assessed. Exit codes: 0 gate passed, 1 gate failed, 2 usage error.
     """
-    from scanner.diff import RENDERERS, diff as compare, gate
+    from scanner.diff import RENDERERS, gate
+    from scanner.diff import diff as compare
     from scanner.store import Store
 
     store = Store(db_path, create=False)

@@ -23,7 +23,7 @@ def _passphrase(passphrase_file: str | None, *, prompt: str, confirm: bool = Fal
             text = Path(passphrase_file).read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{passphrase_file}: cannot read passphrase file: {exc.strerror}") from exc
-        text = text[:-1] if text.endswith("\n") else text
+        text = text.removesuffix("\n")
         if not text:
             raise UsageError(f"{passphrase_file}: the passphrase file is empty")
         return text.encode("utf-8")

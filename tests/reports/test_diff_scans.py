@@ -12,9 +12,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from scanfactory import (
+    BUCKET_BAD,
+    BUCKET_FORMULA,
+    BUCKET_IMG,
+    BUCKET_LAPSED,
+    BUCKET_XSS,
+    DOWN,
+    WEB,
+    _control_row,
+    _findings,
+    _target_rows,
+    _waiver_rows,
+    build_scan,
+)
 
-from scanfactory import (BUCKET_BAD, BUCKET_FORMULA, BUCKET_IMG, BUCKET_LAPSED, BUCKET_XSS, DOWN, WEB,
-                         _control_row, _findings, _target_rows, _waiver_rows, build_scan)
 from scanner import diff as lib
 from scanner.model import ScanStatus, Severity, Status
 from scanner.store import Store, canonical

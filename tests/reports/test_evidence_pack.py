@@ -15,8 +15,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from scanfactory import new_scan
+
 from scanner import evidence, keys
 from scanner.errors import StoreError, UsageError
 from scanner.store import ScanView

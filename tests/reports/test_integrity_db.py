@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from scanfactory import BUCKET_BAD, build_scan
+
 from scanner.integrity import verify_db
 from scanner.model import ScanStatus
 from scanner.store import Store

@@ -9,15 +9,16 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema_rs
 import pytest
-
 from scanfactory import BUCKET_IMG, BUCKET_LAPSED, BUCKET_XSS, XSS_SCRIPT, new_scan, normalise
-from reports.oscal import AssessmentResultsRenderer, PoamRenderer, documents
+
 import scanner
+from reports.oscal import AssessmentResultsRenderer, PoamRenderer, documents
 from scanner import registry
 from scanner.store import ScanView
 
