@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT / "tests" / "network"))
 
-import net_services as S  # noqa: E402
+import net_services as S
 
-from scanner.cli import cli  # noqa: E402
-from scanner.cli.common import run_cli  # noqa: E402
+from scanner.cli import cli
+from scanner.cli.common import run_cli
 
 SCRIPTS = "ssl-enum-ciphers,ssl-cert,ssh2-enum-algos,sshv1,http-title"
 

@@ -16,14 +16,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from checks.network import resources as res
 from checks.network.runner import ScanError, ScanOptions, scan, validate_host
 from checks.network.xmlparse import NmapRun, parse_file
 from scanner.errors import InputFileError, UsageError
-from scanner.model import Collection, CollectError, Resource, Target
+from scanner.model import CollectError, Collection, Resource, Target
 from scanner.provider import CollectContext, Provider, ResourceType
 
 SCAN_OPTIONS = ("ports", "timing", "host_timeout", "scan_type", "udp_ports", "skip_discovery")

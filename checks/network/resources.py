@@ -8,7 +8,8 @@ and ``<address>:<port>/<proto>``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from checks.network import scripts as sc
 from scanner.model import Resource

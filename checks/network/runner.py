@@ -16,9 +16,10 @@ import ipaddress
 import os
 import re
 import shutil
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from checks.network import scripts as sc
 from checks.network.xmlparse import NmapRun, parse_bytes
@@ -73,7 +74,7 @@ class ScanOptions:
     skip_discovery: bool = False
 
     @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> "ScanOptions":
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> ScanOptions:
         """Read ``ports``, ``timing``, ``host_timeout``, ``scan_type``, ``udp_ports``, ``skip_discovery``."""
         def pick(name: str, default: Any) -> Any:
             value = inputs.get(name)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 TLS_SCRIPTS = ("ssl-enum-ciphers", "ssl-cert")
 SSH_SCRIPTS = ("ssh2-enum-algos", "sshv1")
@@ -153,7 +154,7 @@ def cert_info(script: Mapping[str, Any], now: dt.datetime | None = None) -> dict
         text = script.get("output") or ""
 
         def field(name: str) -> str | None:
-            m = re.search(rf"^{name}:\s*(.+)$", text, re.M)
+            m = re.search(rf"^{name}:\s*(.+)$", text, re.MULTILINE)
             return m.group(1).strip() if m else None
 
         subject_s, issuer_s = field("Subject") or "", field("Issuer") or ""

@@ -11,9 +11,10 @@ Every problem is an :class:`~scanner.errors.InputFileError` naming ``file:line:c
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from xml.parsers import expat
 
 from scanner.errors import InputFileError

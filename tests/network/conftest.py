@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import net_services as S  # noqa: E402
+import net_services as S
 
 DATA = Path(__file__).parent / "data"
 

@@ -77,12 +77,12 @@ class _Quiet:
     daemon_threads = True
     allow_reuse_address = True
 
-    def handle_error(self, request, client_address):  # noqa: D401 - socketserver hook
+    def handle_error(self, request, client_address):
         pass
 
 
 class RedirectHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self.send_response(301)
         self.send_header("Location", f"https://localhost:{self.server.https_port}/")
         self.send_header("Content-Length", "0")
@@ -95,7 +95,7 @@ class RedirectHandler(http.server.BaseHTTPRequestHandler):
 
 
 class PageHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = b"<html><head><title>govscan test page</title></head><body>plain</body></html>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
@@ -103,7 +103,7 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.send_response(200)
         self.end_headers()
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
 from nethelp import DATA, findings, govscan, statuses, table
 
 LOOPBACK = DATA / "nmap-7.93-loopback.xml"

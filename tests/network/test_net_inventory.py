@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import yaml
-
 from nethelp import govscan
+
 from scanner import inventory
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from nethelp import findings, govscan, statuses, table
 
 from checks.network import resources as res
 from checks.network.provider import NetworkProvider
 from checks.network.runner import ScanError, ScanOptions
-from nethelp import findings, govscan, statuses, table
 from scanner.errors import UsageError
 from scanner.provider import CollectContext
 

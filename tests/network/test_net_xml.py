@@ -9,7 +9,6 @@ import pytest
 from checks.network import resources as res
 from checks.network.provider import NetworkProvider
 from checks.network.xmlparse import parse_bytes, parse_file
-
 from scanner.errors import InputFileError, UsageError
 from scanner.provider import CollectContext
 
