@@ -7,7 +7,7 @@ escapes every character that markdown or HTML would interpret.
 from __future__ import annotations
 
 import re
-from typing import IO, Any, Iterable, Mapping
+from typing import IO, Any, Mapping
 
 from reports.base import Renderer
 
@@ -88,8 +88,7 @@ class MarkdownRenderer(Renderer):
     description = "Markdown (pull-request comments, wikis)"
 
     def render(self, view: Any, out: IO[str]) -> None:
-        s = view.scan
-        out.write(f"# govscan report\n\n")
+        out.write("# govscan report\n\n")
         out.write("| | |\n|---|---|\n")
         for k, v in _scan_header(view):
             out.write(f"| {k} | {md(v)} |\n")
@@ -111,4 +110,3 @@ class MarkdownRenderer(Renderer):
         for f in rows:
             out.write(f"| {f['status']} | {f['severity']} | {md(f['control_id'])} | {md(f['resource_id'])} "
                       f"| {md(f['message'])} |\n")
-        _ = s
