@@ -24,4 +24,5 @@ fi
 
 PYTHON=${PYTHON:-python3}
 "$PYTHON" -m pip install -q -e '.[test]'
+"$PYTHON" -m ruff check -q scanner checks reports policies tests bench
 exec "$PYTHON" -m pytest -q "$@"
