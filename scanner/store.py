@@ -22,7 +22,7 @@ from scanner.errors import StoreError
 from scanner.model import Finding, ScanStatus
 
 SCHEMA_VERSION = 1
-BATCH = 5000
+BATCH = 20000
 
 _FINDING_HASHED = (
     "control_id", "target_id", "resource_id", "resource_type", "region",
@@ -86,6 +86,8 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: index updates of big scans
+            conn.execute("PRAGMA temp_store=MEMORY")
             self.db = sqlite_utils.Database(conn)
             self._migrate()
         except sqlite3.DatabaseError as exc:
