@@ -9,6 +9,7 @@ caller runs it, concurrent callers wait for that one result. So no API call is r
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -66,7 +67,7 @@ class Api:
                 return None
             raise
 
-    def pages(self, service: str, region: str | None, operation: str, **params: Any) -> list[Any]:
+    def pages(self, service: str, region: str | None, operation: str, **params: Any) -> builtins.list[Any]:
         """Every page of a paginated listing, run at most once per scan; raises :class:`ApiFailure`."""
         region = region or self.session.default_region
         key = ("pages", service, region, operation, json.dumps(params, sort_keys=True, default=str))
@@ -78,7 +79,7 @@ class Api:
         return [item for page in self.pages(service, region, operation, **params)
                 for item in page.get(result_key) or []]
 
-    def fan_out(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    def fan_out(self, fn: Callable[[T], R], items: Iterable[T]) -> builtins.list[R]:
         """``[fn(item) ...]`` run concurrently on the per-resource pool, results in item order.
 
         Used for per-resource sub-calls (nine reads per bucket...). Fan-out work never fans out

@@ -125,7 +125,7 @@ def collect_trail_regions(api: Api, region: str | None) -> list[Resource]:
         sels = api.fan_out(lambda t: _selectors(api, t), trails)
     except ApiFailure as failure:
         return [Resource(rid, "aws.cloudtrail.region", {"Region": region}, region=region, error=str(failure))]
-    on = [(t, s) for t, s in zip(trails, sels) if s["IsLogging"]]
+    on: list[tuple[dict[str, Any], dict[str, Any]]] = [(t, s) for t, s in zip(trails, sels) if s["IsLogging"]]
     attrs = {"Region": region, "Trails": [t.get("Name") for t in trails],
              "multi_region_logging": any(t.get("IsMultiRegionTrail") and s["management_events_all"]
                                          for t, s in on),
@@ -144,7 +144,7 @@ def collect_config(api: Api, region: str | None) -> list[Resource]:
     statuses = api.call("config", region, "DescribeConfigurationRecorderStatus").get(
         "ConfigurationRecordersStatus") or []
     rec = recs[0]
-    st = next((s for s in statuses if s.get("name") == rec.get("name")), {})
+    st: dict[str, Any] = next((s for s in statuses if s.get("name") == rec.get("name")), {})
     group = rec.get("recordingGroup") or {}
     attrs = {"Region": region, "exists": True, "Name": rec.get("name"), "recording": bool(st.get("recording")),
              "all_supported": bool(group.get("allSupported")),

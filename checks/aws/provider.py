@@ -44,7 +44,7 @@ class AwsProvider(Provider):
         for region in regions:
             if not _REGION.match(str(region)):
                 raise UsageError(f"{spec}: {region!r} is not an AWS region name (e.g. us-east-1)")
-        profile = profile or options.get("profile") or None
+        profile_name: str | None = profile or options.get("profile") or None
         try:
             chain = parse_chain(options)
         except (KeyError, TypeError) as exc:
@@ -53,10 +53,10 @@ class AwsProvider(Provider):
             if not hop.role_arn.startswith("arn:") or ":role/" not in hop.role_arn:
                 raise UsageError(f"{spec}: {hop.role_arn!r} is not an IAM role ARN")
         # Stable id derived from the spec: the last role assumed names the account best.
-        ident = chain[-1].role_arn if chain else (profile or "default")
+        ident = chain[-1].role_arn if chain else (profile_name or "default")
         tid = f"aws://{ident}" + (f"/{','.join(regions)}" if region_part else "")
         opts = {k: options[k] for k in _CONNECTION_OPTIONS if k in options}
-        opts.update(profile=profile, regions=regions,
+        opts.update(profile=profile_name, regions=regions,
                     role_chain=[{"role_arn": h.role_arn, "external_id": h.external_id,
                                  "session_name": h.session_name} for h in chain])
         opts.pop("role_arn", None)
