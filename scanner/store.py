@@ -1,4 +1,4 @@
-"""The evidence store: SQLite through sqlite-utils.
+"""The evidence store: SQLite (plain ``sqlite3``, see :mod:`scanner.store_sql`).
 
 One database holds every scan: the scan row (hash-chained to the previous scan), its targets, a
 snapshot of each control as run, its findings, content-addressed evidence, the waivers in force and
@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from scanner.errors import StoreError
 from scanner.model import Finding, ScanStatus
+from scanner.store_sql import SCHEMA_V1, LazyDatabase, insert, update
 
 SCHEMA_VERSION = 1
 BATCH = 20000
@@ -70,8 +71,6 @@ class Store:
     """A govscan database. Creates it (mode 0600, WAL) and migrates it forward on open."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
-        import sqlite_utils
-
         self.path = Path(path or default_path())
         if not self.path.exists():
             if not create:
@@ -88,7 +87,10 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: index updates of big scans
             conn.execute("PRAGMA temp_store=MEMORY")
-            self.db = sqlite_utils.Database(conn)
+            conn.execute("PRAGMA recursive_triggers=on")  # as sqlite_utils.Database(conn) sets it
+            self.conn = conn
+            self.db = LazyDatabase(conn)
+            """``.conn``, or a ``sqlite_utils.Database`` on first use of anything else."""
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a govscan database ({exc})") from exc
@@ -101,57 +103,26 @@ class Store:
     # -- schema -----------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        db = self.db
-        version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+        conn = self.conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: schema version {version} is newer than this govscan ({SCHEMA_VERSION})")
         if version == SCHEMA_VERSION:
             return
-        with db.conn:
-            db.conn.execute("BEGIN IMMEDIATE")
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
             if version == 0:
                 self._create_v1()
-            db.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
-        db = self.db
-        db["scans"].create({
-            "id": str, "seq": int, "started": str, "finished": str, "status": str, "profile": str,
-            "profile_sha256": str, "tool_version": str, "operator": str, "hostname": str, "pid": int,
-            "inventory_sha256": str, "targets_spec": str, "options": str, "gate": str, "summary": str,
-            "api_calls": int, "prev_hash": str, "hash": str,
-        }, pk="id", if_not_exists=True)
-        db["scans"].create_index(["seq"], unique=True, if_not_exists=True)
-        db["scans"].create_index(["started"], if_not_exists=True)
-        db["targets"].create({
-            "scan_id": str, "id": str, "kind": str, "address": str, "name": str, "facts": str,
-            "error": str, "api_calls": int,
-        }, pk=("scan_id", "id"), foreign_keys=[("scan_id", "scans", "id")], if_not_exists=True)
-        db["controls"].create({
-            "scan_id": str, "id": str, "version": str, "sha256": str, "title": str, "severity": str,
-            "provider": str, "resource": str, "mappings": str, "tags": str, "inputs": str,
-            "document": str, "source": str,
-        }, pk=("scan_id", "id"), foreign_keys=[("scan_id", "scans", "id")], if_not_exists=True)
-        db["findings"].create({
-            "id": int, "scan_id": str, "control_id": str, "target_id": str, "resource_id": str,
-            "resource_type": str, "region": str, "status": str, "severity": str, "message": str,
-            "evidence_sha256": str, "waiver_id": str, "time": str, "hash": str,
-        }, pk="id", foreign_keys=[("scan_id", "scans", "id")], if_not_exists=True)
-        db["findings"].create_index(["scan_id", "status"], if_not_exists=True)
-        db["findings"].create_index(["scan_id", "control_id"], if_not_exists=True)
-        db["findings"].create_index(["scan_id", "resource_id"], if_not_exists=True)
-        db["evidence"].create({"sha256": str, "data": str}, pk="sha256", if_not_exists=True)
-        db["waivers"].create({
-            "scan_id": str, "id": str, "state": str, "expires": str, "sha256": str, "document": str,
-        }, pk=("scan_id", "id"), foreign_keys=[("scan_id", "scans", "id")], if_not_exists=True)
-        db["exclusions"].create({
-            "scan_id": str, "control_id": str, "reason": str, "profile": str,
-        }, pk=("scan_id", "control_id"), foreign_keys=[("scan_id", "scans", "id")], if_not_exists=True)
+        for sql in SCHEMA_V1:
+            self.conn.execute(sql)
 
     def _reap_dead_scans(self) -> None:
         """A ``running`` scan whose process is gone on this host was killed: mark it interrupted."""
         host = socket.gethostname()
-        rows = self.db.conn.execute(
+        rows = self.conn.execute(
             "SELECT id, pid, hostname FROM scans WHERE status = ?", (ScanStatus.RUNNING.value,)
         ).fetchall()
         for scan_id, pid, hostname in rows:
@@ -165,7 +136,7 @@ class Store:
                    options: Mapping[str, Any] | None = None, operator: str | None = None) -> str:
         """Insert a ``running`` scan row and return its id."""
         scan_id = str(uuid.uuid4())
-        self.db["scans"].insert({
+        insert(self.conn, "scans", [{
             "id": scan_id, "seq": None, "started": now(), "finished": None,
             "status": ScanStatus.RUNNING.value, "profile": profile, "profile_sha256": profile_sha256,
             "tool_version": tool_version, "operator": operator or _operator(),
@@ -173,19 +144,20 @@ class Store:
             "inventory_sha256": inventory_sha256, "targets_spec": canonical(targets_spec or []),
             "options": canonical(options or {}), "gate": None, "summary": None, "api_calls": 0,
             "prev_hash": None, "hash": None,
-        })
+        }])
         return scan_id
 
     def add_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert snapshot rows (targets, controls, waivers, exclusions) in one transaction."""
         rows = list(rows)
         if rows:
-            with self.db.conn:
-                self.db.conn.execute("BEGIN IMMEDIATE")
-                self.db[table].insert_all(rows, replace=True)
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                insert(self.conn, table, rows, replace=True)
 
     def update_target(self, scan_id: str, target_id: str, **values: Any) -> None:
-        self.db["targets"].update((scan_id, target_id), values)
+        if not update(self.conn, "targets", ("scan_id", "id"), (scan_id, target_id), values):
+            raise StoreError(f"{self.path}: scan {scan_id!r} has no target {target_id!r}")
 
     def add_findings(self, scan_id: str, findings: Iterable[Finding]) -> int:
         """Store findings (and their evidence, deduplicated by sha256) in batches; returns the count."""
@@ -220,7 +192,7 @@ class Store:
             rows.append((scan_id, *[row[k] for k in _FINDING_HASHED], row["hash"]))
         cols = ", ".join(("scan_id", *_FINDING_HASHED, "hash"))
         marks = ", ".join("?" * (len(_FINDING_HASHED) + 2))
-        conn = self.db.conn
+        conn = self.conn
         with conn:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR IGNORE INTO evidence (sha256, data) VALUES (?, ?)", evidence.items())
@@ -230,7 +202,7 @@ class Store:
     def finish_scan(self, scan_id: str, status: ScanStatus, *, gate: Mapping[str, Any] | None = None,
                     api_calls: int | None = None) -> str:
         """Close a scan: set its status, summary and place in the hash chain; returns its hash."""
-        conn = self.db.conn
+        conn = self.conn
         with conn:
             conn.execute("BEGIN IMMEDIATE")
             row = self._scan_row(scan_id)
@@ -249,12 +221,12 @@ class Store:
                 updates["api_calls"] = api_calls
             row.update(updates)
             updates["hash"] = self.scan_digest(row)
-            self.db["scans"].update(scan_id, updates)
+            update(conn, "scans", ("id",), (scan_id,), updates)
         return updates["hash"]
 
     def _summary(self, scan_id: str) -> dict[str, Any]:
         counts: dict[str, dict[str, int]] = {}
-        for status, severity, n in self.db.conn.execute(
+        for status, severity, n in self.conn.execute(
             "SELECT status, severity, count(*) FROM findings WHERE scan_id = ? GROUP BY status, severity", (scan_id,)
         ):
             counts.setdefault(status, {})[severity] = n
@@ -267,11 +239,11 @@ class Store:
         h = hashlib.sha256()
         h.update(canonical({k: row.get(k) for k in _SCAN_HASHED}).encode())
         h.update((row.get("prev_hash") or "").encode())
-        for (sha,) in self.db.conn.execute(
+        for (sha,) in self.conn.execute(
             "SELECT sha256 FROM controls WHERE scan_id = ? ORDER BY id", (row["id"],)
         ):
             h.update(sha.encode())
-        for (fh,) in self.db.conn.execute(
+        for (fh,) in self.conn.execute(
             "SELECT hash FROM findings WHERE scan_id = ? ORDER BY id", (row["id"],)
         ):
             h.update((fh or "").encode())
@@ -280,29 +252,31 @@ class Store:
     # -- reading ----------------------------------------------------------------------------
 
     def _scan_row(self, scan_id: str) -> dict[str, Any]:
-        try:
-            return dict(self.db["scans"].get(scan_id))
-        except Exception as exc:
-            raise StoreError(f"{self.path}: no scan {scan_id!r}") from exc
+        cur = self.conn.execute("SELECT * FROM scans WHERE id = ?", (scan_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no scan {scan_id!r}")
+        return _row(cur, row)
 
     def scans(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Scan rows, newest first."""
         sql = "SELECT * FROM scans ORDER BY started DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [dict(r) for r in self.db.query(sql)]
+        cur = self.conn.execute(sql)
+        return [_row(cur, r) for r in cur.fetchall()]
 
     def resolve_scan(self, ref: str | None = None) -> str:
         """A scan id from ``None``/``latest``, ``latest~N``, a full id or a unique prefix."""
         if ref in (None, "", "latest") or (ref or "").startswith("latest~"):
             back = int(ref.split("~", 1)[1]) if ref and "~" in ref else 0
-            rows = self.db.conn.execute(
+            rows = self.conn.execute(
                 "SELECT id FROM scans ORDER BY started DESC, rowid DESC LIMIT 1 OFFSET ?", (back,)
             ).fetchall()
             if not rows:
                 raise StoreError(f"{self.path}: no scans stored yet (run 'govscan scan')")
             return rows[0][0]
-        rows = self.db.conn.execute("SELECT id FROM scans WHERE id LIKE ? || '%'", (ref,)).fetchall()
+        rows = self.conn.execute("SELECT id FROM scans WHERE id LIKE ? || '%'", (ref,)).fetchall()
         if len(rows) == 1:
             return rows[0][0]
         if not rows:
@@ -313,7 +287,7 @@ class Store:
         return ScanView(self, self.resolve_scan(ref))
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
 
 def _operator() -> str:

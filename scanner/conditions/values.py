@@ -248,6 +248,8 @@ def _fold(x: Any, fold: bool) -> Any:
 
 def same(a: Any, b: Any, fold: bool = False) -> bool:
     """Structural JSON equality; values of different kinds are simply unequal."""
+    if type(a) is str and type(b) is str:  # the hot case (quantifiers over package names): same result, no kind()
+        return a == b if not fold else a.casefold() == b.casefold()
     if _is_number(a) and _is_number(b):
         return a == b
     if kind(a) != kind(b):
@@ -268,6 +270,15 @@ def equal(a: Any, b: Any, fold: bool = False) -> bool:
 
 def member(x: Any, items: list[Any], fold: bool = False) -> bool:
     """Is ``x`` in ``items``? An error when no element is even of x's kind."""
+    if isinstance(x, str):
+        # Fast path with the general path's result: only strings are of a string's kind and equal to it.
+        strings = [i for i in items if isinstance(i, str)]
+        if items and not strings:
+            raise TypeProblem(f"cannot compare {show(x)} with list of {kind(items[0])} {short(items)}")
+        if fold:
+            want = x.casefold()
+            return any(i.casefold() == want for i in strings)
+        return x in strings
     if items and not any(_family(i) == _family(x) for i in items):
         raise TypeProblem(f"cannot compare {show(x)} with list of {kind(items[0])} {short(items)}")
     return any(same(x, i, fold) for i in items)
