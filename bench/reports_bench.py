@@ -1,6 +1,6 @@
 """Benchmark: store and report scale (DESIGN.md section 9).
 
-    python bench/reports.py [--store-findings 1000000] [--report-findings 100000]
+    python bench/reports_bench.py [--store-findings 1000000] [--report-findings 100000]
 
 Prints figures, asserts nothing:
 - storing N findings (with evidence, 1 in 10 distinct) through Store.add_findings: wall time, rate,

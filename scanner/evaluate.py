@@ -82,12 +82,37 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+_PLAIN_PATH = re.compile(r'^[A-Za-z0-9_"\-]+(?:\.[A-Za-z0-9_"\-]+)*')
+
+
+def attributes_read(control: Control) -> frozenset[str]:
+    """Dotted attribute paths the control's ``assert`` reads from the resource (``tls.cert.expired``)."""
+    from scanner.policy.lint import _top_keys
+
+    out = set()
+    for _, key in _top_keys(control.assert_):
+        m = _PLAIN_PATH.match(key.strip())
+        if m:
+            out.add(m.group(0).replace('"', ""))
+    return frozenset(out)
+
+
+def _lost(reads: frozenset[str], attr_errors: Mapping[str, str]) -> str | None:
+    """The first unreadable attribute path (``tls`` or ``tls.cert``) that overlaps what is read."""
+    for lost in attr_errors:
+        for path in reads:
+            if path == lost or path.startswith(lost + ".") or lost.startswith(path + "."):
+                return lost
+    return None
+
+
 class _Evaluator:
     def __init__(self, control: Control, target: Target, inputs: Mapping[str, Any]):
         self.control = control
         self.target = target
         self.inputs = dict(inputs)
         self.scrub = _redactor(control, self.inputs)
+        self.reads = attributes_read(control)
         shown = {s.name: (REDACTED if s.sensitive else self.inputs.get(s.name)) for s in control.inputs}
         self.base_context = {
             "inputs": shown,
@@ -167,6 +192,11 @@ class _Evaluator:
                     return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
                                         f"{resource.id}: not applicable ({why} is false)",
                                         self.evidence(resource, gate), resource.region)
+            lost = _lost(self.reads, resource.attr_errors)
+            if lost:
+                message = f"{resource.id}: {lost} could not be read: {resource.attr_errors[lost]}"
+                return self.finding(resource.id, resource.type, Status.ERROR, message,
+                                    {**self.evidence(resource, None), "error": message}, resource.region)
             outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs)
         except conditions.ConditionError as exc:
             return self.error(resource.id, f"{resource.id}: {exc}", resource.region)

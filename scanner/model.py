@@ -187,7 +187,10 @@ class Resource:
     attrs: Mapping[str, Any]
     region: str | None = None
     error: str | None = None
-    """Set when the provider could not read this resource fully: every control on it is ``error``."""
+    """Set when the provider could not read this resource at all: every control on it is ``error``."""
+    attr_errors: Mapping[str, str] = field(default_factory=dict)
+    """Attribute paths (``tls`` or ``tls.cert``) that could not be read, with the reason: a control
+    whose ``assert`` reads one of them is ``error`` on this resource; the others still decide."""
 
 
 @dataclass(frozen=True)

@@ -168,5 +168,25 @@ def service_resources(host: Mapping[str, Any], zone: str | None, source: str,
             "http": sc.http_info(p["scripts"], service),
             "script_errors": _missing(p, wanted, source),
         }
-        out.append(Resource(f"{host['address']}:{p['portid']}/{p['protocol']}", SERVICE, attrs))
+        out.append(Resource(f"{host['address']}:{p['portid']}/{p['protocol']}", SERVICE, attrs,
+                            attr_errors=_lost_attributes(attrs["script_errors"])))
+    return out
+
+
+# which resource attributes each NSE script feeds
+_SCRIPT_ATTRIBUTES = {
+    "ssl-enum-ciphers": ("tls.versions", "tls.ciphers", "tls.least_grade"),
+    "ssl-cert": ("tls.cert",),
+    "ssh2-enum-algos": ("ssh",),
+    "sshv1": ("ssh.protocol_versions",),
+    "http-title": ("http",),
+}
+
+
+def _lost_attributes(script_errors: Mapping[str, str]) -> dict[str, str]:
+    """Attribute path -> reason, for what a failed or missing script would have filled in."""
+    out: dict[str, str] = {}
+    for sid, why in script_errors.items():
+        for attr in _SCRIPT_ATTRIBUTES.get(sid, ("http",) if sid.startswith("http") else ()):
+            out.setdefault(attr, f"nmap script {sid}: {why}")
     return out

@@ -90,3 +90,20 @@ def test_sensitive_inputs_are_redacted_from_messages_and_evidence():
     f = one(evaluate_control(c, TARGET, collection("host.sshd", res("sshd", banner="hunter2"))))
     assert f.status is Status.FAIL
     assert "hunter2" not in f.message and "hunter2" not in repr(f.evidence)
+
+
+def test_unreadable_attribute_errors_only_the_controls_that_read_it():
+    from scanner.model import Resource
+
+    svc = Resource("10.0.0.1:443/tcp", "network.service",
+                   {"tls": {"versions": ["TLSv1.2"], "cert": None}},
+                   attr_errors={"tls.cert": "nmap script ssl-cert: did not run"})
+    versions = control("net-v", "network.service", {"key": "tls.versions", "op": "subset", "value": ["TLSv1.2"]})
+    cert = control("net-c", "network.service", {"key": "tls.cert.expired", "op": "is-false"})
+    whole = control("net-w", "network.service", {"key": "tls", "op": "exists"})
+    coll = collection("network.service", svc)
+    assert one(evaluate_control(versions, TARGET, coll)).status is Status.PASS
+    f = one(evaluate_control(cert, TARGET, coll))
+    assert (f.status, f.message) == (Status.ERROR, "10.0.0.1:443/tcp: tls.cert could not be read: "
+                                                   "nmap script ssl-cert: did not run")
+    assert one(evaluate_control(whole, TARGET, coll)).status is Status.ERROR
