@@ -67,6 +67,8 @@ class Plan:
     inputs: dict[str, dict[str, dict[str, Any]]]
     """target id -> control id -> resolved inputs."""
     inventory_sha256: str | None = None
+    cli_inputs: dict[str, Any] = field(default_factory=dict)
+    """``--input`` values, checked and typed."""
 
 
 @dataclass
@@ -127,6 +129,11 @@ def resolve_targets(specs: Sequence[str], options: Mapping[str, Any],
 
 
 def _parse_cli_inputs(raw: Mapping[str, Any], controls: Mapping[str, Control]) -> dict[str, Any]:
+    """Check ``--input`` names and types against the selected controls' inputs.
+
+    YAML typing of a command-line value is a guess (``ports=22`` reads as an integer), so a scalar
+    given for a ``string`` input is taken as its text.
+    """
     from scanner.policy.lint import type_problem
 
     specs: dict[str, list[Any]] = {}
@@ -134,14 +141,19 @@ def _parse_cli_inputs(raw: Mapping[str, Any], controls: Mapping[str, Control]) -
         for s in c.inputs:
             specs.setdefault(s.name, []).append(s)
             specs.setdefault(f"{c.id}.{s.name}", []).append(s)
+    out: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in specs:
             names = sorted(k for k in specs if "." not in k)
             raise UsageError(f"--input {key}: no selected control has an input {key!r}{did_you_mean(key, names)}")
-        problem = type_problem(specs[key][0].type, value)
+        kind = specs[key][0].type
+        if kind == "string" and isinstance(value, (int, float, bool)) and not isinstance(value, bool):
+            value = str(value)
+        problem = type_problem(kind, value)
         if problem:
             raise UsageError(f"--input {key}: {problem}")
-    return dict(raw)
+        out[key] = value
+    return out
 
 
 def plan(req: ScanRequest) -> Plan:
@@ -185,7 +197,7 @@ def plan(req: ScanRequest) -> Plan:
         per_target[t.id] = sorted(controls, key=lambda c: c.id)
         inputs[t.id] = {c.id: resolve_inputs(c, selection.inputs.get(c.id), t.vars, cli_inputs) for c in controls}
     waivers = list(pset.waivers.values())
-    return Plan(targets, selection, waivers, per_target, inputs, inventory_sha)
+    return Plan(targets, selection, waivers, per_target, inputs, inventory_sha, cli_inputs)
 
 
 def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[str, dict[str, Any]],
@@ -251,7 +263,7 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                 ctx_inputs: dict[str, Any] = {}
                 for vals in p.inputs[t.id].values():
                     ctx_inputs.update(vals)
-                ctx_inputs.update(req.inputs)
+                ctx_inputs.update(p.cli_inputs)
                 ctx = CollectContext(inputs=ctx_inputs, options=dict(req.options), cancel=cancel, progress=progress.note)
                 fut = executor.submit(_collect_and_evaluate, t, p.per_target[t.id], p.inputs[t.id], p.waivers, ctx)
                 futures[fut] = t
