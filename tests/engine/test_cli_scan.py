@@ -151,3 +151,19 @@ def test_killed_scan_reads_interrupted_and_keeps_findings(tmp_path, silent_port,
     assert view.finding_count() == landed
     listing = govscan("scans", "--db", str(db))
     assert "interrupted" in listing.stdout
+
+
+def test_scan_writes_several_reports_at_once(tmp_path):
+    db, sarif, junit = tmp_path / "g.db", tmp_path / "out.sarif", tmp_path / "out.xml"
+    p = govscan("scan", "--db", str(db), "-c", "host-sshd-*", "--gate", "none", "-q",
+                "-f", "sarif", "-o", str(sarif), "-f", "junit", "-o", str(junit))
+    assert p.returncode in (0, 1), p.stderr  # errors (e.g. sshd absent) still fail the gate
+    view = Store(db, create=False).view()
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert len(results) >= sum(1 for f in view.findings() if f["status"] != "notapplicable")
+    from xml.etree import ElementTree
+
+    cases = ElementTree.parse(junit).getroot().iter("testcase")
+    assert sum(1 for _ in cases) == view.finding_count()
+    p = govscan("scan", "--db", str(db), "-f", "sarif", "-f", "junit", "-o", str(sarif))
+    assert p.returncode == 2 and "2 -f but 1 -o" in p.stderr
