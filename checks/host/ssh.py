@@ -23,7 +23,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from checks.host import ssh_hostkeys
-from checks.host.ssh_config import ConnectionPlan, Hop, parse_ssh_target, plan_connection
+from checks.host.ssh_config import ConnectionPlan, Hop, load_paramiko, parse_ssh_target, plan_connection
 from checks.host.transport import SCRIPT_ENV, ScriptResult, Transport, TransportError
 from scanner.errors import UsageError
 from scanner.model import Target
@@ -43,6 +43,7 @@ _semaphores_lock = threading.Lock()
 
 def open_transport(target: Target, ctx: CollectContext) -> "SshTransport":
     """Connect to an ``ssh://`` target and return its transport, or raise TransportError(reason)."""
+    load_paramiko()  # first, so paramiko is imported without invoke wherever it is imported next
     _quiet_paramiko()
     try:
         plan = plan_connection(target, ctx.options)

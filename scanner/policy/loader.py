@@ -142,6 +142,7 @@ def collect(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: boo
             pset.diagnostics.extend(bad)
             continue
         _add(pset, doc)
+    schema.save_cache()
     if lint:
         from scanner.policy import lint as _lint
 

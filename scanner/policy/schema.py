@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
+import tempfile
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from scanner.errors import Diagnostic
@@ -97,6 +101,9 @@ def validate(doc: Document) -> list[Diagnostic]:
         return [doc.diag(("kind",), f"unknown kind {kind!r}{did_you_mean(str(kind), KINDS)}")]
     if kind not in _SCHEMA_FILES:
         return []
+    key = _VALID.key(data)
+    if key in _VALID.hashes():
+        return []
     out = []
     seen: set[tuple[Any, ...]] = set()
     errors = sorted(validator(kind).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
@@ -106,4 +113,105 @@ def validate(doc: Document) -> list[Diagnostic]:
             continue
         seen.add((path, message))
         out.append(doc.diag(path, message, key=is_key))
+    if not out:
+        _VALID.add(key)
     return out
+
+
+class _ValidCache:
+    """Hashes of documents already found schema-valid, kept under the user's cache directory.
+
+    Validating the ~270 built-in documents (and importing jsonschema to do it) is a fifth of a
+    scan's start-up. Whether a document is valid depends only on its data and the schemas, so a
+    document whose hash was recorded as valid *by these schema files and this jsonschema* is not
+    validated again; any change to the document, a schema, govscan or jsonschema misses the cache.
+    Only successes are recorded: a document with problems is always validated, so its diagnostics
+    are always produced. The file is ignored unless it is the user's own and not writable by others
+    (like ssh's files), and ignored whole when unreadable or from other schemas. ``GOVSCAN_NO_CACHE=1``
+    turns it off.
+    """
+
+    LIMIT = 20000
+
+    def __init__(self) -> None:
+        self._hashes: set[str] | None = None
+        self._new: set[str] = set()
+        self._stamp = ""
+
+    @staticmethod
+    def path() -> Path | None:
+        if os.environ.get("GOVSCAN_NO_CACHE"):
+            return None
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return Path(base) / "govscan" / "valid-documents.json"
+
+    @staticmethod
+    def key(data: Any) -> str:
+        # repr tells 1 from "1", True and 1.0 apart (canonical JSON would not); key order only costs a miss.
+        return hashlib.sha256(repr(data).encode("utf-8", "surrogatepass")).hexdigest()
+
+    @staticmethod
+    def stamp() -> str:
+        from importlib.util import find_spec
+
+        from scanner import __version__
+
+        h = hashlib.sha256(__version__.encode())
+        for name in sorted(_SCHEMA_FILES.values()):
+            h.update(resources.files("scanner.policy").joinpath("schemas", name).read_bytes())
+        spec = find_spec("jsonschema")
+        origin = spec.origin if spec and spec.origin else ""
+        try:
+            st = os.stat(origin)
+            h.update(f"{origin}:{st.st_size}:{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(origin.encode())
+        return h.hexdigest()
+
+    def hashes(self) -> set[str]:
+        if self._hashes is None:
+            self._hashes = set()
+            path = self.path()
+            if path is not None:
+                self._stamp = self.stamp()
+                try:
+                    with open(path, "rb") as fh:
+                        st = os.fstat(fh.fileno())
+                        if st.st_uid == os.getuid() and not st.st_mode & 0o022:
+                            data = json.loads(fh.read())
+                            if isinstance(data, dict) and data.get("stamp") == self._stamp:
+                                self._hashes = {h for h in data.get("valid", ()) if isinstance(h, str)}
+                except (OSError, ValueError):
+                    pass
+        return self._hashes
+
+    def add(self, key: str) -> None:
+        if self.path() is not None:
+            self.hashes()
+            self._new.add(key)
+
+    def save(self) -> None:
+        """Record the documents validated since the last save (best effort: errors are ignored)."""
+        path = self.path()
+        if not self._new or path is None:
+            return
+        known = self.hashes()
+        known |= self._new
+        self._new = set()
+        keep = sorted(known)[-self.LIMIT:]
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".valid-", dir=path.parent)  # mode 0600
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"stamp": self._stamp, "valid": keep}, fh)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+
+_VALID = _ValidCache()
+
+
+def save_cache() -> None:
+    """Write the hashes of newly validated documents to the cache (see :class:`_ValidCache`)."""
+    _VALID.save()
