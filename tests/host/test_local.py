@@ -70,6 +70,23 @@ def test_section_exit_codes_and_stderr_are_framed():
     assert sec.reason() == "passwd: exit code 3: oops"
 
 
+def test_units_beside_other_sections_frames_every_section_whole():
+    # units runs in parallel with the other sections; replace both with fakes whose exact output,
+    # stderr and exit code are known (the slow one finishes last, the other fails mid-way).
+    script, marker = build_script(["passwd", "units", "group"])
+    script = script.replace("sec_passwd() { cat /etc/passwd; }",
+                            "sec_passwd() { echo p1; echo perr >&2; sleep 0.3; echo p2; return 4; }")
+    script = script.replace("sec_group() { cat /etc/group; }", "sec_group() { printf 'g1\\n\\ng2\\n'; }")
+    start = script.index("sec_units() {")
+    end = script.index("\n}\n", start) + 3
+    script = script[:start] + "sec_units() { echo u1; echo uerr >&2; echo u2; return 1; }\n" + script[end:]
+    res = LocalTransport().run_script(script, 10)
+    out = parse_output(res.stdout.decode(), marker)
+    assert list(out.sections) == ["passwd", "group", "units"]  # units printed once the others are done
+    got = {name: (sec.stdout, sec.stderr, sec.rc) for name, sec in out.sections.items()}
+    assert got == {"passwd": ("p1\np2", "perr", 4), "group": ("g1\n\ng2", "", 0), "units": ("u1\nu2", "uerr", 1)}
+
+
 def test_bad_extra_file_is_an_error_for_host_files_only():
     p = HostProvider()
     target = p.parse_target("local", {})[0]
