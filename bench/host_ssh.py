@@ -203,6 +203,7 @@ def main() -> None:
             shutil.rmtree(h.root, ignore_errors=True)
         shutil.rmtree(keys, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(CHILD_ENV.get("PYTHONPYCACHEPREFIX", work), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -298,6 +298,7 @@ def main() -> None:
         print("\n".join(lines))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(CHILD_ENV.get("PYTHONPYCACHEPREFIX", work), ignore_errors=True)
 
 
 if __name__ == "__main__":
