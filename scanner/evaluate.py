@@ -82,6 +82,34 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+_ELEMENT = re.compile(r"_of\[\d+\]")
+
+
+def _evidence_checks(outcome: Any) -> tuple[list[Any], int]:
+    """The checks worth keeping as evidence, and how many per-element checks were left out.
+
+    A quantifier over a list of 900 packages evaluates its ``where`` on every element; the evidence
+    keeps the quantifier's own check, the checks outside quantifiers, and those of the element that
+    decided (the ``matched`` one), not every element's.
+    """
+    decisive = outcome.decisive
+    keep_prefix = None
+    if decisive is not None and _ELEMENT.search(decisive.path):
+        keep_prefix = decisive.path[: _ELEMENT.search(decisive.path).end()]  # type: ignore[union-attr]
+    elif decisive is not None and decisive.path.endswith("_of") and outcome.matched is not None:
+        # the quantifier decided on the element it stopped at: the last one it evaluated
+        inner = [c.path for c in outcome.checks if c.path.startswith(decisive.path + "[")]
+        if inner:
+            keep_prefix = inner[-1][: len(decisive.path) + inner[-1][len(decisive.path):].index("]") + 1]
+    kept, skipped = [], 0
+    for c in outcome.checks:
+        if not _ELEMENT.search(c.path) or c is decisive or (keep_prefix and c.path.startswith(keep_prefix)):
+            kept.append(c)
+        else:
+            skipped += 1
+    return kept, skipped
+
+
 _PLAIN_PATH = re.compile(r'^[A-Za-z0-9_"\-]+(?:\.[A-Za-z0-9_"\-]+)*')
 
 
@@ -159,10 +187,13 @@ class _Evaluator:
             observed[attr] = lookup(resource.attrs, attr)
         ev: dict[str, Any] = {"observed": observed}
         if outcome is not None:
+            kept, skipped = _evidence_checks(outcome)
             ev["checks"] = [
                 {"key": c.key, "op": c.op, "expected": c.expected, "actual": c.actual, "missing": c.missing, "ok": c.ok}
-                for c in outcome.checks
+                for c in kept
             ]
+            if skipped:
+                ev["element_checks_omitted"] = skipped
             if outcome.decisive is not None:
                 ev["expected"] = outcome.decisive.describe()
                 ev["found"] = None if outcome.decisive.missing else outcome.decisive.actual

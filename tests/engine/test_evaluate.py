@@ -107,3 +107,18 @@ def test_unreadable_attribute_errors_only_the_controls_that_read_it():
     assert (f.status, f.message) == (Status.ERROR, "10.0.0.1:443/tcp: tls.cert could not be read: "
                                                    "nmap script ssl-cert: did not run")
     assert one(evaluate_control(whole, TARGET, coll)).status is Status.ERROR
+
+
+def test_quantifier_evidence_keeps_the_deciding_element_not_every_element():
+    pkgs = [{"name": f"pkg{i}", "version": "1"} for i in range(900)] + [{"name": "telnetd", "version": "0.17"}]
+    c = control("host-no-telnet", "host.packages",
+                {"none_of": {"path": "packages", "where": {"key": "name", "op": "in", "value": ["telnetd", "rsh"]}}})
+    f = one(evaluate_control(c, TARGET, collection("host.packages", res("packages", "host.packages", packages=pkgs))))
+    assert f.status is Status.FAIL
+    assert f.evidence["matched"] == {"name": "telnetd", "version": "0.17"}
+    assert [(x["key"], x["op"], x["ok"]) for x in f.evidence["checks"]] == [("packages", "none_of", False),
+                                                                           ("name", "in", True)]
+    assert f.evidence["element_checks_omitted"] == 900
+    ok = one(evaluate_control(c, TARGET, collection("host.packages", res("packages", "host.packages", packages=pkgs[:900]))))
+    assert ok.status is Status.PASS
+    assert len(ok.evidence["checks"]) == 1 and ok.evidence["element_checks_omitted"] == 900
