@@ -94,7 +94,6 @@ class SarifRenderer(Renderer):
         driver = {
             "name": "govscan", "version": scan.get("tool_version") or scanner.__version__,
             "semanticVersion": scan.get("tool_version") or scanner.__version__,
-            "informationUri": "https://pypi.org/project/govscan/",
             "rules": [_rule(view.controls[cid], nist_index) for cid in rule_ids],
         }
         if nist_ids:

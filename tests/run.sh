@@ -23,6 +23,17 @@ if [ -n "$need" ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-"$PYTHON" -m pip install -q -e '.[test]'
+if ! "$PYTHON" -m pip install -q -e '.[test]'; then
+  # a distribution Python that refuses system-wide installs (PEP 668): use a virtual environment
+  if [ ! -x .venv/bin/python ] && ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get install -y -qq python3-venv >/dev/null && "$PYTHON" -m venv .venv
+    fi
+  fi
+  [ -x .venv/bin/python ] || { echo "tests/run.sh: cannot install the Python dependencies" >&2; exit 1; }
+  PYTHON=.venv/bin/python
+  "$PYTHON" -m pip install -q -e '.[test]'
+fi
 "$PYTHON" -m ruff check -q scanner checks reports policies tests bench
 exec "$PYTHON" -m pytest -q "$@"
