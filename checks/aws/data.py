@@ -42,15 +42,19 @@ def collect_keys(api: Api, region: str | None) -> list[Resource]:
         try:
             meta = api.call("kms", region, "DescribeKey", KeyId=key["KeyId"])["KeyMetadata"]
             attrs = {k: meta.get(k) for k in ("KeyId", "KeyManager", "KeySpec", "KeyState", "KeyUsage")}
-            attrs["KeySpec"] = attrs["KeySpec"] or meta.get("CustomerMasterKeySpec")
-            attrs["KeyRotationEnabled"] = None
-            if (attrs["KeyManager"] == "CUSTOMER" and attrs["KeySpec"] == "SYMMETRIC_DEFAULT"
-                    and attrs["KeyState"] == "Enabled"):
+        except ApiFailure as failure:  # nothing is known about the key
+            return Resource(arn, "aws.kms.key", {"KeyId": key["KeyId"]}, region=region, error=str(failure))
+        attrs["KeySpec"] = attrs["KeySpec"] or meta.get("CustomerMasterKeySpec")
+        attrs["KeyRotationEnabled"] = None
+        lost: dict[str, str] = {}
+        if (attrs["KeyManager"] == "CUSTOMER" and attrs["KeySpec"] == "SYMMETRIC_DEFAULT"
+                and attrs["KeyState"] == "Enabled"):
+            try:
                 attrs["KeyRotationEnabled"] = bool(api.call("kms", region, "GetKeyRotationStatus",
                                                             KeyId=key["KeyId"]).get("KeyRotationEnabled"))
-        except ApiFailure as failure:
-            return Resource(arn, "aws.kms.key", {"KeyId": key["KeyId"]}, region=region, error=str(failure))
-        return Resource(arn, "aws.kms.key", attrs, region=region)
+            except ApiFailure as failure:  # the key's other settings still decide
+                lost["KeyRotationEnabled"] = str(failure)
+        return Resource(arn, "aws.kms.key", attrs, region=region, attr_errors=lost)
 
     return api.fan_out(one, keys)
 

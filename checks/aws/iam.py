@@ -234,28 +234,33 @@ def collect_policies(api: Api, region: str | None) -> list[Resource]:
 
 def collect_account(api: Api, region: str | None) -> list[Resource]:
     rid = f"arn:{api.partition}:::{api.account}"
-    errors = []
+    lost: dict[str, str] = {}
 
-    def part(fn: Any) -> Any:
+    def part(feeds: tuple[str, ...], fn: Any) -> Any:
         try:
             return fn()
-        except ApiFailure as failure:  # one sub-read lost: the resource is error, not a guess
-            errors.append(str(failure))
+        except ApiFailure as failure:  # one sub-read lost: only the controls reading it error
+            lost.update(dict.fromkeys(feeds, str(failure)))
             return None
 
-    pwd = part(lambda: (api.get("iam", None, "GetAccountPasswordPolicy", absent=("NoSuchEntity",)) or {})
+    pwd = part(("PasswordPolicy", "password_policy_exists"),
+               lambda: (api.get("iam", None, "GetAccountPasswordPolicy", absent=("NoSuchEntity",)) or {})
                .get("PasswordPolicy"))
-    bpa = part(lambda: (account_public_access_block(api) or {}))
-    contact = part(lambda: (api.get("account", None, "GetAlternateContact",
+    bpa = part(("PublicAccessBlock", "public_access_blocked"), lambda: account_public_access_block(api))
+    contact = part(("SecurityContact",),
+                   lambda: (api.get("account", None, "GetAlternateContact",
                                     absent=("ResourceNotFoundException",),
                                     AlternateContactType="SECURITY") or {}).get("AlternateContact"))
-    roles = part(lambda: [r["RoleName"] for p in _auth_details(api) for r in p.get("RoleDetailList") or []
+    roles = part(("SupportRoles", "support_role_exists"),
+                 lambda: [r["RoleName"] for p in _auth_details(api) for r in p.get("RoleDetailList") or []
                           if any(a.get("PolicyName") == SUPPORT_POLICY
                                  for a in r.get("AttachedManagedPolicies") or [])]) or []
     attrs = {"AccountId": api.account, "PasswordPolicy": pwd, "password_policy_exists": pwd is not None,
              "PublicAccessBlock": bpa or None, "public_access_blocked": all_blocked(bpa),
              "SecurityContact": contact, "SupportRoles": roles, "support_role_exists": bool(roles)}
-    return [Resource(rid, "aws.account", attrs, error="; ".join(errors) or None)]
+    for path in lost:  # an unread value is absent, never a default that could pass
+        attrs[path] = None
+    return [Resource(rid, "aws.account", attrs, attr_errors=lost)]
 
 
 def account_public_access_block(api: Api) -> dict[str, Any] | None:

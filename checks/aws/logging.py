@@ -23,8 +23,7 @@ TYPES = (
          A("CloudWatchLogsLogGroupArn", "string", "CloudWatch Logs group; null when none"),
          A("IsLogging", "boolean", "the trail is currently logging"),
          A("management_events_all", "boolean", "read and write management events are recorded"),
-         A("s3_bucket_logging_enabled", "boolean",
-           "server access logging is on for the log bucket (null when the bucket is unreadable)")),
+         A("s3_bucket_logging_enabled", "boolean", "server access logging is on for the log bucket")),
         ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
          "s3:GetBucketLogging", "s3:GetBucketLocation"),
     ),
@@ -95,15 +94,18 @@ def collect_trails(api: Api, region: str | None) -> list[Resource]:
     home = [t for t in _trails(api, region) if t.get("HomeRegion") == region]
 
     def one(trail: dict[str, Any]) -> Resource:
+        lost: dict[str, str] = {}
         try:
             sel = _selectors(api, trail)
-        except ApiFailure as failure:
-            return Resource(trail["TrailARN"], "aws.cloudtrail.trail", {"Name": trail.get("Name")},
-                            region=region, error=str(failure))
-        try:
-            logging_on: bool | None = bool(bucket_logging(api, trail["S3BucketName"]))
-        except (ApiFailure, KeyError):
-            logging_on = None  # log bucket in another account or unreadable: not a pass
+        except ApiFailure as failure:  # status/selectors lost; DescribeTrails' own fields still decide
+            sel = {"IsLogging": None, "management_events_all": None}
+            lost.update(IsLogging=str(failure), management_events_all=str(failure))
+        logging_on: bool | None = None
+        if trail.get("S3BucketName"):
+            try:
+                logging_on = bool(bucket_logging(api, trail["S3BucketName"]))
+            except ApiFailure as failure:  # e.g. the log bucket lives in another account
+                lost["s3_bucket_logging_enabled"] = str(failure)
         attrs = {k: trail.get(k) for k in ("Name", "HomeRegion", "S3BucketName", "KmsKeyId",
                                            "CloudWatchLogsLogGroupArn")}
         attrs.update({"IsMultiRegionTrail": bool(trail.get("IsMultiRegionTrail")),
@@ -111,7 +113,7 @@ def collect_trails(api: Api, region: str | None) -> list[Resource]:
                       "kms_encrypted": bool(trail.get("KmsKeyId")), "IsLogging": sel["IsLogging"],
                       "management_events_all": sel["management_events_all"],
                       "s3_bucket_logging_enabled": logging_on})
-        return Resource(trail["TrailARN"], "aws.cloudtrail.trail", attrs, region=region)
+        return Resource(trail["TrailARN"], "aws.cloudtrail.trail", attrs, region=region, attr_errors=lost)
 
     return api.fan_out(one, home)
 

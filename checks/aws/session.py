@@ -6,6 +6,7 @@ imported inside functions so that ``govscan --help`` never pays for it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any, Mapping, Sequence
 DEFAULT_MAX_ATTEMPTS = 6
 # Status codes moto and AWS use for "this operation is not implemented here": retrying cannot help.
 NOT_IMPLEMENTED_STATUS = (500, 501)
+_XML_CODE = re.compile(r"<Code>([A-Za-z0-9.]{1,64})</Code>")
 _NOT_IMPLEMENTED_HINTS = ("not implemented", "notimplemented", "not yet implemented", "not been implemented")
 
 
@@ -232,6 +234,9 @@ def _classify(client: Any, operation: str, exc: Exception) -> Exception:
         err = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
         code = str(err.get("Code") or status or "Error")
+        if code.isdigit():  # an error body in another protocol (XML for a JSON API): take its code
+            found = _XML_CODE.search(str(err.get("Message", "")))
+            code = found.group(1) if found else code
         if code in ("404", "500", "501") and "implemented" in str(err.get("Message", "")).lower():
             code = "NotImplemented"
         return ApiFailure(api, code, str(err.get("Message", ""))[:200])
