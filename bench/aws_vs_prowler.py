@@ -88,18 +88,36 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Run ``cmd`` in a wrapper process; (wall seconds, peak RSS MB of the tree's largest process, rc)."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(cmd: list[str], env: dict[str, str], server: int) -> tuple[float, float, int, float, float]:
+    """Run ``cmd`` in a wrapper process: (wall seconds, peak RSS MB of the tree's largest process, rc,
+    CPU seconds of the tool, CPU seconds the moto server spent meanwhile).
+
+    CPU seconds do not depend on what else the machine runs, wall time does: both are printed.
+    """
     wrapper = ("import resource,subprocess,sys,time,json;t=time.monotonic();"
                "rc=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL).returncode;"
-               "print(json.dumps([time.monotonic()-t,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,rc]))")
+               "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+               "print(json.dumps([time.monotonic()-t,u.ru_maxrss,rc,u.ru_utime+u.ru_stime]))")
+    before = cpu_seconds(server)
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True, check=True)
-    wall, rss_kb, rc = json.loads(out.stdout.strip().splitlines()[-1])
-    return wall, rss_kb / 1024, rc
+    wall, rss_kb, rc, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return wall, rss_kb / 1024, rc, cpu, cpu_seconds(server) - before
 
 
 def key(kind: str, resource: str, region: str | None) -> str:
     return {"account": "account", "region": f"region:{region}"}.get(kind, resource)
+
+
+def agree(govscan: str, prowler: str) -> bool:
+    """Same verdict; Prowler has no "not applicable" and reports PASS ("User x does not have
+    Console Password enabled") where the govscan control does not apply (notapplicable)."""
+    return govscan == prowler or (govscan == "notapplicable" and prowler == "pass")
 
 
 def govscan_verdicts(db: str) -> tuple[dict[tuple[str, str], str], int]:
@@ -108,7 +126,7 @@ def govscan_verdicts(db: str) -> tuple[dict[tuple[str, str], str], int]:
     view = Store(db).view()
     out: dict[tuple[str, str], str] = {}
     for f in view.findings():
-        if f["control_id"] in PAIRS and f["status"] in ("pass", "fail"):
+        if f["control_id"] in PAIRS and f["status"] in ("pass", "fail", "notapplicable"):
             kind = PAIRS[f["control_id"]][1]
             out[(f["control_id"], key(kind, f["resource_id"], f["region"] or REGION))] = f["status"]
     return out, int(view.targets[0]["api_calls"] or 0)
@@ -167,7 +185,7 @@ def run_size(scale: int, prowler: Path | None) -> dict[str, Any]:
             db = str(Path(tmp) / "g.db")
             before = requests_logged()
             res["govscan"] = measured(["govscan", "scan", f"aws:///{REGION}", "--db", db, "-p", "aws-foundations",
-                                       "--gate", "none"], env)
+                                       "--gate", "none"], env, server.pid)
             res["govscan_requests"] = requests_logged() - before
             g, res["govscan_api_calls"] = govscan_verdicts(db)
             if prowler:
@@ -175,15 +193,19 @@ def run_size(scale: int, prowler: Path | None) -> dict[str, Any]:
                 before = requests_logged()
                 res["prowler"] = measured([str(prowler), "aws", "-f", REGION, "--service", "iam", "s3", "ec2",
                                            "cloudtrail", "kms", "rds", "vpc", "--aws-retries-max-attempts", "0",
-                                           "-M", "json-ocsf", "-o", outdir, "--no-banner"], env)
+                                           # check every security group, in use or not, as govscan does
+                                           "--scan-unused-services",
+                                           "-M", "json-ocsf", "-o", outdir, "--no-banner"], env, server.pid)
                 res["prowler_requests"] = requests_logged() - before
                 p = prowler_verdicts(outdir)
                 shared = sorted(set(g) & set(p))
                 res["shared"] = len(shared)
-                res["agree"] = sum(1 for k in shared if g[k] == p[k])
-                res["disagreements"] = [(c, r, g[(c, r)], p[(c, r)]) for c, r in shared if g[(c, r)] != p[(c, r)]]
-                res["only_govscan"] = len(set(g) - set(p))
-                res["only_prowler"] = len(set(p) - set(g))
+                res["agree"] = sum(1 for k in shared if agree(g[k], p[k]))
+                res["na_pass"] = sum(1 for k in shared if g[k] == "notapplicable" and p[k] == "pass")
+                res["disagreements"] = [(c, r, g[(c, r)], p[(c, r)]) for c, r in shared
+                                        if not agree(g[(c, r)], p[(c, r)])]
+                res["only_govscan"] = sorted(set(g) - set(p))
+                res["only_prowler"] = sorted(set(p) - set(g))
             return res
         finally:
             server.terminate()
@@ -198,18 +220,24 @@ def main() -> None:
     prowler = None if args.skip_prowler else ensure_prowler()
     for scale in (int(s) for s in args.sizes.split(",")):
         r = run_size(scale, prowler)
-        gw, gm, _ = r["govscan"]
-        print(f"\n== {r['resources']} resources ==")
+        gw, gm, _, gc, gs = r["govscan"]
+        print(f"\n== {r['resources']} resources (load average {os.getloadavg()[0]:.1f}) ==")
         print(f"govscan: {gw:7.1f} s  {gm:6.0f} MB peak  {r['govscan_api_calls']} API calls "
-              f"({r['govscan_requests']} requests at the server)")
+              f"({r['govscan_requests']} requests at the server)  CPU {gc:.1f} s + moto server {gs:.1f} s")
         if prowler:
-            pw, pm, _ = r["prowler"]
-            print(f"prowler: {pw:7.1f} s  {pm:6.0f} MB peak  {r['prowler_requests']} requests at the server")
-            print(f"ratio:   {pw / gw:5.1f}x faster, {pm / gm:4.1f}x less memory")
-            print(f"verdicts on shared checks: {r['agree']}/{r['shared']} agree "
-                  f"(only govscan: {r['only_govscan']}, only prowler: {r['only_prowler']})")
+            pw, pm, _, pc, ps = r["prowler"]
+            print(f"prowler: {pw:7.1f} s  {pm:6.0f} MB peak  {r['prowler_requests']} requests at the server"
+                  f"  CPU {pc:.1f} s + moto server {ps:.1f} s")
+            print(f"ratio:   {pw / gw:5.1f}x faster, {pm / gm:4.1f}x less memory, "
+                  f"{(pc + ps) / (gc + gs):4.1f}x less CPU (tool + server)")
+            print(f"verdicts on shared checks: {r['agree']}/{r['shared']} agree, of which {r['na_pass']} "
+                  f"govscan notapplicable = Prowler PASS (only govscan: {len(r['only_govscan'])}, "
+                  f"only prowler: {len(r['only_prowler'])})")
             for c, k, gv, pv in r["disagreements"]:
                 print(f"  DISAGREE {c} {k}: govscan={gv} prowler={pv}")
+            for side in ("only_govscan", "only_prowler"):
+                for c, k in r[side]:
+                    print(f"  {side.upper()} {c} {k}")
 
 
 if __name__ == "__main__":
