@@ -50,7 +50,12 @@ def now() -> str:
 
 
 def finding_hash(row: Mapping[str, Any]) -> str:
-    return sha256_text(canonical([row.get(k) for k in _FINDING_HASHED]))
+    """sha256 over the hashed columns, each length-prefixed (``-`` for NULL) so no two rows collide."""
+    parts = []
+    for k in _FINDING_HASHED:
+        v = row.get(k)
+        parts.append("-;" if v is None else f"{len(str(v))}:{v};")
+    return sha256_text("".join(parts))
 
 
 def default_path() -> str:
