@@ -8,7 +8,7 @@ findings under an expired waiver are failures (unless ``expired_waivers: ignore`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from scanner.errors import UsageError
 from scanner.model import Severity
@@ -42,7 +42,7 @@ def policy(profile_gate: Mapping[str, Any] | None, cli_severity: str | None) -> 
     return out
 
 
-def decide(rows: list[Mapping[str, Any]], settings: Mapping[str, Any],
+def decide(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any],
            expired_waiver_ids: set[str] | None = None) -> GateResult:
     """Gate over finding summaries (dicts with status, severity, waiver_id, control_id and count ``n``)."""
     threshold = settings.get("fail_on_severity", "low")

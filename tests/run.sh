@@ -36,4 +36,5 @@ if ! "$PYTHON" -m pip install -q -e '.[test]'; then
   "$PYTHON" -m pip install -q -e '.[test]'
 fi
 "$PYTHON" -m ruff check -q scanner checks reports policies tests bench
+"$PYTHON" -m mypy --no-error-summary scanner checks reports
 exec "$PYTHON" -m pytest -q "$@"

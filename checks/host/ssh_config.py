@@ -189,7 +189,7 @@ def ssh_config_for(path: str | None, host: str) -> dict[str, Any]:
         return dict(parsed.lookup(host))
     except ImportError:  # a `Match exec` line needs invoke, which load_paramiko() left out: load it, redo
         import invoke  # noqa: F401  (not installed: the ImportError stands, as with plain paramiko)
-        import paramiko.config
+        import paramiko.config  # type: ignore[no-redef]
 
         paramiko.config.invoke = sys.modules["invoke"]
         return dict(parsed.lookup(host))

@@ -35,7 +35,7 @@ def is_tls(service: Mapping[str, Any] | None) -> bool:
 
 
 def is_ssh(service: Mapping[str, Any] | None) -> bool:
-    return bool(service) and (service.get("name") or "") == "ssh"
+    return service is not None and (service.get("name") or "") == "ssh"
 
 
 def is_http(service: Mapping[str, Any] | None) -> bool:
@@ -171,7 +171,7 @@ def cert_info(script: Mapping[str, Any], now: dt.datetime | None = None) -> dict
         "days_left": (expires - now).days if expires else None,
         "sig_algo": sig_algo,
         "key_type": key_type,
-        "key_bits": int(key_bits) if str(key_bits or "").isdigit() else None,
+        "key_bits": int(str(key_bits)) if str(key_bits or "").isdigit() else None,
     }
 
 

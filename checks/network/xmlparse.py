@@ -84,7 +84,7 @@ def host_dict(elem: ET.Element) -> dict[str, Any]:
     for p in elem.findall("ports/port"):
         state = p.find("state")
         svc = p.find("service")
-        service = None
+        service: dict[str, Any] | None = None
         if svc is not None:
             service = {k: svc.get(k) for k in ("name", "product", "version", "extrainfo", "tunnel",
                                                "method", "conf", "ostype")}
@@ -177,9 +177,9 @@ def iter_parse(chunks: Iterable[bytes], source: str, on_host: Callable[[dict[str
         raise _Refused("entity declarations are not allowed in nmap XML "
                        "(refusing a possible entity-expansion or external-entity attack)", builder.where())
 
-    raw.EntityDeclHandler = forbid
+    raw.EntityDeclHandler = forbid  # type: ignore[assignment]
     raw.UnparsedEntityDeclHandler = forbid
-    raw.ExternalEntityRefHandler = forbid
+    raw.ExternalEntityRefHandler = forbid  # type: ignore[assignment]
     raw.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     seen = False
     at_end = False

@@ -108,9 +108,8 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
         directory = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".govscan-", suffix=".tmp")
         try:
-            mode = "wb" if renderer.binary else "w"
-            kwargs = {} if renderer.binary else {"encoding": "utf-8", "newline": ""}
-            with os.fdopen(fd, mode, **kwargs) as fh:
+            fh: Any = os.fdopen(fd, "wb") if renderer.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+            with fh:
                 renderer.render(view, fh)
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)

@@ -12,7 +12,7 @@ import click
 from scanner.cli.common import db_option, echo_err, guarded, parse_inputs, quiet_option, write_reports
 
 
-class TerminalProgress:
+class TerminalProgress:  # implements scanner.engine.Progress
     """A one-line progress display on stderr (only when it is a terminal)."""
 
     def __init__(self) -> None:
@@ -118,7 +118,8 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     show = not quiet and sys.stderr.isatty()
     old = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        outcome = execute(the_plan, req, store, TerminalProgress() if show else None)
+        progress: Any = TerminalProgress() if show else None
+        outcome = execute(the_plan, req, store, progress)
     except KeyboardInterrupt:
         echo_err(f"govscan: scan interrupted; partial results kept in {db_path} (status interrupted)")
         sys.stdout.flush()

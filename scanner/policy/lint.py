@@ -111,7 +111,7 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
                 if bad is not None:
                     yield doc.diag(("inputs", n, "default"), f"default of input {name!r}: {bad!r} is not in allowed {spec['allowed']}")
 
-    conds = [(("assert",), data.get("assert"), True)]
+    conds: list[tuple[tuple[Any, ...], Any, bool]] = [(("assert",), data.get("assert"), True)]
     target = data.get("target") or {}
     if (target.get("scope") or {}).get("where") is not None:
         conds.append((("target", "scope", "where"), target["scope"]["where"], True))
@@ -320,7 +320,7 @@ def _oscal_profile_path(ref: str, policy_file: str) -> Path | None:
 def _cycles(pset: Any) -> Iterator[Diagnostic]:
     reported: set[frozenset[str]] = set()
     for start in pset.profiles:
-        stack = [(start, (start,))]
+        stack: list[tuple[str, tuple[str, ...]]] = [(start, (start,))]
         while stack:
             node, trail = stack.pop()
             prof = pset.profiles.get(node)

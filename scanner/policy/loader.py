@@ -156,7 +156,8 @@ def _add(pset: PolicySet, doc: Document) -> None:
     if kind == "Inventory":
         return
     ident = data["metadata"]["id"]
-    table: dict[str, Any] = {"Control": pset.controls, "Profile": pset.profiles, "Waiver": pset.waivers}[kind]
+    tables: dict[str, dict[str, Any]] = {"Control": pset.controls, "Profile": pset.profiles, "Waiver": pset.waivers}
+    table = tables[kind]
     if ident in table:
         first = table[ident].source
         pset.diagnostics.append(doc.diag(("metadata", "id"), f"duplicate {kind.lower()} id {ident!r} (first defined at {first})"))

@@ -23,7 +23,7 @@ _SCHEMA_FILES = {"Control": "control.json", "Profile": "profile.json", "Waiver":
 def validator(kind: str) -> Any:
     import jsonschema
 
-    text = resources.files("scanner.policy").joinpath("schemas", _SCHEMA_FILES[kind]).read_text()
+    text = resources.files("scanner.policy").joinpath("schemas").joinpath(_SCHEMA_FILES[kind]).read_text()
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
@@ -158,7 +158,7 @@ class _ValidCache:
 
         h = hashlib.sha256(__version__.encode())
         for name in sorted(_SCHEMA_FILES.values()):
-            h.update(resources.files("scanner.policy").joinpath("schemas", name).read_bytes())
+            h.update(resources.files("scanner.policy").joinpath("schemas").joinpath(name).read_bytes())
         spec = find_spec("jsonschema")
         origin = spec.origin if spec and spec.origin else ""
         try:

@@ -104,8 +104,8 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
         for cid in fnmatch.filter(list(sel.controls), exc.control_glob):
             del sel.controls[cid]
             sel.exclusions[cid] = (exc.reason, prof.id)
-    for cid, values in prof.inputs.items():
-        sel.inputs.setdefault(cid, {}).update(values)
+    for cid, overrides in prof.inputs.items():
+        sel.inputs.setdefault(cid, {}).update(overrides)
     for glob, changes in prof.refine.items():
         for cid in fnmatch.filter(list(sel.controls), glob):
             if "severity" in changes:
