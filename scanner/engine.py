@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -201,7 +202,7 @@ def plan(req: ScanRequest) -> Plan:
 
 
 def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[str, dict[str, Any]],
-                          waivers: list[Waiver], ctx: CollectContext) -> _TargetResult:
+                          waivers: list[Waiver], ctx: CollectContext, now: datetime) -> _TargetResult:
     types = frozenset(c.resource for c in controls)
     try:
         collection = registry.provider(target.kind).collect(target, types, ctx)
@@ -209,7 +210,7 @@ def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[
         collection = Collection(fatal=str(exc))
     except Exception as exc:  # a collector bug must not pass anything
         collection = Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
-    findings = evaluate_all(controls, target, collection, inputs)
+    findings = evaluate_all(controls, target, collection, inputs, now)
     by_id = {r.id: r for rs in collection.resources.values() for r in rs}
     findings = apply_waivers(findings, waivers, target, by_id)
     return _TargetResult(target, findings, collection.facts, collection.fatal, collection.api_calls)
@@ -255,6 +256,7 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                                     "name": t.name, "facts": None, "error": None, "api_calls": 0} for t in p.targets])
         unreachable: list[tuple[str, str]] = []
         api_calls = 0
+        started = datetime.now(timezone.utc)  # every age-days-* check measures from the same instant
         progress.begin(p.targets, len(sel.controls))
         executor = _make_executor(req.executor, min(req.jobs, len(p.targets)))
         try:
@@ -265,7 +267,8 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                     ctx_inputs.update(vals)
                 ctx_inputs.update(p.cli_inputs)
                 ctx = CollectContext(inputs=ctx_inputs, options=dict(req.options), cancel=cancel, progress=progress.note)
-                fut = executor.submit(_collect_and_evaluate, t, p.per_target[t.id], p.inputs[t.id], p.waivers, ctx)
+                fut = executor.submit(_collect_and_evaluate, t, p.per_target[t.id], p.inputs[t.id], p.waivers, ctx,
+                                      started)
                 futures[fut] = t
             for fut in concurrent.futures.as_completed(futures):
                 res = fut.result()

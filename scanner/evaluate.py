@@ -7,6 +7,7 @@ findings. Every path that cannot decide yields ``error``, never ``pass``.
 from __future__ import annotations
 
 import fnmatch
+from datetime import datetime
 import json
 import re
 from typing import Any, Iterable, Mapping
@@ -114,14 +115,16 @@ _PLAIN_PATH = re.compile(r'^[A-Za-z0-9_"\-]+(?:\.[A-Za-z0-9_"\-]+)*')
 
 
 def attributes_read(control: Control) -> frozenset[str]:
-    """Dotted attribute paths the control's ``assert`` reads from the resource (``tls.cert.expired``)."""
+    """Dotted attribute paths the control reads from the resource (``tls.cert.expired``), in its
+    ``scope.where``, ``applies_if`` and ``assert``."""
     from scanner.policy.lint import _top_keys
 
     out = set()
-    for _, key in _top_keys(control.assert_):
-        m = _PLAIN_PATH.match(key.strip())
-        if m:
-            out.add(m.group(0).replace('"', ""))
+    for cond in (control.scope_where, control.applies_if, control.assert_):
+        for _, key in _top_keys(cond or {}):
+            m = _PLAIN_PATH.match(key.strip())
+            if m:
+                out.add(m.group(0).replace('"', ""))
     return frozenset(out)
 
 
@@ -135,7 +138,8 @@ def _lost(reads: frozenset[str], attr_errors: Mapping[str, str]) -> str | None:
 
 
 class _Evaluator:
-    def __init__(self, control: Control, target: Target, inputs: Mapping[str, Any]):
+    def __init__(self, control: Control, target: Target, inputs: Mapping[str, Any], now: datetime | None = None):
+        self.now = now
         self.control = control
         self.target = target
         self.inputs = dict(inputs)
@@ -210,25 +214,27 @@ class _Evaluator:
         if c.scope_regions is not None and resource.region is not None:
             if not any(fnmatch.fnmatchcase(resource.region, g) for g in c.scope_regions):
                 return None
+        # an attribute the control reads (even only to scope it) that could not be read: error
+        lost = _lost(self.reads, resource.attr_errors)
+        if lost:
+            message = f"{resource.id}: {lost} could not be read: {resource.attr_errors[lost]}"
+            return self.finding(resource.id, resource.type, Status.ERROR, message,
+                                {**self.evidence(resource, None), "error": message}, resource.region)
         try:
-            if c.scope_where is not None and not conditions.evaluate(c.scope_where, resource.attrs, self.inputs).ok:
+            if c.scope_where is not None and not conditions.evaluate(c.scope_where, resource.attrs, self.inputs,
+                                                                     self.now).ok:
                 return None
             if c.platforms and platform and platform not in c.platforms:
                 return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
                                     f"{resource.id}: not applicable on platform {platform}", region=resource.region)
             if c.applies_if is not None:
-                gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs)
+                gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
                 if not gate.ok:
                     why = gate.decisive.describe() if gate.decisive else "applies_if"
                     return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
                                         f"{resource.id}: not applicable ({why} is false)",
                                         self.evidence(resource, gate), resource.region)
-            lost = _lost(self.reads, resource.attr_errors)
-            if lost:
-                message = f"{resource.id}: {lost} could not be read: {resource.attr_errors[lost]}"
-                return self.finding(resource.id, resource.type, Status.ERROR, message,
-                                    {**self.evidence(resource, None), "error": message}, resource.region)
-            outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs)
+            outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now, strict=True)
         except conditions.ConditionError as exc:
             return self.error(resource.id, f"{resource.id}: {exc}", resource.region)
         status = Status.PASS if outcome.ok else Status.FAIL
@@ -237,13 +243,14 @@ class _Evaluator:
 
 
 def evaluate_control(control: Control, target: Target, collection: Collection,
-                     inputs: Mapping[str, Any] | None = None) -> list[Finding]:
+                     inputs: Mapping[str, Any] | None = None, now: datetime | None = None) -> list[Finding]:
     """Findings of ``control`` on one target's collection.
 
     ``inputs`` are resolved input values (see :func:`resolve_inputs`); missing ones take defaults.
+    ``now`` is the instant ``age-days-*`` operators measure from (the scan's start).
     """
     values = resolve_inputs(control, inputs)
-    ev = _Evaluator(control, target, values)
+    ev = _Evaluator(control, target, values, now)
     if collection.fatal:
         return [ev.error(target.id, f"{target.id}: {collection.fatal}")]
     errors = [e for e in collection.errors if e.resource_type == control.resource]
@@ -270,11 +277,12 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
 
 
 def evaluate_all(controls: Iterable[Control], target: Target, collection: Collection,
-                 inputs_for: Mapping[str, Mapping[str, Any]] | None = None) -> list[Finding]:
+                 inputs_for: Mapping[str, Mapping[str, Any]] | None = None,
+                 now: datetime | None = None) -> list[Finding]:
     """Every control on one target; ``inputs_for`` maps control id -> resolved inputs."""
     out: list[Finding] = []
     for control in controls:
-        out.extend(evaluate_control(control, target, collection, (inputs_for or {}).get(control.id)))
+        out.extend(evaluate_control(control, target, collection, (inputs_for or {}).get(control.id), now))
     return out
 
 

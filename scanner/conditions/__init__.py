@@ -124,6 +124,7 @@ class _Ctx:
     inputs: Mapping[str, Any]
     now: datetime
     checks: list[Check] = field(default_factory=list)
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,13 +135,17 @@ class _Res:
 
 
 def evaluate(cond: Mapping[str, Any], doc: Any, inputs: Mapping[str, Any],
-             now: datetime | None = None) -> Outcome:
+             now: datetime | None = None, *, strict: bool = False) -> Outcome:
     """Evaluate ``cond`` on ``doc`` (a resource's attributes) with the control's resolved ``inputs``.
 
     ``now`` is the reference time of the ``age-days-*`` operators (default: the current UTC time);
     pass the scan's start time so every resource is judged against the same instant.
+    ``strict`` is for a control's ``assert``: there, ``not`` over a leaf whose key is missing stays
+    false, because missing data never proves compliance. In selectors (``scope.where``,
+    ``applies_if``) the plain logic holds: a bucket without the tag is not excluded by
+    ``not: {key: Tags.x, op: eq, ...}``.
     """
-    ctx = _Ctx(inputs, now or datetime.now(timezone.utc))
+    ctx = _Ctx(inputs, now or datetime.now(timezone.utc), strict=strict)
     res = _node(cond, doc, ctx, "")
     d = res.decisive
     return Outcome(res.ok, tuple(ctx.checks), d, None if d is None or d.missing else d.actual, res.matched)
@@ -168,10 +173,20 @@ def _node(node: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
                          "all, any, not, any_of, all_of, none_of")
 
 
+_TRUE_ON_MISSING = frozenset({"exists", "absent", "empty"})
+
+
+def _missing_leaf(res: _Res) -> bool:
+    """Whether a false result was decided by a leaf whose key is missing (so its negation proves nothing)."""
+    check = res.decisive
+    return check is not None and check.missing and check.op not in _TRUE_ON_MISSING
+
+
 def _group(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
     if name == "not" and isinstance(body, Mapping):
         inner = _node(body, doc, ctx, path)
-        return _Res(not inner.ok, inner.decisive, inner.matched)
+        # missing data never proves compliance: not(<leaf on a missing key>) stays false
+        return _Res(not inner.ok and not (ctx.strict and _missing_leaf(inner)), inner.decisive, inner.matched)
     if not isinstance(body, (list, tuple)):
         raise ConditionError(f"{path}: needs a list of conditions, got {show(body)}")
     if not body:
@@ -184,7 +199,7 @@ def _group(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
         if name == "any" and res.ok:
             return res
         if name != "any" and not res.ok:
-            return _Res(name == "not", res.decisive, res.matched)
+            return _Res(name == "not" and not (ctx.strict and _missing_leaf(res)), res.decisive, res.matched)
     assert first is not None
     if name == "any":
         return _Res(False, first.decisive, first.matched)
@@ -205,7 +220,12 @@ def _quantifier(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
     matched: Any = None
     found = False
     for i, element in enumerate(items):
-        res = _node(body["where"], element, ctx, f"{path}[{i}]")
+        # `where` selects elements: plain logic there (strict `not` would let a none_of miss one)
+        strict, ctx.strict = ctx.strict, False
+        try:
+            res = _node(body["where"], element, ctx, f"{path}[{i}]")
+        finally:
+            ctx.strict = strict
         if res.ok == (name != "all_of"):  # any_of/none_of look for a match, all_of for a miss
             matched, found = element, True
             break

@@ -77,11 +77,32 @@ def test_not_of_a_condition_and_of_a_list():
     assert o.decisive.path == "not"
 
 
-def test_not_of_a_missing_key_is_true():
-    """Missing makes the leaf false, so `not` makes it true: use absent/exists to be explicit."""
+def test_not_of_a_missing_key_is_true_in_selectors():
+    """In scope.where / applies_if, missing makes the leaf false and `not` makes it true: a bucket
+    without the tag is not excluded."""
     o = evaluate({"not": {"key": "Tags.data-class", "op": "eq", "value": "public-website"}}, {"Tags": {}}, {})
     assert o.ok is True
     assert o.decisive.missing is True and o.value is None
+
+
+@pytest.mark.parametrize("cond", [
+    {"not": {"key": "dictcheck", "op": "eq", "value": 0}},
+    {"not": [{"key": "dictcheck", "op": "eq", "value": 0}]},
+    {"all": [{"key": "present", "op": "exists"}, {"not": {"key": "dictcheck", "op": "eq", "value": 0}}]},
+])
+def test_not_of_a_missing_key_never_proves_compliance_in_an_assert(cond):
+    o = evaluate(cond, {"present": 1}, {}, strict=True)
+    assert o.ok is False
+    assert o.decisive.key == "dictcheck" and o.decisive.missing is True
+
+
+@pytest.mark.parametrize("cond, ok", [
+    ({"not": {"key": "dictcheck", "op": "exists"}}, True),     # absent is a fact, its negation decides
+    ({"not": {"key": "dictcheck", "op": "absent"}}, False),
+    ({"any": [{"key": "dictcheck", "op": "absent"}, {"not": {"key": "dictcheck", "op": "eq", "value": 0}}]}, True),
+])
+def test_strict_not_still_decides_on_exists_absent(cond, ok):
+    assert evaluate(cond, {}, {}, strict=True).ok is ok
 
 
 def test_nested_paths():
@@ -245,3 +266,12 @@ def test_evaluate_does_not_mutate_and_is_thread_safe():
     assert got == expected
     assert [ok for ok, _ in got].count(False) == 20  # ports 21 and 23 in each run of 40
     assert cond == NET_ASSERT
+
+
+def test_strict_not_does_not_apply_inside_a_quantifier_selector():
+    """A plain FTP port has no tunnel: `not tunnel eq ssl` must still select it, or none_of would pass."""
+    cond = {"none_of": {"path": "ports", "where": {"all": [
+        {"key": "portid", "op": "eq", "value": 21},
+        {"not": [{"key": "service.tunnel", "op": "eq", "value": "ssl"}]}]}}}
+    o = evaluate(cond, {"ports": [{"portid": 21, "service": {"name": "ftp"}}]}, {}, strict=True)
+    assert o.ok is False and o.matched == {"portid": 21, "service": {"name": "ftp"}}
