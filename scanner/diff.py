@@ -160,8 +160,12 @@ def gate(d: Diff, spec: str) -> tuple[bool, str]:
     spec = (spec or "none").lower()
     if spec == "none":
         return True, "no gate"
+    if d.b.get("status") != "complete":
+        # an interrupted or failed scan B lacks findings: its "fixed"/"not-assessed" prove nothing
+        return False, f"scan B {str(d.b.get('id'))[:8]} is {d.b.get('status')}, not complete: nothing to gate on"
     if spec == "new":
-        n = len(d.changes["new"])
+        # a failure whose waiver expired is new to the build as much as a new finding is
+        n = len(d.changes["new"]) + len(d.changes["waiver-expired"])
         return n == 0, f"{n} new failure(s)" if n else "no new failures"
     try:
         floor = Severity(spec).rank

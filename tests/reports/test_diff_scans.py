@@ -120,17 +120,21 @@ def test_classify_edge_cases():
 
 
 def test_gates(result, two_scans):
-    assert lib.gate(result, "new") == (False, "2 new failure(s)")
+    assert lib.gate(result, "new") == (False, "3 new failure(s)")
     assert lib.gate(result, "high") == (False, "5 failing result(s) at or above high, 3 error(s)")
     assert lib.gate(result, "critical") == (False, "0 failing result(s) at or above critical, 3 error(s)")
     assert lib.gate(result, "none") == (True, "no gate")
     store, a, _ = two_scans
     same = lib.diff(store.view(a), store.view(a))
     assert lib.gate(same, "new") == (True, "no new failures")
-    only_fixed = lib.Diff({}, {})
+    only_fixed = lib.Diff({}, {"id": "b", "status": "complete"})
     only_fixed.changes["fixed"] = result.changes["fixed"]
     only_fixed.changes["newly-waived"] = result.changes["newly-waived"]
     assert lib.gate(only_fixed, "info") == (True, "nothing failing at or above info, no errors")
+    # an interrupted scan B proves nothing: its missing findings are not "fixed"
+    cut_short = lib.Diff({}, {"id": "bbbbbbbb-1", "status": "interrupted"})
+    cut_short.changes["fixed"] = result.changes["fixed"]
+    assert lib.gate(cut_short, "new") == (False, "scan B bbbbbbbb is interrupted, not complete: nothing to gate on")
     with pytest.raises(Exception, match="expected none, new or a severity"):
         lib.gate(result, "hgih")
 
@@ -139,7 +143,7 @@ def test_markdown_is_a_safe_pull_request_comment(result):
     out = io.StringIO()
     lib.render_markdown(result, out, lib.gate(result, "new"))
     text = out.getvalue()
-    assert "**Gate FAILED**: 2 new failure(s)" in text
+    assert "**Gate FAILED**: 3 new failure(s)" in text
     body = text.split("**Gate", 1)[1]          # after the header's own code spans
     assert "\x1b" not in text and re.search(r"(?<!\\)[<`]", body) is None   # no HTML, no code-span breakout
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| Control")
@@ -155,7 +159,7 @@ def test_table_and_json_keep_terminals_safe(result):
     lib.render_json(result, js, lib.gate(result, "new"))
     assert "\x1b" not in table.getvalue() and "\\u001b[2J" in table.getvalue()
     doc = json.loads(js.getvalue())
-    assert doc["summary"]["new"] == 2 and doc["gate"] == {"passed": False, "reason": "2 new failure(s)"}
+    assert doc["summary"]["new"] == 2 and doc["gate"] == {"passed": False, "reason": "3 new failure(s)"}
     assert NEW_BUCKET in {c["resource_id"] for c in doc["changes"]["new"]}   # JSON keeps the exact id
 
 
