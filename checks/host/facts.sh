@@ -7,25 +7,45 @@
 #   GS_SYSCTLS   /proc/sys paths for the `sysctl` section
 #   GS_MODULES   kernel module names for the `module_files` section
 #   GS_WALK_TIMEOUT  seconds for the `walk` section
+#   GS_CAT_MAX   bytes of one file multi-file sections print at most
 # Each section prints:
 #   <GS_M> BEGIN <name>\n <stdout> \n<GS_M> STDERR <name>\n <stderr> \n<GS_M> END <name> rc=<exit code>
-# Multi-file sections print `<GS_M> FILE <path> <state>` before each file (state ok|missing|unreadable).
+# Multi-file sections print `<GS_M> FILE <path> <state>` before each file (state ok|missing|unreadable|truncated).
 # Nothing here writes to the host.
 
 export LC_ALL=C
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 
-# Print files framed; content followed by one extra newline the parser strips.
+# Why a path that `[ -e ]` reports absent is absent: `missing` only when stat says it does not exist;
+# `unreadable` when a directory on the way cannot be searched (`[ -e ]` is false then too) or any other
+# error. Missing makes controls notapplicable, so it must never stand for "could not look".
+gs_absent() {
+    gs_e=$(stat -L -c %n -- "$1" 2>&1 >/dev/null)
+    case "$gs_e" in
+        *"No such file or directory"*|*"Not a directory"*) echo missing ;;
+        *) echo unreadable ;;
+    esac
+}
+
+# Print files framed; content followed by one extra newline the parser strips. A file longer than
+# GS_CAT_MAX bytes is printed up to that size with state `truncated` (the parser makes it an error).
 gs_cat() {
     for f in "$@"; do
         if [ ! -e "$f" ]; then
-            printf '%s FILE %s missing\n' "$GS_M" "$f"
+            printf '%s FILE %s %s\n' "$GS_M" "$f" "$(gs_absent "$f")"
         elif [ ! -r "$f" ]; then
             printf '%s FILE %s unreadable\n' "$GS_M" "$f"
         else
-            printf '%s FILE %s ok\n' "$GS_M" "$f"
-            head -c 65536 "$f"
+            gs_n=$(wc -c < "$f" 2>/dev/null)
+            gs_n=${gs_n##* }
+            case "$gs_n" in
+                ''|*[!0-9]*) gs_st=unreadable ;;
+                *) if [ "$gs_n" -gt "$GS_CAT_MAX" ]; then gs_st=truncated; else gs_st=ok; fi ;;
+            esac
+            printf '%s FILE %s %s\n' "$GS_M" "$f" "$gs_st"
+            [ "$gs_st" = unreadable ] && continue
+            head -c "$GS_CAT_MAX" "$f"
             printf '\n'
         fi
     done
@@ -87,10 +107,11 @@ sec_sysctl() {
 }
 
 sec_files() {
-    # One stat for every path that exists (a glob that matched nothing stays literal: missing).
+    # One stat for every path that exists; the others are missing or unreadable (a glob that matched
+    # nothing stays literal: missing, or unreadable when its directory cannot be listed).
     set --
     for p in $GS_FILES; do
-        if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; else printf '%s|missing\n' "$p"; fi
+        if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; else printf '%s|%s\n' "$p" "$(gs_absent "$p")"; fi
     done
     [ $# -eq 0 ] || stat -c '%n|%a|%U|%G|%u|%g|%F' -- "$@"
 }
@@ -122,8 +143,8 @@ sec_audit_rules() {
 
 sec_audit_conf() {
     gs_cat /etc/audit/auditd.conf /proc/cmdline
-    [ -d /etc/audit/rules.d ] && gs_cat /etc/audit/rules.d/*.rules
-    return 0
+    # No `[ -d ]` guard: it is false for an unsearchable /etc/audit too, which must not read as "no rules".
+    gs_cat /etc/audit/rules.d/*.rules
 }
 
 sec_modules() {

@@ -44,9 +44,13 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ), ("dpkg-query -W", "rpm -qa")),
     ResourceType("host.services", "systemd units: services, sockets, timers (one per host, id `services`).", (
         A("systemd_running", "boolean", "whether systemd runs (activity is known)"),
-        A("units", "list", "[{name, enabled, active, sub}]: enabled is the unit-file state "
-          "(enabled, disabled, static, masked, ...), active null when systemd does not run"),
-        A("enabled", "list", "names of enabled units, e.g. chrony.service"),
+        A("units", "list", "[{name, enabled, active, sub, enabled_any, running}]: enabled is the unit-file state "
+          "(enabled, disabled, static, masked, ...), active null when systemd does not run; enabled_any: the "
+          "state is neither disabled nor masked; running: active, activating, reloading or deactivating"),
+        A("enabled", "list", "names of units whose unit-file state is enabled or enabled-runtime, e.g. chrony.service"),
+        A("enabled_any", "list", "names of units enabled in any form: every unit-file state but disabled, masked "
+          "(static, indirect, generated (SysV), alias, linked, ... included)"),
+        A("enabled_or_running", "list", "enabled_any plus every unit running now (even if disabled)"),
         A("masked", "list", "names of masked units"),
         A("active", "list", "names of active units; null when systemd does not run"),
     ), ("systemctl list-unit-files", "systemctl list-units")),
@@ -69,8 +73,9 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ), ("stat -c",)),
     ResourceType("host.users", "Accounts of /etc/passwd (one per account, id `user:<name>`).", (
         A("name", "string", "login name"), A("uid", "integer", "uid"), A("gid", "integer", "primary gid"),
-        A("home", "string", "home directory"), A("shell", "string", "login shell"),
-        A("interactive_shell", "boolean", "shell is not nologin/false/sync/shutdown/halt"),
+        A("home", "string", "home directory"), A("shell", "string", "login shell field as written (may be empty)"),
+        A("effective_shell", "string", "the shell login runs: the field, or /bin/sh when it is empty (passwd(5))"),
+        A("interactive_shell", "boolean", "shell is not nologin/false/sync/shutdown/halt (an empty field is /bin/sh: true)"),
         A("system", "boolean", "uid below login.defs UID_MIN, or 65534"),
         A("password_shadowed", "boolean", "password field is `x` (hash kept in /etc/shadow)"),
         A("duplicate_name", "boolean", "the name appears more than once in /etc/passwd"),
@@ -163,7 +168,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ), ("ss -Htulnp", "cat /proc/net/tcp /proc/net/udp")),
     ResourceType("host.banners", "Login banners /etc/issue, /etc/issue.net, /etc/motd (one per file, id `banner:<path>`).", (
         A("path", "string", "path"), A("exists", "boolean", "the file exists"),
-        A("content", "string", "the text (first 64 KiB)"),
+        A("content", "string", "the text (a file over 1 MiB is an error for controls reading it)"),
     ), ("cat /etc/issue /etc/issue.net /etc/motd",)),
     ResourceType("host.filesystem", "Filesystem walk (one per host, id `filesystem`): only when the input "
                  "`filesystem_walk` is true; otherwise walked is false. One `find -xdev` pass per local "

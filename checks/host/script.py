@@ -71,6 +71,9 @@ DEFAULT_MODULES: tuple[str, ...] = (
     "dccp", "sctp", "rds", "tipc", "firewire-core", "bluetooth",
 )
 
+#: Bytes of one file the multi-file sections read at most; a longer file is reported ``truncated``.
+CAT_MAX = 1024 * 1024
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9_./*?\[\]@+:,=-]+$")
 
 
@@ -105,6 +108,7 @@ def build_script(
     sysctls: Iterable[str] = DEFAULT_SYSCTLS,
     modules: Iterable[str] = DEFAULT_MODULES,
     walk_timeout: int = 120,
+    cat_max: int = CAT_MAX,
     marker: str | None = None,
 ) -> tuple[str, str]:
     """Return ``(script, marker)``: the fact script with its parameters set, and its frame marker."""
@@ -118,6 +122,7 @@ def build_script(
             ("GS_SYSCTLS", _words((sysctl_path(k) for k in sysctls), "sysctl name")),
             ("GS_MODULES", _words(modules, "module name")),
             ("GS_WALK_TIMEOUT", str(int(walk_timeout))),
+            ("GS_CAT_MAX", str(int(cat_max))),
         )
     )
     body = _res.files("checks.host").joinpath("facts.sh").read_text()
@@ -154,7 +159,7 @@ class FileChunk:
 
     path: str
     state: str
-    """ok | missing | unreadable"""
+    """ok | missing | unreadable | truncated (longer than ``CAT_MAX``: text is empty, never parsed)"""
     text: str = ""
 
 

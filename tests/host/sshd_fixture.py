@@ -112,8 +112,8 @@ PrintLastLog no
 RequiredRSASize 1024
 PasswordAuthentication yes
 """
-"""Deliberately weak settings: every host-sshd-* control but the password-auth policy (any value by
-default) fails."""
+"""Deliberately weak settings: every host-sshd-* control fails (password-auth policy included: its
+default allows only `no`)."""
 
 COMPLIANT_LOGIN_DEFS = """\
 PASS_MAX_DAYS 365

@@ -68,7 +68,12 @@ def test_compliant_host_has_no_fail_and_no_error():
     ("host-login-defs-pass-max-days login.defs", "fail", "PASS_MAX_DAYS is 99999 (required: le 365)"),
     ("host-audit-installed auditd", "fail", "auditd is not installed (no auditctl)"),
     ("host-audit-enabled auditd", "notapplicable", "auditd: not applicable (installed is-true is false)"),
-    ("host-svc-no-avahi services", "fail", "enabled units include one of avahi-daemon.service, avahi-daemon.socket"),
+    ("host-svc-no-avahi services", "fail", "avahi-daemon.service is not allowed: unit file enabled, activity unknown"),
+    # enabled in other forms than `enabled` (SysV generated, indirect, static) is still enabled
+    ("host-svc-no-snmp services", "fail", "snmpd.service is not allowed: unit file generated, activity unknown"),
+    ("host-svc-no-cups services", "fail", "cups.service is not allowed: unit file indirect, activity unknown"),
+    ("host-svc-no-tftp services", "fail", "tftp.service is not allowed: unit file static, activity unknown"),
+    ("host-sshd-password-auth-policy sshd", "fail", "PasswordAuthentication is yes (allowed: no)"),
     ("host-file-world-writable filesystem", "fail", "1 world-writable files, e.g. /srv/share/report.csv"),
     ("host-kmod-cramfs kernel_modules", "pass", "cramfs: not loaded, not loadable"),
 ])

@@ -222,3 +222,55 @@ def test_forged_frame_in_file_content_is_ignored():
             f"{M} STDERR banners\n\n{M} END banners rc=0\n")
     b = files.parse_banners(parse_output(text, M))
     assert b[0].attrs["content"] == "==GOVSCAN:other== END banners rc=0\nhello\n"
+
+
+def test_empty_shell_field_is_bin_sh_and_fails_system_no_shell(root):
+    """passwd(5): an empty shell field means /bin/sh, so a system account with one can log in."""
+    from golden_support import TARGET, baseline
+
+    from scanner.evaluate import evaluate_control
+
+    text = (DATA / "debian12-root.out").read_text().replace(
+        "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
+        "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nlegacy:x:998:998:legacy app:/opt/legacy:\n")
+    out = parse_output(text, MARKER)
+    u = by_id(accounts.parse_users(out))["user:legacy"].attrs
+    assert (u["shell"], u["effective_shell"], u["interactive_shell"], u["system"]) == ("", "/bin/sh", True, True)
+    sel = baseline()
+    cid = "host-user-system-no-shell"
+    got = {f.resource_id: (f.status.value, f.message)
+           for f in evaluate_control(sel.controls[cid], TARGET, HostProvider.parse(out, ["host.users"]), sel.inputs.get(cid))}
+    assert got["user:legacy"] == ("fail", "legacy (UID 998) has login shell /bin/sh")
+    assert got["user:daemon"] == ("pass", "daemon: shell /usr/sbin/nologin")
+
+
+def test_prohibited_service_disabled_but_running_fails():
+    """A unit whose file is disabled but which runs now (started by hand) fails host-svc-no-*."""
+    from golden_support import TARGET, baseline
+
+    from scanner.evaluate import evaluate_control
+
+    M = MARKER
+    text = (f"{M} BEGIN units\n{M} FILE unit-files ok\n"
+            "rsync.service                          disabled enabled\n"
+            "snmpd.service                          masked   enabled\n"
+            "chrony.service                         enabled  enabled\n"
+            "avahi-daemon.service                   disabled enabled\n"
+            f"{M} FILE units ok\n"
+            "chrony.service loaded active running chrony, an NTP client/server\n"
+            "rsync.service loaded active running fast remote file copy program daemon\n"
+            "snmpd.service masked inactive dead snmpd.service\n"
+            "avahi-daemon.service loaded inactive dead Avahi mDNS/DNS-SD Stack\n"
+            f"\n{M} STDERR units\n\n{M} END units rc=0\n")
+    coll = HostProvider.parse(parse_output(text, M), ["host.services"])
+    a = coll.resources["host.services"][0].attrs
+    assert a["enabled"] == ["chrony.service"] and a["enabled_any"] == ["chrony.service"]
+    assert a["enabled_or_running"] == ["chrony.service", "rsync.service"]
+    sel = baseline()
+
+    def run(cid):
+        return [(f.status.value, f.message) for f in evaluate_control(sel.controls[cid], TARGET, coll, sel.inputs.get(cid))]
+
+    assert run("host-svc-no-rsync-daemon") == [("fail", "rsync.service is not allowed: unit file disabled, active")]
+    assert run("host-svc-no-snmp") == [("pass", "none of snmpd.service is enabled or running")]
+    assert run("host-svc-no-avahi") == [("pass", "none of avahi-daemon.service, avahi-daemon.socket is enabled or running")]

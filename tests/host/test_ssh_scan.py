@@ -30,9 +30,9 @@ SSHD_CONTROLS = [
     "host-sshd-max-startups", "host-sshd-no-empty-passwords", "host-sshd-no-gssapi", "host-sshd-no-hostbased-auth",
     "host-sshd-no-root-login", "host-sshd-no-tcp-forwarding", "host-sshd-no-user-environment",
     "host-sshd-no-x11-forwarding", "host-sshd-print-last-log", "host-sshd-rsa-key-size", "host-sshd-strict-modes",
-    "host-sshd-use-pam",
+    "host-sshd-use-pam", "host-sshd-password-auth-policy",
 ]
-"""Every host-sshd-* control the non-compliant host's sshd_config violates (all but the password policy)."""
+"""Every host-sshd-* control the non-compliant host's sshd_config violates."""
 
 LOGIN_DEFS_CONTROLS = [
     "host-login-defs-encrypt-method", "host-login-defs-inactive", "host-login-defs-pass-max-days",
@@ -147,11 +147,11 @@ def test_noncompliant_host_fails_exactly_the_violated_controls(fleet_scan: Fleet
     got = statuses(fleet_scan.rows, fleet_scan.specs["noncompliant"])
     failing = sorted(cid for cid, status in got.items() if status == "fail")
     assert failing == sorted(SSHD_CONTROLS + LOGIN_DEFS_CONTROLS)
-    assert got["host-sshd-password-auth-policy"] == "pass"  # any value allowed by default
     messages = {cid: rows[0]["message"] for (tid, cid), rows in fleet_scan.rows.items()
                 if tid == fleet_scan.specs["noncompliant"]}
     assert messages["host-sshd-no-root-login"] == "PermitRootLogin is yes (allowed: no)"
     assert messages["host-sshd-max-auth-tries"] == "MaxAuthTries is 10, above 4"
+    assert messages["host-sshd-password-auth-policy"] == "PasswordAuthentication is yes (allowed: no)"
     assert messages["host-sshd-ciphers"].startswith("weak ciphers offered: Ciphers is aes128-cbc, 3des-cbc")
     assert messages["host-login-defs-pass-max-days"] == "PASS_MAX_DAYS is 99999 (required: le 365)"
 
@@ -186,7 +186,7 @@ def test_refused_hosts_are_errors_with_their_reason(fleet_scan: Fleet, name: str
     )
     assert fleet_scan.targets[spec]["error"].startswith(expected)
     got = {cid: (rows[0]["status"], rows[0]["message"]) for (tid, cid), rows in fleet_scan.rows.items() if tid == spec}
-    assert set(got) == set(SSHD_CONTROLS + LOGIN_DEFS_CONTROLS + ["host-sshd-password-auth-policy"])
+    assert set(got) == set(SSHD_CONTROLS + LOGIN_DEFS_CONTROLS)
     assert all(status == "error" and expected in message for status, message in got.values()), got
     assert f"govscan: {spec}: {expected}" in fleet_scan.result.stderr
 

@@ -6,13 +6,15 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
-from checks.host.parsers.common import config_lines, int_or_none, perms_of, preamble, require, to_int
+from checks.host.parsers.common import (config_lines, int_or_none, perms_of, preamble, require, to_int,
+                                        truncated_reason)
 from checks.host.script import Output, split_files
 from scanner.model import Resource
 
-#: Shells that do not give an interactive login.
+#: Shells that do not give an interactive login. Not the empty field: passwd(5) says an empty shell
+#: means /bin/sh, so such an account can log in.
 NOLOGIN_SHELLS = frozenset({"/usr/sbin/nologin", "/sbin/nologin", "/bin/false", "/usr/bin/false",
-                            "/bin/sync", "/sbin/shutdown", "/sbin/halt", "/usr/bin/nologin", ""})
+                            "/bin/sync", "/sbin/shutdown", "/sbin/halt", "/usr/bin/nologin"})
 
 
 def _passwd(out: Output) -> list[list[str]]:
@@ -56,6 +58,7 @@ def parse_users(out: Output) -> list[Resource]:
         name, pw, uid, gid, shell = r[0], r[1], int_or_none(r[2]), int_or_none(r[3]), r[6].strip()
         attrs: dict[str, Any] = {
             "name": name, "uid": uid, "gid": gid, "home": r[5], "shell": shell,
+            "effective_shell": shell or "/bin/sh",
             "interactive_shell": shell not in NOLOGIN_SHELLS,
             "system": uid is not None and (uid < uid_min or uid == 65534),
             "password_shadowed": pw == "x",
@@ -166,9 +169,17 @@ def parse_login_defs(out: Output) -> list[Resource]:
     state = states.get("/etc/login.defs", "missing")
     if state == "unreadable":
         raise FactError(f"/etc/login.defs not readable: {NOT_ROOT_HINT}")
+    if state == "truncated":
+        raise FactError(truncated_reason("/etc/login.defs"))
+    lost: dict[str, str] = {}
+    useradd = states.get("/etc/default/useradd")
+    if useradd == "truncated":
+        lost["useradd_inactive"] = truncated_reason("/etc/default/useradd")
+    elif useradd == "unreadable":
+        lost["useradd_inactive"] = f"/etc/default/useradd not readable: {NOT_ROOT_HINT}"
     attrs: dict[str, Any] = {"exists": state == "ok", **defs}
     umask = defs.get("umask")
     if isinstance(umask, str) and umask.isdigit():
         # Permission bits a new file/directory may get under this umask (0777 & ~umask).
         attrs["umask_allows"] = perms_of(0o777 & ~int(umask, 8))
-    return [Resource("login.defs", "host.login_defs", attrs)]
+    return [Resource("login.defs", "host.login_defs", attrs, attr_errors=lost)]

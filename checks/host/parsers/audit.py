@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
-from checks.host.parsers.common import config_lines, preamble, require, to_int
+from checks.host.parsers.common import config_lines, preamble, require, to_int, truncated_reason
 from checks.host.script import Output, split_files
 from scanner.model import Resource
 
@@ -42,6 +42,16 @@ def parse_auditd(out: Output) -> list[Resource]:
     unreadable = [c.path for c in chunks if c.state == "unreadable"]
     if unreadable:
         raise FactError(f"{', '.join(unreadable)} not readable: {NOT_ROOT_HINT}")
+    lost: dict[str, str] = {}
+    for c in chunks:
+        if c.state != "truncated":
+            continue
+        if c.path == "/proc/cmdline":
+            raise FactError(truncated_reason(c.path))
+        # a partial rule file could lack the very watch a control looks for
+        lost_attrs = ("conf",) if c.path == "/etc/audit/auditd.conf" else ("rules", "rules_text", "immutable")
+        for attr in lost_attrs:
+            lost.setdefault(attr, truncated_reason(c.path))
     conf: dict[str, Any] = {}
     disk: list[str] = []
     rule_files: list[str] = []
@@ -62,4 +72,4 @@ def parse_auditd(out: Output) -> list[Resource]:
         "loaded_rules": loaded_lines, "loaded_rules_text": "\n".join(loaded_lines),
         "immutable": "-e 2" in disk or st.get("enabled") == 2,
     }
-    return [Resource("auditd", "host.auditd", attrs)]
+    return [Resource("auditd", "host.auditd", attrs, attr_errors=lost)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
-from checks.host.script import Section
+from checks.host.script import CAT_MAX, Section
 
 _INT_RE = re.compile(r"^-?\d+$")
 
@@ -70,3 +70,13 @@ def config_lines(text: str) -> list[str]:
         if line:
             out.append(line)
     return out
+
+
+def truncated_reason(path: str) -> str:
+    """Why a file the fact script cut short is not evaluated (partial content would pass wrongly)."""
+    return f"{path} is larger than the fact script reads ({CAT_MAX // 1024} KiB): not evaluated on partial content"
+
+
+def denied_reason(path: str) -> str:
+    """Why a path that stat could not examine is an error, never "missing"."""
+    return f"{path} could not be examined: permission denied on it or a directory above it ({NOT_ROOT_HINT})"

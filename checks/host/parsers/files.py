@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
-from checks.host.parsers.common import perms_of, require
+from checks.host.parsers.common import denied_reason, perms_of, require, truncated_reason
 from checks.host.script import Output, split_files
 from scanner.model import Resource
 
 _TYPES = {"regular file": "file", "regular empty file": "file", "directory": "directory",
           "symbolic link": "symlink", "socket": "socket", "fifo": "fifo",
           "character special file": "char-device", "block special file": "block-device"}
+
+#: host.files attributes that come from stat: all lost when stat was denied.
+_STAT_ATTRS = ("exists", "type", "mode", "perms", "owner", "group", "uid", "gid")
 
 #: How many paths of each kind the walk keeps (the count is always exact).
 WALK_LIMIT = 1000
@@ -22,6 +25,13 @@ def parse_files(out: Output) -> list[Resource]:
     text = require(out.get("files"), "file metadata (stat)")
     res: dict[str, Resource] = {}
     for line in text.split("\n"):
+        if line.endswith("|unreadable"):
+            # stat was refused (e.g. /boot/grub2 is 0700 and we are not root): whether the path exists is
+            # unknown, so every stat attribute is an error; never exists false (that reads as notapplicable).
+            path = line[: -len("|unreadable")]
+            why = denied_reason(path)
+            res[path] = Resource(path, "host.files", {"path": path}, attr_errors={a: why for a in _STAT_ATTRS})
+            continue
         if line.endswith("|missing"):
             path = line[: -len("|missing")]
             if "*" in path or "?" in path or "[" in path:
@@ -51,7 +61,8 @@ def parse_banners(out: Output) -> list[Resource]:
     for c in chunks:
         attrs = {"path": c.path, "exists": c.state != "missing", "content": c.text}
         err = f"{c.path} not readable: {NOT_ROOT_HINT}" if c.state == "unreadable" else None
-        res.append(Resource(f"banner:{c.path}", "host.banners", attrs, error=err))
+        lost = {"content": truncated_reason(c.path)} if c.state == "truncated" else {}
+        res.append(Resource(f"banner:{c.path}", "host.banners", attrs, error=err, attr_errors=lost))
     return res
 
 

@@ -8,7 +8,7 @@ import socket
 import struct
 
 from checks.host.parsers import FactError
-from checks.host.parsers.common import preamble, require
+from checks.host.parsers.common import preamble, require, truncated_reason
 from checks.host.script import Output, split_files
 from scanner.model import Resource
 
@@ -22,6 +22,9 @@ def parse_listening(out: Output) -> list[Resource]:
     socks: dict[str, dict] = {}
     if notes.get("GS_TOOL") == "proc":
         _, chunks = split_files("\n".join(lines), out.marker)
+        cut = [c.path for c in chunks if c.state == "truncated"]
+        if cut:
+            raise FactError(f"listening sockets could not be read: {truncated_reason(cut[0])}")
         if not any(c.state == "ok" for c in chunks):
             raise FactError("listening sockets could not be read: no ss and no /proc/net")
         for c in chunks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
-from checks.host.parsers.common import config_lines, int_or_none, require, to_int
+from checks.host.parsers.common import config_lines, int_or_none, require, to_int, truncated_reason
 from checks.host.script import FileChunk, Output, split_files
 from scanner.model import Resource
 
@@ -14,6 +14,9 @@ _STACK_FILES = {
     "/etc/pam.d/common-password": "debian", "/etc/pam.d/common-auth": "debian",
     "/etc/pam.d/common-account": "debian", "/etc/pam.d/system-auth": "rhel", "/etc/pam.d/password-auth": "rhel",
 }
+#: The attributes each configuration file feeds (a truncated file makes only these an error).
+_CONF_ATTRS = {"/etc/security/pwquality.conf": ("pwquality",), "/etc/security/faillock.conf": ("faillock",),
+               "/etc/security/pwhistory.conf": ("pwhistory_enabled", "pwhistory_remember")}
 _HASHES = ("yescrypt", "gost_yescrypt", "sha512", "sha256", "blowfish", "bigcrypt", "md5")
 
 
@@ -62,6 +65,15 @@ def parse_pam(out: Output) -> list[Resource]:
     unreadable = [c.path for c in chunks if c.state == "unreadable"]
     if unreadable:
         raise FactError(f"{', '.join(unreadable)} not readable: {NOT_ROOT_HINT}")
+    lost: dict[str, str] = {}
+    for c in chunks:
+        if c.state != "truncated":
+            continue
+        if c.path in _STACK_FILES:  # a partial stack could miss the very module a control looks for
+            raise FactError(truncated_reason(c.path))
+        conf = "/etc/security/pwquality.conf" if c.path.startswith("/etc/security/pwquality.conf") else c.path
+        for attr in _CONF_ATTRS.get(conf, ()):
+            lost.setdefault(attr, truncated_reason(c.path))
     present = [c for c in chunks if c.state == "ok"]
     layouts = {_STACK_FILES[c.path] for c in present if c.path in _STACK_FILES}
     if not layouts:
@@ -112,4 +124,4 @@ def parse_pam(out: Output) -> list[Resource]:
         "unix_hashing": hashing,
         "nullok": any("nullok" in e["args"] for e in mods("auth", "pam_unix.so") + unix_pw),
     }
-    return [Resource("pam", "host.pam", attrs)]
+    return [Resource("pam", "host.pam", attrs, attr_errors=lost)]

@@ -102,6 +102,11 @@ def parse_packages(out: Output) -> list[Resource]:
     return [Resource("packages", "host.packages", attrs)]
 
 
+#: Unit-file states in which a unit cannot start. Every other state (enabled, enabled-runtime, static,
+#: indirect, generated for SysV scripts, alias, linked, transient, bad...) lets it run in some way.
+_OFF_STATES = frozenset({"disabled", "masked", "masked-runtime"})
+
+
 def parse_services(out: Output) -> list[Resource]:
     """``host.services``: every systemd unit with its enablement and (when systemd runs) activity."""
     sec = out.get("units")
@@ -123,6 +128,10 @@ def parse_services(out: Output) -> list[Resource]:
                 u["active"], u["sub"] = f[2], f[3]
     if not units:
         raise FactError("systemd unit files could not be read: systemctl listed no units")
+    for u in units.values():
+        # a unit only list-units knows (no unit file state) counts through its activity alone
+        u["enabled_any"] = u["enabled"] is not None and u["enabled"] not in _OFF_STATES
+        u["running"] = u["active"] in ("active", "activating", "reloading", "deactivating")
     names = sorted(units)
     attrs: dict[str, Any] = {
         "systemd_running": running,
@@ -130,6 +139,8 @@ def parse_services(out: Output) -> list[Resource]:
         "enabled": [n for n in names if units[n]["enabled"] in ("enabled", "enabled-runtime")],
         "masked": [n for n in names if units[n]["enabled"] in ("masked", "masked-runtime")],
         "active": [n for n in names if units[n]["active"] == "active"] if running else None,
+        "enabled_any": [n for n in names if units[n]["enabled_any"]],
+        "enabled_or_running": [n for n in names if units[n]["enabled_any"] or units[n]["running"]],
     }
     return [Resource("services", "host.services", attrs)]
 
