@@ -20,8 +20,16 @@ def today() -> _dt.date:
 
 
 def is_expired(waiver: Waiver, on: _dt.date | None = None) -> bool:
-    """True once the expiry day has passed (a waiver is valid through its ``expires`` date)."""
-    return _dt.date.fromisoformat(waiver.expires) < (on or today())
+    """True once the expiry day has passed (a waiver is valid through its ``expires`` date).
+
+    A waiver whose approval date is later than ``on`` is not in force either (the lint rejects it).
+    """
+    day = on or today()
+    try:
+        approved = _dt.date.fromisoformat(str(waiver.approved_by.get("date")))
+    except ValueError:
+        approved = None
+    return _dt.date.fromisoformat(waiver.expires) < day or (approved is not None and approved > day)
 
 
 def _glob_any(value: str | None, patterns: Iterable[str]) -> bool:
@@ -54,7 +62,7 @@ def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource
         ok = False
         for pat in m["resources"]:
             if isinstance(pat, dict):
-                ok = re.search(pat["regex"], finding.resource_id) is not None
+                ok = re.fullmatch(pat["regex"], finding.resource_id) is not None
             else:
                 ok = fnmatch.fnmatchcase(finding.resource_id, pat)
             if ok:
@@ -81,7 +89,9 @@ def apply(findings: list[Finding], waivers: Iterable[Waiver], target: Target,
             out.append(f)
             continue
         res = resources.get(f.resource_id)
-        hit = next((w for w in waivers if matches(w, f, target, res)), None)
+        hits = [w for w in waivers if matches(w, f, target, res)]
+        # a waiver in force wins over an expired one that also matches
+        hit = next((w for w in hits if not is_expired(w, day)), hits[0] if hits else None)
         if hit is None:
             out.append(f)
         elif is_expired(hit, day):

@@ -347,6 +347,10 @@ def _waiver(doc: Document, pset: Any) -> Iterator[Diagnostic]:
     for n, glob in enumerate(data["controls"]):
         if not fnmatch.filter(ids, glob):
             yield doc.diag(("controls", n), f"waiver names unknown control {glob!r}{did_you_mean(glob, ids)}")
+    globs = [g for g in data["controls"] if any(ch in g for ch in "*?[")]
+    if globs and not any((data.get("match") or {}).values()):
+        yield doc.diag(("controls",), f"a waiver of control pattern {globs[0]!r} must say what it covers: "
+                       "give match (accounts, regions, hosts, targets, resources or tags)")
     try:
         approved = _dt.date.fromisoformat(str(data["approved_by"]["date"]))
     except ValueError:
@@ -356,6 +360,10 @@ def _waiver(doc: Document, pset: Any) -> Iterator[Diagnostic]:
     except ValueError:
         yield doc.diag(("expires",), f"{data['expires']!r} is not a valid date")
         return
+    today = _dt.datetime.now(_dt.timezone.utc).date()
+    if approved is not None and approved > today:
+        yield doc.diag(("approved_by", "date"), f"approval date {approved} is in the future: a waiver is "
+                       "approved when it is signed, not ahead of time")
     if approved is not None:
         if expires < approved:
             yield doc.diag(("expires",), f"waiver expires ({expires}) before it was approved ({approved})")

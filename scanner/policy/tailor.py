@@ -12,9 +12,10 @@ import dataclasses
 import fnmatch
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from scanner.errors import UsageError
+from scanner.gate import DEFAULTS as GATE_DEFAULTS
 from scanner.model import Control, Profile, Severity
 from scanner.policy.lint import _oscal_profile_path, _strip_version, baseline_ids
 from scanner.policy.loader import PolicySet, sha256_of
@@ -114,6 +115,22 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
     return sel
 
 
+_GATE_RANK = {"none": 99, "info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+def _stricter_gate(into: dict[str, Any], other: Mapping[str, Any]) -> None:
+    """Merge the gate of one more profile: the strictest setting of each key wins."""
+    for key, value in other.items():
+        if key not in into:
+            into[key] = value
+        elif key == "fail_on_severity":
+            into[key] = min(into[key], value, key=lambda s: _GATE_RANK.get(s, 99))
+        elif key == "fail_on_error":
+            into[key] = bool(into[key]) or bool(value)
+        elif key == "expired_waivers":
+            into[key] = "fail" if "fail" in (into[key], value) else value
+
+
 def select(pset: PolicySet, profile_ids: Iterable[str] = (), control_globs: Iterable[str] = ()) -> Selection:
     """Tailor: resolve the named profiles (merged) and then keep only ``control_globs`` if given.
 
@@ -130,9 +147,12 @@ def select(pset: PolicySet, profile_ids: Iterable[str] = (), control_globs: Iter
             for cid, values in part.inputs.items():
                 sel.inputs.setdefault(cid, {}).update(values)
             sel.exclusions.update(part.exclusions)
-            for k, v in part.gate.items():
-                sel.gate.setdefault(k, v)
+            # a profile that says nothing about a key means the default, which may be the stricter
+            _stricter_gate(sel.gate, {**GATE_DEFAULTS, **part.gate} if len(profile_ids) > 1 else part.gate)
             hashes.append(part.profile_sha256)
+        for cid in list(sel.exclusions):
+            if cid in sel.controls:  # another profile selects it: it runs, so it is not "excluded"
+                del sel.exclusions[cid]
         sel.profile_sha256 = hashes[0] if len(hashes) == 1 else sha256_of(hashes)
     else:
         sel = Selection(profile="(controls)", profile_sha256=sha256_of(sorted(globs)), controls=dict(pset.controls))

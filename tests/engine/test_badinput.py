@@ -100,23 +100,29 @@ CASES = {
         "29-waiver-no-expiry.yaml:1:1: missing required key 'expires' in document",
     ],
     '30-waiver-too-long.yaml': [
-        '30-waiver-too-long.yaml:8:10: waiver expires 426 days after approval (2026-11-01 -> 2028-01-01); at most 365 days are allowed',
+        '30-waiver-too-long.yaml:9:10: waiver expires 426 days after approval (2026-11-01 -> 2028-01-01); at most 365 days are allowed',
     ],
     '31-waiver-bad-type.yaml': [
-        "31-waiver-bad-type.yaml:5:7: 'risk-acceptance' is not one of false-positive, operational-requirement, risk-adjustment, compensating-control",
+        "31-waiver-bad-type.yaml:6:7: 'risk-acceptance' is not one of false-positive, operational-requirement, risk-adjustment, compensating-control",
     ],
     '32-waiver-unknown-control.yaml': [
         "32-waiver-unknown-control.yaml:4:12: waiver names unknown control 'aws-nonexistent-control'",
     ],
     '33-waiver-expires-before-approval.yaml': [
-        '33-waiver-expires-before-approval.yaml:8:10: warning: waiver WVR-2026-001 expired on 2026-10-01: it no longer applies',
-        '33-waiver-expires-before-approval.yaml:8:10: waiver expires (2026-10-01) before it was approved (2026-11-01)',
+        '33-waiver-expires-before-approval.yaml:9:10: warning: waiver WVR-2026-001 expired on 2026-10-01: it no longer applies',
+        '33-waiver-expires-before-approval.yaml:9:10: waiver expires (2026-10-01) before it was approved (2026-11-01)',
     ],
     '34-not-a-mapping.yaml': [
         '34-not-a-mapping.yaml:1:1: expected a mapping with apiVersion and kind, got list',
     ],
     '35-not-utf8.yaml': [
         '35-not-utf8.yaml:3:17: not UTF-8 text (invalid start byte 0xff)',
+    ],
+    '36-waiver-glob-without-match.yaml': [
+        "36-waiver-glob-without-match.yaml:4:11: a waiver of control pattern '*' must say what it covers: give match (accounts, regions, hosts, targets, resources or tags)",
+    ],
+    '37-waiver-future-approval.yaml': [
+        '37-waiver-future-approval.yaml:7:47: approval date 2031-06-01 is in the future: a waiver is approved when it is signed, not ahead of time',
     ],
 }
 

@@ -64,3 +64,42 @@ def test_gate_threshold_errors_and_expired_waivers():
     ignore = policy({"expired_waivers": "ignore"}, "low")
     assert decide(rows(("a", "fail", "high", "OLD")), ignore, {"OLD"}).passed
     assert not decide(rows(("a", "fail", "high", "OLD")), policy(None, "low"), {"OLD"}).passed
+
+
+def test_resource_regex_must_match_the_whole_id():
+    w = waiver(match={"resources": [{"regex": "prod-db"}]})
+    assert apply([fail(rid="x-prod-db-2")], [w], TARGET, {})[0].status is Status.FAIL
+    assert apply([fail(rid="prod-db")], [w], TARGET, {})[0].status is Status.WAIVED
+
+
+def test_a_waiver_in_force_wins_over_an_expired_one():
+    old = waiver("WVR-OLD", expires="2026-01-01", approved="2025-06-01")
+    new = waiver("WVR-NEW", expires="2027-06-01", approved="2026-11-01")
+    out = apply([fail()], [old, new], TARGET, {}, on=dt.date(2026, 11, 21))
+    assert (out[0].status, out[0].waiver_id) == (Status.WAIVED, "WVR-NEW")
+
+
+def test_a_waiver_approved_in_the_future_is_not_in_force():
+    w = waiver(expires="2032-05-31", approved="2031-06-01")
+    assert is_expired(w, dt.date(2026, 11, 21))
+    assert apply([fail()], [w], TARGET, {}, on=dt.date(2026, 11, 21))[0].status is Status.FAIL
+
+
+def test_several_profiles_take_the_strictest_gate_and_drop_exclusions_of_selected_controls():
+    from scanner.policy.loader import PolicySet
+    from scanner.policy.tailor import select
+
+    from .helpers import control, profile
+
+    pset = PolicySet(controls={c.id: c for c in (control("host-a-one"), control("host-b-two"))})
+    pset.profiles = {
+        "lenient": profile("lenient", select={"include": ["host-*"], "exclude": [{"id": "host-b-two", "reason": "n/a"}]},
+                           gate={"fail_on_severity": "critical", "fail_on_error": False}),
+        "strict": profile("strict", select={"include": ["host-b-*"]},
+                          gate={"fail_on_severity": "medium", "expired_waivers": "fail"}),
+    }
+    sel = select(pset, ["lenient", "strict"])
+    assert sorted(sel.controls) == ["host-a-one", "host-b-two"]
+    assert sel.exclusions == {}
+    # "strict" says nothing of fail_on_error: the default (true) is stricter than lenient's false
+    assert sel.gate == {"fail_on_severity": "medium", "fail_on_error": True, "expired_waivers": "fail"}
