@@ -2,7 +2,8 @@
 
 A host is trusted only when its key is in known_hosts. An unknown key is refused unless the operator
 chose ``--accept-new-host-keys`` (OpenSSH's ``StrictHostKeyChecking accept-new``), which appends it;
-a key that differs from the recorded one is always refused. Parsed known_hosts files are cached by
+a key that differs from the recorded one is always refused, and so is a key listed ``@revoked``.
+``@cert-authority`` lines are skipped (certificate host keys are not supported yet). Parsed known_hosts files are cached by
 (path, mtime, size) so a fleet scan parses each file once, not once per host. paramiko is imported
 inside functions: this module sits on the path of ``govscan scan`` but never of ``govscan --help``.
 """
@@ -13,6 +14,7 @@ import base64
 import hashlib
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -27,7 +29,7 @@ _ALGORITHMS_FOR_KEY_TYPE = {
 }
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[tuple[str, int, int], ...], Any] = {}
+_cache: dict[tuple[tuple[str, int, int], ...], "KnownHosts"] = {}
 _write_lock = threading.Lock()
 
 
@@ -47,7 +49,97 @@ def known_hosts_name(hostname: str, port: int) -> str:
     return hostname if port == 22 else f"[{hostname}]:{port}"
 
 
-def load(paths: list[Path]) -> "paramiko.HostKeys":
+@dataclass(frozen=True)
+class KnownHosts:
+    """The merged known_hosts files: plain entries (a paramiko ``HostKeys``) and ``@revoked`` keys."""
+
+    keys: "paramiko.HostKeys"
+    revoked: tuple[tuple[tuple[str, ...], "paramiko.PKey", str], ...] = ()
+    """(host patterns, key, ``file:line``) of every ``@revoked`` line."""
+    cert_authorities: int = 0
+    """``@cert-authority`` lines skipped (certificate host keys are not supported yet)."""
+
+    def lookup(self, name: str) -> Any:
+        """The recorded keys of ``name`` by key type, or None (paramiko's ``HostKeys.lookup``)."""
+        return self.keys.lookup(name)
+
+    def revoked_at(self, name: str, key: "paramiko.PKey") -> str | None:
+        """``file:line`` of an ``@revoked`` line listing ``key`` for a pattern matching ``name``, else None."""
+        blob = key.asbytes()
+        for patterns, bad, where in self.revoked:
+            if bad.asbytes() == blob and _host_matches(patterns, name):
+                return where
+        return None
+
+
+def _host_matches(patterns: tuple[str, ...], name: str) -> bool:
+    """OpenSSH host pattern matching: ``*``/``?`` wildcards, ``!`` negation, hashed ``|1|salt|hash``."""
+    import fnmatch
+
+    import paramiko
+
+    hit = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        pattern = pattern[1:] if negated else pattern
+        if pattern.startswith("|1|"):
+            ok = paramiko.HostKeys.hash_host(name, pattern) == pattern
+        else:
+            ok = fnmatch.fnmatchcase(name.lower(), pattern.lower())
+        if ok and negated:
+            return False
+        hit = hit or ok
+    return hit
+
+
+def _parse_file(path: str, keys: "paramiko.HostKeys", revoked: list[tuple[tuple[str, ...], Any, str]]) -> int:
+    """Add one known_hosts file's entries to ``keys`` and ``revoked``; returns the @cert-authority count.
+
+    paramiko's own ``HostKeys.load`` raises on marker lines (``@revoked host type key`` reads as host
+    ``@revoked`` with key ``type``), so markers are split off here; a malformed line is refused with
+    file:line rather than skipped, because the line might have been meant to revoke a key.
+    """
+    import paramiko
+    from paramiko.hostkeys import HostKeyEntry, InvalidHostKey
+
+    skipped = 0
+    with open(path, encoding="utf-8") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            where = f"{path}:{lineno}"
+            marker = None
+            if line.startswith("@"):
+                marker, _, line = line.replace("\t", " ").partition(" ")
+                line = line.strip()
+                if marker == "@cert-authority":
+                    skipped += 1  # certificate host keys are not supported yet: never trusted, never fatal
+                    continue
+                if marker != "@revoked":
+                    raise TransportError(f"{where}: unknown known_hosts marker {marker!r} "
+                                         "(OpenSSH knows @revoked and @cert-authority)")
+            fields = line.split()
+            if len(fields) < 3:
+                raise TransportError(f"{where}: malformed known_hosts line: expected host patterns, key type and key")
+            try:
+                entry = HostKeyEntry.from_line(" ".join(fields[:3]), lineno)
+            except (InvalidHostKey, paramiko.SSHException, ValueError) as exc:
+                raise TransportError(f"{where}: malformed known_hosts line: {fields[1]} key is not valid "
+                                     f"({type(exc).__name__})") from None
+            if entry is None:
+                continue  # a key type paramiko does not know: OpenSSH also ignores what it cannot use
+            if marker == "@revoked":
+                revoked.append((tuple(fields[0].split(",")), entry.key, where))
+                continue
+            # as HostKeys.load: a name already recorded with this very key is not added twice
+            entry.hostnames = [h for h in entry.hostnames if not keys.check(h, entry.key)]
+            if entry.hostnames:
+                keys._entries.append(entry)
+    return skipped
+
+
+def load(paths: list[Path]) -> KnownHosts:
     """The merged host keys of the given known_hosts files (missing files count as empty).
 
     Cached until one of the files changes (mtime or size): the result is shared between threads
@@ -70,19 +162,22 @@ def load(paths: list[Path]) -> "paramiko.HostKeys":
     if hit is not None:
         return hit
     keys = paramiko.HostKeys()
+    revoked: list[tuple[tuple[str, ...], Any, str]] = []
+    skipped = 0
     for name, _, _ in stamps:
         try:
-            keys.load(name)  # appends this file's entries to the ones already loaded
-        except (OSError, paramiko.SSHException, ValueError, UnicodeDecodeError) as exc:
+            skipped += _parse_file(name, keys, revoked)  # appends this file's entries to the ones already loaded
+        except (OSError, UnicodeDecodeError) as exc:
             raise TransportError(f"cannot read known_hosts {name}: {exc}") from None
+    known = KnownHosts(keys, tuple(revoked), skipped)
     with _cache_lock:
         if len(_cache) > 64:
             _cache.clear()
-        _cache[key] = keys
-    return keys
+        _cache[key] = known
+    return known
 
 
-def host_key_algorithms(known: "paramiko.HostKeys", name: str) -> list[str] | None:
+def host_key_algorithms(known: KnownHosts, name: str) -> list[str] | None:
     """The host key algorithms to negotiate with a known host (the types on record), else None.
 
     Like OpenSSH, a client that knows a host's ed25519 key must ask for ed25519, otherwise a server
@@ -100,7 +195,7 @@ def host_key_algorithms(known: "paramiko.HostKeys", name: str) -> list[str] | No
 
 
 def verifying_policy(
-    known: "paramiko.HostKeys",
+    known: KnownHosts,
     name: str,
     *,
     accept_new: bool,
@@ -122,7 +217,7 @@ def verifying_policy(
 
 
 def check(
-    known: "paramiko.HostKeys",
+    known: KnownHosts,
     name: str,
     key: "paramiko.PKey",
     *,
@@ -131,6 +226,12 @@ def check(
     note: Callable[[str], None],
 ) -> None:
     """Accept ``key`` for ``name`` or raise :class:`TransportError` naming host and fingerprints."""
+    revoked = known.revoked_at(name, key)
+    if revoked:  # before everything else: a revoked key is refused even under --accept-new-host-keys
+        raise TransportError(
+            f"host key for {name} is REVOKED ({describe(key)}, @revoked at {revoked}): refusing to connect; "
+            "the host must get a new key, recorded after checking it out of band"
+        )
     recorded = known.lookup(name)
     if recorded:
         expected = recorded.get(key.get_name())
@@ -144,9 +245,11 @@ def check(
             "and replace the old entry in known_hosts"
         )
     if not accept_new:
+        ca = " (@cert-authority lines are skipped: certificate host keys are not supported yet)" \
+            if known.cert_authorities else ""
         raise TransportError(
             f"host key for {name} not in known_hosts ({describe(key)}); "
-            "verify it and add it, or pass --accept-new-host-keys"
+            f"verify it and add it, or pass --accept-new-host-keys{ca}"
         )
     append(append_to, name, key)  # the file changes, so the next load() sees the new key
     note(f"added host key for {name} ({describe(key)}) to {append_to}")

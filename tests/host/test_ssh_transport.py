@@ -342,3 +342,53 @@ def test_fingerprint_matches_ssh_keygen(ssh_fleet: SshFleet) -> None:
         ["ssh-keygen", "-l", "-f", str(host.root / "ssh_host_ed25519_key.pub")], capture_output=True, text=True, check=True
     ).stdout
     assert out.split()[1] == sha256_fingerprint(host.host_key_line) == host.fingerprint()
+
+
+# --- known_hosts markers ---------------------------------------------------------------------------------
+
+
+def test_revoked_host_key_is_refused_even_with_accept_new(ssh_fleet: SshFleet, tmp_path: Path) -> None:
+    host = ssh_fleet.many[0]
+    known = tmp_path / "known_hosts"
+    # recorded as the host's key AND revoked (by wildcard): the revocation wins, as in OpenSSH
+    known.write_text(f"{host.known_hosts_entry()}# rotated after the 2024 incident\n@revoked * {host.host_key_line}\n")
+    before = known.read_text()
+    for accept_new in (False, True):
+        message = refusal(host, ssh_fleet, known_hosts=str(known), accept_new_host_keys=accept_new)
+        assert message == (
+            f"host key for [{host.address}]:{host.port} is REVOKED (ssh-ed25519 {host.fingerprint()}, "
+            f"@revoked at {known}:3): refusing to connect; the host must get a new key, recorded after checking it "
+            "out of band")
+    assert known.read_text() == before  # accept-new appended nothing
+
+
+def test_revoked_key_of_another_host_and_cert_authority_lines_do_not_stop_a_scan(
+        ssh_fleet: SshFleet, tmp_path: Path) -> None:
+    host, other = ssh_fleet.many[1], ssh_fleet.many[2]
+    known = tmp_path / "known_hosts"
+    known.write_text(
+        f"@cert-authority *.agency.example {ssh_fleet.compliant.host_key_line}\n"
+        f"@revoked [{other.address}]:{other.port} {host.host_key_line}\n"   # host's key, revoked for another name
+        f"{host.known_hosts_entry()}")
+    with connect(host, ssh_fleet, known_hosts=str(known)) as transport:
+        assert transport.run_script("echo ok", timeout=10).stdout == b"ok\n"
+    # a host known only through a CA line is refused as unknown, and the message says why
+    message = refusal(other, ssh_fleet, known_hosts=str(known))
+    assert message == (
+        f"host key for [{other.address}]:{other.port} not in known_hosts (ssh-ed25519 {other.fingerprint()}); "
+        "verify it and add it, or pass --accept-new-host-keys "
+        "(@cert-authority lines are skipped: certificate host keys are not supported yet)")
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("@revoked [h]:22 ssh-ed25519 not*base64!", "malformed known_hosts line: ssh-ed25519 key is not valid (InvalidHostKey)"),
+    ("@revoked ssh-ed25519", "malformed known_hosts line: expected host patterns, key type and key"),
+    ("@trusted * ssh-ed25519 AAAA", "unknown known_hosts marker '@trusted' (OpenSSH knows @revoked and @cert-authority)"),
+    ("[h]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI%", "malformed known_hosts line: ssh-ed25519 key is not valid (InvalidHostKey)"),
+])
+def test_malformed_known_hosts_line_is_named_with_file_and_line(
+        ssh_fleet: SshFleet, tmp_path: Path, line: str, reason: str) -> None:
+    host = ssh_fleet.many[0]
+    known = tmp_path / "known_hosts"
+    known.write_text(f"{host.known_hosts_entry()}\n{line}\n")
+    assert refusal(host, ssh_fleet, known_hosts=str(known)) == f"{known}:3: {reason}"
