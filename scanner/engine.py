@@ -129,6 +129,24 @@ def resolve_targets(specs: Sequence[str], options: Mapping[str, Any],
     return out
 
 
+def _unique_targets(found: list[tuple[Target, Diagnostic | None]]) -> list[Target]:
+    """One target per id; the same target named twice with different settings is an error, since
+    silently keeping either one's variables (approved ports, user, role) would scan it wrongly."""
+    seen: dict[str, tuple[Target, Diagnostic | None]] = {}
+    for t, where in found:
+        if t.id not in seen:
+            seen[t.id] = (t, where)
+            continue
+        first, first_where = seen[t.id]
+        if (first.options, first.vars) != (t.options, t.vars):
+            origin = f"{first_where.file}:{first_where.line}:{first_where.col}" if first_where else "the command line"
+            message = f"target {t.id} is listed twice with different settings (first at {origin})"
+            if where is not None:
+                raise PolicyError([Diagnostic(where.file, where.line, where.col, message)])
+            raise UsageError(message)
+    return [t for t, _ in seen.values()]
+
+
 def _parse_cli_inputs(raw: Mapping[str, Any], controls: Mapping[str, Control]) -> dict[str, Any]:
     """Check ``--input`` names and types against the selected controls' inputs.
 
@@ -160,7 +178,7 @@ def _parse_cli_inputs(raw: Mapping[str, Any], controls: Mapping[str, Control]) -
 def plan(req: ScanRequest) -> Plan:
     """Load policies, resolve targets and tailor the selection; raises on any bad input."""
     pset = load_policies(list(req.policy_paths) + list(req.waivers))
-    targets: list[Target] = []
+    found: list[tuple[Target, Diagnostic | None]] = []
     inventory_sha = None
     if req.inventory:
         from scanner import inventory
@@ -168,15 +186,13 @@ def plan(req: ScanRequest) -> Plan:
         entries, inventory_sha = inventory.load(req.inventory)
         for e in entries:
             opts = {**req.options, **e.options}
-            targets.extend(resolve_targets([e.spec], opts, Diagnostic(e.file, e.line, e.col, "")))
+            where = Diagnostic(e.file, e.line, e.col, "")
+            found.extend((t, where) for t in resolve_targets([e.spec], opts, where))
     specs = list(req.targets)
     if not specs and not req.inventory:
         specs = ["local"]
-    targets.extend(resolve_targets(specs, req.options))
-    unique: dict[str, Target] = {}
-    for t in targets:
-        unique.setdefault(t.id, t)
-    targets = list(unique.values())
+    found.extend((t, None) for t in resolve_targets(specs, req.options))
+    targets = _unique_targets(found)
 
     profiles = list(req.profiles)
     if not profiles and not req.controls:

@@ -167,3 +167,17 @@ def test_scan_writes_several_reports_at_once(tmp_path):
     assert sum(1 for _ in cases) == view.finding_count()
     p = govscan("scan", "--db", str(db), "-f", "sarif", "-f", "junit", "-o", str(sarif))
     assert p.returncode == 2 and "2 -f but 1 -o" in p.stderr
+
+
+def test_a_target_in_two_groups_with_different_variables_is_refused(tmp_path):
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text("apiVersion: govscan/v1\nkind: Inventory\ngroups:\n"
+                   "  web:\n    vars: {max_auth_tries: 4}\n    targets: [local]\n"
+                   "  strict:\n    vars: {max_auth_tries: 2}\n    targets: [local]\n")
+    p = govscan("scan", "-i", str(inv), "--db", str(tmp_path / "g.db"))
+    assert p.returncode == 2
+    assert f"{inv}:9:15: target local:{socket.gethostname()} is listed twice with different settings (first at {inv}:6:15)" in p.stderr
+    same = tmp_path / "same.yaml"
+    same.write_text("apiVersion: govscan/v1\nkind: Inventory\ntargets: [local, local]\n")
+    p = govscan("scan", "-i", str(same), "--db", str(tmp_path / "g.db"), "-c", "host-sshd-*", "-q")
+    assert p.returncode in (0, 1) and "listed twice" not in p.stderr
