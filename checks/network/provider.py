@@ -163,20 +163,28 @@ class NetworkProvider(Provider):
         networks = tuple(target.options.get("networks") or ())
         hosts_out: list[Resource] = []
         services: list[Resource] = []
+        coverage = res.Coverage.of(run.scaninfo, run.args)
+        lost: list[CollectError] = []
         up = 0
         for host in run.hosts:
             if not _in_networks(host["address"], networks):
                 continue
             up += host["state"] == "up"
             if res.HOST in types:
-                hosts_out.append(res.host_resource(host, zone, source))
-            if res.SERVICE in types and host["state"] == "up":
+                hosts_out.append(res.host_resource(host, zone, source, coverage))
+            why = res.host_error(host, coverage)
+            if res.SERVICE in types and why:
+                # its services are unknown: the service controls must say so for this host, not
+                # report "no TLS service in scope"
+                lost.append(CollectError(res.SERVICE, why, host["address"]))
+            elif res.SERVICE in types and host["state"] == "up":
                 services.extend(res.service_resources(host, zone, source))
-        coll = Collection()
+        coll = Collection(errors=lost)
         if res.HOST in types:
             coll.resources[res.HOST] = hosts_out
         if res.SERVICE in types:
             coll.resources[res.SERVICE] = services
         coll.facts = {"nmap_version": run.version, "hosts": len(hosts_out) if res.HOST in types else None,
-                      "hosts_up": up, "services": len(services) if res.SERVICE in types else None}
+                      "hosts_up": up, "services": len(services) if res.SERVICE in types else None,
+                      "scanned_protocols": list(coverage.protocols)}
         return coll

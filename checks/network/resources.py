@@ -8,7 +8,9 @@ and ``<address>:<port>/<proto>``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from checks.network import scripts as sc
@@ -46,8 +48,16 @@ RESOURCE_TYPES = (
             Attribute("open_ports", "list", "Open port numbers (tcp and udp), sorted."),
             Attribute("open_tcp_ports", "list", "Open TCP port numbers, sorted."),
             Attribute("extraports", "list", "Ports nmap summarised ({state, count})."),
+            Attribute("udp_ports", "list", "The UDP entries of ports; unreadable (error) when UDP was not scanned."),
             Attribute("zone", "string", "Network zone from the inventory (group name or 'zone' variable)."),
             Attribute("source", "string", "'scan' (live nmap) or 'import' (nmap XML file)."),
+            Attribute("timed_out", "boolean", "nmap gave up on the host (--host-timeout); the host is an error."),
+            Attribute("scanned_protocols", "list", "Protocols the port scan covered (nmap <scaninfo>): tcp, udp, sctp."),
+            Attribute("scanned_tcp_ports", "string", "TCP ports scanned, in nmap range syntax; null if TCP was not scanned."),
+            Attribute("scanned_tcp_port_count", "integer", "How many TCP ports were scanned."),
+            Attribute("scanned_udp_ports", "string", "UDP ports scanned, in nmap range syntax; null if UDP was not scanned."),
+            Attribute("scanned_udp_port_count", "integer", "How many UDP ports were scanned."),
+            Attribute("udp_scanned", "boolean", "The scan covered UDP (nmap -sU)."),
         ),
         api_calls=("nmap -sn", "nmap -sS|-sT -sV"),
     ),
@@ -102,8 +112,65 @@ def _svc(service: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: service.get(k) for k in ("name", "product", "version", "extrainfo", "tunnel")}
 
 
-def host_resource(host: Mapping[str, Any], zone: str | None, source: str) -> Resource:
+@dataclass(frozen=True)
+class Coverage:
+    """What the port scan of one nmap run covered, from its ``<scaninfo>`` elements and arguments."""
+
+    protocols: tuple[str, ...] = ()
+    ports: Mapping[str, str] = field(default_factory=dict)
+    """Protocol -> scanned ports in nmap range syntax (``1-1000``)."""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    host_timeout: str = ""
+
+    @classmethod
+    def of(cls, scaninfo: Sequence[Mapping[str, Any]], args: str) -> Coverage:
+        """Merge the run's ``<scaninfo>`` rows (``-sS -sA`` gives two tcp rows) per protocol."""
+        ports: dict[str, list[str]] = {}
+        counts: dict[str, int] = {}
+        for info in scaninfo:
+            proto = str(info.get("protocol") or "")
+            if not proto:
+                continue
+            ranges = ports.setdefault(proto, [])
+            if info.get("services") and info["services"] not in ranges:
+                ranges.append(str(info["services"]))
+                counts[proto] = counts.get(proto, 0) + int(info.get("numservices") or 0)
+            counts.setdefault(proto, int(info.get("numservices") or 0))
+        m = _HOST_TIMEOUT.search(args or "")
+        return cls(tuple(sorted(ports)), {k: ",".join(v) for k, v in ports.items()}, counts,
+                   m.group(1) if m else "")
+
+    @property
+    def port_scan(self) -> bool:
+        """A port scan ran (nmap -sn, host discovery only, writes no ``<scaninfo>``)."""
+        return bool(self.protocols)
+
+
+_HOST_TIMEOUT = re.compile(r"--host[-_]timeout[= ](\S+)")
+
+
+def host_error(host: Mapping[str, Any], cov: Coverage) -> str | None:
+    """Why this host's port results cannot be trusted (so every control on it is ``error``), or None.
+
+    An absent port table must never read as "nothing exposed": a host nmap gave up on, or a live
+    host with no ``<ports>`` element, has unknown ports, not zero open ports.
+    """
+    if host.get("timedout"):
+        after = cov.host_timeout
+        if not after and host.get("starttime") is not None and host.get("endtime") is not None:
+            after = f"{host['endtime'] - host['starttime']}s"
+        return f"nmap host timeout after {after or 'the --host-timeout limit'}: results incomplete (raise host_timeout)"
+    if host.get("state") == "up" and not host.get("has_ports", True):
+        if cov.port_scan:
+            return "nmap reported no port table for this host although a port scan ran: results incomplete"
+        return "no port scan in this nmap output (host discovery only, nmap -sn): ports were not checked"
+    return None
+
+
+def host_resource(host: Mapping[str, Any], zone: str | None, source: str,
+                  coverage: Coverage | None = None) -> Resource:
     """The ``network.host`` resource of one parsed ``<host>``."""
+    cov = coverage or Coverage()
     ports = [{k: p[k] for k in ("portid", "protocol", "state", "reason")} | {"service": _svc(p["service"])}
              for p in host["ports"]]
     open_ports = [p for p in host["ports"] if p["state"] == "open"]
@@ -117,10 +184,24 @@ def host_resource(host: Mapping[str, Any], zone: str | None, source: str) -> Res
         "open_ports": sorted({p["portid"] for p in open_ports if p["portid"] is not None}),
         "open_tcp_ports": sorted({p["portid"] for p in open_ports if p["protocol"] == "tcp" and p["portid"] is not None}),
         "extraports": list(host["extraports"]),
+        "udp_ports": [p for p in ports if p["protocol"] == "udp"],
         "zone": zone,
         "source": source,
+        "timed_out": bool(host.get("timedout")),
+        "scanned_protocols": list(cov.protocols),
+        "scanned_tcp_ports": cov.ports.get("tcp"),
+        "scanned_tcp_port_count": cov.counts.get("tcp", 0),
+        "scanned_udp_ports": cov.ports.get("udp"),
+        "scanned_udp_port_count": cov.counts.get("udp", 0),
     }
-    return Resource(host["address"], HOST, attrs)
+    # a file without <scaninfo> that lists UDP ports did scan UDP
+    attrs["udp_scanned"] = "udp" in cov.protocols or bool(attrs["udp_ports"])
+    lost = {}
+    if not attrs["udp_scanned"]:
+        # an unscanned protocol is unknown, not empty: controls reading udp_ports become error
+        lost["udp_ports"] = ("UDP was not scanned (set the input udp_ports, needs root)" if source == "scan"
+                             else "UDP was not scanned in this nmap XML (scan with nmap -sU)")
+    return Resource(host["address"], HOST, attrs, error=host_error(host, cov), attr_errors=lost)
 
 
 def _missing(port: Mapping[str, Any], wanted: Iterable[str], source: str) -> dict[str, str]:

@@ -207,10 +207,13 @@ def scan(hosts: list[str], options: ScanOptions, *, progress: Callable[[str], No
         def one(job: tuple[dict[str, Any], str, list[int]]) -> NmapRun | str:
             host, names, pts = job
             try:
-                return run_nmap([host["address"]], ",".join(map(str, pts)),
-                                common + ["-Pn", "--script", names], "nmap")
+                result = run_nmap([host["address"]], ",".join(map(str, pts)),
+                                  common + ["-Pn", "--script", names], "nmap")
             except ScanError as exc:  # recorded on the ports as a script error, never a pass
                 return str(exc)
+            if any(h.get("timedout") for h in result.hosts):
+                return f"nmap host timeout after {options.host_timeout} during the script run"
+            return result
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             for (host, names, pts), result in zip(jobs_list, pool.map(one, jobs_list)):

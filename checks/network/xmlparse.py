@@ -35,6 +35,8 @@ class NmapRun:
     exit: str = ""
     """``success`` or ``error`` (nmap 7.x writes it on ``<finished>``)."""
     errormsg: str = ""
+    scaninfo: list[dict[str, Any]] = field(default_factory=list)
+    """One ``{type, protocol, numservices, services}`` per ``<scaninfo>``: what the port scan covered."""
     hosts: list[dict[str, Any]] = field(default_factory=list)
     host_count: int = 0
 
@@ -109,6 +111,13 @@ def host_dict(elem: ET.Element) -> dict[str, Any]:
         "ports": ports,
         "extraports": extraports,
         "hostscripts": {s.get("id", ""): _script(s) for s in elem.findall("hostscript/script")},
+        # nmap gave up on the host (--host-timeout): its port table is missing or partial
+        "timedout": elem.get("timedout") == "true",
+        # no <ports> at all means no port results (a scanned host whose ports are all closed or
+        # filtered still gets <ports><extraports .../></ports>)
+        "has_ports": elem.find("ports") is not None,
+        "starttime": _int(elem.get("starttime")),
+        "endtime": _int(elem.get("endtime")),
     }
 
 
@@ -133,6 +142,10 @@ class _Builder:
             self.run.args = attrs.get("args", "")
             self.run.start = _int(attrs.get("start"))
             self.run.xmloutputversion = attrs.get("xmloutputversion", "")
+        elif tag == "scaninfo" and self.depth == 1:
+            self.run.scaninfo.append({"type": attrs.get("type", ""), "protocol": attrs.get("protocol", ""),
+                                      "numservices": _int(attrs.get("numservices")),
+                                      "services": attrs.get("services", "")})
         elif tag == "finished" and self.depth == 2:
             self.run.finished = True
             self.run.exit = attrs.get("exit", "success")

@@ -65,6 +65,11 @@ def test_live_scan_exact_failures(services, live):
         ("net-http-redirects-to-https", f"127.0.0.1:{s.plain_http}/tcp"): (
             "fail", f"127.0.0.1:{s.plain_http}: serves plain HTTP without redirecting to HTTPS "
                     "(redirect: none, title: govscan test page)"),
+        # udp_ports is not set: the UDP-only controls say what was not checked instead of passing
+        ("net-no-tftp", "127.0.0.1"): (
+            "error", "127.0.0.1: udp_ports could not be read: UDP was not scanned (set the input udp_ports, needs root)"),
+        ("net-no-snmp-v1-v2c", "127.0.0.1"): (
+            "error", "127.0.0.1: udp_ports could not be read: UDP was not scanned (set the input udp_ports, needs root)"),
     }
     [expired] = [r for r in rows if r["control_id"] == "net-tls-cert-not-expired" and r["status"] == "fail"]
     assert expired["resource_id"] == f"127.0.0.1:{s.weak_tls}/tcp"
@@ -84,7 +89,7 @@ def test_live_scan_compliant_services_pass(services, live):
     assert st[("net-http-redirects-to-https", f"127.0.0.1:{s.redirect_http}/tcp")] == "pass"
     assert [r["message"] for r in rows if r["control_id"] == "net-http-redirects-to-https"
             and r["status"] == "pass"] == [f"127.0.0.1:{s.redirect_http}: redirects to https://localhost:{s.strong_tls}/"]
-    assert not [r for r in rows if r["status"] == "error"]
+    assert sorted(r["control_id"] for r in rows if r["status"] == "error") == ["net-no-snmp-v1-v2c", "net-no-tftp"]
 
 
 def test_nmap_missing_is_a_fatal_error_not_a_pass(tmp_path, monkeypatch):

@@ -1,0 +1,127 @@
+"""What the scan covered: timed-out hosts, hosts without a port table, and protocols not scanned.
+
+An absent result must never read as "nothing exposed": every file here is real nmap output on
+127.0.0.1 (``no-port-table.xml`` is the host-timeout file with its ``timedout`` attribute removed),
+and each test asserts the exact status and message of the controls that would otherwise pass.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from nethelp import DATA, findings, govscan, statuses
+
+from checks.network import resources as res
+from checks.network.provider import NetworkProvider
+from checks.network.xmlparse import parse_file
+from scanner.provider import CollectContext
+
+BOTH = frozenset({res.HOST, res.SERVICE})
+HOST_CONTROLS = ("net-no-telnet", "net-no-r-services", "net-no-cleartext-ftp", "net-no-tftp",
+                 "net-no-unencrypted-vnc", "net-no-snmp-v1-v2c", "net-only-approved-ports",
+                 "net-no-database-ports-outside-zone")
+SERVICE_CONTROLS = ("net-tls-min-version", "net-tls-cipher-grade", "net-tls-cert-not-expired",
+                    "net-tls-cert-not-self-signed", "net-tls-cert-key-size", "net-ssh-no-weak-kex",
+                    "net-ssh-no-weak-ciphers", "net-ssh-no-weak-macs", "net-ssh-protocol-2-only",
+                    "net-http-redirects-to-https")
+TIMEOUT = "nmap host timeout after 50ms: results incomplete (raise host_timeout)"
+NO_TABLE = "nmap reported no port table for this host although a port scan ran: results incomplete"
+PING_ONLY = "no port scan in this nmap output (host discovery only, nmap -sn): ports were not checked"
+
+
+def collect(path):
+    prov = NetworkProvider()
+    [target] = prov.parse_target(f"nmap-xml:{path}", {})
+    return prov.collect(target, BOTH, CollectContext())
+
+
+def test_parser_reads_timedout_and_scaninfo():
+    run = parse_file(DATA / "nmap-7.93-host-timeout.xml")
+    assert run.scaninfo == [{"type": "connect", "protocol": "tcp", "numservices": 65535, "services": "1-65535"}]
+    [host] = run.hosts
+    assert host["timedout"] is True and host["has_ports"] is False and host["state"] == "up"
+    closed = parse_file(DATA / "nmap-7.93-all-closed-tcp-udp.xml")
+    assert [(s["protocol"], s["numservices"], s["services"]) for s in closed.scaninfo] == [
+        ("tcp", 50, "1-50"), ("udp", 2, "69,161")]
+    [host] = closed.hosts
+    assert host["timedout"] is False and host["has_ports"] is True and host["ports"] == []
+    assert host["extraports"] == [{"state": "closed", "count": 52}]
+
+
+@pytest.mark.parametrize("name,why", [
+    ("nmap-7.93-host-timeout.xml", TIMEOUT),
+    ("no-port-table.xml", NO_TABLE),
+    ("nmap-7.93-ping-only.xml", PING_ONLY),
+])
+def test_host_without_port_results_is_an_error_for_every_control(tmp_path, name, why):
+    path = DATA / name
+    coll = collect(path)
+    [host] = coll.resources[res.HOST]
+    assert host.error == why
+    # its services are unknown too: one error per service control for that host
+    assert [(e.resource_type, e.message, e.scope) for e in coll.errors] == [(res.SERVICE, why, "127.0.0.1")]
+    db = tmp_path / "g.db"
+    assert govscan("scan", f"nmap-xml:{path}", "-p", "network-baseline", "--db", str(db), "-q") == 1
+    rows = findings(db)
+    tid = f"nmap-xml:{path}"
+    assert {(r["control_id"], r["resource_id"]): (r["status"], r["message"]) for r in rows} == {
+        **{(c, "127.0.0.1"): ("error", f"127.0.0.1: could not be read: {why}") for c in HOST_CONTROLS},
+        **{(c, f"{tid}/127.0.0.1"): ("error", f"network.service not collected (127.0.0.1): {why}")
+           for c in SERVICE_CONTROLS},
+    }
+
+
+def test_scanned_host_with_all_ports_closed_passes_and_records_coverage(tmp_path):
+    """The opposite case: <ports> with only <extraports> is a complete, clean result."""
+    path = DATA / "nmap-7.93-all-closed-tcp-udp.xml"
+    coll = collect(path)
+    [host] = coll.resources[res.HOST]
+    assert host.error is None and host.attr_errors == {}
+    a = host.attrs
+    assert (a["scanned_protocols"], a["scanned_tcp_ports"], a["scanned_tcp_port_count"],
+            a["scanned_udp_ports"], a["scanned_udp_port_count"], a["udp_scanned"], a["timed_out"]) == (
+        ["tcp", "udp"], "1-50", 50, "69,161", 2, True, False)
+    db = tmp_path / "g.db"
+    assert govscan("scan", f"nmap-xml:{path}", "-p", "network-baseline", "--db", str(db), "-q") == 0
+    rows = findings(db)
+    assert {c: s for (c, rid), s in statuses(rows).items() if rid == "127.0.0.1"} == dict.fromkeys(HOST_CONTROLS, "pass")
+    msgs = {r["control_id"]: r["message"] for r in rows}
+    assert msgs["net-no-tftp"] == "127.0.0.1: no TFTP service open on the UDP ports scanned (69,161)"
+    assert msgs["net-no-snmp-v1-v2c"] == "127.0.0.1: no SNMP v1/v2c service detected on the UDP ports scanned (69,161)"
+
+
+def test_tcp_only_file_makes_udp_controls_errors_not_passes():
+    coll = collect(DATA / "nmap-7.93-loopback.xml")
+    [host] = coll.resources[res.HOST]
+    assert host.error is None
+    assert host.attrs["scanned_protocols"] == ["tcp"] and host.attrs["udp_scanned"] is False
+    assert host.attrs["scanned_tcp_port_count"] == 8 and host.attrs["scanned_udp_ports"] is None
+    assert host.attr_errors == {"udp_ports": "UDP was not scanned in this nmap XML (scan with nmap -sU)"}
+
+
+def test_live_host_timeout_is_an_error_not_a_pass(tmp_path):
+    """Real nmap: 65,535 ports cannot be scanned within 1 ms, so nmap gives up on 127.0.0.1."""
+    db = tmp_path / "g.db"
+    rc = govscan("scan", "nmap://127.0.0.1", "-c", "net-only-approved-ports", "-c", "net-tls-min-version",
+                 "--input", "ports=1-65535", "--input", "host_timeout=1ms", "--db", str(db), "-q")
+    assert rc == 1
+    why = "nmap host timeout after 1ms: results incomplete (raise host_timeout)"
+    assert {(r["control_id"], r["resource_id"]): (r["status"], r["message"]) for r in findings(db)} == {
+        ("net-only-approved-ports", "127.0.0.1"): ("error", f"127.0.0.1: could not be read: {why}"),
+        ("net-tls-min-version", "nmap://127.0.0.1/127.0.0.1"): (
+            "error", f"network.service not collected (127.0.0.1): {why}"),
+    }
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a UDP scan needs root")
+def test_live_udp_scan_lets_udp_controls_pass(tmp_path):
+    """With udp_ports set the UDP controls are evaluated; a closed UDP port is a real pass."""
+    db = tmp_path / "g.db"
+    rc = govscan("scan", "nmap://127.0.0.1", "-c", "net-no-tftp", "-c", "net-no-snmp-v1-v2c",
+                 "--input", "udp_ports=69,161", "--db", str(db), "-q")
+    assert rc == 0
+    assert {(r["control_id"], r["status"], r["message"]) for r in findings(db)} == {
+        ("net-no-tftp", "pass", "127.0.0.1: no TFTP service open on the UDP ports scanned (69,161)"),
+        ("net-no-snmp-v1-v2c", "pass", "127.0.0.1: no SNMP v1/v2c service detected on the UDP ports scanned (69,161)"),
+    }
