@@ -83,6 +83,7 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+_AWS_REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 _ELEMENT = re.compile(r"_of\[\d+\]")
 
 
@@ -114,13 +115,14 @@ def _evidence_checks(outcome: Any) -> tuple[list[Any], int]:
 _PLAIN_PATH = re.compile(r'^[A-Za-z0-9_"\-]+(?:\.[A-Za-z0-9_"\-]+)*')
 
 
-def attributes_read(control: Control) -> frozenset[str]:
+def attributes_read(control: Control, scope_only: bool = False) -> frozenset[str]:
     """Dotted attribute paths the control reads from the resource (``tls.cert.expired``), in its
-    ``scope.where``, ``applies_if`` and ``assert``."""
+    ``scope.where``, ``applies_if`` and ``assert`` (only ``scope.where`` with ``scope_only``)."""
     from scanner.policy.lint import _top_keys
 
     out = set()
-    for cond in (control.scope_where, control.applies_if, control.assert_):
+    conds = (control.scope_where,) if scope_only else (control.scope_where, control.applies_if, control.assert_)
+    for cond in conds:
         for _, key in _top_keys(cond or {}):
             m = _PLAIN_PATH.match(key.strip())
             if m:
@@ -144,6 +146,7 @@ class _Evaluator:
         self.target = target
         self.inputs = dict(inputs)
         self.scrub = _redactor(control, self.inputs)
+        self.scope_reads = attributes_read(control, scope_only=True)
         self.reads = attributes_read(control)
         shown = {s.name: (REDACTED if s.sensitive else self.inputs.get(s.name)) for s in control.inputs}
         self.base_context = {
@@ -205,6 +208,11 @@ class _Evaluator:
                 ev["matched"] = outcome.matched
         return ev
 
+    def _unreadable(self, resource: Resource, lost: str | None) -> Finding:
+        message = f"{resource.id}: {lost} could not be read: {resource.attr_errors[lost or '']}"
+        return self.finding(resource.id, resource.type, Status.ERROR, message,
+                            {**self.evidence(resource, None), "error": message}, resource.region)
+
     def on_resource(self, resource: Resource, platform: str | None) -> Finding | None:
         from scanner import conditions
 
@@ -214,16 +222,16 @@ class _Evaluator:
         if c.scope_regions is not None and resource.region is not None:
             if not any(fnmatch.fnmatchcase(resource.region, g) for g in c.scope_regions):
                 return None
-        # an attribute the control reads (even only to scope it) that could not be read: error
-        lost = _lost(self.reads, resource.attr_errors)
-        if lost:
-            message = f"{resource.id}: {lost} could not be read: {resource.attr_errors[lost]}"
-            return self.finding(resource.id, resource.type, Status.ERROR, message,
-                                {**self.evidence(resource, None), "error": message}, resource.region)
         try:
+            # an attribute the scope reads that could not be read: we cannot tell whether it is in scope
+            if _lost(self.scope_reads, resource.attr_errors):
+                return self._unreadable(resource, _lost(self.scope_reads, resource.attr_errors))
             if c.scope_where is not None and not conditions.evaluate(c.scope_where, resource.attrs, self.inputs,
                                                                      self.now).ok:
                 return None
+            # in scope: an attribute applies_if or the assert reads that could not be read is an error
+            if _lost(self.reads, resource.attr_errors):
+                return self._unreadable(resource, _lost(self.reads, resource.attr_errors))
             if c.platforms and platform and platform not in c.platforms:
                 return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
                                     f"{resource.id}: not applicable on platform {platform}", region=resource.region)
@@ -257,7 +265,7 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
     out: list[Finding] = []
     for err in errors:
         rid = f"{target.id}/{err.scope}" if err.scope else target.id
-        region = err.scope if err.scope and not err.scope.count(":") else None
+        region = err.scope if err.scope and _AWS_REGION.match(err.scope) else None
         out.append(ev.error(rid, f"{control.resource} not collected{f' ({err.scope})' if err.scope else ''}: {err.message}", region))
     platform = collection.facts.get("platform") if collection.facts else None
     seen_any = False

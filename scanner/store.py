@@ -29,6 +29,8 @@ _FINDING_HASHED = (
     "control_id", "target_id", "resource_id", "resource_type", "region",
     "status", "severity", "message", "evidence_sha256", "waiver_id", "time",
 )
+# snapshot tables of a scan and their order; every column but a document (hashed via sha256)
+_SNAPSHOT_TABLES = (("controls", "id"), ("targets", "id"), ("waivers", "id"), ("exclusions", "control_id"))
 _SCAN_HASHED = (
     "id", "started", "finished", "status", "profile", "profile_sha256", "tool_version",
     "operator", "inventory_sha256", "targets_spec", "gate", "summary", "api_calls",
@@ -240,14 +242,19 @@ class Store:
     # -- integrity --------------------------------------------------------------------------
 
     def scan_digest(self, row: Mapping[str, Any]) -> str:
-        """The hash of a scan: its fields, previous hash, control snapshots and every finding's hash."""
+        """The hash of a scan: its fields, previous hash, every snapshot row (controls with their
+        severity, mappings and inputs as run; targets; waivers; exclusions) and every finding's hash.
+
+        Documents are covered through their sha256 column, which verify-db checks against them.
+        """
         h = hashlib.sha256()
         h.update(canonical({k: row.get(k) for k in _SCAN_HASHED}).encode())
         h.update((row.get("prev_hash") or "").encode())
-        for (sha,) in self.conn.execute(
-            "SELECT sha256 FROM controls WHERE scan_id = ? ORDER BY id", (row["id"],)
-        ):
-            h.update(sha.encode())
+        for table, order in _SNAPSHOT_TABLES:
+            cur = self.conn.execute(f"SELECT * FROM {table} WHERE scan_id = ? ORDER BY {order}", (row["id"],))
+            names = [d[0] for d in cur.description]
+            for values in cur:
+                h.update(canonical({k: v for k, v in zip(names, values) if k != "document"}).encode())
         for (fh,) in self.conn.execute(
             "SELECT hash FROM findings WHERE scan_id = ? ORDER BY id", (row["id"],)
         ):

@@ -122,3 +122,24 @@ def test_quantifier_evidence_keeps_the_deciding_element_not_every_element():
     ok = one(evaluate_control(c, TARGET, collection("host.packages", res("packages", "host.packages", packages=pkgs[:900]))))
     assert ok.status is Status.PASS
     assert len(ok.evidence["checks"]) == 1 and ok.evidence["element_checks_omitted"] == 900
+
+
+def test_unreadable_attributes_only_error_the_controls_whose_scope_selects_the_resource():
+    from scanner.model import Resource
+
+    grub = Resource("/boot/grub2/grub.cfg", "host.files", {"path": "/boot/grub2/grub.cfg"},
+                    attr_errors={"exists": "permission denied", "mode": "permission denied"})
+    def file_control(cid, path):
+        return control(cid, "host.files", {"key": "mode", "op": "eq", "value": "0600"},
+                       scope={"where": {"key": "path", "op": "eq", "value": path}},
+                       applies_if={"key": "exists", "op": "is-true"})
+    coll = collection("host.files", grub)
+    mine = one(evaluate_control(file_control("host-file-grub", "/boot/grub2/grub.cfg"), TARGET, coll))
+    assert (mine.status, mine.message) == (Status.ERROR, "/boot/grub2/grub.cfg: exists could not be read: "
+                                                         "permission denied")
+    other = one(evaluate_control(file_control("host-file-shadow", "/etc/shadow"), TARGET, coll))
+    assert (other.status, other.resource_id) == (Status.NOTAPPLICABLE, "local:box")  # nothing in scope
+    scoped_on_lost = control("host-x", "host.files", {"key": "path", "op": "exists"},
+                             scope={"where": {"key": "mode", "op": "eq", "value": "0777"}})
+    f = one(evaluate_control(scoped_on_lost, TARGET, coll))
+    assert f.status is Status.ERROR and "mode could not be read" in f.message
