@@ -115,3 +115,26 @@ def test_killed_writer_leaves_interrupted_scan_and_complete_batches(tmp_path):
     assert row["status"] == "interrupted"
     assert row["hash"] and row["seq"] == 1
     assert store.view(sid).finding_count() == 7000
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE controls SET severity = 'low' WHERE id = 'ctl-0'",
+    "UPDATE controls SET mappings = '{\"nist-800-53-rev5\": [\"ac-1\"]}' WHERE id = 'ctl-1'",
+    "UPDATE targets SET error = NULL",
+    "UPDATE waivers SET state = 'active'",
+    "INSERT INTO exclusions (scan_id, control_id, reason, profile) SELECT id, 'ctl-9', 'x', 'p' FROM scans",
+])
+def test_verify_db_names_a_scan_whose_snapshot_rows_were_edited(tmp_path, sql):
+    from scanner.integrity import verify_db
+
+    store = Store(tmp_path / "g.db")
+    sid = _scan(store)
+    store.add_rows("targets", [{"scan_id": sid, "id": "local:t", "kind": "host", "address": "localhost",
+                                "name": "t", "facts": "{}", "error": "sshd not found", "api_calls": 0}])
+    store.add_rows("waivers", [{"scan_id": sid, "id": "W1", "state": "expired", "expires": "2026-01-01",
+                                "sha256": "x", "document": None}])
+    store.finish_scan(sid, ScanStatus.COMPLETE)
+    assert not [p for p in verify_db(store).problems if "its hash does not match" in p]
+    store.db.conn.execute(sql)
+    problems = verify_db(store).problems
+    assert any(p.startswith(f"scan {sid} (seq 1): its hash does not match") for p in problems), problems
