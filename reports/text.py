@@ -13,13 +13,20 @@ from reports.base import Renderer
 
 STATUSES = ("pass", "fail", "error", "waived", "notapplicable", "notchecked")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls (escape sequences, newlines that could forge report lines) and bidi overrides
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
 def clean(text: Any) -> str:
-    """Text safe for a terminal: control characters (escape sequences) shown as '?'."""
-    return _CONTROL_CHARS.sub("?", "" if text is None else str(text))
+    """Text safe for a terminal: control characters (escape sequences, newlines, bidi overrides)
+    shown as ``\\xNN``/``\\uNNNN`` so one value cannot forge another line or reorder it."""
+    return _CONTROL_CHARS.sub(_escape, "" if text is None else str(text))
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def md(text: Any) -> str:
