@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ACCOUNT, Seeded, by_id, collect
+from .conftest import ACCOUNT, Seeded, by_id, collect
 
 ALL_REGIONS = "aws:///us-east-1,eu-west-1"
 

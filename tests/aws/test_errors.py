@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 
-from conftest import ACCOUNT, by_id, collect, tls_policy
+from .conftest import ACCOUNT, by_id, collect, tls_policy
 
 def test_unsupported_region_is_an_error_for_regional_types_only(moto: None) -> None:
     c = collect("aws:///us-east-1,xx-nowhere-1", types=["aws.vpc", "aws.account"])

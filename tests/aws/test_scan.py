@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ACCOUNT, Seeded
+from .conftest import ACCOUNT, Seeded
 
 TARGET = "aws:///us-east-1,eu-west-1"
 E, W = "us-east-1", "eu-west-1"
