@@ -13,7 +13,7 @@ import builtins
 import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from checks.aws.session import ApiFailure, AwsSession, call, paginate
 
@@ -31,6 +31,8 @@ class Api:
         self.partition = partition
         self.regions = tuple(regions)
         """The regions this scan covers."""
+        self.inputs: Mapping[str, Any] = {}
+        """The selected controls' resolved inputs (merged by name) plus ``--input`` values."""
         self._fanout = fanout
         self._memo: dict[tuple[str, ...], Future[Any]] = {}
         self._lock = threading.Lock()

@@ -48,6 +48,7 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
 
     with ThreadPoolExecutor(FANOUT_WORKERS, thread_name_prefix="aws-fanout") as fanout:
         api = Api(session, account, partition, fanout)
+        api.inputs = dict(ctx.inputs)  # e.g. the ports the security group controls ask about
         regions: list[str] = []
         if regional:
             try:

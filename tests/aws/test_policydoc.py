@@ -52,5 +52,7 @@ def test_nacl_first_matching_rule_decides() -> None:
                {"RuleNumber": 200, "Protocol": "-1", "Egress": False, "CidrBlock": "0.0.0.0/0", "RuleAction": "allow"},
                {"RuleNumber": 50, "Protocol": "-1", "Egress": True, "CidrBlock": "0.0.0.0/0", "RuleAction": "allow"}]
     out = _acl_exposure(entries)
-    assert 22 not in out["world_open_ports_ipv4"] and 3389 in out["world_open_ports_ipv4"]
+    # TCP 22 is denied first; UDP 22 falls through to the allow-all entry
+    assert 22 not in out["world_open_ports_tcp_ipv4"] and 22 in out["world_open_ports_udp_ipv4"]
+    assert 3389 in out["world_open_ports_tcp_ipv4"] and 3389 in out["world_open_ports_ipv4"]
     assert out["world_all_traffic_ipv4"] is True and out["world_open_ports_ipv6"] == []
