@@ -228,7 +228,7 @@ def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[
         collection = Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
     findings = evaluate_all(controls, target, collection, inputs, now)
     by_id = {r.id: r for rs in collection.resources.values() for r in rs}
-    findings = apply_waivers(findings, waivers, target, by_id)
+    findings = apply_waivers(findings, waivers, target, by_id, facts=collection.facts)
     return _TargetResult(target, findings, collection.facts, collection.fatal, collection.api_calls)
 
 
@@ -282,7 +282,8 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                 for vals in p.inputs[t.id].values():
                     ctx_inputs.update(vals)
                 ctx_inputs.update(p.cli_inputs)
-                ctx = CollectContext(inputs=ctx_inputs, options=dict(req.options), cancel=cancel, progress=progress.note)
+                ctx = CollectContext(inputs=ctx_inputs, control_inputs=p.inputs[t.id], options=dict(req.options),
+                                     cancel=cancel, progress=progress.note)
                 fut = executor.submit(_collect_and_evaluate, t, p.per_target[t.id], p.inputs[t.id], p.waivers, ctx,
                                       started)
                 futures[fut] = t

@@ -138,7 +138,7 @@ def format_value(x: Any) -> str:
     elif isinstance(x, bool):
         text = "true" if x else "false"
     elif isinstance(x, (list, tuple)):
-        text = ", ".join(_element(e) for e in x)
+        text = ", ".join(_element(e) for e in x) if x else "none"
     elif isinstance(x, Mapping):
         text = json.dumps(x, separators=(",", ":"), ensure_ascii=False, default=_plain)
     elif isinstance(x, (datetime, date)):

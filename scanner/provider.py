@@ -52,6 +52,9 @@ class CollectContext:
     """
 
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    control_inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Control id -> its resolved inputs, for a collector that must honour every control's values
+    (``inputs`` merges them by name, so two controls' ``admin_ports`` would hide one another)."""
     options: Mapping[str, Any] = field(default_factory=dict)
     """Scan-wide provider options from the CLI (accept_new_host_keys, known_hosts, timeouts...)."""
     cancel: threading.Event = field(default_factory=threading.Event)

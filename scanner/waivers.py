@@ -43,13 +43,15 @@ def _tags(attrs: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
-def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource | None) -> bool:
+def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource | None,
+            facts: Mapping[str, Any] | None = None) -> bool:
     """Whether ``waiver`` covers ``finding``: every key given in ``match`` must match (lists are OR)."""
     if not any(fnmatch.fnmatchcase(finding.control_id, g) for g in waiver.controls):
         return False
     m = waiver.match
     if "accounts" in m:
-        account = str(target.vars.get("account_id") or target.options.get("account_id") or "")
+        account = str((facts or {}).get("account_id") or target.vars.get("account_id")
+                      or target.options.get("account_id") or "")
         if account not in [str(a) for a in m["accounts"]]:
             return False
     if "regions" in m and not _glob_any(finding.region, m["regions"]):
@@ -77,7 +79,8 @@ def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource
 
 
 def apply(findings: list[Finding], waivers: Iterable[Waiver], target: Target,
-          resources: Mapping[str, Resource], on: _dt.date | None = None) -> list[Finding]:
+          resources: Mapping[str, Resource], on: _dt.date | None = None,
+          facts: Mapping[str, Any] | None = None) -> list[Finding]:
     """Return findings with waivers applied (``fail`` -> ``waived``; expired waivers noted)."""
     waivers = list(waivers)
     if not waivers:
@@ -89,7 +92,7 @@ def apply(findings: list[Finding], waivers: Iterable[Waiver], target: Target,
             out.append(f)
             continue
         res = resources.get(f.resource_id)
-        hits = [w for w in waivers if matches(w, f, target, res)]
+        hits = [w for w in waivers if matches(w, f, target, res, facts)]
         # a waiver in force wins over an expired one that also matches
         hit = next((w for w in hits if not is_expired(w, day)), hits[0] if hits else None)
         if hit is None:

@@ -48,7 +48,10 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
 
     with ThreadPoolExecutor(FANOUT_WORKERS, thread_name_prefix="aws-fanout") as fanout:
         api = Api(session, account, partition, fanout)
-        api.inputs = dict(ctx.inputs)  # e.g. the ports the security group controls ask about
+        # e.g. the ports the security group controls ask about: every control's own values, not only
+        # the last one of each name
+        api.inputs = {**ctx.inputs, **{f"{cid}.{name}": value for cid, values in ctx.control_inputs.items()
+                                       for name, value in values.items()}}
         regions: list[str] = []
         if regional:
             try:

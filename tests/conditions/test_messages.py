@@ -76,7 +76,7 @@ def test_render_reads_dataclass_fields_but_nothing_else():
 
 @pytest.mark.parametrize("value,text", [
     (None, "none"), (True, "true"), (False, "false"), (0, "0"), (1.5, "1.5"), ("x", "x"),
-    (["a", 1, True, None], "a, 1, true, none"), ([["a"], {"k": 1}], '["a"], {"k":1}'), ([], ""),
+    (["a", 1, True, None], "a, 1, true, none"), ([["a"], {"k": 1}], '["a"], {"k":1}'), ([], "none"),
     ({"k": [1, 2], "n": None}, '{"k":[1,2],"n":null}'),
     ("x" * 250, "x" * 197 + "..."),
     ("line1\nline2\x1b[31m", "line1\\nline2\\x1b[31m"),

@@ -103,3 +103,10 @@ def test_several_profiles_take_the_strictest_gate_and_drop_exclusions_of_selecte
     assert sel.exclusions == {}
     # "strict" says nothing of fail_on_error: the default (true) is stricter than lenient's false
     assert sel.gate == {"fail_on_severity": "medium", "fail_on_error": True, "expired_waivers": "fail"}
+
+
+def test_account_match_reads_the_account_the_collector_found():
+    w = waiver(match={"accounts": ["123456789012"]})
+    assert apply([fail()], [w], TARGET, {}, facts={"account_id": "123456789012"})[0].status is Status.WAIVED
+    assert apply([fail()], [w], TARGET, {}, facts={"account_id": "999999999999"})[0].status is Status.FAIL
+    assert apply([fail()], [w], TARGET, {})[0].status is Status.FAIL
