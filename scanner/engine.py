@@ -232,6 +232,27 @@ def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[
     return _TargetResult(target, findings, collection.facts, collection.fatal, collection.api_calls)
 
 
+def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[str, frozenset[str]]:
+    """Per resource type, the attribute paths the selected controls (and waivers) can read."""
+    from scanner.evaluate import attributes_read
+    from scanner.messages import placeholders
+
+    out: dict[str, set[str]] = {}
+    tags = any("tags" in (w.match or {}) for w in waivers)
+    for c in controls:
+        need = out.setdefault(c.resource, set())
+        need |= attributes_read(c)
+        need |= {str(a) for a in c.result.get("evidence") or ()}
+        for status in ("pass", "fail", "error", "notapplicable"):
+            for path in placeholders(str(c.result.get(status) or "")):
+                root, _, rest = path.partition(".")
+                if root == "resource" and rest:
+                    need.add(rest.split("|")[0])
+        if tags:
+            need |= {"Tags", "tags"}
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def _safe_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if not any(w in k.lower() for w in _SECRET_OPTION_WORDS)}
 
@@ -283,6 +304,7 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                     ctx_inputs.update(vals)
                 ctx_inputs.update(p.cli_inputs)
                 ctx = CollectContext(inputs=ctx_inputs, control_inputs=p.inputs[t.id], options=dict(req.options),
+                                     attributes=_attributes_needed(p.per_target[t.id], p.waivers),
                                      cancel=cancel, progress=progress.note)
                 fut = executor.submit(_collect_and_evaluate, t, p.per_target[t.id], p.inputs[t.id], p.waivers, ctx,
                                       started)

@@ -55,6 +55,10 @@ class CollectContext:
     control_inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Control id -> its resolved inputs, for a collector that must honour every control's values
     (``inputs`` merges them by name, so two controls' ``admin_ports`` would hide one another)."""
+    attributes: Mapping[str, frozenset[str]] | None = None
+    """Resource type -> the attribute paths the selected controls read (in scope, applies_if, assert,
+    message templates and evidence; ``Tags`` when a waiver matches on tags). A collector may skip an
+    API call whose attributes nobody reads; ``None`` means "unknown: collect everything"."""
     options: Mapping[str, Any] = field(default_factory=dict)
     """Scan-wide provider options from the CLI (accept_new_host_keys, known_hosts, timeouts...)."""
     cancel: threading.Event = field(default_factory=threading.Event)

@@ -143,3 +143,18 @@ def test_unreadable_attributes_only_error_the_controls_whose_scope_selects_the_r
                              scope={"where": {"key": "mode", "op": "eq", "value": "0777"}})
     f = one(evaluate_control(scoped_on_lost, TARGET, coll))
     assert f.status is Status.ERROR and "mode could not be read" in f.message
+
+
+def test_collectors_are_told_which_attributes_the_selected_controls_read():
+    from scanner.engine import _attributes_needed
+
+    from .helpers import waiver
+
+    c = control("host-x", "host.sshd", {"not": {"key": "tls.cert.expired", "op": "is-true"}},
+                scope={"where": {"key": "zone", "op": "eq", "value": "dmz"}},
+                applies_if={"key": "installed", "op": "is-true"},
+                result={"fail": "{resource.Name|?} has {value}", "evidence": ["Encryption"]})
+    assert _attributes_needed([c], []) == {"host.sshd": frozenset({"tls.cert.expired", "zone", "installed",
+                                                                    "Name", "Encryption"})}
+    tagged = waiver(match={"tags": {"owner": "x"}})
+    assert {"Tags", "tags"} <= _attributes_needed([c], [tagged])["host.sshd"]
