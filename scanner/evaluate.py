@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any, Iterable, Mapping
 
-from scanner.model import Collection, Control, Finding, Resource, Severity, Status, Target
+from scanner.model import Collection, Control, Finding, Resource, Status, Target
 
 REDACTED = "***redacted***"
 
@@ -294,4 +294,4 @@ def evaluate_all(controls: Iterable[Control], target: Target, collection: Collec
     return out
 
 
-__all__ = ["evaluate_control", "evaluate_all", "resolve_inputs", "lookup", "Severity"]
+__all__ = ["evaluate_control", "evaluate_all", "resolve_inputs", "lookup", "attributes_read"]
