@@ -11,7 +11,7 @@ import concurrent.futures
 import threading
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from scanner import __version__, registry
 from scanner.errors import Diagnostic, GovscanError, PolicyError, UsageError
@@ -84,12 +84,9 @@ class ScanOutcome:
 
 
 @dataclass
-class _TargetResult:
+class _Collected:
     target: Target
-    findings: list[Finding]
-    facts: dict[str, Any]
-    fatal: str | None
-    api_calls: int
+    collection: Collection
 
 
 def resolve_targets(specs: Sequence[str], options: Mapping[str, Any],
@@ -217,8 +214,8 @@ def plan(req: ScanRequest) -> Plan:
     return Plan(targets, selection, waivers, per_target, inputs, inventory_sha, cli_inputs)
 
 
-def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[str, dict[str, Any]],
-                          waivers: list[Waiver], ctx: CollectContext, now: datetime) -> _TargetResult:
+def _collect(target: Target, controls: list[Control], ctx: CollectContext) -> _Collected:
+    """Collect every resource type the target's controls read (runs on an executor worker)."""
     types = frozenset(c.resource for c in controls)
     try:
         collection = registry.provider(target.kind).collect(target, types, ctx)
@@ -226,10 +223,24 @@ def _collect_and_evaluate(target: Target, controls: list[Control], inputs: dict[
         collection = Collection(fatal=str(exc))
     except Exception as exc:  # a collector bug must not pass anything
         collection = Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
-    findings = evaluate_all(controls, target, collection, inputs, now)
+    return _Collected(target, collection)
+
+
+def _collect_into(out: dict[str, _Collected], target: Target, controls: list[Control], ctx: CollectContext) -> None:
+    out[target.id] = _collect(target, controls, ctx)
+
+
+def evaluate_target(target: Target, collection: Collection, controls: list[Control],
+                    inputs: Mapping[str, Mapping[str, Any]], waivers: list[Waiver], now: datetime) -> Iterator[Finding]:
+    """Findings of every control on one collected target, waivers applied, one control at a time.
+
+    A generator, so a target with hundreds of thousands of findings (a 10,000-host nmap import) is
+    written to the store in batches instead of being held in memory at once.
+    """
     by_id = {r.id: r for rs in collection.resources.values() for r in rs}
-    findings = apply_waivers(findings, waivers, target, by_id, facts=collection.facts)
-    return _TargetResult(target, findings, collection.facts, collection.fatal, collection.api_calls)
+    for control in controls:
+        found = evaluate_all([control], target, collection, inputs, now)
+        yield from apply_waivers(found, waivers, target, by_id, facts=collection.facts)
 
 
 def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[str, frozenset[str]]:
@@ -298,6 +309,9 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
         executor = _make_executor(req.executor, min(req.jobs, len(p.targets)))
         try:
             futures = {}
+            # results are handed over here rather than through the futures, which as_completed keeps
+            # alive to the end: a collection is freed as soon as its findings are stored
+            collected: dict[str, _Collected] = {}
             for t in p.targets:
                 ctx_inputs: dict[str, Any] = {}
                 for vals in p.inputs[t.id].values():
@@ -306,18 +320,23 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                 ctx = CollectContext(inputs=ctx_inputs, control_inputs=p.inputs[t.id], options=dict(req.options),
                                      attributes=_attributes_needed(p.per_target[t.id], p.waivers),
                                      cancel=cancel, progress=progress.note)
-                fut = executor.submit(_collect_and_evaluate, t, p.per_target[t.id], p.inputs[t.id], p.waivers, ctx,
-                                      started)
+                fut = executor.submit(_collect_into, collected, t, p.per_target[t.id], ctx)
                 futures[fut] = t
+            # Workers collect (network-bound, in parallel); evaluation is pure Python, which threads do
+            # not parallelise anyway, so it runs here and streams into the store in batches.
             for fut in concurrent.futures.as_completed(futures):
-                res = fut.result()
-                store.add_findings(scan_id, res.findings)
-                store.update_target(scan_id, res.target.id, facts=_json(res.facts), error=res.fatal,
-                                    api_calls=res.api_calls)
-                api_calls += res.api_calls
-                if res.fatal:
-                    unreachable.append((res.target.id, res.fatal))
-                progress.target_done(res.target, len(res.findings), res.fatal)
+                fut.result()  # re-raises what escaped the worker
+                got = collected.pop(futures[fut].id)
+                t, coll = got.target, got.collection
+                n = store.add_findings(scan_id, evaluate_target(t, coll, p.per_target[t.id], p.inputs[t.id],
+                                                                p.waivers, started))
+                store.update_target(scan_id, t.id, facts=_json(coll.facts), error=coll.fatal,
+                                    api_calls=coll.api_calls)
+                api_calls += coll.api_calls
+                if coll.fatal:
+                    unreachable.append((t.id, coll.fatal))
+                progress.target_done(t, n, coll.fatal)
+                del got, coll  # let the collection go before the next target
         except BaseException:
             cancel.set()  # do not wait for collectors still running
             raise
