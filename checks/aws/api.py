@@ -33,9 +33,27 @@ class Api:
         """The regions this scan covers."""
         self.inputs: Mapping[str, Any] = {}
         """The selected controls' resolved inputs (merged by name) plus ``--input`` values."""
+        self.attributes: Mapping[str, frozenset[str]] | None = None
+        """Resource type -> attribute paths the selected controls read; ``None``: collect everything."""
+        self._roots: dict[str, frozenset[str]] = {}
         self._fanout = fanout
         self._memo: dict[tuple[str, ...], Future[Any]] = {}
         self._lock = threading.Lock()
+
+    def wants(self, rtype: str, *feeds: str) -> bool:
+        """Whether a selected control (or waiver) reads one of the top-level attributes ``feeds``.
+
+        Collectors skip a sub-read when nobody reads what it feeds (nor what is derived from it);
+        an attribute left out that way is absent from the resource, never a default. Unknown
+        needs (no attribute map, or a type it does not list) mean: read everything.
+        """
+        if self.attributes is None or rtype not in self.attributes:
+            return True
+        roots = self._roots.get(rtype)
+        if roots is None:  # "Encryption.Rules[0].X" is fed by the read that fills "Encryption"
+            roots = frozenset(p.split(".")[0].split("[")[0] for p in self.attributes[rtype])
+            self._roots[rtype] = roots
+        return any(f in roots for f in feeds)
 
     def once(self, key: tuple[str, ...], fn: Callable[[], Any]) -> Any:
         """Run ``fn`` once for ``key`` per scan; later and concurrent callers get its result."""

@@ -34,27 +34,39 @@ TYPES = (
 )
 
 
+_KEY = "aws.kms.key"
+_DESCRIBED = ("KeyManager", "KeySpec", "KeyState", "KeyUsage")
+
+
 def collect_keys(api: Api, region: str | None) -> list[Resource]:
     keys = api.list("kms", region, "ListKeys", "Keys")
+    # DescribeKey feeds the key's settings and decides whether rotation applies; skipped (with
+    # GetKeyRotationStatus) when no selected control reads any of them.
+    rotation = api.wants(_KEY, "KeyRotationEnabled")
+    described = rotation or api.wants(_KEY, *_DESCRIBED)
 
     def one(key: dict[str, Any]) -> Resource:
         arn = key.get("KeyArn") or api.arn("kms", region, f"key/{key['KeyId']}")
+        attrs: dict[str, Any] = {"KeyId": key["KeyId"]}
+        if not described:
+            return Resource(arn, _KEY, attrs, region=region)
         try:
             meta = api.call("kms", region, "DescribeKey", KeyId=key["KeyId"])["KeyMetadata"]
-            attrs = {k: meta.get(k) for k in ("KeyId", "KeyManager", "KeySpec", "KeyState", "KeyUsage")}
+            attrs = {k: meta.get(k) for k in ("KeyId",) + _DESCRIBED}
         except ApiFailure as failure:  # nothing is known about the key
-            return Resource(arn, "aws.kms.key", {"KeyId": key["KeyId"]}, region=region, error=str(failure))
+            return Resource(arn, _KEY, attrs, region=region, error=str(failure))
         attrs["KeySpec"] = attrs["KeySpec"] or meta.get("CustomerMasterKeySpec")
-        attrs["KeyRotationEnabled"] = None
         lost: dict[str, str] = {}
-        if (attrs["KeyManager"] == "CUSTOMER" and attrs["KeySpec"] == "SYMMETRIC_DEFAULT"
-                and attrs["KeyState"] == "Enabled"):
-            try:
-                attrs["KeyRotationEnabled"] = bool(api.call("kms", region, "GetKeyRotationStatus",
-                                                            KeyId=key["KeyId"]).get("KeyRotationEnabled"))
-            except ApiFailure as failure:  # the key's other settings still decide
-                lost["KeyRotationEnabled"] = str(failure)
-        return Resource(arn, "aws.kms.key", attrs, region=region, attr_errors=lost)
+        if rotation:
+            attrs["KeyRotationEnabled"] = None
+            if (attrs["KeyManager"] == "CUSTOMER" and attrs["KeySpec"] == "SYMMETRIC_DEFAULT"
+                    and attrs["KeyState"] == "Enabled"):
+                try:
+                    attrs["KeyRotationEnabled"] = bool(api.call("kms", region, "GetKeyRotationStatus",
+                                                                KeyId=key["KeyId"]).get("KeyRotationEnabled"))
+                except ApiFailure as failure:  # the key's other settings still decide
+                    lost["KeyRotationEnabled"] = str(failure)
+        return Resource(arn, _KEY, attrs, region=region, attr_errors=lost)
 
     return api.fan_out(one, keys)
 

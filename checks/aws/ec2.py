@@ -258,17 +258,19 @@ def collect_vpcs(api: Api, region: str | None) -> list[Resource]:
     vpcs = api.list("ec2", region, "DescribeVpcs", "Vpcs")
     if not vpcs:
         return []
-    logs = api.list("ec2", region, "DescribeFlowLogs", "FlowLogs")
+    # flow logs: one listing per region, only when a selected control reads them
+    flows = api.wants("aws.vpc", "FlowLogs", "flow_logs_enabled")
+    logs = api.list("ec2", region, "DescribeFlowLogs", "FlowLogs") if flows else []
     out = []
     for vpc in vpcs:
-        mine = [f for f in logs if f.get("ResourceId") == vpc["VpcId"]]
         arn = api.arn("ec2", region, f"vpc/{vpc['VpcId']}")
         attrs = {"VpcId": vpc["VpcId"], "IsDefault": bool(vpc.get("IsDefault")),
-                 "CidrBlock": vpc.get("CidrBlock"),
-                 "FlowLogs": [{k: f.get(k) for k in ("FlowLogId", "FlowLogStatus", "TrafficType",
-                                                     "LogDestinationType")} for f in mine],
-                 "flow_logs_enabled": any(f.get("FlowLogStatus") == "ACTIVE" for f in mine),
-                 "Tags": _tags(vpc.get("Tags"))}
+                 "CidrBlock": vpc.get("CidrBlock"), "Tags": _tags(vpc.get("Tags"))}
+        if flows:
+            mine = [f for f in logs if f.get("ResourceId") == vpc["VpcId"]]
+            attrs["FlowLogs"] = [{k: f.get(k) for k in ("FlowLogId", "FlowLogStatus", "TrafficType",
+                                                        "LogDestinationType")} for f in mine]
+            attrs["flow_logs_enabled"] = any(f.get("FlowLogStatus") == "ACTIVE" for f in mine)
         out.append(Resource(arn, "aws.vpc", attrs, region=region))
     return out
 

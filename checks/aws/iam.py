@@ -168,9 +168,15 @@ def _auth_details(api: Api) -> list[dict[str, Any]]:
     return api.pages("iam", None, "GetAccountAuthorizationDetails")
 
 
+_USER_DETAILS = ("AttachedManagedPolicies", "UserPolicyList", "GroupList", "has_direct_policies")
+
+
 def collect_users(api: Api, region: str | None) -> list[Resource]:
     report = credential_report(api)
-    details = {u["UserName"]: u for p in _auth_details(api) for u in p.get("UserDetailList") or []}
+    # Policies and groups come from the authorization details: read only when a control needs them.
+    with_details = api.wants("aws.iam.user", *_USER_DETAILS)
+    details = {u["UserName"]: u for p in _auth_details(api) for u in p.get("UserDetailList") or []} \
+        if with_details else {}
     out = []
     for name, row in sorted(report.items()):
         if name == "<root_account>":
@@ -178,7 +184,7 @@ def collect_users(api: Api, region: str | None) -> list[Resource]:
         det = details.get(name, {})
         attached = [p["PolicyName"] for p in det.get("AttachedManagedPolicies") or []]
         inline = [p["PolicyName"] for p in det.get("UserPolicyList") or []]
-        attrs = {
+        attrs: dict[str, Any] = {
             "UserName": name, "Arn": row.get("arn"),
             "user_creation_time": row.get("user_creation_time"),
             "password_enabled": bool(row.get("password_enabled")),
@@ -187,33 +193,43 @@ def collect_users(api: Api, region: str | None) -> list[Resource]:
             "password_last_activity": (row.get("password_last_used") or row.get("password_last_changed"))
             if row.get("password_enabled") else None,
             "mfa_active": bool(row.get("mfa_active")),
-            "AttachedManagedPolicies": attached, "UserPolicyList": inline,
-            "GroupList": list(det.get("GroupList") or []),
-            "has_direct_policies": bool(attached or inline),
             **_key_fields(row),
         }
+        if with_details:
+            attrs.update(AttachedManagedPolicies=attached, UserPolicyList=inline,
+                         GroupList=list(det.get("GroupList") or []), has_direct_policies=bool(attached or inline))
         out.append(Resource(str(row.get("arn")), "aws.iam.user", attrs))
     return out
 
 
 def collect_root(api: Api, region: str | None) -> list[Resource]:
     # MFA and keys come from the account summary (what CIS audits); usage from the credential report.
-    summary = api.call("iam", None, "GetAccountSummary").get("SummaryMap") or {}
-    row = credential_report(api).get("<root_account>")
+    # Each read runs only when a selected control reads what it feeds.
     arn = f"arn:{api.partition}:iam::{api.account}:root"
-    mfa = bool(summary.get("AccountMFAEnabled"))
-    virtual = api.list("iam", None, "ListVirtualMFADevices", "VirtualMFADevices", AssignmentStatus="Assigned")
-    root_virtual = any(str(d.get("SerialNumber", "")).endswith(":mfa/root-account-mfa-device")
-                       or str((d.get("User") or {}).get("Arn", "")) == arn for d in virtual)
-    keys = _key_fields(row or {})
-    uses = [v for v in ((row or {}).get("password_last_used"), keys["access_key_1_last_used_date"],
-                        keys["access_key_2_last_used_date"]) if v]
-    attrs = {"Arn": arn, "mfa_active": mfa, "hardware_mfa": mfa and not root_virtual,
-             "access_keys_present": bool(summary.get("AccountAccessKeysPresent")),
-             "credential_report_row": row is not None,
-             "password_last_used": (row or {}).get("password_last_used"),
-             "last_activity": max(uses) if uses else None, **keys}
+    attrs: dict[str, Any] = {"Arn": arn}
+    if api.wants("aws.iam.root", "mfa_active", "hardware_mfa", "access_keys_present"):
+        summary = api.call("iam", None, "GetAccountSummary").get("SummaryMap") or {}
+        mfa = bool(summary.get("AccountMFAEnabled"))
+        attrs.update(mfa_active=mfa, access_keys_present=bool(summary.get("AccountAccessKeysPresent")))
+        if api.wants("aws.iam.root", "hardware_mfa"):
+            virtual = api.list("iam", None, "ListVirtualMFADevices", "VirtualMFADevices",
+                               AssignmentStatus="Assigned")
+            root_virtual = any(str(d.get("SerialNumber", "")).endswith(":mfa/root-account-mfa-device")
+                               or str((d.get("User") or {}).get("Arn", "")) == arn for d in virtual)
+            attrs["hardware_mfa"] = mfa and not root_virtual
+    if api.wants("aws.iam.root", *_ROOT_REPORT):
+        row = credential_report(api).get("<root_account>")
+        keys = _key_fields(row or {})
+        uses = [v for v in ((row or {}).get("password_last_used"), keys["access_key_1_last_used_date"],
+                            keys["access_key_2_last_used_date"]) if v]
+        attrs.update(credential_report_row=row is not None,
+                     password_last_used=(row or {}).get("password_last_used"),
+                     last_activity=max(uses) if uses else None, **keys)
     return [Resource(arn, "aws.iam.root", attrs)]
+
+
+_ROOT_REPORT = ("credential_report_row", "password_last_used", "last_activity", "active_access_keys") + tuple(
+    f"access_key_{n}_{name}" for n in (1, 2) for name in ("active", "last_rotated", "last_used_date", "last_activity"))
 
 
 def collect_policies(api: Api, region: str | None) -> list[Resource]:
@@ -235,32 +251,55 @@ def collect_policies(api: Api, region: str | None) -> list[Resource]:
 def collect_account(api: Api, region: str | None) -> list[Resource]:
     rid = f"arn:{api.partition}:::{api.account}"
     lost: dict[str, str] = {}
+    attrs: dict[str, Any] = {"AccountId": api.account}
 
     def part(feeds: tuple[str, ...], fn: Any) -> Any:
+        """Run one sub-read and fill ``feeds`` only when a selected control reads one of them."""
         try:
-            return fn()
+            got = fn()
         except ApiFailure as failure:  # one sub-read lost: only the controls reading it error
             lost.update(dict.fromkeys(feeds, str(failure)))
             return None
+        attrs.update(dict(zip(feeds, got)))
+        return got
 
-    pwd = part(("PasswordPolicy", "password_policy_exists"),
-               lambda: (api.get("iam", None, "GetAccountPasswordPolicy", absent=("NoSuchEntity",)) or {})
-               .get("PasswordPolicy"))
-    bpa = part(("PublicAccessBlock", "public_access_blocked"), lambda: account_public_access_block(api))
-    contact = part(("SecurityContact",),
-                   lambda: (api.get("account", None, "GetAlternateContact",
-                                    absent=("ResourceNotFoundException",),
-                                    AlternateContactType="SECURITY") or {}).get("AlternateContact"))
-    roles = part(("SupportRoles", "support_role_exists"),
-                 lambda: [r["RoleName"] for p in _auth_details(api) for r in p.get("RoleDetailList") or []
-                          if any(a.get("PolicyName") == SUPPORT_POLICY
-                                 for a in r.get("AttachedManagedPolicies") or [])]) or []
-    attrs = {"AccountId": api.account, "PasswordPolicy": pwd, "password_policy_exists": pwd is not None,
-             "PublicAccessBlock": bpa or None, "public_access_blocked": all_blocked(bpa),
-             "SecurityContact": contact, "SupportRoles": roles, "support_role_exists": bool(roles)}
+    for feeds, fn in _ACCOUNT_READS:
+        if api.wants("aws.account", *feeds):  # nobody reads these: no call, attributes absent
+            part(feeds, lambda: fn(api))
     for path in lost:  # an unread value is absent, never a default that could pass
         attrs[path] = None
     return [Resource(rid, "aws.account", attrs, attr_errors=lost)]
+
+
+def _password_policy(api: Api) -> tuple[Any, ...]:
+    pwd = (api.get("iam", None, "GetAccountPasswordPolicy", absent=("NoSuchEntity",)) or {}).get("PasswordPolicy")
+    return pwd, pwd is not None
+
+
+def _account_block(api: Api) -> tuple[Any, ...]:
+    bpa = account_public_access_block(api)
+    return bpa or None, all_blocked(bpa)
+
+
+def _security_contact(api: Api) -> tuple[Any, ...]:
+    got = api.get("account", None, "GetAlternateContact", absent=("ResourceNotFoundException",),
+                  AlternateContactType="SECURITY")
+    return ((got or {}).get("AlternateContact"),)
+
+
+def _support_roles(api: Api) -> tuple[Any, ...]:
+    roles = [r["RoleName"] for p in _auth_details(api) for r in p.get("RoleDetailList") or []
+             if any(a.get("PolicyName") == SUPPORT_POLICY for a in r.get("AttachedManagedPolicies") or [])]
+    return roles, bool(roles)
+
+
+# aws.account sub-reads: (the attributes each fills, in order; the read)
+_ACCOUNT_READS: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("PasswordPolicy", "password_policy_exists"), _password_policy),
+    (("PublicAccessBlock", "public_access_blocked"), _account_block),
+    (("SecurityContact",), _security_contact),
+    (("SupportRoles", "support_role_exists"), _support_roles),
+)
 
 
 def account_public_access_block(api: Api) -> dict[str, Any] | None:

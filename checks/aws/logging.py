@@ -59,10 +59,14 @@ def _trails(api: Api, region: str) -> list[dict[str, Any]]:
     return api.call("cloudtrail", region, "DescribeTrails", includeShadowTrails=True).get("trailList") or []
 
 
+def _is_logging(api: Api, trail: dict[str, Any]) -> bool:
+    status = api.call("cloudtrail", trail.get("HomeRegion"), "GetTrailStatus", Name=trail["TrailARN"])
+    return bool(status.get("IsLogging"))
+
+
 def _selectors(api: Api, trail: dict[str, Any]) -> dict[str, Any]:
-    home = trail.get("HomeRegion")
-    status = api.call("cloudtrail", home, "GetTrailStatus", Name=trail["TrailARN"])
-    sel = api.call("cloudtrail", home, "GetEventSelectors", TrailName=trail["TrailARN"])
+    """What the trail's event selectors record: all management events, S3 object writes/reads."""
+    sel = api.call("cloudtrail", trail.get("HomeRegion"), "GetEventSelectors", TrailName=trail["TrailARN"])
     basic = sel.get("EventSelectors") or []
     adv = sel.get("AdvancedEventSelectors") or []
     # A trail that never had selectors set records all management events (the AWS default).
@@ -85,8 +89,11 @@ def _selectors(api: Api, trail: dict[str, Any]) -> dict[str, Any]:
         if "Data" in cat and "AWS::S3::Object" in ((fields.get("resources.type") or {}).get("Equals") or []):
             write |= not ro or "false" in ro
             read |= not ro or "true" in ro
-    return {"IsLogging": bool(status.get("IsLogging")), "management_events_all": mgmt,
-            "s3_write": write, "s3_read": read}
+    return {"management_events_all": mgmt, "s3_write": write, "s3_read": read}
+
+
+_TRAIL = "aws.cloudtrail.trail"
+_TRAIL_FIELDS = ("Name", "HomeRegion", "S3BucketName", "KmsKeyId", "CloudWatchLogsLogGroupArn")
 
 
 def collect_trails(api: Api, region: str | None) -> list[Resource]:
@@ -94,28 +101,29 @@ def collect_trails(api: Api, region: str | None) -> list[Resource]:
     home = [t for t in _trails(api, region) if t.get("HomeRegion") == region]
 
     def one(trail: dict[str, Any]) -> Resource:
+        # DescribeTrails gives most fields; each further read runs only when a control reads it.
         lost: dict[str, str] = {}
-        try:
-            sel = _selectors(api, trail)
-        except ApiFailure as failure:  # status/selectors lost; DescribeTrails' own fields still decide
-            sel = {"IsLogging": None, "management_events_all": None}
-            lost.update(IsLogging=str(failure), management_events_all=str(failure))
-        logging_on: bool | None = None
-        if trail.get("S3BucketName"):
-            try:
-                logging_on = bool(bucket_logging(api, trail["S3BucketName"]))
-            except ApiFailure as failure:  # e.g. the log bucket lives in another account
-                lost["s3_bucket_logging_enabled"] = str(failure)
-        attrs = {k: trail.get(k) for k in ("Name", "HomeRegion", "S3BucketName", "KmsKeyId",
-                                           "CloudWatchLogsLogGroupArn")}
+        attrs = {k: trail.get(k) for k in _TRAIL_FIELDS}
         attrs.update({"IsMultiRegionTrail": bool(trail.get("IsMultiRegionTrail")),
                       "LogFileValidationEnabled": bool(trail.get("LogFileValidationEnabled")),
-                      "kms_encrypted": bool(trail.get("KmsKeyId")), "IsLogging": sel["IsLogging"],
-                      "management_events_all": sel["management_events_all"],
-                      "s3_bucket_logging_enabled": logging_on})
-        return Resource(trail["TrailARN"], "aws.cloudtrail.trail", attrs, region=region, attr_errors=lost)
+                      "kms_encrypted": bool(trail.get("KmsKeyId"))})
+        for name, fn in (("IsLogging", lambda: _is_logging(api, trail)),
+                         ("management_events_all", lambda: _selectors(api, trail)["management_events_all"]),
+                         ("s3_bucket_logging_enabled", lambda: _log_bucket_logging(api, trail))):
+            if api.wants(_TRAIL, name):
+                try:
+                    attrs[name] = fn()
+                except ApiFailure as failure:  # e.g. the log bucket lives in another account
+                    attrs[name] = None
+                    lost[name] = str(failure)
+        return Resource(trail["TrailARN"], _TRAIL, attrs, region=region, attr_errors=lost)
 
     return api.fan_out(one, home)
+
+
+def _log_bucket_logging(api: Api, trail: dict[str, Any]) -> bool | None:
+    """Server access logging of the trail's log bucket (memoised with the bucket collector's read)."""
+    return bool(bucket_logging(api, trail["S3BucketName"])) if trail.get("S3BucketName") else None
 
 
 def collect_trail_regions(api: Api, region: str | None) -> list[Resource]:
@@ -123,18 +131,25 @@ def collect_trail_regions(api: Api, region: str | None) -> list[Resource]:
     trails = [t for t in _trails(api, region)
               if t.get("IsMultiRegionTrail") or t.get("HomeRegion") == region]
     rid = f"{api.account}/{region}/cloudtrail"
+    attrs: dict[str, Any] = {"Region": region, "Trails": [t.get("Name") for t in trails]}
+    wants_sel = api.wants("aws.cloudtrail.region", *_REGION_SELECTED)
+    if not (wants_sel or api.wants("aws.cloudtrail.region", "logging_trail")):
+        return [Resource(rid, "aws.cloudtrail.region", attrs, region=region)]
     try:
-        sels = api.fan_out(lambda t: _selectors(api, t), trails)
+        on = [t for t, logging_on in zip(trails, api.fan_out(lambda t: _is_logging(api, t), trails)) if logging_on]
+        sels = api.fan_out(lambda t: _selectors(api, t), on) if wants_sel else []
     except ApiFailure as failure:
         return [Resource(rid, "aws.cloudtrail.region", {"Region": region}, region=region, error=str(failure))]
-    on: list[tuple[dict[str, Any], dict[str, Any]]] = [(t, s) for t, s in zip(trails, sels) if s["IsLogging"]]
-    attrs = {"Region": region, "Trails": [t.get("Name") for t in trails],
-             "multi_region_logging": any(t.get("IsMultiRegionTrail") and s["management_events_all"]
-                                         for t, s in on),
-             "logging_trail": bool(on),
-             "s3_write_data_events": any(s["s3_write"] for _, s in on),
-             "s3_read_data_events": any(s["s3_read"] for _, s in on)}
+    attrs["logging_trail"] = bool(on)
+    if wants_sel:
+        attrs.update({"multi_region_logging": any(t.get("IsMultiRegionTrail") and s["management_events_all"]
+                                                  for t, s in zip(on, sels)),
+                      "s3_write_data_events": any(s["s3_write"] for s in sels),
+                      "s3_read_data_events": any(s["s3_read"] for s in sels)})
     return [Resource(rid, "aws.cloudtrail.region", attrs, region=region)]
+
+
+_REGION_SELECTED = ("multi_region_logging", "s3_write_data_events", "s3_read_data_events")
 
 
 def collect_config(api: Api, region: str | None) -> list[Resource]:
@@ -143,15 +158,16 @@ def collect_config(api: Api, region: str | None) -> list[Resource]:
     if not recs:
         return [Resource(rid, "aws.config.recorder", {"Region": region, "exists": False, "recording": False},
                          region=region)]
-    statuses = api.call("config", region, "DescribeConfigurationRecorderStatus").get(
-        "ConfigurationRecordersStatus") or []
     rec = recs[0]
-    st: dict[str, Any] = next((s for s in statuses if s.get("name") == rec.get("name")), {})
     group = rec.get("recordingGroup") or {}
-    attrs = {"Region": region, "exists": True, "Name": rec.get("name"), "recording": bool(st.get("recording")),
+    attrs = {"Region": region, "exists": True, "Name": rec.get("name"),
              "all_supported": bool(group.get("allSupported")),
-             "include_global_resource_types": bool(group.get("includeGlobalResourceTypes")),
-             "lastStatus": st.get("lastStatus")}
+             "include_global_resource_types": bool(group.get("includeGlobalResourceTypes"))}
+    if api.wants("aws.config.recorder", "recording", "lastStatus"):
+        statuses = api.call("config", region, "DescribeConfigurationRecorderStatus").get(
+            "ConfigurationRecordersStatus") or []
+        st: dict[str, Any] = next((s for s in statuses if s.get("name") == rec.get("name")), {})
+        attrs.update(recording=bool(st.get("recording")), lastStatus=st.get("lastStatus"))
     return [Resource(rid, "aws.config.recorder", attrs, region=region)]
 
 
@@ -161,8 +177,9 @@ def collect_guardduty(api: Api, region: str | None) -> list[Resource]:
     if not ids:
         return [Resource(rid, "aws.guardduty.detector", {"Region": region, "exists": False, "Status": None},
                          region=region)]
-    det = api.call("guardduty", region, "GetDetector", DetectorId=ids[0])
-    attrs = {"Region": region, "exists": True, "DetectorId": ids[0], "Status": det.get("Status")}
+    attrs = {"Region": region, "exists": True, "DetectorId": ids[0]}
+    if api.wants("aws.guardduty.detector", "Status"):
+        attrs["Status"] = api.call("guardduty", region, "GetDetector", DetectorId=ids[0]).get("Status")
     return [Resource(rid, "aws.guardduty.detector", attrs, region=region)]
 
 

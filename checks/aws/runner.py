@@ -52,6 +52,7 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
         # the last one of each name
         api.inputs = {**ctx.inputs, **{f"{cid}.{name}": value for cid, values in ctx.control_inputs.items()
                                        for name, value in values.items()}}
+        api.attributes = ctx.attributes
         regions: list[str] = []
         if regional:
             try:
@@ -64,7 +65,8 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
             for region, why in bad.items():
                 for t in regional:
                     out.errors.append(CollectError(t, f"region {region} {why}", scope=region))
-        api.regions = tuple(regions)
+        # Without a regional type the regions are not listed; the configured ones still bound S3.
+        api.regions = tuple(regions) if regional else tuple(configured)
         out.facts["regions"] = regions
         tasks: list[tuple[str, str | None]] = []
         for t in sorted(wanted, key=lambda t: (t not in slow_first, t)):

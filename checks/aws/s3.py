@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from checks.aws.api import Api
 from checks.aws.iam import account_public_access_block
@@ -61,8 +61,28 @@ def bucket_region(api: Api, name: str) -> str:
 
 
 def _listed_regions(api: Api) -> dict[str, str]:
-    return {b["Name"]: b["BucketRegion"] for b in api.list("s3", None, "ListBuckets", "Buckets")
-            if b.get("BucketRegion")}
+    return {b["Name"]: b["BucketRegion"] for b in list_buckets(api) if b.get("BucketRegion")}
+
+
+# AWS names each bucket's region (BucketRegion) only in a paginated ListBuckets, one that sends
+# MaxBuckets: asking that way saves one GetBucketLocation per bucket. 10,000 is the largest page.
+_PAGE = 10000
+
+
+def list_buckets(api: Api) -> list[dict[str, Any]]:
+    """Every bucket of the account, listed once per scan."""
+    return api.once(("buckets",), lambda: _list_buckets(api))
+
+
+def _list_buckets(api: Api) -> list[dict[str, Any]]:
+    if not api.session.client("s3").can_paginate("list_buckets"):  # botocore before MaxBuckets existed
+        return api.list("s3", None, "ListBuckets", "Buckets")
+    pages = api.pages("s3", None, "ListBuckets", PaginationConfig={"PageSize": _PAGE})
+    buckets = [b for page in pages for b in page.get("Buckets") or []]
+    if len(buckets) >= _PAGE and not pages[-1].get("ContinuationToken") and len(pages) == 1:
+        # a full page and no token: a server that truncates instead of paging; never miss buckets
+        return api.list("s3", None, "ListBuckets", "Buckets")
+    return buckets
 
 
 def bucket_logging(api: Api, name: str) -> dict[str, Any] | None:
@@ -90,14 +110,29 @@ _ABSENT = {
 }
 
 
-def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any) -> Resource:
+_T = "aws.s3.bucket"
+_UNREAD: Any = object()  # the account-level block was not read: no selected control needs it
+
+
+def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any) -> Resource | None:
+    """The bucket with the settings the selected controls read (None: outside the scanned regions).
+
+    Each sub-read runs only when a selected control (or a tag waiver) reads an attribute it feeds,
+    directly or through a derived one; what is not read is absent from the resource.
+    """
     name = bucket["Name"]
     arn = f"arn:{api.partition}:s3:::{name}"
     try:
         region = bucket_region(api, name)
     except ApiFailure as failure:  # without its region nothing about the bucket can be placed
-        return Resource(arn, "aws.s3.bucket", {"Name": name}, error=str(failure))
+        return Resource(arn, _T, {"Name": name}, error=str(failure))
+    if api.regions and region not in api.regions:
+        return None  # S3 lists every bucket; one outside the scan costs no further call
     lost: dict[str, str] = {}
+    attrs: dict[str, Any] = {"Name": name, "Region": region}
+
+    def wants(*feeds: str) -> bool:
+        return api.wants(_T, *feeds)
 
     def get(op: str) -> dict[str, Any]:
         try:
@@ -108,62 +143,76 @@ def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any) -> Resource:
             lost.update(dict.fromkeys(_FEEDS[op], str(failure)))
             return {}
 
-    enc = get("GetBucketEncryption")
-    ver = get("GetBucketVersioning")
-    pab = get("GetPublicAccessBlock")
-    pol = get("GetBucketPolicy")
-    policy = as_document(pol.get("Policy")) if pol.get("Policy") else None
-    # No policy means "not public" (GetBucketPolicyStatus would answer NoSuchBucketPolicy): ask
-    # only when a policy exists or could not be read.
-    status = get("GetBucketPolicyStatus") if policy is not None or "Policy" in lost else {}
-    acl = get("GetBucketAcl")
-    logging = get("GetBucketLogging").get("LoggingEnabled")
-    tags = get("GetBucketTagging")
-    bucket_blocked = all_blocked(pab.get("PublicAccessBlockConfiguration"))
-    acct_blocked = None if isinstance(account_bpa, ApiFailure) else all_blocked(account_bpa)
-    if isinstance(account_bpa, ApiFailure):
-        lost["account_public_access_blocked"] = str(account_bpa)
-    if not (bucket_blocked or acct_blocked):
-        # Blocked at either level decides on its own; otherwise both settings must be known.
-        why = lost.get("public_access_blocked") or lost.get("account_public_access_blocked")
-        if why:
-            lost["effective_public_access_blocked"] = why
-    versioning = {k: v for k, v in ver.items() if k in ("Status", "MFADelete")}
-    grants = acl.get("Grants") or []
-    attrs = {
-        "Name": name, "Region": region,
-        "Encryption": enc.get("ServerSideEncryptionConfiguration"),
-        "Versioning": versioning,
-        "versioning_enabled": versioning.get("Status") == "Enabled",
-        "mfa_delete_enabled": versioning.get("MFADelete") == "Enabled",
-        "PublicAccessBlock": pab.get("PublicAccessBlockConfiguration"),
-        "public_access_blocked": bucket_blocked,
-        "account_public_access_blocked": acct_blocked,
-        "effective_public_access_blocked": bool(bucket_blocked or acct_blocked),
-        "Policy": policy,
-        "policy_is_public": bool((status.get("PolicyStatus") or {}).get("IsPublic")),
-        "tls_only_policy": denies_insecure_transport(policy, name),
-        "Grants": grants, "acl_public": acl_public(grants),
-        "Logging": logging, "logging_enabled": bool(logging),
-        "Tags": {t["Key"]: t["Value"] for t in tags.get("TagSet") or []},
-    }
+    if wants("Encryption"):
+        attrs["Encryption"] = get("GetBucketEncryption").get("ServerSideEncryptionConfiguration")
+    if wants("Versioning", "versioning_enabled", "mfa_delete_enabled"):
+        versioning = {k: v for k, v in get("GetBucketVersioning").items() if k in ("Status", "MFADelete")}
+        attrs.update(Versioning=versioning, versioning_enabled=versioning.get("Status") == "Enabled",
+                     mfa_delete_enabled=versioning.get("MFADelete") == "Enabled")
+    _public_access(attrs, lost, wants, get, account_bpa)
+    policy = None
+    if wants("Policy", "tls_only_policy"):
+        pol = get("GetBucketPolicy")
+        policy = as_document(pol.get("Policy")) if pol.get("Policy") else None
+        attrs.update(Policy=policy, tls_only_policy=denies_insecure_transport(policy, name))
+    if wants("policy_is_public"):
+        # No policy means "not public" (GetBucketPolicyStatus would answer NoSuchBucketPolicy): when
+        # the policy was read, ask only if one exists or it could not be read; else ask directly.
+        asked = policy is not None or "Policy" in lost or not wants("Policy", "tls_only_policy")
+        status = get("GetBucketPolicyStatus") if asked else {}
+        attrs["policy_is_public"] = bool((status.get("PolicyStatus") or {}).get("IsPublic"))
+    if wants("Grants", "acl_public"):
+        grants = get("GetBucketAcl").get("Grants") or []
+        attrs.update(Grants=grants, acl_public=acl_public(grants))
+    if wants("Logging", "logging_enabled"):
+        logging = get("GetBucketLogging").get("LoggingEnabled")
+        attrs.update(Logging=logging, logging_enabled=bool(logging))
+    if wants("Tags"):
+        attrs["Tags"] = {t["Key"]: t["Value"] for t in get("GetBucketTagging").get("TagSet") or []}
     for path in lost:  # an unread value is absent, never a default that could pass
         attrs[path] = None
-    return Resource(arn, "aws.s3.bucket", attrs, region=region, attr_errors=lost)
+    return Resource(arn, _T, attrs, region=region, attr_errors=lost)
+
+
+def _public_access(attrs: dict[str, Any], lost: dict[str, str], wants: Callable[..., bool],
+                   get: Callable[[str], dict[str, Any]], account_bpa: Any) -> None:
+    """Bucket-level, account-level and effective public access block, as far as they are read."""
+    acct_blocked: bool | None = None
+    if isinstance(account_bpa, ApiFailure):
+        lost["account_public_access_blocked"] = str(account_bpa)
+    elif account_bpa is not _UNREAD:
+        acct_blocked = all_blocked(account_bpa)
+        if wants("account_public_access_blocked"):
+            attrs["account_public_access_blocked"] = acct_blocked
+    effective = wants("effective_public_access_blocked")
+    bucket_blocked: bool | None = None
+    # An account that blocks everything decides the effective setting without the bucket's own.
+    if wants("PublicAccessBlock", "public_access_blocked") or (effective and not acct_blocked):
+        pab = get("GetPublicAccessBlock")
+        bucket_blocked = all_blocked(pab.get("PublicAccessBlockConfiguration"))
+        attrs.update(PublicAccessBlock=pab.get("PublicAccessBlockConfiguration"),
+                     public_access_blocked=bucket_blocked)
+    if effective:
+        attrs["effective_public_access_blocked"] = bool(bucket_blocked or acct_blocked)
+        if not (bucket_blocked or acct_blocked):
+            # Blocked at either level decides on its own; otherwise both settings must be known.
+            why = lost.get("public_access_blocked") or lost.get("account_public_access_blocked")
+            if why:
+                lost["effective_public_access_blocked"] = why
 
 
 def collect_buckets(api: Api, region: str | None) -> list[Resource]:
-    buckets = api.list("s3", None, "ListBuckets", "Buckets")
+    buckets = list_buckets(api)
     if not buckets:
         return []
-    try:
-        account_bpa: Any = account_public_access_block(api)
-    except ApiFailure as failure:  # reported on aws.account too; here it is lost per attribute
-        account_bpa = failure
-    found = api.fan_out(lambda b: _bucket(api, b, account_bpa), buckets)
-    scanned = set(api.regions)
-    # Buckets in regions outside the scan are still listed (S3 is global) but kept only when in scope.
-    return [r for r in found if not scanned or r.region is None or r.region in scanned]
+    account_bpa: Any = _UNREAD
+    if api.wants(_T, "account_public_access_blocked", "effective_public_access_blocked"):
+        try:
+            account_bpa = account_public_access_block(api)
+        except ApiFailure as failure:  # reported on aws.account too; here it is lost per attribute
+            account_bpa = failure
+    # Buckets in regions outside the scan are listed (S3 is global) but dropped before their reads.
+    return [r for r in api.fan_out(lambda b: _bucket(api, b, account_bpa), buckets) if r is not None]
 
 
 COLLECTORS = {"aws.s3.bucket": (collect_buckets, False)}

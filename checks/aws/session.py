@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -108,6 +109,9 @@ def _stop_on_not_implemented(response: Any = None, **_: Any) -> None:
     return None
 
 
+# client -> {operation: paginator}; weak so a finished scan's clients can be freed
+_PAGINATORS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+_PAGINATOR_LOCK = threading.Lock()
 _LOADER: Any = None
 _LOADER_LOCK = threading.Lock()
 
@@ -189,12 +193,14 @@ class AwsSession:
     def client(self, service: str, region: str | None = None) -> Any:
         """A cached client for ``service`` in ``region`` (global services use the default region)."""
         key = (service, region or self.default_region)
-        with self._lock:
-            cli = self._clients.get(key)
-            if cli is None:
-                cli = self.session.client(service, region_name=key[1], config=self._config())
-                self._clients[key] = cli
-            return cli
+        cli = self._clients.get(key)  # every call asks: no lock once the client exists
+        if cli is None:
+            with self._lock:
+                cli = self._clients.get(key)
+                if cli is None:
+                    cli = self.session.client(service, region_name=key[1], config=self._config())
+                    self._clients[key] = cli
+        return cli
 
 
 def api_name(client: Any, operation: str) -> str:
@@ -220,9 +226,18 @@ def paginate(client: Any, operation: str, **params: Any) -> list[dict[str, Any]]
     if not client.can_paginate(snake):
         return [call(client, operation, **params)]
     try:
-        return list(client.get_paginator(snake).paginate(**params))
+        return list(_paginator(client, snake).paginate(**params))
     except Exception as exc:
         raise _classify(client, operation, exc) from None
+
+
+def _paginator(client: Any, snake: str) -> Any:
+    """The client's paginator for ``snake``, built once (botocore builds a new class per request)."""
+    with _PAGINATOR_LOCK:
+        per = _PAGINATORS.setdefault(client, {})
+        if snake not in per:
+            per[snake] = client.get_paginator(snake)
+        return per[snake]
 
 
 def _classify(client: Any, operation: str, exc: Exception) -> Exception:
