@@ -183,3 +183,16 @@ def test_a_truncated_bucket_listing_is_listed_again(seeded: Seeded, monkeypatch:
     c, calls = run({"aws.s3.bucket"}, needed("aws-s3-encryption-at-rest"), monkeypatch)
     assert calls["s3:ListBuckets"] == 2
     assert {r.attrs["Name"] for r in c.resources["aws.s3.bucket"]} == {"gs-good", "gs-bad", "gs-logs"}
+
+
+def test_a_bucket_outside_the_scanned_regions_costs_no_sub_read(
+        seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(Bucket="gs-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        # only a global type selected: the configured region (us-east-1) still bounds S3
+        c, calls = run({"aws.s3.bucket"}, needed("aws-s3-encryption-at-rest"), monkeypatch)
+    finally:
+        s3.delete_bucket(Bucket="gs-eu")
+    assert {r.attrs["Name"] for r in c.resources["aws.s3.bucket"]} == {"gs-good", "gs-bad", "gs-logs"}
+    assert calls["s3:GetBucketEncryption"] == 3
