@@ -158,3 +158,13 @@ def test_collectors_are_told_which_attributes_the_selected_controls_read():
                                                                     "Name", "Encryption"})}
     tagged = waiver(match={"tags": {"owner": "x"}})
     assert {"Tags", "tags"} <= _attributes_needed([c], [tagged])["host.sshd"]
+
+
+def test_a_key_that_is_not_a_plain_path_makes_its_type_collected_in_full():
+    from scanner.engine import _attributes_needed
+
+    c = control("aws-x", "aws.s3.bucket", {"key": "length(Grants)", "op": "eq", "value": 0})
+    d = control("host-y", "host.sshd", {"key": "Policy.Statement[?Effect=='Allow'] | [0]", "op": "exists"})
+    needed = _attributes_needed([c, d], [])
+    assert "aws.s3.bucket" not in needed  # unknown needs: everything is read
+    assert needed["host.sshd"] == frozenset({"Policy.Statement"})
