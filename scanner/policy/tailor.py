@@ -79,8 +79,10 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
         raise UsageError(f"profile extends cycle: {' -> '.join(trail + (profile_id,))}")
     prof = pset.profiles[profile_id]
     sel = Selection(profile=prof.id, profile_sha256=prof.sha256)
+    parent_hashes = []
     for parent in prof.extends:
         base = _resolve(pset, _strip_version(parent), trail + (profile_id,))
+        parent_hashes.append(base.profile_sha256)
         sel.controls.update(base.controls)
         for cid, values in base.inputs.items():
             sel.inputs.setdefault(cid, {}).update(values)
@@ -112,6 +114,8 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
             if "severity" in changes:
                 sel.controls[cid] = dataclasses.replace(sel.controls[cid], severity=Severity(changes["severity"]))
     sel.gate.update(prof.gate)
+    if parent_hashes:  # provenance covers the whole chain: a change in a parent changes the hash
+        sel.profile_sha256 = sha256_of([prof.sha256, *parent_hashes])
     return sel
 
 

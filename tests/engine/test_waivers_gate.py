@@ -110,3 +110,18 @@ def test_account_match_reads_the_account_the_collector_found():
     assert apply([fail()], [w], TARGET, {}, facts={"account_id": "123456789012"})[0].status is Status.WAIVED
     assert apply([fail()], [w], TARGET, {}, facts={"account_id": "999999999999"})[0].status is Status.FAIL
     assert apply([fail()], [w], TARGET, {})[0].status is Status.FAIL
+
+
+def test_profile_hash_covers_its_parents():
+    from scanner.policy.loader import PolicySet, profile_from
+    from scanner.policy.tailor import select
+
+    from .helpers import control, profile
+
+    pset = PolicySet(controls={"host-a-one": control("host-a-one")})
+    pset.profiles = {"base": profile("base", gate={"fail_on_severity": "high"}),
+                     "child": profile("child", extends="base")}
+    before = select(pset, ["child"]).profile_sha256
+    base_doc = dict(pset.profiles["base"].document, gate={"fail_on_severity": "low"})
+    pset.profiles["base"] = profile_from(base_doc)
+    assert select(pset, ["child"]).profile_sha256 != before
