@@ -8,7 +8,6 @@ findings to the store as they arrive. Library first: the CLI only builds a :clas
 from __future__ import annotations
 
 import concurrent.futures
-import re
 import threading
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
@@ -244,27 +243,20 @@ def evaluate_target(target: Target, collection: Collection, controls: list[Contr
         yield from apply_waivers(found, waivers, target, by_id, facts=collection.facts)
 
 
-# a key that starts with a plain dotted attribute path (what `attributes_read` can see); anything
-# after an index or filter reads inside that attribute
-_PLAIN_KEY = re.compile(r'[A-Za-z0-9_"\-]+(?:\.[A-Za-z0-9_"\-]+)*(?:[\[|].*)?', re.S)
-
-
 def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[str, frozenset[str]]:
     """Per resource type, the attribute paths the selected controls (and waivers) can read."""
     from scanner.evaluate import attributes_read
     from scanner.messages import placeholders
 
-    from scanner.policy.lint import _top_keys
-
     out: dict[str, set[str]] = {}
     unsure: set[str] = set()
     tags = any("tags" in (w.match or {}) for w in waivers)
     for c in controls:
-        for cond in (c.scope_where, c.applies_if, c.assert_):
-            if any(not _PLAIN_KEY.fullmatch(key.strip()) for _, key in _top_keys(cond or {})):
-                unsure.add(c.resource)  # a key we cannot reduce to attribute paths: collect everything
+        reads = attributes_read(c)
+        if reads is None:
+            unsure.add(c.resource)  # a key we cannot reduce to attribute paths: collect everything
         need = out.setdefault(c.resource, set())
-        need |= attributes_read(c)
+        need |= reads or set()
         need |= {str(a) for a in c.result.get("evidence") or ()}
         for status in ("pass", "fail", "error", "notapplicable"):
             for path in placeholders(str(c.result.get(status) or "")):

@@ -10,7 +10,7 @@ import fnmatch
 from datetime import datetime
 import json
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from scanner.model import Collection, Control, Finding, Resource, Status, Target
 
@@ -112,26 +112,40 @@ def _evidence_checks(outcome: Any) -> tuple[list[Any], int]:
     return kept, skipped
 
 
-_PLAIN_PATH = re.compile(r'^[A-Za-z0-9_"\-]+(?:\.[A-Za-z0-9_"\-]+)*')
+# a key that starts with a plain dotted attribute path; what follows an index, filter or pipe reads
+# inside that attribute
+_PLAIN_KEY = re.compile(r'([A-Za-z0-9_"\-]+(?:\.[A-Za-z0-9_"\-]+)*)(?:[\[|].*)?', re.S)
 
 
-def attributes_read(control: Control, scope_only: bool = False) -> frozenset[str]:
-    """Dotted attribute paths the control reads from the resource (``tls.cert.expired``), in its
-    ``scope.where``, ``applies_if`` and ``assert`` (only ``scope.where`` with ``scope_only``)."""
-    from scanner.policy.lint import _top_keys
+def _control_keys(control: Control, scope_only: bool) -> Iterator[str]:
+    from scanner.conditions import resource_keys
 
-    out = set()
     conds = (control.scope_where,) if scope_only else (control.scope_where, control.applies_if, control.assert_)
     for cond in conds:
-        for _, key in _top_keys(cond or {}):
-            m = _PLAIN_PATH.match(key.strip())
-            if m:
-                out.add(m.group(0).replace('"', ""))
+        for _, key in resource_keys(cond or {}):
+            yield key.strip()
+
+
+def attributes_read(control: Control, scope_only: bool = False) -> frozenset[str] | None:
+    """Dotted attribute paths the control reads from the resource (``tls.cert.expired``), in its
+    ``scope.where``, ``applies_if`` and ``assert`` (only ``scope.where`` with ``scope_only``).
+
+    None when a key is not a plain path (``length(Grants)``): what it reads is then unknown.
+    """
+    out = set()
+    for key in _control_keys(control, scope_only):
+        m = _PLAIN_KEY.fullmatch(key)
+        if m is None:
+            return None
+        out.add(m.group(1).replace('"', ""))
     return frozenset(out)
 
 
-def _lost(reads: frozenset[str], attr_errors: Mapping[str, str]) -> str | None:
-    """The first unreadable attribute path (``tls`` or ``tls.cert``) that overlaps what is read."""
+def _lost(reads: frozenset[str] | None, attr_errors: Mapping[str, str]) -> str | None:
+    """The first unreadable attribute path (``tls`` or ``tls.cert``) that overlaps what is read
+    (any of them when what is read is unknown)."""
+    if reads is None:
+        return next(iter(attr_errors), None)
     for lost in attr_errors:
         for path in reads:
             if path == lost or path.startswith(lost + ".") or lost.startswith(path + "."):

@@ -30,7 +30,7 @@ from typing import Any
 from jmespath import exceptions as jmes_exc
 
 from scanner.conditions.keys import compile_key, normalise_key
-from scanner.conditions.lint import FOREIGN_ALIASES, input_refs, syntax_problems
+from scanner.conditions.lint import FOREIGN_ALIASES, input_refs, resource_keys, syntax_problems
 from scanner.conditions.ops import COERCE_EXPECTED, OPERATORS, OperatorSpec, Opts, value_problem
 from scanner.conditions.values import VALUE_TYPES, ConditionError, TypeProblem, coerce, show
 
@@ -43,6 +43,7 @@ __all__ = [
     "Outcome",
     "evaluate",
     "input_refs",
+    "resource_keys",
     "normalise_key",
     "summarize",
     "syntax_problems",

@@ -6,7 +6,7 @@ indexes inside the condition (``("all", 1, "op")``) so the lint can point at fil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scanner.conditions.keys import compile_key
@@ -198,3 +198,21 @@ def input_refs(cond: Any) -> set[str]:
         elif isinstance(node, (list, tuple)):
             stack.extend(node)
     return found
+
+
+def resource_keys(cond: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(path, key) of every key a condition reads from the resource itself, including quantifier
+    ``path``s; keys inside a quantifier's ``where`` are relative to list elements and not listed."""
+    if isinstance(cond, list):
+        for i, c in enumerate(cond):
+            yield from resource_keys(c, path + (i,))
+    elif isinstance(cond, dict):
+        if isinstance(cond.get("key"), str):
+            yield path + ("key",), cond["key"]
+        for group in ("all", "any", "not"):
+            if group in cond:
+                yield from resource_keys(cond[group], path + (group,))
+        for quant in ("any_of", "all_of", "none_of"):
+            q = cond.get(quant)
+            if isinstance(q, dict) and isinstance(q.get("path"), str):
+                yield path + (quant, "path"), q["path"]

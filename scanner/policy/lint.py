@@ -125,7 +125,7 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
                 path = _find_input_ref(cond, name)
                 yield doc.diag(base + path, f"unknown input {name!r}{did_you_mean(name, declared)}")
         if attrs:
-            for sub, key in _top_keys(cond):
+            for sub, key in conditions.resource_keys(cond):
                 head = _head(key)
                 if head and head not in attrs:
                     yield doc.diag(base + sub, f"unknown attribute {head!r} of {control.resource}{did_you_mean(head, attrs)}")
@@ -173,23 +173,6 @@ def _head(key: str) -> str:
         if ch in ".[|":
             return key[:i]
     return key
-
-
-def _top_keys(cond: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """Keys read from the resource itself (not those inside a quantifier's ``where``)."""
-    if isinstance(cond, list):
-        for i, c in enumerate(cond):
-            yield from _top_keys(c, path + (i,))
-    elif isinstance(cond, dict):
-        if isinstance(cond.get("key"), str):
-            yield path + ("key",), cond["key"]
-        for group in ("all", "any", "not"):
-            if group in cond:
-                yield from _top_keys(cond[group], path + (group,))
-        for quant in ("any_of", "all_of", "none_of"):
-            q = cond.get(quant)
-            if isinstance(q, dict) and isinstance(q.get("path"), str):
-                yield path + (quant, "path"), q["path"]
 
 
 def _find_input_ref(cond: Any, name: str, path: tuple[Any, ...] = ()) -> tuple[Any, ...]:
@@ -248,7 +231,7 @@ def _not_allowed(value: Any, allowed: list[Any]) -> Any:
 
 # -- profiles ---------------------------------------------------------------------------------
 
-def _strip_version(ref: str) -> str:
+def strip_version(ref: str) -> str:
     return ref.split("@", 1)[0]
 
 
@@ -258,13 +241,13 @@ def _profile(doc: Document, pset: Any) -> Iterator[Diagnostic]:
     extends = data.get("extends") or []
     extends = [extends] if isinstance(extends, str) else extends
     for n, ref in enumerate(extends):
-        name = _strip_version(ref)
+        name = strip_version(ref)
         if name not in pset.profiles:
             path = ("extends", n) if isinstance(data.get("extends"), list) else ("extends",)
             yield doc.diag(path, f"unknown profile {name!r} in extends{did_you_mean(name, pset.profiles)}")
     baseline = data.get("baseline") or {}
     if "oscal_profile" in baseline:
-        if _oscal_profile_path(baseline["oscal_profile"], doc.file) is None:
+        if oscal_profile_path(baseline["oscal_profile"], doc.file) is None:
             yield doc.diag(("baseline", "oscal_profile"), f"OSCAL profile {baseline['oscal_profile']!r} not found "
                            f"(give a path, or use baseline.framework: one of {', '.join(baseline_names())})")
     if "framework" in baseline and baseline_ids(baseline["framework"]) is None:
@@ -307,7 +290,7 @@ def _profile(doc: Document, pset: Any) -> Iterator[Diagnostic]:
             yield doc.diag(("refine", cid), f"refine of unknown control {cid!r}{did_you_mean(cid, ids)}", key=True)
 
 
-def _oscal_profile_path(ref: str, policy_file: str) -> Path | None:
+def oscal_profile_path(ref: str, policy_file: str) -> Path | None:
     import policies
 
     for base in (Path(policy_file).parent, Path.cwd(), policies.FRAMEWORKS):
@@ -327,7 +310,7 @@ def _cycles(pset: Any) -> Iterator[Diagnostic]:
             if prof is None:
                 continue
             for ref in prof.extends:
-                name = _strip_version(ref)
+                name = strip_version(ref)
                 if name == start:
                     cycle = trail + (name,)
                     key = frozenset(cycle)

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 from scanner.errors import UsageError
 from scanner.gate import DEFAULTS as GATE_DEFAULTS
 from scanner.model import Control, Profile, Severity
-from scanner.policy.lint import _oscal_profile_path, _strip_version, baseline_ids
+from scanner.policy.lint import baseline_ids, oscal_profile_path, strip_version
 from scanner.policy.loader import PolicySet, sha256_of
 from scanner.suggest import did_you_mean
 
@@ -53,7 +53,7 @@ def _baseline_set(profile: Profile, pset: PolicySet) -> set[str] | None:
     if named is not None:
         return set(named)
     doc = pset.documents.get(("Profile", profile.id))
-    path = _oscal_profile_path(profile.baseline, doc.file if doc else ".")
+    path = oscal_profile_path(profile.baseline, doc.file if doc else ".")
     if path is None:
         raise UsageError(f"profile {profile.id}: OSCAL baseline {profile.baseline!r} not found")
     data = json.loads(path.read_text())
@@ -81,7 +81,7 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
     sel = Selection(profile=prof.id, profile_sha256=prof.sha256)
     parent_hashes = []
     for parent in prof.extends:
-        base = _resolve(pset, _strip_version(parent), trail + (profile_id,))
+        base = _resolve(pset, strip_version(parent), trail + (profile_id,))
         parent_hashes.append(base.profile_sha256)
         sel.controls.update(base.controls)
         for cid, values in base.inputs.items():
