@@ -207,6 +207,9 @@ class _Evaluator:
         for attr in self.control.result.get("evidence") or ():
             observed[attr] = lookup(resource.attrs, attr)
         ev: dict[str, Any] = {"observed": observed}
+        locations = self.locations(resource)
+        if locations:
+            ev["locations"] = locations
         if outcome is not None:
             kept, skipped = _evidence_checks(outcome)
             ev["checks"] = [
@@ -221,6 +224,18 @@ class _Evaluator:
             if outcome.matched is not None:
                 ev["matched"] = outcome.matched
         return ev
+
+    def locations(self, resource: Resource) -> list[dict[str, Any]]:
+        """The recorded source locations of the attributes this control reads, each with its attribute."""
+        if not resource.sources:
+            return []
+        out = []
+        for attr, places in resource.sources.items():
+            if self.reads is not None and not any(
+                    r == attr or r.startswith(attr + ".") or attr.startswith(r + ".") for r in self.reads):
+                continue
+            out.extend({"attribute": attr, **dict(p)} for p in places)
+        return out
 
     def _unreadable(self, resource: Resource, lost: str | None) -> Finding:
         message = f"{resource.id}: {lost} could not be read: {resource.attr_errors[lost or '']}"

@@ -191,6 +191,11 @@ class Resource:
     attr_errors: Mapping[str, str] = field(default_factory=dict)
     """Attribute paths (``tls`` or ``tls.cert``) that could not be read, with the reason: a control
     whose ``assert`` reads one of them is ``error`` on this resource; the others still decide."""
+    sources: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    """Where attributes were read on the target: attribute path (``permitrootlogin``, ``tls.cert``)
+    -> ``({"path": "/etc/ssh/sshd_config", "line": 12}, ...)`` (``line`` may be absent). A finding's
+    evidence carries the locations of the attributes its control reads (``evidence.locations``), which
+    reports turn into file locations (SARIF physicalLocation)."""
 
 
 @dataclass(frozen=True)
