@@ -20,7 +20,7 @@ SECTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "host.sshd": ("sshd",),
     "host.packages": ("packages",),
     "host.services": ("units",),
-    "host.sysctl": ("sysctl",),
+    "host.sysctl": ("sysctl", "sysctl_conf", "limits"),
     "host.files": ("files",),
     "host.users": ("passwd", "group", "login_defs"),
     "host.groups": ("group", "passwd"),
