@@ -278,8 +278,10 @@ class _Evaluator:
                 gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
                 if not gate.ok:
                     why = gate.decisive.describe() if gate.decisive else "applies_if"
-                    return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
-                                        f"{resource.id}: not applicable ({why} is false)",
+                    # the control's own ``result.notapplicable`` message (it can name the reason) if it has one
+                    message = (self.message(Status.NOTAPPLICABLE, resource, gate)
+                               if c.result.get("notapplicable") else f"{resource.id}: not applicable ({why} is false)")
+                    return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE, message,
                                         self.evidence(resource, gate), resource.region)
             outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now, strict=True)
         except conditions.ConditionError as exc:

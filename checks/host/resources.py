@@ -17,6 +17,8 @@ _SSHD_LISTS = {"ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeya
                "setenv", "permitopen", "permitlisten", "include", "hostcertificate", "allowusers", "denyusers",
                "allowgroups", "denygroups", "port", "channeltimeout", "authenticationmethods"}
 
+_CRON = ("a cron daemon is installed: a cron binary (cron, crond, fcron) on PATH or a cron package (cron, cronie, "
+         "systemd-cron, bcron, fcron, dcron); an error when neither was found and the package list could not be read")
 _PERMS = "permission bits set, as names: suid sgid sticky ur uw ux gr gw gx or ow ox"
 
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
@@ -53,6 +55,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("enabled_or_running", "list", "enabled_any plus every unit running now (even if disabled)"),
         A("masked", "list", "names of masked units"),
         A("active", "list", "names of active units; null when systemd does not run"),
+        A("cron_installed", "boolean", _CRON), A("cron_installed_reason", "string", "how cron_installed was decided"),
     ), ("systemctl list-unit-files", "systemctl list-units")),
     ResourceType("host.sysctl", "Running kernel parameters from /proc/sys (one per host, id `sysctl`), as a "
                  "nested map: key `net.ipv4.ip_forward` reads /proc/sys/net/ipv4/ip_forward. Integers are "
@@ -79,6 +82,8 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("mode", "string", "octal mode, 4 digits, e.g. 0640"), A("perms", "list", _PERMS),
         A("owner", "string", "owner name"), A("group", "string", "group name"),
         A("uid", "integer", "owner uid"), A("gid", "integer", "group gid"),
+        A("cron_installed", "boolean", "cron paths only (/etc/crontab, /etc/cron.*): " + _CRON),
+        A("cron_installed_reason", "string", "cron paths only: how cron_installed was decided"),
     ), ("stat -c",)),
     ResourceType("host.users", "Accounts of /etc/passwd (one per account, id `user:<name>`).", (
         A("name", "string", "login name"), A("uid", "integer", "uid"), A("gid", "integer", "primary gid"),

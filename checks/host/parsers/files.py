@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
+from checks.host.parsers.cron import CRON_PATHS, cron_attrs
 from checks.host.parsers.common import denied_reason, perms_of, require, truncated_reason
 from checks.host.script import Output, split_files
 from scanner.model import Resource
@@ -55,6 +57,11 @@ def parse_files(out: Output) -> list[Resource]:
         })
     if not res:
         raise FactError("file metadata (stat) could not be read: no output")
+    if CRON_PATHS & set(res):
+        cron, lost = cron_attrs(out)
+        for p in CRON_PATHS & set(res):
+            r = res[p]
+            res[p] = replace(r, attrs={**r.attrs, **cron}, attr_errors={**r.attr_errors, **lost})
     return [res[p] for p in sorted(res)]
 
 
