@@ -2,8 +2,9 @@
 
 A tree maps absolute paths to content (``"-> target"`` makes a symlink). :func:`build` writes it under a
 temp directory; :func:`in_namespace` wraps a command so it runs in a private mount namespace
-(``unshare -m``) where each of :data:`BIND_POINTS` is bind-mounted from the tree: the command sees the
-tree's /etc/sysctl.d, limits.conf... in place of the machine's, and nothing on the machine changes.
+(``unshare -m``) where paths are bind-mounted (:func:`tree_binds`: each of :data:`BIND_POINTS` from the
+tree): the command sees the tree's /etc/sysctl.d, limits.conf... in place of the machine's, and nothing
+on the machine changes.
 """
 
 from __future__ import annotations
@@ -124,10 +125,14 @@ def build(tree: Mapping[str, str], root: Path) -> Path:
     return root
 
 
-def in_namespace(root: Path, argv: list[str]) -> list[str]:
-    """``argv`` run in a private mount namespace with :data:`BIND_POINTS` bound from ``root``."""
-    mounts = [f"mount --bind {shlex.quote(str(root / p.lstrip('/')))} {shlex.quote(p)}"
-              for p in BIND_POINTS if Path(p).exists()]
+def tree_binds(root: Path) -> dict[str, Path]:
+    """The bind mounts that show the tree built under ``root`` in place of the machine's files."""
+    return {p: root / p.lstrip("/") for p in BIND_POINTS if Path(p).exists()}
+
+
+def in_namespace(binds: Mapping[str, Path], argv: list[str]) -> list[str]:
+    """``argv`` run in a private mount namespace where each target path of ``binds`` shows its source."""
+    mounts = [f"mount --bind {shlex.quote(str(src))} {shlex.quote(target)}" for target, src in binds.items()]
     script = " && ".join([*mounts, 'exec "$@"'])
     return ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", *argv]
 
@@ -142,11 +147,11 @@ def usable() -> str | None:
     return f"{', '.join(missing)} absent on this machine" if missing else None
 
 
-def run_script(root: Path, script: str, *, user: int | None = None) -> str:
-    """Run the fact script with ``sh -s`` against the tree (as ``user`` when given); its stdout."""
+def run_script(binds: Mapping[str, Path], script: str, *, user: int | None = None) -> str:
+    """Run the fact script with ``sh -s`` under ``binds`` (as ``user`` when given); its stdout."""
     argv = ["sh", "-s"]
     if user is not None:
         argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
-    res = subprocess.run(in_namespace(root, argv), input=script.encode(), capture_output=True, timeout=60,
+    res = subprocess.run(in_namespace(binds, argv), input=script.encode(), capture_output=True, timeout=60,
                          check=True)
     return res.stdout.decode()
