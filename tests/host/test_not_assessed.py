@@ -110,6 +110,11 @@ def test_cli_walk_off_counts_not_assessed_in_summary_and_gate(walk_off_scan):
     assert "Not assessed: 3 findings notchecked (a check that did not run is not a pass): " \
            "govscan findings --status notchecked" in out
     assert "Gate PASSED: no unwaived failure at or above low; 3 findings not assessed (notchecked)" in out
+    # the scan list counts them too
+    listing = govscan("scans", "--db", str(db))
+    header, row = listing.stdout.splitlines()[:2]
+    assert header.split()[4:9] == ["fail", "error", "pass", "notchecked", "profile"]
+    assert row.split()[4:8] == ["0", "0", "1", "3"]
 
 
 def test_oscal_and_html_coverage_never_count_notchecked_as_satisfied(walk_off_scan):
@@ -277,3 +282,31 @@ def test_cron_section_prints_the_daemons_found():
     path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     want = [f"bin {shutil.which(b, path=path)}" for b in ("cron", "crond", "fcron", "bcron-start") if shutil.which(b, path=path)]
     assert [ln for ln in sec.stdout.split("\n") if ln] == want
+
+
+def test_attr_notchecked_only_touches_controls_that_read_it_and_errors_win():
+    import dataclasses
+
+    from scanner.model import Collection, Resource
+
+    base = baseline().controls["host-file-world-writable"]
+    res = Resource("filesystem", "host.filesystem", {"walked": False, "unowned_files_count": 0},
+                   attr_errors={"ungrouped_files_count": "find failed"},
+                   attr_notchecked={"world_writable_files_count": "walk off",
+                                    "world_writable_files": "walk off", "ungrouped_files_count": "walk off"})
+    coll = Collection(resources={"host.filesystem": [res]}, facts={"platform": "linux"})
+
+    def run(assert_):
+        ctl = dataclasses.replace(base, assert_=assert_, result={})
+        return [(f.status.value, f.message) for f in evaluate_control(ctl, TARGET, coll)]
+
+    assert run({"key": "world_writable_files_count", "op": "eq", "value": 0}) == [
+        ("notchecked", "filesystem: not checked: walk off")]
+    assert run({"key": "unowned_files_count", "op": "eq", "value": 0}) == [("pass", "filesystem: " + base.title)]
+    assert run({"key": "ungrouped_files_count", "op": "eq", "value": 0}) == [
+        ("error", "filesystem: ungrouped_files_count could not be read: find failed")]
+    # a scope that reads a not-collected attribute cannot decide either
+    ctl = dataclasses.replace(base, scope_where={"key": "world_writable_files", "op": "empty"}, result={},
+                              assert_={"key": "unowned_files_count", "op": "eq", "value": 0})
+    assert [(f.status.value, f.message) for f in evaluate_control(ctl, TARGET, coll)] == [
+        ("notchecked", "filesystem: not checked: walk off")]
