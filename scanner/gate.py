@@ -1,9 +1,10 @@
 """The CI gate: decide the exit code from a scan's findings.
 
 Exit 0 when the gate passes, 1 when an unwaived finding at or above the gate severity failed (or,
-with ``fail_on_error``, a control could not be evaluated; with ``fail_on_notchecked``, a check did not run).
-Findings not assessed (``notchecked``) are counted in the reason either way. Waived findings never fail the gate;
-findings under an expired waiver are failures (unless ``expired_waivers: ignore``).
+with ``fail_on_error``, a control could not be evaluated; with ``fail_on_notchecked``, a check did
+not run). Findings not assessed (``notchecked``) are counted in the reason either way. Waived
+findings never fail the gate; findings under an expired waiver are failures (unless
+``expired_waivers: ignore``).
 """
 
 from __future__ import annotations
