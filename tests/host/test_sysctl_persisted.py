@@ -193,3 +193,46 @@ def test_cli_local_scan_reports_persistence(tmp_path, tree_dir):
         assert message == "kernel.randomize_va_space=2; persisted at /etc/sysctl.d/60-hardening.conf:2"
     assert evidence["locations"] == [{"attribute": "persisted.kernel.randomize_va_space",
                                       "path": "/etc/sysctl.d/60-hardening.conf", "line": 2}]
+
+
+def test_ssh_scan_of_a_host_whose_sysctl_conf_undoes_the_running_values(tmp_path):
+    """Over SSH as a user meets it: a real sshd host (private mount namespace, tests/host/sshd_fixture.py)
+    whose /etc/sysctl.conf, applied last at boot, sets ASLR off and suid_dumpable 2."""
+    import yaml
+    from sshd_fixture import SSHD, TEST_USER, ensure_test_user, keygen, make_root, start_sshd
+
+    if not Path(SSHD).exists():
+        pytest.skip("openssh-server not installed")
+    ensure_test_user()
+    keys = make_root("govscan-hf-keys-")
+    keys.chmod(0o700)
+    host = None
+    try:
+        pub = keygen(keys / "id_ed25519", comment="govscan-hostfacts")
+        host = start_sshd("sysctl", "127.0.0.41", {TEST_USER: [pub]}, "", {
+            "/etc/sysctl.conf": "# undone at boot\nkernel.randomize_va_space = 0\nfs.suid_dumpable = 2\n",
+            "/etc/security/limits.conf": "*  hard  core  0\n"})
+        inventory = tmp_path / "inventory.yaml"
+        inventory.write_text(yaml.safe_dump({"apiVersion": "govscan/v1", "kind": "Inventory",
+                                             "vars": {"key": str(keys / "id_ed25519")}, "targets": [host.spec()]}))
+        db = tmp_path / "ssh.db"
+        res = subprocess.run([sys.executable, "-c", "from scanner.cli import main; main()", "scan", "-i", str(inventory),
+                              "--known-hosts", str(host.known_hosts), "-c", "host-sysctl-aslr",
+                              "-c", "host-sysctl-suid-dumpable", "--db", str(db), "--gate", "none"],
+                             capture_output=True, text=True, timeout=300)
+        assert res.returncode == 0, res.stdout + res.stderr
+        rows = stored(db)
+        aslr, dump = running("kernel.randomize_va_space"), running("fs.suid_dumpable")
+        assert rows["host-sysctl-aslr"][:2] == (
+            "fail", f"kernel.randomize_va_space={aslr}; persisted 0 (/etc/sysctl.conf:2) "
+                    "(required: eq 2, running and persisted)")
+        assert rows["host-sysctl-aslr"][2]["locations"] == [
+            {"attribute": "persisted.kernel.randomize_va_space", "path": "/etc/sysctl.conf", "line": 2}]
+        assert rows["host-sysctl-suid-dumpable"][:2] == (
+            "fail", f"fs.suid_dumpable={dump}; persisted 2 (/etc/sysctl.conf:3); core hard limit for *: 0 "
+                    "(/etc/security/limits.conf:1) (required: eq 0, running and persisted; * hard core 0)")
+    finally:
+        if host is not None:
+            host.stop()
+            shutil.rmtree(host.root, ignore_errors=True)
+        shutil.rmtree(keys, ignore_errors=True)
