@@ -13,7 +13,8 @@ from typing import Any, Iterable, Mapping
 from reports.catalog import FEDRAMP, NIST, SEVERITY_RANK, fedramp_baselines, nist_catalog, nist_family
 
 #: Order of precedence when several results meet on one control or catalog id.
-_STATE_ORDER = ("fail", "error", "waived", "pass", "notchecked", "notapplicable")
+#: A control or catalog id with any finding not assessed (notchecked) is not shown as passing.
+_STATE_ORDER = ("fail", "error", "waived", "notchecked", "pass", "notapplicable")
 
 
 @dataclass

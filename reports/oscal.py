@@ -4,9 +4,10 @@ Mapping (DESIGN.md section 6): every finding row becomes an observation carrying
 (``relevant-evidence`` points at ``evidence/<sha256>.json`` inside an evidence pack); every NIST SP
 800-53 control a govscan control maps to gets one finding on its objective (``<id>_obj``):
 ``satisfied`` when all its results pass, ``not-satisfied`` with reason ``fail`` (a fail or a waived
-fail) or ``other`` (an error, nothing failed); notapplicable and notchecked results are observations
-only. Unwaived fails of a control form one ``open`` risk; waived fails one ``deviation-approved``
-risk per waiver, with the waiver's expiry as deadline. The POA&M lists those risks as items.
+fail) or ``other`` (an error, nothing failed, or passes beside results not assessed: notchecked);
+notapplicable and notchecked results alone are observations only. Unwaived fails of a control form
+one ``open`` risk; waived fails one ``deviation-approved`` risk per waiver, with the waiver's expiry
+as deadline. The POA&M lists those risks as items.
 
 UUIDs are uuid5 of the scan id and a stable key, so the same scan always renders the same document.
 Resource data is attacker-controlled: markup fields escape Markdown, token-typed fields escape
@@ -349,6 +350,8 @@ def _objective_state(statuses: dict[str, int]) -> tuple[str, str] | None:
         return ("not-satisfied", "fail")
     if statuses.get("error"):
         return ("not-satisfied", "other")
+    if statuses.get("pass") and statuses.get("notchecked"):
+        return ("not-satisfied", "other")  # partly not assessed: never "satisfied"
     if statuses.get("pass"):
         return ("satisfied", "pass")
     return None

@@ -242,6 +242,11 @@ class _Evaluator:
         return self.finding(resource.id, resource.type, Status.ERROR, message,
                             {**self.evidence(resource, None), "error": message}, resource.region)
 
+    def _notchecked(self, resource: Resource, skipped: str) -> Finding:
+        message = f"{resource.id}: not checked: {resource.attr_notchecked[skipped]}"
+        return self.finding(resource.id, resource.type, Status.NOTCHECKED, message,
+                            {**self.evidence(resource, None), "notchecked": message}, resource.region)
+
     def on_resource(self, resource: Resource, platform: str | None) -> Finding | None:
         from scanner import conditions
 
@@ -255,12 +260,17 @@ class _Evaluator:
             # an attribute the scope reads that could not be read: we cannot tell whether it is in scope
             if _lost(self.scope_reads, resource.attr_errors):
                 return self._unreadable(resource, _lost(self.scope_reads, resource.attr_errors))
+            if _lost(self.scope_reads, resource.attr_notchecked):
+                return self._notchecked(resource, _lost(self.scope_reads, resource.attr_notchecked) or "")
             if c.scope_where is not None and not conditions.evaluate(c.scope_where, resource.attrs, self.inputs,
                                                                      self.now).ok:
                 return None
             # in scope: an attribute applies_if or the assert reads that could not be read is an error
             if _lost(self.reads, resource.attr_errors):
                 return self._unreadable(resource, _lost(self.reads, resource.attr_errors))
+            # an attribute the collector deliberately left out: not assessed (after scope: in scope only)
+            if _lost(self.reads, resource.attr_notchecked):
+                return self._notchecked(resource, _lost(self.reads, resource.attr_notchecked) or "")
             if c.platforms and platform and platform not in c.platforms:
                 return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
                                     f"{resource.id}: not applicable on platform {platform}", region=resource.region)
@@ -268,8 +278,10 @@ class _Evaluator:
                 gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
                 if not gate.ok:
                     why = gate.decisive.describe() if gate.decisive else "applies_if"
-                    return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
-                                        f"{resource.id}: not applicable ({why} is false)",
+                    # the control's own ``result.notapplicable`` message (it can name the reason) if it has one
+                    message = (self.message(Status.NOTAPPLICABLE, resource, gate)
+                               if c.result.get("notapplicable") else f"{resource.id}: not applicable ({why} is false)")
+                    return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE, message,
                                         self.evidence(resource, gate), resource.region)
             outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now, strict=True)
         except conditions.ConditionError as exc:

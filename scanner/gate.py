@@ -1,8 +1,10 @@
 """The CI gate: decide the exit code from a scan's findings.
 
 Exit 0 when the gate passes, 1 when an unwaived finding at or above the gate severity failed (or,
-with ``fail_on_error``, a control could not be evaluated). Waived findings never fail the gate;
-findings under an expired waiver are failures (unless ``expired_waivers: ignore``).
+with ``fail_on_error``, a control could not be evaluated; with ``fail_on_notchecked``, a check did
+not run). Findings not assessed (``notchecked``) are counted in the reason either way. Waived
+findings never fail the gate; findings under an expired waiver are failures (unless
+``expired_waivers: ignore``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def decide(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any],
     threshold = settings.get("fail_on_severity", "low")
     rank = Severity(threshold).rank if threshold != "none" else None
     failing: dict[str, int] = {}
-    errors = 0
+    errors = notchecked = 0
     for r in rows:
         if r["status"] == "fail":
             if settings.get("expired_waivers") == "ignore" and r.get("waiver_id") in (expired_waiver_ids or set()):
@@ -57,11 +59,19 @@ def decide(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any],
                 failing[r["control_id"]] = failing.get(r["control_id"], 0) + r.get("n", 1)
         elif r["status"] == "error":
             errors += r.get("n", 1)
+        elif r["status"] == "notchecked":
+            notchecked += r.get("n", 1)
+    # a check that did not run is never a pass: the reason always says how many were not assessed
+    unassessed = f"{notchecked} finding{'s' if notchecked != 1 else ''} not assessed (notchecked)"
+    note = f"; {unassessed}" if notchecked else ""
     if failing:
         n = sum(failing.values())
         return GateResult(False, f"{n} failing finding{'s' if n != 1 else ''} at or above {threshold} "
-                                 f"in {len(failing)} control{'s' if len(failing) != 1 else ''}", settings)
+                                 f"in {len(failing)} control{'s' if len(failing) != 1 else ''}{note}", settings)
     if errors and settings.get("fail_on_error", True):
-        return GateResult(False, f"{errors} finding{'s' if errors != 1 else ''} could not be evaluated (error)", settings)
-    return GateResult(True, "no unwaived failure at or above " + threshold if rank is not None else "gate disabled",
-                      settings)
+        return GateResult(False, f"{errors} finding{'s' if errors != 1 else ''} could not be evaluated (error){note}",
+                          settings)
+    if notchecked and settings.get("fail_on_notchecked", False):
+        return GateResult(False, unassessed, settings)
+    return GateResult(True, ("no unwaived failure at or above " + threshold if rank is not None else "gate disabled")
+                      + note, settings)

@@ -191,6 +191,10 @@ class Resource:
     attr_errors: Mapping[str, str] = field(default_factory=dict)
     """Attribute paths (``tls`` or ``tls.cert``) that could not be read, with the reason: a control
     whose ``assert`` reads one of them is ``error`` on this resource; the others still decide."""
+    attr_notchecked: Mapping[str, str] = field(default_factory=dict)
+    """Attribute paths the collector deliberately did not collect (an opt-in check left off), with the
+    reason: a control whose ``applies_if`` or ``assert`` reads one of them is ``notchecked`` (not
+    assessed), never ``pass`` or ``notapplicable``. Unreadable attributes (:attr:`attr_errors`) win."""
     sources: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
     """Where attributes were read on the target: attribute path (``permitrootlogin``, ``tls.cert``)
     -> ``({"path": "/etc/ssh/sshd_config", "line": 12}, ...)`` (``line`` may be absent). A finding's

@@ -106,6 +106,38 @@ sec_sysctl() {
     done
 }
 
+# A directory frame before listing it: `<dir>/ ok` when it can be listed, `missing` when it does not
+# exist, else `unreadable` (a pattern that matched nothing in an unlistable directory must not read as
+# "no files"). Returns 0 only when the directory can be listed.
+gs_dir() {
+    if [ -d "$1" ] && [ -r "$1" ] && [ -x "$1" ]; then
+        printf '%s FILE %s/ ok\n' "$GS_M" "$1"
+        return 0
+    elif [ -e "$1" ]; then
+        printf '%s FILE %s/ unreadable\n' "$GS_M" "$1"
+    else
+        printf '%s FILE %s/ %s\n' "$GS_M" "$1" "$(gs_absent "$1")"
+    fi
+    return 1
+}
+
+sec_sysctl_conf() {
+    # Persisted kernel parameters, as systemd-sysctl and `sysctl --system` apply them at boot: the
+    # *.conf files of these directories (the parser applies the precedence), then /etc/sysctl.conf.
+    for d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
+        if gs_dir "$d"; then gs_cat "$d"/*.conf; fi
+    done
+    gs_cat /etc/sysctl.conf
+    return 0
+}
+
+sec_limits() {
+    # pam_limits: limits.conf, then limits.d/*.conf (the parser applies the order).
+    gs_cat /etc/security/limits.conf
+    if gs_dir /etc/security/limits.d; then gs_cat /etc/security/limits.d/*.conf; fi
+    return 0
+}
+
 sec_files() {
     # One stat for every path that exists; the others are missing or unreadable (a glob that matched
     # nothing stays literal: missing, or unreadable when its directory cannot be listed).
@@ -114,6 +146,15 @@ sec_files() {
         if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; else printf '%s|%s\n' "$p" "$(gs_absent "$p")"; fi
     done
     [ $# -eq 0 ] || stat -c '%n|%a|%U|%G|%u|%g|%F' -- "$@"
+}
+
+sec_cron() {
+    # cron daemons on PATH (CIS skips the cron section when none is installed; the parser also reads
+    # the package list).
+    for b in cron crond fcron bcron-start; do
+        gs_p=$(command -v "$b") && printf 'bin %s\n' "$gs_p"
+    done
+    return 0
 }
 
 sec_passwd() { cat /etc/passwd; }

@@ -17,6 +17,8 @@ _SSHD_LISTS = {"ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeya
                "setenv", "permitopen", "permitlisten", "include", "hostcertificate", "allowusers", "denyusers",
                "allowgroups", "denygroups", "port", "channeltimeout", "authenticationmethods"}
 
+_CRON = ("a cron daemon is installed: a cron binary (cron, crond, fcron) on PATH or a cron package (cron, cronie, "
+         "systemd-cron, bcron, fcron, dcron); an error when neither was found and the package list could not be read")
 _PERMS = "permission bits set, as names: suid sgid sticky ur uw ux gr gw gx or ow ox"
 
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
@@ -53,16 +55,26 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("enabled_or_running", "list", "enabled_any plus every unit running now (even if disabled)"),
         A("masked", "list", "names of masked units"),
         A("active", "list", "names of active units; null when systemd does not run"),
+        A("cron_installed", "boolean", _CRON), A("cron_installed_reason", "string", "how cron_installed was decided"),
     ), ("systemctl list-unit-files", "systemctl list-units")),
     ResourceType("host.sysctl", "Running kernel parameters from /proc/sys (one per host, id `sysctl`), as a "
                  "nested map: key `net.ipv4.ip_forward` reads /proc/sys/net/ipv4/ip_forward. Integers are "
-                 "integers; parameters the kernel lacks are absent.", (
+                 "integers; parameters the kernel lacks are absent. `persisted` holds the values the sysctl "
+                 "configuration applies at boot (systemd-sysctl precedence, see docs/host.md).", (
         A("net", "map", "net.* parameters"), A("kernel", "map", "kernel.* parameters"),
         A("fs", "map", "fs.* parameters"), A("dev", "map", "dev.* parameters"),
         A("user", "map", "user.* parameters"), A("vm", "map", "vm.* parameters"),
         A("missing", "list", "requested parameters this kernel does not have"),
         A("unreadable", "list", "parameters that exist but could not be read"),
-    ), ("read /proc/sys/*",)),
+        A("persisted", "map", "the value each parameter gets at boot from /etc/sysctl.d, /run/sysctl.d, "
+          "/usr/local/lib/sysctl.d, /usr/lib/sysctl.d, /lib/sysctl.d (*.conf) and /etc/sysctl.conf, same "
+          "nesting (`persisted.kernel.randomize_va_space`); absent when no file sets it; an error when a "
+          "file or directory could not be read"),
+        A("persisted_at", "map", "`file:line` of the assignment that wins, same nesting as persisted"),
+        A("core_hard_limit", "string|integer", "hard core-size limit of every user (`*` hard|- core) from "
+          "/etc/security/limits.conf and limits.d/*.conf (last entry wins; `unlimited` as text); absent when unset"),
+        A("core_hard_limit_at", "string", "`file:line` of that limits entry"),
+    ), ("read /proc/sys/*", "cat /etc/sysctl.d/*.conf /etc/sysctl.conf", "cat /etc/security/limits.conf")),
     ResourceType("host.files", "Metadata of security-relevant paths (one per path, id = the path; missing "
                  "paths have exists false). Extra paths through the `extra_files` input.", (
         A("path", "string", "absolute path"), A("exists", "boolean", "whether the path exists"),
@@ -70,6 +82,8 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("mode", "string", "octal mode, 4 digits, e.g. 0640"), A("perms", "list", _PERMS),
         A("owner", "string", "owner name"), A("group", "string", "group name"),
         A("uid", "integer", "owner uid"), A("gid", "integer", "group gid"),
+        A("cron_installed", "boolean", "cron paths only (/etc/crontab, /etc/cron.*): " + _CRON),
+        A("cron_installed_reason", "string", "cron paths only: how cron_installed was decided"),
     ), ("stat -c",)),
     ResourceType("host.users", "Accounts of /etc/passwd (one per account, id `user:<name>`).", (
         A("name", "string", "login name"), A("uid", "integer", "uid"), A("gid", "integer", "primary gid"),

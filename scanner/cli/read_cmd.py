@@ -32,15 +32,16 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
     if not rows:
         click.echo("no scans stored yet (run 'govscan scan')")
         return
-    click.echo(f"{'id':<10} {'started':<21} {'status':<12} {'gate':<7} {'fail':>5} {'error':>5} {'pass':>5}  profile / targets")
+    click.echo(f"{'id':<10} {'started':<21} {'status':<12} {'gate':<7} {'fail':>5} {'error':>5} {'pass':>5} "
+               f"{'notchecked':>10}  profile / targets")
     for r in rows:
         summary = json.loads(r["summary"]) if r["summary"] else {}
         gate = json.loads(r["gate"]) if r["gate"] else {}
-        n = {s: sum(summary.get(s, {}).values()) for s in ("fail", "error", "pass")}
+        n = {s: sum(summary.get(s, {}).values()) for s in ("fail", "error", "pass", "notchecked")}
         verdict = "-" if not gate else ("passed" if gate.get("passed") else "failed")
         targets = ", ".join(json.loads(r["targets_spec"] or "[]"))
         click.echo(f"{r['id'][:8]:<10} {r['started']:<21} {r['status']:<12} {verdict:<7} {n['fail']:>5} {n['error']:>5} "
-                   f"{n['pass']:>5}  {clean(r['profile'])} / {clean(targets)[:60]}")
+                   f"{n['pass']:>5} {n['notchecked']:>10}  {clean(r['profile'])} / {clean(targets)[:60]}")
 
 
 @click.command()

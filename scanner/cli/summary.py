@@ -14,7 +14,12 @@ MAX_FAILING = 25
 def print_summary(view: Any, outcome: Any, db_path: str, *, err: bool = False) -> None:
     echo = lambda s="": click.echo(s, err=err)  # noqa: E731
     echo()
-    echo(status_severity_table(view.counts()))
+    counts = view.counts()
+    echo(status_severity_table(counts))
+    unassessed = sum((counts.get("notchecked") or {}).values())
+    if unassessed:
+        echo(f"Not assessed: {unassessed} finding{'s' if unassessed != 1 else ''} notchecked (a check that did not "
+             "run is not a pass): govscan findings --status notchecked")
     failing = view.store.db.conn.execute(
         "SELECT f.control_id, c.severity, count(*), c.title FROM findings f JOIN controls c "
         "ON c.scan_id = f.scan_id AND c.id = f.control_id WHERE f.scan_id = ? AND f.status = 'fail' "

@@ -129,7 +129,7 @@ def _stricter_gate(into: dict[str, Any], other: Mapping[str, Any]) -> None:
             into[key] = value
         elif key == "fail_on_severity":
             into[key] = min(into[key], value, key=lambda s: _GATE_RANK.get(s, 99))
-        elif key == "fail_on_error":
+        elif key in ("fail_on_error", "fail_on_notchecked"):
             into[key] = bool(into[key]) or bool(value)
         elif key == "expired_waivers":
             into[key] = "fail" if "fail" in (into[key], value) else value

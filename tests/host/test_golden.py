@@ -60,7 +60,15 @@ def test_compliant_host_has_no_fail_and_no_error():
      "/etc/ssh/sshd_config is 0644 root:root (allowed bits ur, uw; owner root; group root)"),
     ("host-file-shadow /etc/shadow", "pass", "/etc/shadow is 0640 root:shadow"),
     ("host-sysctl-send-redirects sysctl", "fail",
-     "net.ipv4.conf.all.send_redirects=1, net.ipv4.conf.default.send_redirects=1 (required: eq 0)"),
+     "net.ipv4.conf.all.send_redirects=1, net.ipv4.conf.default.send_redirects=1; persisted "
+     "net.ipv4.conf.all.send_redirects=none (not set), net.ipv4.conf.default.send_redirects=none (not set) "
+     "(required: eq 0, running and persisted)"),
+    # right at run time but not persisted (OpenSCAP fails these too): CIS 1.5.1 / 1.5.3 need both
+    ("host-sysctl-aslr sysctl", "fail",
+     "kernel.randomize_va_space=2; persisted none (no sysctl file sets it) (required: eq 2, running and persisted)"),
+    ("host-sysctl-suid-dumpable sysctl", "fail",
+     "fs.suid_dumpable=0; persisted 2 (/usr/lib/sysctl.d/50-coredump.conf:4); core hard limit for *: none "
+     "(not set in limits.conf or limits.d) (required: eq 0, running and persisted; * hard core 0)"),
     ("host-mount-tmp-separate mount:/tmp", "fail", "/tmp is not a separate filesystem"),
     ("host-mount-tmp-nodev mount:/tmp", "notapplicable", "mount:/tmp: not applicable (mounted is-true is false)"),
     ("host-pam-no-nullok pam", "fail", "pam_unix accepts empty passwords (nullok) in the debian stacks"),

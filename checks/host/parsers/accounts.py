@@ -30,13 +30,35 @@ def _groups(out: Output) -> list[list[str]]:
     return [r for r in rows if len(r) >= 4]
 
 
-def _uid_min(out: Output) -> int:
+#: Attributes computed from UID_MIN: unread when /etc/login.defs could not be read.
+_UID_MIN_ATTRS = ("system",)
+
+
+def _uid_min(out: Output) -> tuple[int | None, str | None]:
+    """UID_MIN from /etc/login.defs, or (None, why) when the file could not be read.
+
+    1000 (the shadow utilities' built-in default) only when the file was read and does not set it,
+    or does not exist: never because it could not be read.
+    """
     sec = out.get("login_defs")
-    if sec.ok:
-        v = _login_defs_values(sec.stdout, out.marker)[0].get("uid_min")
-        if isinstance(v, int):
-            return v
-    return 1000
+    if not sec.ok:
+        return None, f"UID_MIN unknown: /etc/login.defs could not be read: {sec.reason()}"
+    defs, states = _login_defs_values(sec.stdout, out.marker)
+    state = states.get("/etc/login.defs")
+    if state == "truncated":
+        return None, "UID_MIN unknown: " + truncated_reason("/etc/login.defs")
+    if state not in ("ok", "missing"):
+        return None, f"UID_MIN unknown: /etc/login.defs not readable ({NOT_ROOT_HINT})"
+    v = defs.get("uid_min")
+    if v is None:
+        return 1000, None
+    if not isinstance(v, int):
+        return None, f"UID_MIN unknown: /etc/login.defs sets it to {str(v)[:40]!r}, not a number"
+    return v, None
+
+
+def _is_system(uid: int | None, uid_min: int | None) -> bool:
+    return uid is not None and uid_min is not None and (uid < uid_min or uid == 65534)
 
 
 def parse_users(out: Output) -> list[Resource]:
@@ -48,7 +70,8 @@ def parse_users(out: Output) -> list[Resource]:
     for g in groups:
         for member in filter(None, g[3].split(",")):
             supplementary[member.strip()].append(g[0])
-    uid_min = _uid_min(out)
+    uid_min, uid_min_lost = _uid_min(out)
+    lost = {a: uid_min_lost for a in _UID_MIN_ATTRS} if uid_min_lost else {}
     names = Counter(r[0] for r in rows)
     by_uid: dict[int | None, list[str]] = defaultdict(list)
     for r in rows:
@@ -60,14 +83,14 @@ def parse_users(out: Output) -> list[Resource]:
             "name": name, "uid": uid, "gid": gid, "home": r[5], "shell": shell,
             "effective_shell": shell or "/bin/sh",
             "interactive_shell": shell not in NOLOGIN_SHELLS,
-            "system": uid is not None and (uid < uid_min or uid == 65534),
+            "system": _is_system(uid, uid_min),
             "password_shadowed": pw == "x",
             "duplicate_name": names[name] > 1,
             "uid_shared_with": sorted(n for n in by_uid[uid] if n != name),
             "primary_group": gid_name.get(gid), "primary_group_exists": gid in gid_name,
             "groups": sorted(supplementary.get(name, [])),
         }
-        res.setdefault(f"user:{name}", Resource(f"user:{name}", "host.users", attrs))
+        res.setdefault(f"user:{name}", Resource(f"user:{name}", "host.users", attrs, attr_errors=lost))
     return list(res.values())
 
 
@@ -118,7 +141,11 @@ def parse_shadow(out: Output) -> list[Resource]:
     today = int_or_none(notes.get("GS_NOW"))
     today_days = today // 86400 if today is not None else None
     uids = {r[0]: int_or_none(r[2]) for r in _passwd(out)}
-    uid_min = _uid_min(out)
+    uid_min, uid_min_lost = _uid_min(out)
+    lost = {a: uid_min_lost for a in _UID_MIN_ATTRS} if uid_min_lost else {}
+    if today_days is None:
+        why = "the host's clock could not be read (date +%s printed no number)"
+        lost.update({a: why for a in ("days_since_change", "last_change_in_future")})
     res: dict[str, Resource] = {}
     for line in lines:
         f = line.split(":")
@@ -130,15 +157,16 @@ def parse_shadow(out: Output) -> list[Resource]:
         uid = uids.get(name)
         attrs: dict[str, Any] = {
             "name": name, "uid": uid, "in_passwd": name in uids,
-            "system": uid is not None and (uid < uid_min or uid == 65534),
+            "system": _is_system(uid, uid_min),
             "password_status": status,
             "algorithm": _algorithm(pw.lstrip("!")) if pw.lstrip("!") not in ("", "*") else None,
             "last_change": last, "min_days": int_or_none(f[3]), "max_days": int_or_none(f[4]),
             "warn_days": int_or_none(f[5]), "inactive_days": int_or_none(f[6]), "expire": int_or_none(f[7]),
             "days_since_change": (today_days - last) if today_days is not None and last is not None else None,
         }
-        attrs["last_change_in_future"] = attrs["days_since_change"] is not None and attrs["days_since_change"] < 0
-        res.setdefault(f"shadow:{name}", Resource(f"shadow:{name}", "host.shadow", attrs))
+        attrs["last_change_in_future"] = (None if today_days is None else
+                                          attrs["days_since_change"] is not None and attrs["days_since_change"] < 0)
+        res.setdefault(f"shadow:{name}", Resource(f"shadow:{name}", "host.shadow", attrs, attr_errors=lost))
     if not res:
         raise FactError("/etc/shadow could not be read: no accounts listed")
     return list(res.values())

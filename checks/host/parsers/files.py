@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
+from checks.host.parsers.cron import CRON_PATHS, cron_attrs
 from checks.host.parsers.common import denied_reason, perms_of, require, truncated_reason
 from checks.host.script import Output, split_files
 from scanner.model import Resource
@@ -15,6 +17,10 @@ _TYPES = {"regular file": "file", "regular empty file": "file", "directory": "di
 
 #: host.files attributes that come from stat: all lost when stat was denied.
 _STAT_ATTRS = ("exists", "type", "mode", "perms", "owner", "group", "uid", "gid")
+
+#: host.filesystem attributes only the walk produces (not checked when it is off).
+WALK_ATTRS = tuple(f"{n}{suffix}" for n in ("world_writable_files", "world_writable_dirs_without_sticky",
+                                            "unowned_files", "ungrouped_files") for suffix in ("", "_count"))
 
 #: How many paths of each kind the walk keeps (the count is always exact).
 WALK_LIMIT = 1000
@@ -51,6 +57,11 @@ def parse_files(out: Output) -> list[Resource]:
         })
     if not res:
         raise FactError("file metadata (stat) could not be read: no output")
+    if CRON_PATHS & set(res):
+        cron, lost = cron_attrs(out)
+        for p in CRON_PATHS & set(res):
+            r = res[p]
+            res[p] = replace(r, attrs={**r.attrs, **cron}, attr_errors={**r.attr_errors, **lost})
     return [res[p] for p in sorted(res)]
 
 
@@ -69,7 +80,10 @@ def parse_banners(out: Output) -> list[Resource]:
 def parse_walk(out: Output | None, timeout: int = 0) -> list[Resource]:
     """``host.filesystem``: world-writable and unowned paths, or ``walked: false`` when not opted in."""
     if out is None:
-        return [Resource("filesystem", "host.filesystem", {"walked": False})]
+        # Deliberately not collected: every walk result is "not checked", never "nothing found".
+        why = "the filesystem walk is off (run with --input filesystem_walk=true to check)"
+        return [Resource("filesystem", "host.filesystem", {"walked": False},
+                         attr_notchecked={a: why for a in WALK_ATTRS})]
     sec = out.get("walk")
     if sec.rc in (124, 137) or sec.rc is None:
         raise FactError(f"filesystem walk did not finish within {timeout}s (raise filesystem_walk_timeout)")

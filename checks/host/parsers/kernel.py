@@ -8,7 +8,8 @@ from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.parsers.common import require, to_int
-from checks.host.script import DEFAULT_MODULES, Output, split_files
+from checks.host.parsers.persist import persisted_attrs
+from checks.host.script import DEFAULT_MODULES, DEFAULT_SYSCTLS, Output, split_files
 from scanner.model import Resource
 
 #: Mount points ``host.mounts`` always reports, mounted or not.
@@ -17,8 +18,9 @@ MOUNT_POINTS: tuple[str, ...] = ("/tmp", "/dev/shm", "/var", "/var/tmp", "/var/l
 _DISABLING = re.compile(r"^(/usr)?/bin/(true|false)$")
 
 
-def parse_sysctl(out: Output) -> list[Resource]:
-    """``host.sysctl``: running kernel parameters as a nested map (``net.ipv4.ip_forward`` -> 0)."""
+def parse_sysctl(out: Output, wanted: Iterable[str] = DEFAULT_SYSCTLS) -> list[Resource]:
+    """``host.sysctl``: running kernel parameters as a nested map (``net.ipv4.ip_forward`` -> 0), the
+    values the configuration persists (``persisted``, ``persisted_at``) and the core hard limit."""
     lines = require(out.get("sysctl"), "kernel parameters (/proc/sys)").split("\n")
     tree: dict[str, Any] = {}
     missing: list[str] = []
@@ -39,7 +41,9 @@ def parse_sysctl(out: Output) -> list[Resource]:
         node[parts[-1]] = to_int(" ".join(value.split()))
     if not tree:
         raise FactError("kernel parameters (/proc/sys) could not be read: none was readable")
-    return [Resource("sysctl", "host.sysctl", {**tree, "missing": missing, "unreadable": unreadable})]
+    persisted, lost, sources = persisted_attrs(out, wanted)
+    return [Resource("sysctl", "host.sysctl", {**tree, "missing": missing, "unreadable": unreadable, **persisted},
+                     attr_errors=lost, sources=sources)]
 
 
 def _name(path: str) -> str:

@@ -142,5 +142,8 @@ def parse_services(out: Output) -> list[Resource]:
         "enabled_any": [n for n in names if units[n]["enabled_any"]],
         "enabled_or_running": [n for n in names if units[n]["enabled_any"] or units[n]["running"]],
     }
-    return [Resource("services", "host.services", attrs)]
+    from checks.host.parsers.cron import cron_attrs
+
+    cron, lost = cron_attrs(out)
+    return [Resource("services", "host.services", {**attrs, **cron}, attr_errors=lost)]
 
