@@ -21,6 +21,7 @@ from scanner.model import Collection, Control, Finding, ScanStatus, Target, Waiv
 from scanner.policy import load as load_policies
 from scanner.policy.tailor import DEFAULT_PROFILES, Selection, select
 from scanner.provider import CollectContext
+from scanner.remote import ControlSet, TargetResult, TargetTask, scan_target
 from scanner.store import Store
 from scanner.suggest import did_you_mean
 from scanner.waivers import apply as apply_waivers
@@ -46,6 +47,9 @@ class ScanRequest:
     options: dict[str, Any] = field(default_factory=dict)
     """Scan-wide provider options (accept_new_host_keys, known_hosts, connect_timeout...)."""
     executor: str = "threads"
+    """``threads`` (default), ``processes``, or a cluster address such as ``tls://scheduler:8786``."""
+    executor_options: dict[str, Any] = field(default_factory=dict)
+    """Executor settings (``tls_ca``, ``tls_cert``, ``tls_key``, ``retries``...)."""
 
 
 class Progress:
@@ -214,20 +218,19 @@ def plan(req: ScanRequest) -> Plan:
     return Plan(targets, selection, waivers, per_target, inputs, inventory_sha, cli_inputs)
 
 
-def _collect(target: Target, controls: list[Control], ctx: CollectContext) -> _Collected:
+def collect_target(target: Target, controls: list[Control], ctx: CollectContext) -> Collection:
     """Collect every resource type the target's controls read (runs on an executor worker)."""
     types = frozenset(c.resource for c in controls)
     try:
-        collection = registry.provider(target.kind).collect(target, types, ctx)
+        return registry.provider(target.kind).collect(target, types, ctx)
     except GovscanError as exc:
-        collection = Collection(fatal=str(exc))
+        return Collection(fatal=str(exc))
     except Exception as exc:  # a collector bug must not pass anything
-        collection = Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
-    return _Collected(target, collection)
+        return Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
 
 
 def _collect_into(out: dict[str, _Collected], target: Target, controls: list[Control], ctx: CollectContext) -> None:
-    out[target.id] = _collect(target, controls, ctx)
+    out[target.id] = _Collected(target, collect_target(target, controls, ctx))
 
 
 def evaluate_target(target: Target, collection: Collection, controls: list[Control],
@@ -289,11 +292,21 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
     """Run a plan and store everything; returns the outcome with the gate's exit code."""
     progress = progress or Progress()
     cancel = cancel or threading.Event()
+    # the executor first: a cluster that cannot be reached leaves no scan behind
+    executor = _make_executor(req.executor, min(req.jobs, len(p.targets)), req.executor_options)
+    try:
+        return _execute(p, req, store, progress, cancel, executor)
+    finally:
+        executor.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+
+
+def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel: threading.Event,
+             executor: concurrent.futures.Executor) -> ScanOutcome:
     sel = p.selection
     scan_id = store.begin_scan(
         profile=sel.profile, profile_sha256=sel.profile_sha256, tool_version=__version__,
         inventory_sha256=p.inventory_sha256, targets_spec=[t.id for t in p.targets],
-        options={"jobs": req.jobs, **_safe_options(req.options)},
+        options={"jobs": req.jobs, "executor": req.executor, **_safe_options(req.options)},
     )
     try:
         first_inputs: dict[str, dict[str, Any]] = {}
@@ -311,13 +324,17 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
         api_calls = 0
         started = datetime.now(timezone.utc)  # every age-days-* check measures from the same instant
         progress.begin(p.targets, len(sel.controls))
-        executor = _make_executor(req.executor, min(req.jobs, len(p.targets)))
+        remote = bool(getattr(executor, "remote", False))
         try:
-            futures = {}
+            futures: dict[concurrent.futures.Future[Any], Target] = {}
             # results are handed over here rather than through the futures, which as_completed keeps
             # alive to the end: a collection is freed as soon as its findings are stored
             collected: dict[str, _Collected] = {}
+            shared, controls_sha = _share_controls(executor, p) if remote else (None, "")  # type: Any, str
             for t in p.targets:
+                if remote:
+                    futures[executor.submit(scan_target, _task(p, req, t, started, controls_sha), shared)] = t
+                    continue
                 ctx_inputs: dict[str, Any] = {}
                 for vals in p.inputs[t.id].values():
                     ctx_inputs.update(vals)
@@ -325,28 +342,36 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
                 ctx = CollectContext(inputs=ctx_inputs, control_inputs=p.inputs[t.id], options=dict(req.options),
                                      attributes=_attributes_needed(p.per_target[t.id], p.waivers),
                                      cancel=cancel, progress=progress.note)
-                fut = executor.submit(_collect_into, collected, t, p.per_target[t.id], ctx)
-                futures[fut] = t
-            # Workers collect (network-bound, in parallel); evaluation is pure Python, which threads do
-            # not parallelise anyway, so it runs here and streams into the store in batches.
+                futures[executor.submit(_collect_into, collected, t, p.per_target[t.id], ctx)] = t
+            # Local workers collect (network-bound, in parallel); evaluation is pure Python, which threads
+            # do not parallelise anyway, so it runs here and streams into the store in batches. Remote
+            # workers (processes, a cluster) collect and evaluate; only their findings come back.
             for fut in concurrent.futures.as_completed(futures):
-                fut.result()  # re-raises what escaped the worker
-                got = collected.pop(futures[fut].id)
-                t, coll = got.target, got.collection
-                n = store.add_findings(scan_id, evaluate_target(t, coll, p.per_target[t.id], p.inputs[t.id],
-                                                                p.waivers, started))
-                store.update_target(scan_id, t.id, facts=_json(coll.facts), error=coll.fatal,
-                                    api_calls=coll.api_calls)
-                api_calls += coll.api_calls
-                if coll.fatal:
-                    unreachable.append((t.id, coll.fatal))
-                progress.target_done(t, n, coll.fatal)
-                del got, coll  # let the collection go before the next target
+                t = futures.pop(fut)
+                if remote:
+                    result = _remote_result(fut, t, p, started)
+                    facts, fatal, calls = result.facts, result.fatal, result.api_calls
+                    n = store.add_findings(scan_id, result.findings)
+                    del result
+                else:
+                    fut.result()  # re-raises what escaped the worker
+                    coll = collected.pop(t.id).collection
+                    facts, fatal, calls = coll.facts, coll.fatal, coll.api_calls
+                    n = store.add_findings(scan_id, evaluate_target(t, coll, p.per_target[t.id], p.inputs[t.id],
+                                                                    p.waivers, started))
+                    del coll  # let the collection go before the next target
+                store.update_target(scan_id, t.id, facts=_json(facts), error=fatal, api_calls=calls)
+                api_calls += calls
+                if fatal:
+                    unreachable.append((t.id, fatal))
+                progress.target_done(t, n, fatal)
+                del fut
         except BaseException:
             cancel.set()  # do not wait for collectors still running
             raise
         finally:
-            executor.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+            if cancel.is_set():
+                executor.shutdown(wait=False, cancel_futures=True)  # do not wait for collectors still running
             progress.end()
         rows = [{"control_id": c, "status": s, "severity": v, "waiver_id": w, "n": n} for c, s, v, w, n in store.db.conn.execute(
             "SELECT control_id, status, severity, waiver_id, count(*) FROM findings WHERE scan_id = ? "
@@ -363,16 +388,51 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
         raise
 
 
+def _share_controls(executor: Any, p: Plan) -> tuple[Any, str]:
+    """Send the scan's control set to the workers once; tasks name it by its content hash."""
+    sensitive = sorted(f"{c.id}.{s.name}" for per in p.per_target.values() for c in per for s in c.inputs
+                       if s.sensitive and any(v.get(c.id, {}).get(s.name) not in (None, "") for v in p.inputs.values()))
+    if sensitive:
+        raise UsageError(f"a remote executor would send sensitive input values to its workers ({', '.join(sensitive)}); "
+                         "use --executor threads for this scan")
+    control_set = ControlSet.of({c.id: c for per in p.per_target.values() for c in per})
+    return executor.share(control_set), control_set.sha256
+
+
+def _task(p: Plan, req: ScanRequest, t: Target, started: datetime, controls_sha256: str) -> TargetTask:
+    controls = p.per_target[t.id]
+    return TargetTask(
+        target=t, control_ids=tuple(c.id for c in controls), inputs=p.inputs[t.id], cli_inputs=p.cli_inputs,
+        waivers=tuple(p.waivers), options=_safe_options(req.options),
+        attributes=_attributes_needed(controls, p.waivers), started=started,
+        controls_sha256=controls_sha256,
+    )
+
+
+def _remote_result(fut: concurrent.futures.Future[Any], t: Target, p: Plan, started: datetime) -> TargetResult:
+    """A worker's result, or (when the task failed even after the executor's retries: a worker died,
+    the cluster went away) an ``error`` on every control of the target naming the reason."""
+    try:
+        return fut.result()
+    except concurrent.futures.CancelledError:
+        raise
+    except Exception as exc:
+        reason = f"worker failed: {type(exc).__name__}: {exc}" if str(exc) else f"worker failed: {type(exc).__name__}"
+        coll = Collection(fatal=reason)
+        findings = tuple(evaluate_target(t, coll, p.per_target[t.id], p.inputs[t.id], p.waivers, started))
+        return TargetResult(t.id, findings, {}, reason, 0, "")
+
+
 def _json(obj: Any) -> str:
     from scanner.store import canonical
 
     return canonical(obj or {})
 
 
-def _make_executor(name: str, jobs: int) -> concurrent.futures.Executor:
+def _make_executor(name: str, jobs: int, options: Mapping[str, Any]) -> concurrent.futures.Executor:
     from scanner.executors import make
 
-    return make(name, jobs)
+    return make(name, jobs, options)
 
 
 def run_scan(req: ScanRequest, store: Store, progress: Progress | None = None,

@@ -64,7 +64,11 @@ def _interrupt(signum: int, frame: Any) -> None:
               help="Override a control input: NAME or CONTROL.NAME = YAML value (repeatable).")
 @db_option
 @click.option("-j", "--jobs", default=8, show_default=True, type=click.IntRange(1, 512), help="Targets scanned at once.")
-@click.option("--executor", default="threads", show_default=True, help="Executor plugin (govscan.executors).")
+@click.option("--executor", default="threads", show_default=True, metavar="threads|processes|tls://HOST:PORT",
+              help="Where targets run: threads here, local processes, or a Dask cluster (dask:// or tls://).")
+@click.option("--tls-ca", type=click.Path(dir_okay=False), help="CA certificate of the Dask cluster (mutual TLS).")
+@click.option("--tls-cert", type=click.Path(dir_okay=False), help="This client's certificate for the Dask cluster.")
+@click.option("--tls-key", type=click.Path(dir_okay=False), help="This client's private key for the Dask cluster.")
 @click.option("--gate", type=click.Choice(["critical", "high", "medium", "low", "info", "none"]),
               help="Fail (exit 1) on unwaived failures at or above this severity (overrides the profile's gate).")
 @click.option("-f", "--format", "formats", multiple=True, help="Report format to write after the scan (repeatable).")
@@ -79,7 +83,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 @guarded
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],
          waivers: tuple[str, ...], policy_paths: tuple[str, ...], inputs: tuple[str, ...], db_path: str, jobs: int,
-         executor: str, gate: str | None, formats: tuple[str, ...], outputs: tuple[str, ...],
+         executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None, formats: tuple[str, ...], outputs: tuple[str, ...],
          accept_new_host_keys: bool, known_hosts: str | None, connect_timeout: float, script_timeout: float,
          quiet: bool) -> None:
     """Scan TARGETS and store the findings.
@@ -109,7 +113,7 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     req = ScanRequest(
         targets=list(targets), inventory=inventory, profiles=list(profiles), controls=list(controls),
         waivers=list(waivers), policy_paths=list(policy_paths), inputs=parse_inputs(inputs), jobs=jobs, gate=gate,
-        executor=executor,
+        executor=executor, executor_options={"tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key},
         options={"accept_new_host_keys": accept_new_host_keys, "known_hosts": known_hosts,
                  "connect_timeout": connect_timeout, "script_timeout": script_timeout},
     )
