@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
+from checks.host.names import host_problem, user_problem
 from scanner.errors import UsageError
 from scanner.model import Target
 
@@ -80,14 +81,16 @@ def parse_ssh_target(spec: str, options: Mapping[str, Any]) -> Target:
         url = urlsplit(spec)
         url_port = url.port
     except ValueError as exc:
-        raise UsageError(f"{spec}: not a valid ssh:// target ({exc})") from None
+        raise UsageError(f"{_shown(spec)}: not a valid ssh:// target ({exc})") from None
     if url.scheme != "ssh" or not url.hostname:
-        raise UsageError(f"{spec}: expected ssh://[user@]host[:port]")
+        raise UsageError(f"{_shown(spec)}: expected ssh://[user@]host[:port]")
     if url.path not in ("", "/") or url.query or url.fragment or url.password is not None:
-        raise UsageError(f"{spec}: expected ssh://[user@]host[:port] (no path, query or password)")
+        raise UsageError(f"{_shown(spec)}: expected ssh://[user@]host[:port] (no path, query or password)")
     host = url.hostname
     opts = {k: v for k, v in options.items() if k in CONNECTION_OPTIONS}
     variables = {k: v for k, v in options.items() if k not in CONNECTION_OPTIONS and k != "name"}
+    # Names are checked before anything interprets them (ssh config `Match exec %h`, known_hosts...).
+    _check_names(spec, host, unquote(url.username) if url.username else None)
     _validate(spec, opts)
     config = ssh_config_for(opts.get("ssh_config"), host)
     user = unquote(url.username) if url.username else (opts.get("user") or config.get("user") or _local_user())
@@ -140,16 +143,8 @@ def _parse_jumps(spec: str, config_path: str | None, keys: tuple[str, ...]) -> t
     A hop offers its ssh-config identity files, then the target's own key files.
     """
     hops = []
-    for part in spec.split(","):
-        part = part.strip()
-        url = urlsplit(part if part.startswith("ssh://") else f"ssh://{part}")
-        try:
-            port = url.port
-        except ValueError:
-            raise UsageError(f"jump host {part!r}: invalid port") from None
-        if not url.hostname:
-            raise UsageError(f"jump host {part!r}: expected [user@]host[:port]")
-        config = ssh_config_for(config_path, url.hostname)
+    for part, url, port in _jump_urls(spec):
+        config = ssh_config_for(config_path, url.hostname or "")
         hops.append(
             Hop(
                 alias=url.hostname,
@@ -160,6 +155,26 @@ def _parse_jumps(spec: str, config_path: str | None, keys: tuple[str, ...]) -> t
             )
         )
     return tuple(hops)
+
+
+def _jump_urls(spec: str, target: str = "") -> list[tuple[str, Any, int | None]]:
+    """Each hop of a jump spec as (text, split URL, port), names checked (UsageError otherwise)."""
+    where = f"{_shown(target)}: " if target else ""
+    out = []
+    for part in spec.split(","):
+        part = part.strip()
+        try:
+            url = urlsplit(part if part.startswith("ssh://") else f"ssh://{part}")
+            port = url.port
+        except ValueError:
+            raise UsageError(f"{where}jump host {_shown(part)!r}: invalid port") from None
+        if not url.hostname:
+            raise UsageError(f"{where}jump host {_shown(part)!r}: expected [user@]host[:port]")
+        problem = host_problem(url.hostname) or (user_problem(unquote(url.username)) if url.username else None)
+        if problem:
+            raise UsageError(f"{where}jump host: {problem}")
+        out.append((part, url, port))
+    return out
 
 
 _config_lock = threading.Lock()
@@ -220,20 +235,41 @@ def load_paramiko() -> Any:
     return paramiko
 
 
+def _check_names(spec: str, host: str, user: str | None) -> None:
+    """UsageError unless the host is a plain host name or IP literal and the user a plain login name."""
+    problem = host_problem(host) or (user_problem(user) if user is not None else None)
+    if problem:
+        raise UsageError(f"{_shown(spec)}: {problem}")
+
+
+def _shown(text: str) -> str:
+    """A spec as a message may show it: control characters escaped (it reaches the terminal)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _validate(spec: str, opts: Mapping[str, Any]) -> None:
+    user = opts.get("user")
+    if user is not None and (not isinstance(user, str) or user_problem(user)):
+        raise UsageError(f"{_shown(spec)}: user: {user_problem(str(user)) if isinstance(user, str) else 'must be a string'}")
+    jump = opts.get("jump")
+    if jump is not None:
+        if not isinstance(jump, str):
+            raise UsageError(f"{_shown(spec)}: jump must be a string: [user@]host[:port][,...]")
+        if jump.lower() != "none":
+            _jump_urls(jump, spec)
     port = opts.get("port")
     if port is not None and (_int(port) is None or not 0 < int(port) < 65536):
-        raise UsageError(f"{spec}: port must be a number from 1 to 65535, not {port!r}")
+        raise UsageError(f"{_shown(spec)}: port must be a number from 1 to 65535, not {port!r}")
     for name in ("sudo", "accept_new_host_keys", "agent"):
         if name in opts and not isinstance(opts[name], bool):
-            raise UsageError(f"{spec}: {name} must be true or false, not {opts[name]!r}")
+            raise UsageError(f"{_shown(spec)}: {name} must be true or false, not {opts[name]!r}")
     for name in ("connect_timeout", "script_timeout"):
         value = opts.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-            raise UsageError(f"{spec}: {name} must be a positive number of seconds, not {value!r}")
+            raise UsageError(f"{_shown(spec)}: {name} must be a positive number of seconds, not {value!r}")
     key = opts.get("key")
     if key is not None and not (isinstance(key, str) or (isinstance(key, list) and all(isinstance(k, str) for k in key))):
-        raise UsageError(f"{spec}: key must be a path or a list of paths")
+        raise UsageError(f"{_shown(spec)}: key must be a path or a list of paths")
 
 
 def _key_list(value: Any) -> tuple[str, ...]:
