@@ -25,13 +25,15 @@ from scanner.model import Target
 CONNECTION_OPTIONS = frozenset(
     {
         "user", "port", "key", "jump", "sudo", "known_hosts", "accept_new_host_keys", "connect_timeout",
-        "script_timeout", "ssh_config", "agent", "passphrase_env", "handshakes_per_host",
+        "script_timeout", "ssh_config", "agent", "passphrase_env", "handshakes_per_host", "max_output_mib",
     }
 )
 """Options the SSH transport understands; every other option becomes a target variable."""
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_SCRIPT_TIMEOUT = 120.0
+DEFAULT_MAX_OUTPUT_MIB = 64
+"""MiB a host may send on the script's stdout (and, separately, on its stderr) before it is an error."""
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 SYSTEM_KNOWN_HOSTS = Path("/etc/ssh/ssh_known_hosts")
 
@@ -68,6 +70,8 @@ class ConnectionPlan:
     allow_agent: bool
     passphrase_env: str | None
     handshakes_per_host: int
+    max_output: int = DEFAULT_MAX_OUTPUT_MIB * 1024 * 1024
+    """Bytes the host may send on stdout, and on stderr, per script run."""
 
 
 def parse_ssh_target(spec: str, options: Mapping[str, Any]) -> Target:
@@ -134,6 +138,7 @@ def plan_connection(target: Target, scan_options: Mapping[str, Any]) -> Connecti
         allow_agent=bool(opts.get("agent", True)),
         passphrase_env=opts.get("passphrase_env"),
         handshakes_per_host=int(opts.get("handshakes_per_host") or 4),
+        max_output=int(opts.get("max_output_mib") or DEFAULT_MAX_OUTPUT_MIB) * 1024 * 1024,
     )
 
 
@@ -267,6 +272,9 @@ def _validate(spec: str, opts: Mapping[str, Any]) -> None:
         value = opts.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
             raise UsageError(f"{_shown(spec)}: {name} must be a positive number of seconds, not {value!r}")
+    cap = opts.get("max_output_mib")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or not 0 < cap <= 65536):
+        raise UsageError(f"{_shown(spec)}: max_output_mib must be a whole number of MiB from 1 to 65536, not {cap!r}")
     key = opts.get("key")
     if key is not None and not (isinstance(key, str) or (isinstance(key, list) and all(isinstance(k, str) for k in key))):
         raise UsageError(f"{_shown(spec)}: key must be a path or a list of paths")
