@@ -131,3 +131,15 @@ def test_global_findings_point_at_their_line(match_scan: MatchScan) -> None:
     assert row["evidence"]["locations"] == [{
         "attribute": "permitrootlogin", "path": "/etc/ssh/sshd_config",
         "line": line_of(match_scan.config, "PermitRootLogin no"), "source": "sshd -T"}]
+
+
+def test_the_location_example_in_the_docs_has_the_real_shape(match_scan: MatchScan) -> None:
+    import json
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "host.md").read_text()
+    [example] = re.findall(r"```json\n(\{\"attribute\".*?\})\n```", doc)
+    real = match_scan.rows[("sshd[Match Address *]", "host-sshd-no-root-login")]["evidence"]["locations"][0]
+    shown = json.loads(example)
+    assert set(shown) == set(real)
+    assert {k: shown[k] for k in ("attribute", "path", "match")} == {k: real[k] for k in ("attribute", "path", "match")}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.host.parsers import NOT_ROOT_HINT, FactError
+from checks.host.parsers import FactError
 from checks.host.parsers.common import int_or_none, preamble, require, to_int
 from checks.host.parsers.sshd_conf import SSHD_CONFIG, Directive, MatchBlock, SshdConfig, read_config
 from checks.host.parsers.sshd_values import ALIASES, SUPPORTED, defaults, normalise, parse_version
@@ -40,6 +40,8 @@ ABSENT_UNSET = ACCUMULATE | {"include", "hostcertificate"}
 INTRODUCED = {"requiredrsasize": (9, 1), "channeltimeout": (9, 2), "unusedconnectiontimeout": (9, 2),
               "persourcemaxstartups": (8, 5), "persourcenetblocksize": (8, 5), "modulifile": (8, 5)}
 _SPECIAL = ("sshd-T", "sshd-T-status", "ssh-G")
+MAX_BLOCKS = 256
+"""Match blocks (with keywords) evaluated at most; more make the Match part an error."""
 
 
 def lines_to_attrs(lines: list[str]) -> dict[str, Any]:
@@ -96,8 +98,7 @@ def parse_sshd(out: Output) -> list[Resource]:
         err = " ".join(" ".join(status[1:]).split())[:300]
         why = f"sshd -T failed (exit {rc}){': ' + err if err else ''}"
         if conf is None:
-            hint = f" ({NOT_ROOT_HINT})" if "permission denied" in conf_error.lower() else ""
-            raise FactError(f"effective sshd configuration could not be read: {why}; {conf_error}{hint}")
+            raise FactError(f"effective sshd configuration could not be read: {why}; {conf_error}")
         attrs, errors = from_files(conf, version, _ssh_g(by.get("ssh-G"), notes, version), why)
         attrs.update(source="config-files", sshd_t_error=why)
         via = "config-files"
@@ -110,9 +111,16 @@ def parse_sshd(out: Output) -> list[Resource]:
         resources.append(Resource("sshd[Match]", "host.sshd", {"installed": True},
                                   error=f"the Match blocks of {SSHD_CONFIG} could not be read: {conf_error}"))
         return resources
+    blocks = [b for b in conf.blocks if b.directives]
+    if len(blocks) > MAX_BLOCKS:  # each block becomes a resource: bound what a host can make us build
+        resources.append(Resource("sshd[Match]", "host.sshd", {"installed": True},
+                                  error=f"{SSHD_CONFIG} and its Includes hold {len(blocks)} Match blocks; govscan "
+                                        f"evaluates at most {MAX_BLOCKS}"))
+        return resources
     base = defaults(parse_version(version))
+    # (blocks without keywords, e.g. a closing `Match all`, differ in nothing from the global resource)
     seen: set[str] = set()
-    for block in conf.blocks:
+    for block in blocks:
         rid = f"sshd[Match {block.criteria}]"
         if rid in seen:
             rid = f"{rid}@{block.where()}"
