@@ -126,3 +126,8 @@ def test_match_blocks_are_bounded() -> None:
     assert set(res) == {"sshd", "sshd[Match]"}
     assert res["sshd[Match]"].error == ("/etc/ssh/sshd_config and its Includes hold 300 Match blocks; govscan "
                                         "evaluates at most 256")
+
+
+def test_match_criteria_from_the_host_are_escaped_in_ids() -> None:
+    res = by_id(section({"/etc/ssh/sshd_config": "Match User \x1b[2Jx\n  MaxAuthTries 3\n"}, {}))
+    assert "sshd[Match User \\x1b[2Jx]" in res

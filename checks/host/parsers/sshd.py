@@ -121,7 +121,7 @@ def parse_sshd(out: Output) -> list[Resource]:
     # (blocks without keywords, e.g. a closing `Match all`, differ in nothing from the global resource)
     seen: set[str] = set()
     for block in blocks:
-        rid = f"sshd[Match {block.criteria}]"
+        rid = f"sshd[Match {_printable(block.criteria)[:200]}]"
         if rid in seen:
             rid = f"{rid}@{block.where()}"
         seen.add(rid)
@@ -227,3 +227,8 @@ def match_resource(rid: str, block: MatchBlock, glob: Resource, base: dict[str, 
     attrs["match"] = block.criteria
     attrs["match_location"] = block.where()
     return Resource(rid, "host.sshd", attrs, attr_errors=errors, sources=sources)
+
+
+def _printable(text: str) -> str:
+    """Criteria from the host as an id may show them: control characters escaped, never raw."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
