@@ -130,10 +130,12 @@ def parse_sshd(out: Output) -> list[Resource]:
 
 
 def _ssh_g(chunk: FileChunk | None, notes: dict[str, str], version: str) -> dict[str, str]:
-    """The algorithm defaults ``ssh -G`` printed, when the client is the same OpenSSH version as sshd."""
+    """The algorithm defaults ``ssh -G`` printed, when the client is the same OpenSSH version as sshd (8.5+)."""
     if chunk is None or chunk.state != "ok":
         return {}
-    if parse_version(notes.get("GS_SSH_VERSION", "")) != parse_version(version) or parse_version(version) is None:
+    ver = parse_version(version)
+    # same build only; from 8.5 the client's default lists are defined as the server's (myproposal.h)
+    if ver is None or ver < (8, 5) or parse_version(notes.get("GS_SSH_VERSION", "")) != ver:
         return {}
     out = {}
     for line in chunk.text.split("\n"):
