@@ -64,8 +64,62 @@ sec_os() {
 sec_sshd() {
     if ! gs_have sshd; then printf 'GS_INSTALLED=0\n'; return 0; fi
     printf 'GS_INSTALLED=1\n'
-    # -T prints the effective configuration (defaults, Include files) as lower-case key value lines.
-    sshd -T
+    # sshd -V (older sshd print the version in the usage message an unknown option gets).
+    printf 'GS_VERSION=%s\n' "$(sshd -V 2>&1 </dev/null | grep -m 1 'OpenSSH_')"
+    if gs_have ssh; then printf 'GS_SSH_VERSION=%s\n' "$(ssh -V 2>&1 </dev/null | grep -m 1 'OpenSSH_')"; fi
+    # -T prints the effective global configuration (defaults, Include files) as lower-case key value
+    # lines; it applies no Match block, and fails where sshd never ran (no /run/sshd) or without root.
+    printf '%s FILE sshd-T ok\n' "$GS_M"
+    { gs_e=$(sshd -T 2>&1 1>&5 5>&-); gs_rc=$?; } 5>&1
+    printf '\n%s FILE sshd-T-status ok\nrc=%s\n%s\n' "$GS_M" "$gs_rc" "$gs_e"
+    if [ "$gs_rc" != 0 ] && gs_have ssh; then
+        # The algorithm defaults compiled into this OpenSSH build (the client's equal the server's).
+        printf '%s FILE ssh-G ok\n' "$GS_M"
+        ssh -G -F /dev/null localhost </dev/null 2>/dev/null | grep -E '^(ciphers|macs|kexalgorithms) '
+        printf '\n'
+    fi
+    gs_sshd_files
+    return 0
+}
+
+# sshd_config and every file its Include lines pull in (relative patterns are under /etc/ssh, as sshd
+# resolves them), at most 64 files. For each Include pattern: `FILE include:<pattern> ok` and the
+# matched paths, one a line (`unreadable` when its directory cannot be listed). Paths with spaces are
+# not followed (the parser then reports the Include as unread).
+gs_sshd_files() {
+    set -f
+    gs_q=/etc/ssh/sshd_config
+    gs_seen=' '
+    gs_cnt=0
+    while [ -n "$gs_q" ]; do
+        # shellcheck disable=SC2086
+        set -- $gs_q
+        gs_f=$1; shift; gs_q="$*"
+        case "$gs_seen" in *" $gs_f "*) continue ;; esac
+        gs_seen="$gs_seen$gs_f "
+        gs_cnt=$((gs_cnt + 1))
+        if [ "$gs_cnt" -gt 64 ]; then printf '%s FILE %s toomany\n' "$GS_M" "$gs_f"; break; fi
+        gs_cat "$gs_f"
+        [ -f "$gs_f" ] && [ -r "$gs_f" ] || continue
+        for gs_p in $(head -c "$GS_CAT_MAX" "$gs_f" | sed -n 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]=][[:space:]=]*//p' | sed -e 's/#.*//' -e 's/"//g'); do
+            case "$gs_p" in /*) ;; *) gs_p=/etc/ssh/$gs_p ;; esac
+            gs_d=${gs_p%/*}
+            set +f
+            # shellcheck disable=SC2086
+            set -- $gs_p
+            set -f
+            if [ $# -eq 1 ] && [ "$1" = "$gs_p" ] && [ ! -e "$1" ] && [ -d "$gs_d" ] && { [ ! -r "$gs_d" ] || [ ! -x "$gs_d" ]; }; then
+                printf '%s FILE include:%s unreadable\n' "$GS_M" "$gs_p"
+                continue
+            fi
+            printf '%s FILE include:%s ok\n' "$GS_M" "$gs_p"
+            for gs_m in "$@"; do
+                if [ -e "$gs_m" ]; then printf '%s\n' "$gs_m"; gs_q="$gs_q $gs_m"; fi
+            done
+            printf '\n'
+        done
+    done
+    set +f
 }
 
 sec_packages() {

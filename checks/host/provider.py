@@ -17,10 +17,10 @@ DEFAULT_WALK_TIMEOUT = 300
 
 
 def _parsers() -> dict[str, Callable[..., list[Resource]]]:
-    from checks.host.parsers import accounts, audit, files, kernel, net, pam, system
+    from checks.host.parsers import accounts, audit, files, kernel, net, pam, sshd, system
 
     return {
-        "host.os": system.parse_os, "host.sshd": system.parse_sshd, "host.packages": system.parse_packages,
+        "host.os": system.parse_os, "host.sshd": sshd.parse_sshd, "host.packages": system.parse_packages,
         "host.services": system.parse_services, "host.sysctl": kernel.parse_sysctl,
         "host.files": files.parse_files, "host.users": accounts.parse_users, "host.groups": accounts.parse_groups,
         "host.shadow": accounts.parse_shadow, "host.login_defs": accounts.parse_login_defs,

@@ -103,7 +103,7 @@ class SshTransport(Transport):
             channel.exec_command(self.command())
             channel.sendall(script.encode())
             channel.shutdown_write()
-            out, err = _drain(channel, deadline)
+            out, err = _drain(channel, deadline, self.plan.max_output, str(self.plan.host))
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not channel.status_event.wait(remaining):
                 raise TransportError(f"fact script timed out after {timeout:g}s on {self.plan.host}")
@@ -128,20 +128,35 @@ class SshTransport(Transport):
             client.close()
 
 
-def _drain(channel: Any, deadline: float) -> tuple[bytes, bytes]:
-    """Read stdout and stderr until both are closed, or raise TransportError at the deadline."""
+def _drain(channel: Any, deadline: float, cap: int, host: str) -> tuple[bytes, bytes]:
+    """Read stdout and stderr until both are closed, or raise TransportError at the deadline.
+
+    Each stream may bring at most ``cap`` bytes: past it the read stops at once (the caller closes the
+    channel) and the host is an error naming the cap, so a host cannot exhaust the scanner's memory.
+    """
     out: list[bytes] = []
     err: list[bytes] = []
+    sizes = {"stdout": 0, "stderr": 0}
+
+    def take(stream: str, chunk: bytes, into: list[bytes]) -> None:
+        sizes[stream] += len(chunk)
+        if sizes[stream] > cap:
+            raise TransportError(
+                f"{host} sent more than {cap // (1024 * 1024)} MiB on {stream} (the cap on what a host may send); "
+                "raise it with max_output_mib in the inventory or --max-output-mib"
+            )
+        into.append(chunk)
+
     while True:
         ready = False
         while channel.recv_stderr_ready():
-            err.append(channel.recv_stderr(65536))
+            take("stderr", channel.recv_stderr(65536), err)
             ready = True
         while channel.recv_ready():
             chunk = channel.recv(65536)
             if not chunk:
                 break
-            out.append(chunk)
+            take("stdout", chunk, out)
             ready = True
         if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
             return b"".join(out), b"".join(err)

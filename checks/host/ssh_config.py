@@ -18,19 +18,22 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
+from checks.host.names import host_problem, user_problem
 from scanner.errors import UsageError
 from scanner.model import Target
 
 CONNECTION_OPTIONS = frozenset(
     {
         "user", "port", "key", "jump", "sudo", "known_hosts", "accept_new_host_keys", "connect_timeout",
-        "script_timeout", "ssh_config", "agent", "passphrase_env", "handshakes_per_host",
+        "script_timeout", "ssh_config", "agent", "passphrase_env", "handshakes_per_host", "max_output_mib",
     }
 )
 """Options the SSH transport understands; every other option becomes a target variable."""
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_SCRIPT_TIMEOUT = 120.0
+DEFAULT_MAX_OUTPUT_MIB = 64
+"""MiB a host may send on the script's stdout (and, separately, on its stderr) before it is an error."""
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 SYSTEM_KNOWN_HOSTS = Path("/etc/ssh/ssh_known_hosts")
 
@@ -67,6 +70,8 @@ class ConnectionPlan:
     allow_agent: bool
     passphrase_env: str | None
     handshakes_per_host: int
+    max_output: int = DEFAULT_MAX_OUTPUT_MIB * 1024 * 1024
+    """Bytes the host may send on stdout, and on stderr, per script run."""
 
 
 def parse_ssh_target(spec: str, options: Mapping[str, Any]) -> Target:
@@ -80,14 +85,16 @@ def parse_ssh_target(spec: str, options: Mapping[str, Any]) -> Target:
         url = urlsplit(spec)
         url_port = url.port
     except ValueError as exc:
-        raise UsageError(f"{spec}: not a valid ssh:// target ({exc})") from None
+        raise UsageError(f"{_shown(spec)}: not a valid ssh:// target ({exc})") from None
     if url.scheme != "ssh" or not url.hostname:
-        raise UsageError(f"{spec}: expected ssh://[user@]host[:port]")
+        raise UsageError(f"{_shown(spec)}: expected ssh://[user@]host[:port]")
     if url.path not in ("", "/") or url.query or url.fragment or url.password is not None:
-        raise UsageError(f"{spec}: expected ssh://[user@]host[:port] (no path, query or password)")
+        raise UsageError(f"{_shown(spec)}: expected ssh://[user@]host[:port] (no path, query or password)")
     host = url.hostname
     opts = {k: v for k, v in options.items() if k in CONNECTION_OPTIONS}
     variables = {k: v for k, v in options.items() if k not in CONNECTION_OPTIONS and k != "name"}
+    # Names are checked before anything interprets them (ssh config `Match exec %h`, known_hosts...).
+    _check_names(spec, host, unquote(url.username) if url.username else None)
     _validate(spec, opts)
     config = ssh_config_for(opts.get("ssh_config"), host)
     user = unquote(url.username) if url.username else (opts.get("user") or config.get("user") or _local_user())
@@ -131,6 +138,7 @@ def plan_connection(target: Target, scan_options: Mapping[str, Any]) -> Connecti
         allow_agent=bool(opts.get("agent", True)),
         passphrase_env=opts.get("passphrase_env"),
         handshakes_per_host=int(opts.get("handshakes_per_host") or 4),
+        max_output=int(opts.get("max_output_mib") or DEFAULT_MAX_OUTPUT_MIB) * 1024 * 1024,
     )
 
 
@@ -140,16 +148,8 @@ def _parse_jumps(spec: str, config_path: str | None, keys: tuple[str, ...]) -> t
     A hop offers its ssh-config identity files, then the target's own key files.
     """
     hops = []
-    for part in spec.split(","):
-        part = part.strip()
-        url = urlsplit(part if part.startswith("ssh://") else f"ssh://{part}")
-        try:
-            port = url.port
-        except ValueError:
-            raise UsageError(f"jump host {part!r}: invalid port") from None
-        if not url.hostname:
-            raise UsageError(f"jump host {part!r}: expected [user@]host[:port]")
-        config = ssh_config_for(config_path, url.hostname)
+    for part, url, port in _jump_urls(spec):
+        config = ssh_config_for(config_path, url.hostname or "")
         hops.append(
             Hop(
                 alias=url.hostname,
@@ -160,6 +160,26 @@ def _parse_jumps(spec: str, config_path: str | None, keys: tuple[str, ...]) -> t
             )
         )
     return tuple(hops)
+
+
+def _jump_urls(spec: str, target: str = "") -> list[tuple[str, Any, int | None]]:
+    """Each hop of a jump spec as (text, split URL, port), names checked (UsageError otherwise)."""
+    where = f"{_shown(target)}: " if target else ""
+    out = []
+    for part in spec.split(","):
+        part = part.strip()
+        try:
+            url = urlsplit(part if part.startswith("ssh://") else f"ssh://{part}")
+            port = url.port
+        except ValueError:
+            raise UsageError(f"{where}jump host {_shown(part)!r}: invalid port") from None
+        if not url.hostname:
+            raise UsageError(f"{where}jump host {_shown(part)!r}: expected [user@]host[:port]")
+        problem = host_problem(url.hostname) or (user_problem(unquote(url.username)) if url.username else None)
+        if problem:
+            raise UsageError(f"{where}jump host: {problem}")
+        out.append((part, url, port))
+    return out
 
 
 _config_lock = threading.Lock()
@@ -220,20 +240,44 @@ def load_paramiko() -> Any:
     return paramiko
 
 
+def _check_names(spec: str, host: str, user: str | None) -> None:
+    """UsageError unless the host is a plain host name or IP literal and the user a plain login name."""
+    problem = host_problem(host) or (user_problem(user) if user is not None else None)
+    if problem:
+        raise UsageError(f"{_shown(spec)}: {problem}")
+
+
+def _shown(text: str) -> str:
+    """A spec as a message may show it: control characters escaped (it reaches the terminal)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _validate(spec: str, opts: Mapping[str, Any]) -> None:
+    user = opts.get("user")
+    if user is not None and (not isinstance(user, str) or user_problem(user)):
+        raise UsageError(f"{_shown(spec)}: user: {user_problem(str(user)) if isinstance(user, str) else 'must be a string'}")
+    jump = opts.get("jump")
+    if jump is not None:
+        if not isinstance(jump, str):
+            raise UsageError(f"{_shown(spec)}: jump must be a string: [user@]host[:port][,...]")
+        if jump.lower() != "none":
+            _jump_urls(jump, spec)
     port = opts.get("port")
     if port is not None and (_int(port) is None or not 0 < int(port) < 65536):
-        raise UsageError(f"{spec}: port must be a number from 1 to 65535, not {port!r}")
+        raise UsageError(f"{_shown(spec)}: port must be a number from 1 to 65535, not {port!r}")
     for name in ("sudo", "accept_new_host_keys", "agent"):
         if name in opts and not isinstance(opts[name], bool):
-            raise UsageError(f"{spec}: {name} must be true or false, not {opts[name]!r}")
+            raise UsageError(f"{_shown(spec)}: {name} must be true or false, not {opts[name]!r}")
     for name in ("connect_timeout", "script_timeout"):
         value = opts.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-            raise UsageError(f"{spec}: {name} must be a positive number of seconds, not {value!r}")
+            raise UsageError(f"{_shown(spec)}: {name} must be a positive number of seconds, not {value!r}")
+    cap = opts.get("max_output_mib")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or not 0 < cap <= 65536):
+        raise UsageError(f"{_shown(spec)}: max_output_mib must be a whole number of MiB from 1 to 65536, not {cap!r}")
     key = opts.get("key")
     if key is not None and not (isinstance(key, str) or (isinstance(key, list) and all(isinstance(k, str) for k in key))):
-        raise UsageError(f"{spec}: key must be a path or a list of paths")
+        raise UsageError(f"{_shown(spec)}: key must be a path or a list of paths")
 
 
 def _key_list(value: Any) -> tuple[str, ...]:

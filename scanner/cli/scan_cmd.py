@@ -79,13 +79,15 @@ def _interrupt(signum: int, frame: Any) -> None:
 @click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file (default ~/.ssh/known_hosts).")
 @click.option("--connect-timeout", default=10.0, show_default=True, type=float, help="Seconds to connect to a target.")
 @click.option("--script-timeout", default=120.0, show_default=True, type=float, help="Seconds for fact gathering on a host.")
+@click.option("--max-output-mib", type=click.IntRange(1, 65536), metavar="MIB",
+              help="MiB an SSH host may send on stdout (and on stderr) before it is an error [default: 64].")
 @quiet_option
 @guarded
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],
          waivers: tuple[str, ...], policy_paths: tuple[str, ...], inputs: tuple[str, ...], db_path: str, jobs: int,
          executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None, formats: tuple[str, ...], outputs: tuple[str, ...],
          accept_new_host_keys: bool, known_hosts: str | None, connect_timeout: float, script_timeout: float,
-         quiet: bool) -> None:
+         max_output_mib: int | None, quiet: bool) -> None:
     """Scan TARGETS and store the findings.
 
     TARGET is `local`, `ssh://[user@]host[:port]`, `aws://[profile][/region]`, `nmap://CIDR-or-host`
@@ -115,7 +117,8 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
         waivers=list(waivers), policy_paths=list(policy_paths), inputs=parse_inputs(inputs), jobs=jobs, gate=gate,
         executor=executor, executor_options={"tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key},
         options={"accept_new_host_keys": accept_new_host_keys, "known_hosts": known_hosts,
-                 "connect_timeout": connect_timeout, "script_timeout": script_timeout},
+                 "connect_timeout": connect_timeout, "script_timeout": script_timeout,
+                 "max_output_mib": max_output_mib},
     )
     the_plan = plan(req)
     store = Store(db_path)

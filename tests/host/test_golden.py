@@ -94,7 +94,7 @@ def test_noncompliant_key_findings(row, status, message):
 
 
 def test_non_root_collection_errors_only_what_needs_root():
-    """Run as nobody: shadow and sshd controls are error with the reason; passwd controls still evaluate."""
+    """Run as nobody: shadow controls are error with the reason; passwd and sshd (from the files) still evaluate."""
     from golden_support import MARKER, TARGET
 
     from checks.host.provider import HostProvider
@@ -107,7 +107,8 @@ def test_non_root_collection_errors_only_what_needs_root():
     by = {cid: evaluate_control(c, TARGET, coll, sel.inputs.get(cid)) for cid, c in sel.controls.items()}
     assert [(f.status.value, f.resource_id, f.message) for f in by["host-shadow-no-empty-password"]] == [
         ("error", "local:golden", "host.shadow not collected: /etc/shadow not readable: run as root or with sudo")]
-    assert by["host-sshd-no-root-login"][0].status.value == "error"
-    assert "no hostkeys available" in by["host-sshd-no-root-login"][0].message
+    # sshd -T needs root, but sshd_config is readable: its values and OpenSSH's defaults decide
+    assert [(f.status.value, f.message) for f in by["host-sshd-no-root-login"]] == [
+        ("fail", "PermitRootLogin is without-password (allowed: no)")]
     assert {f.status.value for f in by["host-user-uid0-root-only"]} == {"pass"}
     assert {f.status.value for fs in by.values() for f in fs} >= {"pass", "fail", "error"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.host.parsers import FactError, accounts, audit, files, kernel, net, pam, system
+from checks.host.parsers import FactError, accounts, audit, files, kernel, net, pam, sshd, system
 from checks.host.provider import HostProvider
 from checks.host.script import Output, parse_output
 
@@ -45,7 +45,8 @@ def test_os_release_debian_and_rhel(root, rhel):
 
 
 def test_sshd_effective_config(root):
-    a = system.parse_sshd(root)[0].attrs
+    a = sshd.parse_sshd(root)[0].attrs
+    assert a["source"] == "sshd -T"
     assert a["installed"] is True
     assert a["permitrootlogin"] == "without-password"
     assert a["maxauthtries"] == 6 and a["clientaliveinterval"] == 0
@@ -55,9 +56,18 @@ def test_sshd_effective_config(root):
     assert a["port"] == [22] and a["acceptenv"] == ["LANG", "LC_*"]
 
 
-def test_sshd_as_non_root_is_an_error_naming_the_cause(nonroot):
-    with pytest.raises(FactError, match=r"sshd -T.*no hostkeys available.*run as root or with sudo"):
-        system.parse_sshd(nonroot)
+def test_sshd_as_non_root_reads_the_files_and_says_so(nonroot):
+    [res] = sshd.parse_sshd(nonroot)
+    a = res.attrs
+    assert (a["source"], a["sshd_t_error"]) == (
+        "config-files", "sshd -T failed (exit 1): sshd: no hostkeys available -- exiting.")
+    assert a["permitrootlogin"] == "without-password" and a["usepam"] == "yes" and a["x11forwarding"] == "yes"
+    assert a["acceptenv"] == ["LANG", "LC_*"] and "umac-64@openssh.com" in a["macs"]
+    assert res.sources["usepam"] == ({"path": "/etc/ssh/sshd_config", "line": 85, "source": "config-files"},)
+    # what only sshd -T knows is an error for the controls reading it, never a guess
+    assert res.attr_errors["subsystem"].startswith("set at /etc/ssh/sshd_config:115; govscan reads its value only "
+                                                   "through sshd -T")
+    assert "hostkey" in res.attr_errors and "hostkey" not in a
 
 
 def test_dpkg_packages(root):
@@ -139,7 +149,7 @@ def test_non_root_keeps_passwd_but_shadow_is_an_error(nonroot):
     coll = HostProvider.parse(nonroot, ["host.users", "host.shadow", "host.sshd"])
     assert [(e.resource_type, e.message) for e in coll.errors][:1] == [
         ("host.shadow", "/etc/shadow not readable: run as root or with sudo")]
-    assert {e.resource_type for e in coll.errors} == {"host.shadow", "host.sshd"}
+    assert {e.resource_type for e in coll.errors} == {"host.shadow"}
     assert coll.facts["is_root"] is False and len(coll.resources["host.users"]) > 20
 
 

@@ -199,13 +199,14 @@ def test_accept_new_host_key_recorded_and_scanned(fleet_scan: Fleet) -> None:
 
 
 def test_every_plain_host_in_the_fleet_was_scanned(fleet_scan: Fleet) -> None:
-    # Logged in without sudo: login.defs is readable and gets a verdict; sshd -T needs root and says so.
+    # Logged in without sudo: login.defs is readable and gets a verdict; sshd -T needs root, so the sshd
+    # verdicts come from the (readable) sshd_config and OpenSSH's defaults.
     for spec in [*fleet_scan.plain, fleet_scan.specs["accept"]]:
         assert fleet_scan.targets[spec]["error"] is None, spec
         got = statuses(fleet_scan.rows, spec)
         assert got["host-login-defs-pass-max-days"] in ("pass", "fail"), spec
         sshd = fleet_scan.rows[(spec, "host-sshd-no-root-login")][0]
-        assert sshd["status"] == "error" and "run as root or with sudo" in sshd["message"], sshd
+        assert sshd["status"] in ("pass", "fail"), sshd
 
 
 # --- local and SSH agree -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Parsers for host.os, host.sshd, host.packages and host.services."""
+"""Parsers for host.os, host.packages and host.services (host.sshd: :mod:`checks.host.parsers.sshd`)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,13 @@ import shlex
 from typing import Any
 
 from checks.host.parsers import FactError
-from checks.host.parsers.common import int_or_none, preamble, require, to_int
+from checks.host.parsers.common import int_or_none, preamble, require
 from checks.host.script import Output, split_files
 from scanner.model import Resource
 
 _FAMILIES = {"debian": "debian", "ubuntu": "debian", "rhel": "rhel", "fedora": "rhel", "centos": "rhel",
              "rocky": "rhel", "almalinux": "rhel", "ol": "rhel", "amzn": "rhel", "suse": "suse",
              "sles": "suse", "opensuse": "suse", "alpine": "alpine", "arch": "arch"}
-
-#: sshd -T keywords that may appear several times: kept as lists of their values.
-_SSHD_MULTI = {"listenaddress", "hostkey", "acceptenv", "subsystem", "authorizedkeysfile", "setenv",
-               "permitopen", "permitlisten", "include", "hostcertificate", "allowusers", "denyusers",
-               "allowgroups", "denygroups", "port", "channeltimeout", "authenticationmethods"}
-#: sshd -T keywords whose value is a comma-separated algorithm list.
-_SSHD_COMMA = {"ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms",
-               "pubkeyacceptedkeytypes", "hostbasedacceptedalgorithms", "casignaturealgorithms",
-               "gssapikexalgorithms"}
-
 
 def parse_os(out: Output) -> list[Resource]:
     """``host.os``: distribution, family, kernel, and whether facts were read as root."""
@@ -46,36 +36,6 @@ def parse_os(out: Output) -> list[Resource]:
         "arch": notes.get("GS_ARCH", ""), "uid": uid, "is_root": uid == 0,
     }
     return [Resource("os", "host.os", attrs)]
-
-
-def parse_sshd(out: Output) -> list[Resource]:
-    """``host.sshd``: the effective configuration from ``sshd -T`` (keywords lower-case)."""
-    sec = out.get("sshd")
-    notes, _ = preamble(sec.stdout)
-    if notes.get("GS_INSTALLED") == "0" and sec.ok:
-        return [Resource("sshd", "host.sshd", {"installed": False})]
-    _, lines = preamble(require(sec, "effective sshd configuration (sshd -T)"))
-    attrs: dict[str, Any] = {"installed": True}
-    for line in lines:
-        key, _, value = line.strip().partition(" ")
-        if not key:
-            continue
-        key, value = key.lower(), value.strip()
-        if key in _SSHD_MULTI:
-            attrs.setdefault(key, []).append(to_int(value) if key == "port" else value)
-        elif key in _SSHD_COMMA:
-            attrs[key] = [v for v in value.split(",") if v]
-        else:
-            attrs[key] = to_int(value)
-    if len(attrs) < 10:  # sshd -T always prints dozens of keywords
-        raise FactError("effective sshd configuration (sshd -T) could not be read: output is incomplete")
-    if isinstance(attrs.get("maxstartups"), str):
-        parts = str(attrs["maxstartups"]).split(":")
-        attrs["maxstartups_start"] = int_or_none(parts[0])
-        attrs["maxstartups_full"] = int_or_none(parts[-1])
-    elif isinstance(attrs.get("maxstartups"), int):
-        attrs["maxstartups_start"] = attrs["maxstartups_full"] = attrs["maxstartups"]
-    return [Resource("sshd", "host.sshd", attrs)]
 
 
 def parse_packages(out: Output) -> list[Resource]:
