@@ -2,8 +2,8 @@
 
 ``--executor tls://scheduler:8786 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key`` (or
 Dask's own configuration, ``distributed.comm.tls.*``). Tasks go through the client's
-``concurrent.futures`` interface with ``pure=False`` and retries; the control set is scattered to every
-worker once under a key naming its content hash. ``distributed`` is imported only here, when a cluster
+``concurrent.futures`` interface with ``pure=False`` and retries; the control set goes to the cluster
+once, as a task keyed by its content hash that every scan task depends on. ``distributed`` is imported only here, when a cluster
 executor is asked for.
 """
 
@@ -44,6 +44,10 @@ def _security(address: str, options: Mapping[str, Any]) -> Any:
                     require_encryption=True)
 
 
+def _identity(obj: Any) -> Any:
+    return obj
+
+
 class DaskExecutor(concurrent.futures.Executor):
     """A ``concurrent.futures`` executor over a connected Dask client."""
 
@@ -55,8 +59,11 @@ class DaskExecutor(concurrent.futures.Executor):
         self.address = client.scheduler.address
 
     def share(self, obj: Any) -> Any:
+        # a task that returns the object, rather than scattered data: if every worker holding it dies,
+        # the scheduler recomputes it from the task it keeps, where scattered data would be lost (and
+        # every task depending on it cancelled)
         key = f"govscan-controls-{getattr(obj, 'sha256', '')[:16]}"
-        return self.client.scatter({key: obj}, broadcast=True)[key]
+        return self.client.submit(_identity, obj, key=key, pure=False)
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
         return self._executor.submit(fn, *args, **kwargs)

@@ -414,9 +414,8 @@ def _remote_result(fut: concurrent.futures.Future[Any], t: Target, p: Plan, star
     the cluster went away) an ``error`` on every control of the target naming the reason."""
     try:
         return fut.result()
-    except concurrent.futures.CancelledError:
-        raise
-    except Exception as exc:
+    except (Exception, concurrent.futures.CancelledError) as exc:  # cancelled by the cluster, not by us
+
         reason = f"worker failed: {type(exc).__name__}: {exc}" if str(exc) else f"worker failed: {type(exc).__name__}"
         coll = Collection(fatal=reason)
         findings = tuple(evaluate_target(t, coll, p.per_target[t.id], p.inputs[t.id], p.waivers, started))
