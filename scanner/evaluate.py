@@ -84,7 +84,18 @@ def _fmt(value: Any) -> str:
 
 
 _AWS_REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
-_ELEMENT = re.compile(r"_of\[\d+\]")
+def _missing_key(outcome: Any) -> str:
+    """The key whose absence left a condition UNKNOWN: ``dictcheck``, ``ports``, or for a list element
+    ``ports[2].service.name`` (``@`` is the element itself)."""
+    d, element = outcome.decisive, outcome.element
+    if d is None:
+        return "@"
+    if element and not d.missing:  # a quantifier left UNKNOWN by one of its elements
+        index = element[element.rindex("[") + 1:-1]
+        for c in outcome.checks:
+            if c.unknown and c.missing and (c.path == element or c.path.startswith(element + ".")):
+                return f"{d.key}[{index}].{c.key or '@'}" if c.key else f"{d.key}[{index}]"
+    return d.key if d.key is not None else "@"
 
 
 def _evidence_checks(outcome: Any) -> tuple[list[Any], int]:
@@ -92,20 +103,13 @@ def _evidence_checks(outcome: Any) -> tuple[list[Any], int]:
 
     A quantifier over a list of 900 packages evaluates its ``where`` on every element; the evidence
     keeps the quantifier's own check, the checks outside quantifiers, and those of the element that
-    decided (the ``matched`` one), not every element's.
+    decided (or, when the quantifier is UNKNOWN, of the first element that was), not every element's.
     """
-    decisive = outcome.decisive
-    keep_prefix = None
-    if decisive is not None and _ELEMENT.search(decisive.path):
-        keep_prefix = decisive.path[: _ELEMENT.search(decisive.path).end()]  # type: ignore[union-attr]
-    elif decisive is not None and decisive.path.endswith("_of") and outcome.matched is not None:
-        # the quantifier decided on the element it stopped at: the last one it evaluated
-        inner = [c.path for c in outcome.checks if c.path.startswith(decisive.path + "[")]
-        if inner:
-            keep_prefix = inner[-1][: len(decisive.path) + inner[-1][len(decisive.path):].index("]") + 1]
+    decisive, element = outcome.decisive, outcome.element
     kept, skipped = [], 0
     for c in outcome.checks:
-        if not _ELEMENT.search(c.path) or c is decisive or (keep_prefix and c.path.startswith(keep_prefix)):
+        if ("_of[" not in c.path or c is decisive
+                or (element and (c.path == element or c.path.startswith(element + ".")))):
             kept.append(c)
         else:
             skipped += 1
@@ -223,13 +227,15 @@ class _Evaluator:
                 ev["found"] = None if outcome.decisive.missing else outcome.decisive.actual
             if outcome.matched is not None:
                 ev["matched"] = outcome.matched
+            if outcome.unknown:  # not decided by the data: a key it needs is missing
+                ev["undecided"] = f"{_missing_key(outcome)} is missing"
         return ev
 
     def locations(self, resource: Resource) -> list[dict[str, Any]]:
         """The recorded source locations of the attributes this control reads, each with its attribute."""
         if not resource.sources:
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         for attr, places in resource.sources.items():
             if self.reads is not None and not any(
                     r == attr or r.startswith(attr + ".") or attr.startswith(r + ".") for r in self.reads):
@@ -255,9 +261,12 @@ class _Evaluator:
             # an attribute the scope reads that could not be read: we cannot tell whether it is in scope
             if _lost(self.scope_reads, resource.attr_errors):
                 return self._unreadable(resource, _lost(self.scope_reads, resource.attr_errors))
-            if c.scope_where is not None and not conditions.evaluate(c.scope_where, resource.attrs, self.inputs,
-                                                                     self.now).ok:
-                return None
+            scope = None
+            if c.scope_where is not None:
+                scope = conditions.evaluate(c.scope_where, resource.attrs, self.inputs, self.now)
+                if scope.truth is False:
+                    return None
+                # UNKNOWN: the resource may be in scope, so it is assessed (never dropped unseen)
             # in scope: an attribute applies_if or the assert reads that could not be read is an error
             if _lost(self.reads, resource.attr_errors):
                 return self._unreadable(resource, _lost(self.reads, resource.attr_errors))
@@ -266,17 +275,31 @@ class _Evaluator:
                                     f"{resource.id}: not applicable on platform {platform}", region=resource.region)
             if c.applies_if is not None:
                 gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
-                if not gate.ok:
+                if gate.unknown:
+                    return self._undecided_gate(resource, gate)
+                if gate.truth is False:
                     why = gate.decisive.describe() if gate.decisive else "applies_if"
                     return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
                                         f"{resource.id}: not applicable ({why} is false)",
                                         self.evidence(resource, gate), resource.region)
-            outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now, strict=True)
+            outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now)
         except conditions.ConditionError as exc:
             return self.error(resource.id, f"{resource.id}: {exc}", resource.region)
+        # only a TRUE assert passes: FALSE and UNKNOWN (data missing) are `fail`
         status = Status.PASS if outcome.ok else Status.FAIL
+        evidence = self.evidence(resource, outcome)
+        if scope is not None and scope.unknown and scope.decisive is not None:
+            evidence["scope_undecided"] = f"{_missing_key(scope)} is missing ({scope.decisive.describe()})"
         return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
-                            self.evidence(resource, outcome), resource.region)
+                            evidence, resource.region)
+
+    def _undecided_gate(self, resource: Resource, gate: Any) -> Finding:
+        """``applies_if`` is UNKNOWN: neither applicable nor not, so the finding is ``error``."""
+        what = gate.decisive.describe() if gate.decisive is not None else "applies_if"
+        message = (f"{resource.id}: cannot tell whether {self.control.id} applies: "
+                   f"{_missing_key(gate)} is missing (applies_if {what})")
+        return self.finding(resource.id, resource.type, Status.ERROR, message,
+                            {**self.evidence(resource, gate), "error": message}, resource.region)
 
 
 def evaluate_control(control: Control, target: Target, collection: Collection,
