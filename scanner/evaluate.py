@@ -55,23 +55,6 @@ def _redactor(control: Control, inputs: Mapping[str, Any]):
     return scrub
 
 
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]")
-
-
-def lookup(attrs: Any, path: str) -> Any:
-    """A dotted attribute path (``a.b``, ``a[0].b``, dash-containing names allowed) or None."""
-    cur = attrs
-    for name, index in _SEGMENT.findall(path):
-        if name:
-            cur = cur.get(name) if isinstance(cur, Mapping) else None
-        else:
-            i = int(index)
-            cur = cur[i] if isinstance(cur, list) and -len(cur) <= i < len(cur) else None
-        if cur is None:
-            return None
-    return cur
-
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "none"
@@ -207,9 +190,10 @@ class _Evaluator:
         return f"{resource.id}: expected {decisive.describe()}, found {found}"
 
     def evidence(self, resource: Resource, outcome: Any) -> dict[str, Any]:
-        observed = {}
-        for attr in self.control.result.get("evidence") or ():
-            observed[attr] = lookup(resource.attrs, attr)
+        from scanner.conditions.keys import read
+
+        # read by the conditions' own walker: what the assert saw is what the evidence stores
+        observed = {attr: read(attr, resource.attrs) for attr in self.control.result.get("evidence") or ()}
         ev: dict[str, Any] = {"observed": observed}
         locations = self.locations(resource)
         if locations:
@@ -346,4 +330,4 @@ def evaluate_all(controls: Iterable[Control], target: Target, collection: Collec
     return out
 
 
-__all__ = ["evaluate_control", "evaluate_all", "resolve_inputs", "lookup", "attributes_read"]
+__all__ = ["evaluate_control", "evaluate_all", "resolve_inputs", "attributes_read"]

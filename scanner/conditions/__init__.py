@@ -39,7 +39,7 @@ from typing import Any
 
 from jmespath import exceptions as jmes_exc
 
-from scanner.conditions.keys import compile_key, normalise_key
+from scanner.conditions.keys import compile_key, key_problem, normalise_key, read, read_paths
 from scanner.conditions.lint import FOREIGN_ALIASES, input_refs, resource_keys, syntax_problems
 from scanner.conditions.ops import COERCE_EXPECTED, OPERATORS, OperatorSpec, Opts, value_problem
 from scanner.conditions.values import VALUE_TYPES, ConditionError, TypeProblem, coerce, show
@@ -53,6 +53,9 @@ __all__ = [
     "Outcome",
     "evaluate",
     "input_refs",
+    "key_problem",
+    "read",
+    "read_paths",
     "resource_keys",
     "normalise_key",
     "summarize",
