@@ -214,3 +214,24 @@ def test_applies_if_unknown_is_error_never_notapplicable():
     assert f.message == ("sshd: cannot tell whether host-sshd-max-auth-tries applies: installed is missing "
                          "(applies_if installed is-true)")
     assert f.evidence["error"] == f.message and f.evidence["undecided"] == "installed is missing"
+
+
+# -- one definition of severity order and canonical JSON (issue 12) ---------------------------------
+
+def test_severity_order_and_canonical_json_have_one_definition():
+    """scanner.model defines both; the copies not yet moved onto it (CLI, store, reports) must agree."""
+    from reports import catalog, text
+    from scanner import gate, store
+    from scanner.cli import read_cmd
+    from scanner.model import SEVERITIES, Severity, canonical_json, severity_rank
+    from scanner.policy.tailor import _gate_rank
+
+    assert SEVERITIES == tuple(s.value for s in Severity) == ("critical", "high", "medium", "low", "info")
+    assert [Severity(s).rank for s in SEVERITIES] == [4, 3, 2, 1, 0]
+    assert severity_rank("high") == 3 and severity_rank("nope") == -1
+    assert gate.GATE_CHOICES == (*SEVERITIES, "none")
+    assert sorted(gate.GATE_CHOICES, key=_gate_rank) == ["info", "low", "medium", "high", "critical", "none"]
+    assert catalog.SEVERITIES == text.SEVERITIES == tuple(read_cmd.SEVERITY_CHOICES) == SEVERITIES
+    assert catalog.SEVERITY_RANK == {s: severity_rank(s) for s in SEVERITIES}
+    doc = {"b": [1, 2.5, None, True], "a": {"é": "ü", "z": "\u2028"}, "c": "x"}
+    assert canonical_json(doc) == store.canonical(doc) == '{"a":{"z":"\u2028","é":"ü"},"b":[1,2.5,null,true],"c":"x"}'
