@@ -51,6 +51,7 @@ __all__ = [
     "ConditionError",
     "OperatorSpec",
     "Outcome",
+    "Truth",
     "evaluate",
     "input_refs",
     "key_problem",
@@ -81,6 +82,10 @@ def _literal(x: Any) -> str:
 
 def _cut(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+Truth = bool | None
+"""A three-valued result: True, False, or None for UNKNOWN."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +128,6 @@ class Check:
         if self.ignore_case:
             text += " (ignoring case)"
         return _cut(text)
-
-
-Truth = bool | None
-"""A three-valued result: True, False, or None for UNKNOWN."""
 
 
 @dataclass(frozen=True)

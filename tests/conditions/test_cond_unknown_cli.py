@@ -114,3 +114,36 @@ def test_the_controls_are_real_policy_files(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "scanner", "policy", "lint", str(tmp_path)],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("ok:"), proc.stdout + proc.stderr
+
+
+NET_CONTROL = """apiVersion: govscan/v1
+kind: Control
+metadata: {id: cond-net-tls-everywhere, version: 1.0.0, title: every open port is TLS, severity: high}
+target: {provider: network, resource: network.host}
+assert:
+  none_of:
+    path: ports
+    where:
+      all:
+        - {key: state, op: eq, value: open}
+        - {key: service.tunnel, op: ne, value: ssl}
+result:
+  fail: "{resource.address}: {matched.portid}/{matched.protocol} is not proven to be TLS"
+"""
+
+
+def test_unknown_inside_a_where_never_passes_on_a_real_nmap_file(tmp_path: Path):
+    """Plain-text ports carry no ``tunnel``: ``tunnel ne ssl`` is UNKNOWN on them, so the none_of is not
+    proven (before, a missing key was simply false inside ``where`` and this control passed)."""
+    (tmp_path / "ctl").mkdir()
+    (tmp_path / "ctl" / "c.yaml").write_text(NET_CONTROL)
+    xml = Path(__file__).resolve().parents[1] / "network" / "data" / "nmap-7.93-loopback.xml"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "scanner", *a], capture_output=True, text=True,  # noqa: E731
+                                    cwd=tmp_path)
+    scan = run("scan", f"nmap-xml:{xml}", "--policies", "ctl", "-c", "cond-*", "--db", "s.db", "-q")
+    assert scan.returncode == 1, scan.stderr
+    (row,) = [json.loads(line) for line in run("findings", "--db", "s.db", "--json").stdout.splitlines()]
+    assert (row["resource_id"], row["status"]) == ("127.0.0.1", "fail")
+    assert row["message"] == "127.0.0.1: 33587/tcp is not proven to be TLS"  # the first open port
+    assert row["evidence"]["undecided"] == "ports[1].service.tunnel is missing"
+    assert row["evidence"]["matched"]["portid"] == 33587
