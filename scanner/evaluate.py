@@ -187,6 +187,8 @@ class _Evaluator:
         if decisive is None:
             return f"{resource.id}: {self.control.title}: not compliant"
         found = "missing" if decisive.missing else _fmt(decisive.actual)
+        if outcome.unknown and not decisive.missing:  # a list element left it undecided
+            found += f" ({_missing_key(outcome)} is missing)"
         return f"{resource.id}: expected {decisive.describe()}, found {found}"
 
     def evidence(self, resource: Resource, outcome: Any) -> dict[str, Any]:

@@ -192,6 +192,14 @@ def test_an_element_left_unknown_fails_and_its_checks_are_the_evidence():
     assert f.evidence["element_checks_omitted"] == 5  # 2 + 2 + 1 (a FALSE state ends element 3)
 
 
+def test_the_default_message_names_the_missing_key_of_an_element():
+    ctl = control("net-test-no-telnet-2", resource="network.host", assert_=PORTS.assert_)
+    ports = [{"portid": 23}]
+    f = one(evaluate_control(ctl, TARGET, collection("network.host", res("h", type="network.host", ports=ports))))
+    assert (f.status, f.message) == (Status.FAIL, "h: expected none_of ports: all(state eq 'open', portid eq 23), "
+                                                  'found {"portid": 23} (ports[0].state is missing)')
+
+
 def test_a_missing_list_under_not_never_passes():
     ctl = control(assert_={"not": {"any_of": {"path": "ciphers", "where": {"op": "eq", "value": "3des-cbc"}}}})
     f = one(evaluate_control(ctl, TARGET, collection("host.sshd", res("sshd"))))
