@@ -76,10 +76,15 @@ def without(doc: dict[str, Any], where: tuple[Any, ...], null: bool) -> dict[str
 TARGET = Target(id="local:prop", kind="host", address="localhost", name="prop")
 
 
-def status(cond: dict[str, Any], doc: dict[str, Any]) -> Status:
+def status(cond: dict[str, Any], doc: dict[str, Any], where: Any = None, applies_if: Any = None) -> Status:
+    target: dict[str, Any] = {"provider": "host", "resource": "host.sysctl"}
+    if where is not None:
+        target["scope"] = {"where": where}
+    if applies_if is not None:
+        target["applies_if"] = applies_if
     ctl = control_from({"apiVersion": "govscan/v1", "kind": "Control",
                         "metadata": {"id": "host-prop", "version": "1.0.0", "title": "prop", "severity": "high"},
-                        "target": {"provider": "host", "resource": "host.sysctl"}, "assert": cond})
+                        "target": target, "assert": cond})
     coll = Collection(resources={"host.sysctl": [Resource(id="sysctl", type="host.sysctl", attrs=doc)]})
     (finding,) = evaluate_control(ctl, TARGET, coll)
     return finding.status
@@ -123,3 +128,20 @@ def test_negation_is_kleene(cond, doc):
     t = evaluate(cond, doc, {}).truth
     assert evaluate({"not": cond}, doc, {}).truth is (None if t is None else not t)
     assert evaluate({"not": {"not": cond}}, doc, {}).truth is t
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees, trees, trees, documents, st.data())
+def test_selectors_never_turn_missing_data_into_a_pass_or_not_applicable(where, applies_if, cond, doc, data):
+    """With scope.where and applies_if too: less data never makes a pass, nor a new `notapplicable`
+    (an UNKNOWN scope keeps the resource, an UNKNOWN applies_if is `error`)."""
+    candidates = removals(doc)
+    if not candidates:
+        return
+    removed = data.draw(st.sampled_from(candidates))
+    before = status(cond, doc, where, applies_if)
+    after = status(cond, without(doc, removed, data.draw(st.booleans())), where, applies_if)
+    if before is not Status.PASS:
+        assert after is not Status.PASS, (where, applies_if, cond, doc, removed)
+    if after is Status.NOTAPPLICABLE:
+        assert before is Status.NOTAPPLICABLE, (where, applies_if, cond, doc, removed)
