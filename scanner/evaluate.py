@@ -55,23 +55,6 @@ def _redactor(control: Control, inputs: Mapping[str, Any]):
     return scrub
 
 
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]")
-
-
-def lookup(attrs: Any, path: str) -> Any:
-    """A dotted attribute path (``a.b``, ``a[0].b``, dash-containing names allowed) or None."""
-    cur = attrs
-    for name, index in _SEGMENT.findall(path):
-        if name:
-            cur = cur.get(name) if isinstance(cur, Mapping) else None
-        else:
-            i = int(index)
-            cur = cur[i] if isinstance(cur, list) and -len(cur) <= i < len(cur) else None
-        if cur is None:
-            return None
-    return cur
-
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "none"
@@ -84,7 +67,18 @@ def _fmt(value: Any) -> str:
 
 
 _AWS_REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
-_ELEMENT = re.compile(r"_of\[\d+\]")
+def _missing_key(outcome: Any) -> str:
+    """The key whose absence left a condition UNKNOWN: ``dictcheck``, ``ports``, or for a list element
+    ``ports[2].service.name`` (``@`` is the element itself)."""
+    d, element = outcome.decisive, outcome.element
+    if d is None:
+        return "@"
+    if element and not d.missing:  # a quantifier left UNKNOWN by one of its elements
+        index = element[element.rindex("[") + 1:-1]
+        for c in outcome.checks:
+            if c.unknown and c.missing and (c.path == element or c.path.startswith(element + ".")):
+                return f"{d.key}[{index}].{c.key or '@'}" if c.key else f"{d.key}[{index}]"
+    return d.key if d.key is not None else "@"
 
 
 def _evidence_checks(outcome: Any) -> tuple[list[Any], int]:
@@ -92,20 +86,13 @@ def _evidence_checks(outcome: Any) -> tuple[list[Any], int]:
 
     A quantifier over a list of 900 packages evaluates its ``where`` on every element; the evidence
     keeps the quantifier's own check, the checks outside quantifiers, and those of the element that
-    decided (the ``matched`` one), not every element's.
+    decided (or, when the quantifier is UNKNOWN, of the first element that was), not every element's.
     """
-    decisive = outcome.decisive
-    keep_prefix = None
-    if decisive is not None and _ELEMENT.search(decisive.path):
-        keep_prefix = decisive.path[: _ELEMENT.search(decisive.path).end()]  # type: ignore[union-attr]
-    elif decisive is not None and decisive.path.endswith("_of") and outcome.matched is not None:
-        # the quantifier decided on the element it stopped at: the last one it evaluated
-        inner = [c.path for c in outcome.checks if c.path.startswith(decisive.path + "[")]
-        if inner:
-            keep_prefix = inner[-1][: len(decisive.path) + inner[-1][len(decisive.path):].index("]") + 1]
+    decisive, element = outcome.decisive, outcome.element
     kept, skipped = [], 0
     for c in outcome.checks:
-        if not _ELEMENT.search(c.path) or c is decisive or (keep_prefix and c.path.startswith(keep_prefix)):
+        if ("_of[" not in c.path or c is decisive
+                or (element and (c.path == element or c.path.startswith(element + ".")))):
             kept.append(c)
         else:
             skipped += 1
@@ -200,12 +187,15 @@ class _Evaluator:
         if decisive is None:
             return f"{resource.id}: {self.control.title}: not compliant"
         found = "missing" if decisive.missing else _fmt(decisive.actual)
+        if outcome.unknown and not decisive.missing:  # a list element left it undecided
+            found += f" ({_missing_key(outcome)} is missing)"
         return f"{resource.id}: expected {decisive.describe()}, found {found}"
 
     def evidence(self, resource: Resource, outcome: Any) -> dict[str, Any]:
-        observed = {}
-        for attr in self.control.result.get("evidence") or ():
-            observed[attr] = lookup(resource.attrs, attr)
+        from scanner.conditions.keys import read
+
+        # read by the conditions' own walker: what the assert saw is what the evidence stores
+        observed = {attr: read(attr, resource.attrs) for attr in self.control.result.get("evidence") or ()}
         ev: dict[str, Any] = {"observed": observed}
         locations = self.locations(resource)
         if locations:
@@ -223,6 +213,8 @@ class _Evaluator:
                 ev["found"] = None if outcome.decisive.missing else outcome.decisive.actual
             if outcome.matched is not None:
                 ev["matched"] = outcome.matched
+            if outcome.unknown:  # not decided by the data: a key it needs is missing
+                ev["undecided"] = f"{_missing_key(outcome)} is missing"
         return ev
 
     def locations(self, resource: Resource) -> list[dict[str, Any]]:
@@ -262,9 +254,12 @@ class _Evaluator:
                 return self._unreadable(resource, _lost(self.scope_reads, resource.attr_errors))
             if _lost(self.scope_reads, resource.attr_notchecked):
                 return self._notchecked(resource, _lost(self.scope_reads, resource.attr_notchecked) or "")
-            if c.scope_where is not None and not conditions.evaluate(c.scope_where, resource.attrs, self.inputs,
-                                                                     self.now).ok:
-                return None
+            scope = None
+            if c.scope_where is not None:
+                scope = conditions.evaluate(c.scope_where, resource.attrs, self.inputs, self.now)
+                if scope.truth is False:
+                    return None
+                # UNKNOWN: the resource may be in scope, so it is assessed (never dropped unseen)
             # in scope: an attribute applies_if or the assert reads that could not be read is an error
             if _lost(self.reads, resource.attr_errors):
                 return self._unreadable(resource, _lost(self.reads, resource.attr_errors))
@@ -276,19 +271,33 @@ class _Evaluator:
                                     f"{resource.id}: not applicable on platform {platform}", region=resource.region)
             if c.applies_if is not None:
                 gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
-                if not gate.ok:
+                if gate.unknown:
+                    return self._undecided_gate(resource, gate)
+                if gate.truth is False:
                     why = gate.decisive.describe() if gate.decisive else "applies_if"
                     # the control's own ``result.notapplicable`` message (it can name the reason) if it has one
                     message = (self.message(Status.NOTAPPLICABLE, resource, gate)
                                if c.result.get("notapplicable") else f"{resource.id}: not applicable ({why} is false)")
                     return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE, message,
                                         self.evidence(resource, gate), resource.region)
-            outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now, strict=True)
+            outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now)
         except conditions.ConditionError as exc:
             return self.error(resource.id, f"{resource.id}: {exc}", resource.region)
+        # only a TRUE assert passes: FALSE and UNKNOWN (data missing) are `fail`
         status = Status.PASS if outcome.ok else Status.FAIL
+        evidence = self.evidence(resource, outcome)
+        if scope is not None and scope.unknown and scope.decisive is not None:
+            evidence["scope_undecided"] = f"{_missing_key(scope)} is missing ({scope.decisive.describe()})"
         return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
-                            self.evidence(resource, outcome), resource.region)
+                            evidence, resource.region)
+
+    def _undecided_gate(self, resource: Resource, gate: Any) -> Finding:
+        """``applies_if`` is UNKNOWN: neither applicable nor not, so the finding is ``error``."""
+        what = gate.decisive.describe() if gate.decisive is not None else "applies_if"
+        message = (f"{resource.id}: cannot tell whether {self.control.id} applies: "
+                   f"{_missing_key(gate)} is missing (applies_if {what})")
+        return self.finding(resource.id, resource.type, Status.ERROR, message,
+                            {**self.evidence(resource, gate), "error": message}, resource.region)
 
 
 def evaluate_control(control: Control, target: Target, collection: Collection,
@@ -335,4 +344,4 @@ def evaluate_all(controls: Iterable[Control], target: Target, collection: Collec
     return out
 
 
-__all__ = ["evaluate_control", "evaluate_all", "resolve_inputs", "lookup", "attributes_read"]
+__all__ = ["evaluate_control", "evaluate_all", "resolve_inputs", "attributes_read"]

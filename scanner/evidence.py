@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import StoreError, UsageError
-from scanner.store import ScanView, canonical, now
+from scanner.model import canonical_json
+from scanner.store import ScanView, now
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -71,7 +72,7 @@ def _snapshots(view: ScanView, rows: list[dict[str, Any]], folder: str, kind: st
     """id -> (member name, canonical JSON bytes) of control or waiver snapshots, checked against their sha256."""
     out: dict[str, tuple[str, bytes]] = {}
     for row in rows:
-        data = canonical(row["document"]).encode("utf-8")
+        data = canonical_json(row["document"]).encode("utf-8")
         if sha256(data) != row["sha256"]:
             raise StoreError(f"scan {view.id}: {kind} {row['id']!r}: stored document does not match its "
                              "recorded sha256 (run 'govscan verify-db')")

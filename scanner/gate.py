@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from scanner.errors import UsageError
-from scanner.model import Severity
+from scanner.model import SEVERITIES, Severity
 
 DEFAULTS = {"fail_on_severity": "low", "fail_on_error": True, "expired_waivers": "fail"}
-GATE_CHOICES = ("critical", "high", "medium", "low", "info", "none")
+GATE_CHOICES = (*SEVERITIES, "none")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.store import Store, canonical, finding_hash
+from scanner.model import canonical_json
+from scanner.store import Store, finding_hash
 
 
 @dataclass
@@ -61,7 +62,7 @@ def _check_snapshots(store: Store, scan_id: str) -> list[str]:
             f"SELECT id, sha256, document FROM {table} WHERE scan_id = ? ORDER BY id", (scan_id,)
         ):
             try:
-                got = _sha(canonical(json.loads(doc)))
+                got = _sha(canonical_json(json.loads(doc)))
             except (TypeError, ValueError):
                 got = None
             if got != sha:

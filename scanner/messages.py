@@ -1,11 +1,14 @@
 """Finding message templates: ``"Bucket {resource.Name} has no approved encryption (found: {value|none})"``.
 
-A placeholder is ``{path}`` or ``{path|fallback}``; ``path`` is dotted (segments may contain ``-``;
-``[0]`` indexes a list) and starts at one of the roots the engine provides (``resource``, ``value``,
+A placeholder is ``{path}`` or ``{path|fallback}``; ``path`` is read by the same walker as condition
+keys and evidence paths (:mod:`scanner.conditions.keys`: JMESPath, segments may contain ``-``, ``[0]``
+indexes a list, ``ports[].portid`` projects) but may not contain ``{``, ``}`` or ``|``, and every
+attribute path it reads starts at one of the roots the engine provides (``resource``, ``value``,
 ``expected``, ``inputs``, ``matched``, ``target``, ``host``, ``control``). ``{{`` and ``}}`` are literal
 braces. The fallback is literal text (it may not contain ``{``, ``}`` or ``|``).
 
-Rendering only looks values up: no code is evaluated and ``str.format`` never sees resource data.
+Rendering only looks values up in plain data (mappings and lists): no code is evaluated and
+``str.format`` never sees resource data.
 A missing or null value renders as the fallback, else ``none``; booleans as ``true``/``false``;
 lists comma-separated; objects as compact JSON; every value is cut to 200 characters (ending
 ``...``) and control characters are escaped so a message stays one safe line.
@@ -23,9 +26,6 @@ from typing import Any
 from scanner.suggest import did_you_mean
 
 MAX_VALUE = 200
-_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:\[-?\d+\])*"
-_PATH = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
-_PART = re.compile(r"\[(-?\d+)\]|([^.\[\]]+)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -77,7 +77,10 @@ def placeholders(template: str) -> list[str]:
 
 
 def template_problems(template: str, roots: set[str]) -> list[str]:
-    """Static problems of a template: unbalanced braces, malformed or unknown-root placeholders."""
+    """Static problems of a template: unbalanced braces, invalid placeholders (parsed as the condition
+    keys are), placeholders reading outside the known roots."""
+    from scanner.conditions.keys import key_problem, read_paths
+
     if not isinstance(template, str):
         return [f"a message template must be a string, got {type(template).__name__}"]
     out: list[str] = []
@@ -85,44 +88,33 @@ def template_problems(template: str, roots: set[str]) -> list[str]:
         if isinstance(tok, str):
             out.append(tok)
         elif tok.placeholder:
-            if not _PATH.fullmatch(tok.text):
-                out.append(f"invalid placeholder {{{tok.text}}} at column {tok.col}")
+            problem = key_problem(tok.text) if tok.text else "empty"
+            if problem:
+                why = problem.split(": ", 1)[1] if problem.startswith("invalid key") else problem
+                out.append(f"invalid placeholder {{{tok.text}}} at column {tok.col}: {why}")
                 continue
-            root = _PART.match(tok.text).group(2)  # type: ignore[union-attr]
-            if root not in roots:
-                out.append(f"unknown placeholder root {root!r}{did_you_mean(root, sorted(roots))}")
+            for path in read_paths(tok.text):
+                if path is None:
+                    out.append(f"placeholder {{{tok.text}}} at column {tok.col} must start at one of "
+                               + ", ".join(sorted(roots)))
+                elif path[0] not in roots:
+                    out.append(f"unknown placeholder root {path[0]!r}{did_you_mean(path[0], sorted(roots))}")
     return out
 
 
-def _step(obj: Any, part: str | int) -> tuple[bool, Any]:
-    """One path step; (found, value). Only data is read: mappings, sequences, dataclass fields."""
-    if isinstance(obj, Mapping):
-        if part in obj:
-            return True, obj[part]
-        if isinstance(part, int) and str(part) in obj:
-            return True, obj[str(part)]
-        return False, None
-    if isinstance(obj, (list, tuple)):
-        try:
-            return True, obj[int(part)]
-        except (ValueError, IndexError):
-            return False, None
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type) and isinstance(part, str):
-        names = {f.name for f in dataclasses.fields(obj)}
-        if part in names:
-            return True, getattr(obj, part)
-    return False, None
+def placeholder_paths(template: str) -> list[tuple[str, ...]]:
+    """The attribute paths the valid placeholders of a template read (``("inputs", "n")``...)."""
+    from scanner.conditions.keys import key_problem, read_paths
+
+    return [p for text in placeholders(template) if text and not key_problem(text)
+            for p in read_paths(text) if p is not None]
 
 
-def lookup(context: Mapping[str, Any], path: str) -> tuple[bool, Any]:
-    """Resolve a dotted placeholder path in the context; (found, value)."""
-    obj: Any = context
-    for m in _PART.finditer(path):
-        part: str | int = int(m.group(1)) if m.group(1) is not None else m.group(2)
-        found, obj = _step(obj, part)
-        if not found:
-            return False, None
-    return True, obj
+def lookup(context: Mapping[str, Any], path: str) -> Any:
+    """A placeholder's value in the context (None when missing or invalid): the condition keys' walker."""
+    from scanner.conditions.keys import read
+
+    return read(path, context) if path else None
 
 
 def _plain(x: Any) -> Any:
@@ -166,8 +158,8 @@ def render(template: str, context: Mapping[str, Any]) -> str:
         if not tok.placeholder:
             out.append(tok.text)
             continue
-        found, value = lookup(context, tok.text) if _PATH.fullmatch(tok.text) else (False, None)
-        if (not found or value is None) and tok.fallback is not None:
+        value = lookup(context, tok.text)
+        if value is None and tok.fallback is not None:
             out.append(tok.fallback)
         else:
             out.append(format_value(value))

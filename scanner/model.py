@@ -8,8 +8,24 @@ their value.
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+#: The severities, most severe first: the one definition of their order (ranks, gate choices, CLI
+#: choices and report orderings derive from it).
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+
+
+def severity_rank(name: str, default: int = -1) -> int:
+    """Higher is more severe: info=0 ... critical=4; ``default`` for a name that is not a severity."""
+    return _SEVERITY_RANK.get(name, default)
+
+
+def canonical_json(obj: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 kept; the one form every hash is taken over
+    (documents, findings, scans, evidence packs)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 class Status(str, enum.Enum):
@@ -38,7 +54,7 @@ class Severity(str, enum.Enum):
         return _SEVERITY_RANK[self.value]
 
 
-_SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+_SEVERITY_RANK = {name: len(SEVERITIES) - 1 - i for i, name in enumerate(SEVERITIES)}
 
 
 class ScanStatus(str, enum.Enum):

@@ -8,14 +8,24 @@ A condition is a tree (DESIGN.md section 3):
 * **groups** ``all`` / ``any`` (non-empty lists) and ``not`` (a condition, or a list meaning
   ``not(all(list))``);
 * **quantifiers** ``any_of`` / ``all_of`` / ``none_of``: ``{path, where}`` evaluates ``where`` on each
-  element of the list at ``path``. A missing or null list is empty (any_of false, all_of and none_of
-  true) and the recorded check says it was missing; anything else that is not a list is an error.
+  element of the list at ``path``.
 
-A missing key reads as null: only ``exists`` (false), ``absent`` (true) and ``empty`` (true) can be
-true on it; every other operator is false and the check records ``missing=True``. Operator semantics
-are in :mod:`scanner.conditions.ops`, kinds and
-coercions in :mod:`scanner.conditions.values`, keys in :mod:`scanner.conditions.keys`. Anything that cannot be decided (wrong kinds, bad regex, unknown
-input) raises :class:`ConditionError`, which the engine reports as ``error``; it is never a pass.
+Evaluation is three-valued (Kleene logic), the same at every depth. A leaf is TRUE, FALSE or
+UNKNOWN; it is UNKNOWN when its key is missing or null, except for the operators that decide on
+missing data: ``exists`` and ``not-empty`` (false), ``absent`` and ``empty`` (true). ``not UNKNOWN``
+is UNKNOWN; ``all`` is FALSE if a member is FALSE, else UNKNOWN if one is UNKNOWN, else TRUE; ``any``
+is TRUE if a member is TRUE, else UNKNOWN if one is UNKNOWN, else FALSE (``not [..]`` is
+``not(all[..])``). A quantifier over a missing or null list is UNKNOWN; over a list, ``any_of`` is
+the ``any`` of its elements' ``where``, ``all_of`` their ``all`` and ``none_of`` ``not any_of`` (an
+empty list: any_of FALSE, all_of and none_of TRUE). Missing data therefore never decides a result
+that data could change: removing a key a condition reads can turn TRUE or FALSE into UNKNOWN, never
+UNKNOWN into TRUE. The engine treats UNKNOWN as "not proven" (see :mod:`scanner.evaluate`).
+
+Operator semantics are in :mod:`scanner.conditions.ops`, kinds and coercions in
+:mod:`scanner.conditions.values`, keys in :mod:`scanner.conditions.keys`. Anything that cannot be
+decided because the data or the condition is wrong (wrong kinds, a quantifier over a value that is
+not a list, bad regex, unknown input) raises :class:`ConditionError`, which the engine reports as
+``error``; it is never a pass.
 
 :func:`evaluate` is pure and thread-safe: compiled keys and regexes are cached, nothing else is shared.
 """
@@ -29,7 +39,7 @@ from typing import Any
 
 from jmespath import exceptions as jmes_exc
 
-from scanner.conditions.keys import compile_key, normalise_key
+from scanner.conditions.keys import compile_key, key_problem, normalise_key, read, read_paths
 from scanner.conditions.lint import FOREIGN_ALIASES, input_refs, resource_keys, syntax_problems
 from scanner.conditions.ops import COERCE_EXPECTED, OPERATORS, OperatorSpec, Opts, value_problem
 from scanner.conditions.values import VALUE_TYPES, ConditionError, TypeProblem, coerce, show
@@ -41,8 +51,12 @@ __all__ = [
     "ConditionError",
     "OperatorSpec",
     "Outcome",
+    "Truth",
     "evaluate",
     "input_refs",
+    "key_problem",
+    "read",
+    "read_paths",
     "resource_keys",
     "normalise_key",
     "summarize",
@@ -70,6 +84,10 @@ def _cut(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+Truth = bool | None
+"""A three-valued result: True, False, or None for UNKNOWN."""
+
+
 @dataclass(frozen=True)
 class Check:
     """One evaluated leaf (or quantifier), as stored in a finding's evidence."""
@@ -84,10 +102,18 @@ class Check:
     missing: bool
     """The key (or the quantifier's list) was missing or null."""
     ok: bool
+    """The check is TRUE (false when it is FALSE or UNKNOWN)."""
     path: str
     """Where in the condition: ``all[1].any[0]``, ``none_of[3].all[0]`` (element 3); '' for the root."""
     value_type: str | None = None
     ignore_case: bool = False
+    unknown: bool = False
+    """The check is UNKNOWN: its key is missing and its operator does not decide on missing data
+    (for a quantifier: its list is missing, or no element decided and one was UNKNOWN)."""
+
+    @property
+    def truth(self) -> Truth:
+        return None if self.unknown else self.ok
 
     def describe(self) -> str:
         """Human text of what was required: ``permitrootlogin in ['no']``, ``PasswordMinLen ge 14``."""
@@ -108,16 +134,31 @@ class Check:
 class Outcome:
     """The result of a whole condition on one document."""
 
-    ok: bool
+    truth: Truth
+    """TRUE, FALSE or UNKNOWN (None)."""
     checks: tuple[Check, ...]
-    """Every leaf evaluated, in order (groups and quantifiers short-circuit)."""
+    """Every leaf evaluated, in order (a FALSE member ends an ``all``, a TRUE one an ``any``; an
+    UNKNOWN member does not, since a later member can still decide)."""
     decisive: Check | None
-    """The check that decided: the first failing one when not ok; when ok, the first leaf of an
-    ``all``, the leaf that succeeded in an ``any``; a quantifier's own check for quantifiers."""
+    """The check that decided: when FALSE, the FALSE member of an ``all`` (the first member of an
+    ``any``); when UNKNOWN, the first UNKNOWN member; when TRUE, the first leaf of an ``all``, the
+    leaf that succeeded in an ``any``; a quantifier's own check for quantifiers."""
     value: Any
     """``decisive.actual`` (None when missing)."""
     matched: Any = None
-    """For quantifiers: the element that matched (any_of pass, none_of fail) or failed (all_of fail)."""
+    """For quantifiers: the element that matched (any_of pass, none_of fail), failed (all_of fail),
+    or, when the quantifier is UNKNOWN, the first element whose ``where`` was UNKNOWN."""
+    element: str | None = None
+    """The condition path of that element (``none_of[3]``), whose checks the evidence keeps."""
+
+    @property
+    def ok(self) -> bool:
+        """The condition is TRUE (proven); False when it is FALSE or UNKNOWN."""
+        return self.truth is True
+
+    @property
+    def unknown(self) -> bool:
+        return self.truth is None
 
 
 @dataclass
@@ -125,31 +166,30 @@ class _Ctx:
     inputs: Mapping[str, Any]
     now: datetime
     checks: list[Check] = field(default_factory=list)
-    strict: bool = False
 
 
 @dataclass(frozen=True)
 class _Res:
-    ok: bool
+    truth: Truth
     decisive: Check | None
     matched: Any = None
+    element: str | None = None
 
 
 def evaluate(cond: Mapping[str, Any], doc: Any, inputs: Mapping[str, Any],
-             now: datetime | None = None, *, strict: bool = False) -> Outcome:
+             now: datetime | None = None) -> Outcome:
     """Evaluate ``cond`` on ``doc`` (a resource's attributes) with the control's resolved ``inputs``.
 
     ``now`` is the reference time of the ``age-days-*`` operators (default: the current UTC time);
-    pass the scan's start time so every resource is judged against the same instant.
-    ``strict`` is for a control's ``assert``: there, ``not`` over a leaf whose key is missing stays
-    false, because missing data never proves compliance. In selectors (``scope.where``,
-    ``applies_if``) the plain logic holds: a bucket without the tag is not excluded by
-    ``not: {key: Tags.x, op: eq, ...}``.
+    pass the scan's start time so every resource is judged against the same instant. The same
+    three-valued logic holds in an ``assert``, a ``scope.where`` and an ``applies_if``; what the
+    engine does with UNKNOWN in each is in :mod:`scanner.evaluate`.
     """
-    ctx = _Ctx(inputs, now or datetime.now(timezone.utc), strict=strict)
+    ctx = _Ctx(inputs, now or datetime.now(timezone.utc))
     res = _node(cond, doc, ctx, "")
     d = res.decisive
-    return Outcome(res.ok, tuple(ctx.checks), d, None if d is None or d.missing else d.actual, res.matched)
+    return Outcome(res.truth, tuple(ctx.checks), d, None if d is None or d.missing else d.actual,
+                   res.matched, res.element)
 
 
 def _join(path: str, part: str) -> str:
@@ -169,42 +209,34 @@ def _node(node: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
     if "op" in node and not structural:
         check = _leaf(node, doc, ctx, path)
         ctx.checks.append(check)
-        return _Res(check.ok, check)
+        return _Res(check.truth, check)
     raise ConditionError(f"{where}: a condition needs 'op' or exactly one of "
                          "all, any, not, any_of, all_of, none_of")
 
 
-_TRUE_ON_MISSING = frozenset({"exists", "absent", "empty"})
-
-
-def _missing_leaf(res: _Res) -> bool:
-    """Whether a false result was decided by a leaf whose key is missing (so its negation proves nothing)."""
-    check = res.decisive
-    return check is not None and check.missing and check.op not in _TRUE_ON_MISSING
+def _negate(res: _Res) -> _Res:
+    """Kleene ``not``: TRUE and FALSE swap, UNKNOWN stays UNKNOWN."""
+    return _Res(None if res.truth is None else not res.truth, res.decisive, res.matched, res.element)
 
 
 def _group(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
     if name == "not" and isinstance(body, Mapping):
-        inner = _node(body, doc, ctx, path)
-        # missing data never proves compliance: not(<leaf on a missing key>) stays false
-        return _Res(not inner.ok and not (ctx.strict and _missing_leaf(inner)), inner.decisive, inner.matched)
+        return _negate(_node(body, doc, ctx, path))
     if not isinstance(body, (list, tuple)):
         raise ConditionError(f"{path}: needs a list of conditions, got {show(body)}")
     if not body:
         # An empty group would silently pass (all) or fail (any); refuse to decide.
         raise ConditionError(f"{path}: empty '{name}' group")
-    first: _Res | None = None
+    decider = name == "any"  # a TRUE member decides an `any`, a FALSE one an `all` (and `not [..]`)
+    results: list[_Res] = []
     for i, child in enumerate(body):
         res = _node(child, doc, ctx, f"{path}[{i}]")
-        first = first or res
-        if name == "any" and res.ok:
-            return res
-        if name != "any" and not res.ok:
-            return _Res(name == "not" and not (ctx.strict and _missing_leaf(res)), res.decisive, res.matched)
-    assert first is not None
-    if name == "any":
-        return _Res(False, first.decisive, first.matched)
-    return _Res(name == "all", first.decisive, first.matched)
+        if res.truth is decider:
+            return _negate(res) if name == "not" else res
+        results.append(res)
+    # no member decided: UNKNOWN if one is UNKNOWN, else every member is `not decider`
+    res = next((r for r in results if r.truth is None), None) or results[0]
+    return _negate(res) if name == "not" else res
 
 
 def _quantifier(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
@@ -212,28 +244,33 @@ def _quantifier(name: str, body: Any, doc: Any, ctx: _Ctx, path: str) -> _Res:
         raise ConditionError(f"{path}: needs {{path, where}}, got {show(body)}")
     list_key = body["path"]
     items = _search(list_key, doc, name)
-    missing = items is None
-    if missing:
-        items = []
-    elif not isinstance(items, (list, tuple)):
+    if items is not None and not isinstance(items, (list, tuple)):
         raise ConditionError(f"{list_key}: is {show(items)}, not a list (op {name})")
     at = len(ctx.checks)
+    # any_of / none_of look for a TRUE element, all_of for a FALSE one; any such element decides
+    wanted = name != "all_of"
+    truth: Truth = None  # a missing or null list is UNKNOWN
     matched: Any = None
-    found = False
-    for i, element in enumerate(items):
-        # `where` selects elements: plain logic there (strict `not` would let a none_of miss one)
-        strict, ctx.strict = ctx.strict, False
-        try:
-            res = _node(body["where"], element, ctx, f"{path}[{i}]")
-        finally:
-            ctx.strict = strict
-        if res.ok == (name != "all_of"):  # any_of/none_of look for a match, all_of for a miss
-            matched, found = element, True
-            break
-    ok = found if name == "any_of" else not found
-    check = Check(list_key, name, summarize(body["where"], ctx.inputs), matched, missing, ok, path)
+    element: str | None = None
+    if items is not None:
+        undecided: tuple[str, Any] | None = None
+        for i, item in enumerate(items):
+            res = _node(body["where"], item, ctx, f"{path}[{i}]")
+            if res.truth is wanted:
+                matched, element = item, f"{path}[{i}]"
+                break
+            if res.truth is None and undecided is None:
+                undecided = (f"{path}[{i}]", item)
+        if element is not None:  # decided by an element
+            truth = name == "any_of"
+        elif undecided is not None:  # no element decided, one was UNKNOWN
+            element, matched = undecided
+        else:
+            truth = name != "any_of"
+    check = Check(list_key, name, summarize(body["where"], ctx.inputs), matched, items is None, truth is True,
+                  path, unknown=truth is None)
     ctx.checks.insert(at, check)  # before the element checks it summarises
-    return _Res(ok, check, matched)
+    return _Res(truth, check, matched, element)
 
 
 def _search(key: Any, doc: Any, op: str) -> Any:
@@ -274,18 +311,19 @@ def _leaf(node: Mapping[str, Any], doc: Any, ctx: _Ctx, path: str) -> Check:
             if problem:
                 raise TypeProblem(problem)
         missing = actual is None
+        truth: Truth
         if missing:
-            ok = spec.on_missing
+            truth = spec.on_missing  # None (UNKNOWN) unless the operator decides on missing data
         else:
             a, b = actual, expected
             if vt:
                 a = coerce(a, vt)
                 b = coerce(b, vt) if op in COERCE_EXPECTED else b
             assert spec.fn is not None
-            ok = spec.fn(a, b, Opts(fold, vt, ctx.now))
+            truth = bool(spec.fn(a, b, Opts(fold, vt, ctx.now)))
     except TypeProblem as e:
         raise ConditionError(f"{key or '@'}: {e} (op {op})") from None
-    return Check(key, op, expected, actual, missing, bool(ok), path, vt, fold)
+    return Check(key, op, expected, actual, missing, truth is True, path, vt, fold, unknown=truth is None)
 
 
 def summarize(cond: Any, inputs: Mapping[str, Any] | None = None) -> str:

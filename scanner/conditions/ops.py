@@ -175,8 +175,9 @@ class OperatorSpec:
     """What the lint requires of a literal value: any, list, order, string, regex, integer,
     number, version, cidr or none."""
     fn: OpFn | None = None
-    on_missing: bool = False
-    """The result when the key is missing (null)."""
+    on_missing: bool | None = None
+    """The result when the key is missing (null): None (UNKNOWN) for every operator except those
+    whose documented meaning decides on missing data (exists, not-empty: false; absent, empty: true)."""
 
 
 _SPECS: list[OperatorSpec] = [
@@ -206,12 +207,12 @@ _SPECS: list[OperatorSpec] = [
     OperatorSpec("ends-with", True, "string ends with the value", "string",
                  lambda a, b, o: _fold(_need_str(a), o.ignore_case).endswith(
                      _fold(_need_str(b), o.ignore_case))),
-    OperatorSpec("exists", False, "key is present and not null", "none", lambda a, b, o: True),
+    OperatorSpec("exists", False, "key is present and not null", "none", lambda a, b, o: True, False),
     OperatorSpec("absent", False, "key is missing or null", "none", lambda a, b, o: False, True),
     OperatorSpec("empty", False, "missing, null, '', [] or {}", "none",
                  lambda a, b, o: _size(a) == 0, True),
-    OperatorSpec("not-empty", False, "a non-empty string, list or object", "none",
-                 lambda a, b, o: _size(a) > 0),
+    OperatorSpec("not-empty", False, "a non-empty string, list or object (missing, null: false)", "none",
+                 lambda a, b, o: _size(a) > 0, False),
     OperatorSpec("is-true", False, "boolean true (strings need value_type: boolean)", "none",
                  lambda a, b, o: _bool(a, True)),
     OperatorSpec("is-false", False, "boolean false", "none", lambda a, b, o: _bool(a, False)),

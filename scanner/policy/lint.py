@@ -133,17 +133,30 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
     result = data.get("result") or {}
     from scanner import messages
 
+    # templates and evidence paths are parsed by the walker that reads them (scanner.conditions.keys)
     for status in ("pass", "fail", "error", "notapplicable"):
         if status in result:
             for message in messages.template_problems(result[status], TEMPLATE_ROOTS):
                 yield doc.diag(("result", status), message)
-            for ref in _input_placeholders(result[status]):
-                if ref not in declared:
-                    yield doc.diag(("result", status), f"unknown input {ref!r} in message{did_you_mean(ref, declared)}")
-    if attrs:
-        for n, attr in enumerate(result.get("evidence") or ()):
-            if _head(attr) not in attrs:
-                yield doc.diag(("result", "evidence", n), f"unknown attribute {attr!r} of {control.resource}{did_you_mean(_head(attr), attrs)}")
+            for root, *rest in messages.placeholder_paths(result[status]):
+                name = rest[0] if rest else None
+                if root == "inputs" and name is not None and name not in declared:
+                    yield doc.diag(("result", status), f"unknown input {name!r} in message{did_you_mean(name, declared)}")
+                elif root == "resource" and name is not None and attrs and name not in attrs and name != "id":
+                    yield doc.diag(("result", status), f"unknown attribute {name!r} of {control.resource} in message"
+                                   f"{did_you_mean(name, attrs)}")
+    for n, attr in enumerate(result.get("evidence") or ()):
+        problem = conditions.key_problem(attr)
+        if problem:
+            yield doc.diag(("result", "evidence", n), f"evidence path: {problem}")
+            continue
+        for attr_path in conditions.read_paths(attr):
+            if attr_path is None:
+                yield doc.diag(("result", "evidence", n), f"evidence path {attr!r} reads the whole resource: "
+                               "name the attributes to keep")
+            elif attrs and attr_path[0] not in attrs:
+                yield doc.diag(("result", "evidence", n),
+                               f"unknown attribute {attr!r} of {control.resource}{did_you_mean(attr_path[0], attrs)}")
 
     for framework, ids in (data.get("mappings") or {}).items():
         if framework.startswith("nist-800-53"):
@@ -189,12 +202,6 @@ def _find_input_ref(cond: Any, name: str, path: tuple[Any, ...] = ()) -> tuple[A
         if found:
             return found
     return ()
-
-
-def _input_placeholders(template: str) -> list[str]:
-    import re
-
-    return re.findall(r"\{inputs\.([A-Za-z0-9_]+)", template)
 
 
 _SCALAR_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}

@@ -7,13 +7,12 @@ policy author sees all of them at once; nothing runs on a policy with errors.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from scanner.errors import Diagnostic, PolicyError
-from scanner.model import Control, Exclusion, InputSpec, Profile, Severity, SourcePos, Waiver
+from scanner.model import Control, Exclusion, InputSpec, Profile, Severity, SourcePos, Waiver, canonical_json
 from scanner.policy import schema
 from scanner.policy.yamlpos import Document, load_documents
 
@@ -42,8 +41,7 @@ class PolicySet:
 
 def sha256_of(data: Any) -> str:
     """sha256 of the canonical JSON of a document."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]:

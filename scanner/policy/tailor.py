@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from scanner.errors import UsageError
 from scanner.gate import DEFAULTS as GATE_DEFAULTS
-from scanner.model import Control, Profile, Severity
+from scanner.model import Control, Profile, Severity, severity_rank
 from scanner.policy.lint import baseline_ids, oscal_profile_path, strip_version
 from scanner.policy.loader import PolicySet, sha256_of
 from scanner.suggest import did_you_mean
@@ -119,7 +119,9 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
     return sel
 
 
-_GATE_RANK = {"none": 99, "info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+def _gate_rank(severity: str) -> int:
+    """A gate severity's strictness, lowest first: info (fails on anything) ... critical, then none."""
+    return 99 if severity == "none" else severity_rank(severity, 99)
 
 
 def _stricter_gate(into: dict[str, Any], other: Mapping[str, Any]) -> None:
@@ -128,7 +130,7 @@ def _stricter_gate(into: dict[str, Any], other: Mapping[str, Any]) -> None:
         if key not in into:
             into[key] = value
         elif key == "fail_on_severity":
-            into[key] = min(into[key], value, key=lambda s: _GATE_RANK.get(s, 99))
+            into[key] = min(into[key], value, key=_gate_rank)
         elif key in ("fail_on_error", "fail_on_notchecked"):
             into[key] = bool(into[key]) or bool(value)
         elif key == "expired_waivers":

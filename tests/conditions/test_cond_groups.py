@@ -77,32 +77,59 @@ def test_not_of_a_condition_and_of_a_list():
     assert o.decisive.path == "not"
 
 
-def test_not_of_a_missing_key_is_true_in_selectors():
-    """In scope.where / applies_if, missing makes the leaf false and `not` makes it true: a bucket
-    without the tag is not excluded."""
+def test_not_of_a_missing_key_is_unknown():
+    """A leaf on a missing key is UNKNOWN, and so is its negation (Kleene logic), at every depth."""
     o = evaluate({"not": {"key": "Tags.data-class", "op": "eq", "value": "public-website"}}, {"Tags": {}}, {})
-    assert o.ok is True
-    assert o.decisive.missing is True and o.value is None
+    assert o.truth is None and o.ok is False and o.unknown is True
+    assert o.decisive.missing is True and o.decisive.unknown is True and o.value is None
 
 
 @pytest.mark.parametrize("cond", [
     {"not": {"key": "dictcheck", "op": "eq", "value": 0}},
     {"not": [{"key": "dictcheck", "op": "eq", "value": 0}]},
     {"all": [{"key": "present", "op": "exists"}, {"not": {"key": "dictcheck", "op": "eq", "value": 0}}]},
+    {"not": {"all": [{"key": "present", "op": "exists"}, {"key": "dictcheck", "op": "eq", "value": 0}]}},
+    {"not": {"any": [{"key": "dictcheck", "op": "eq", "value": 0}, {"key": "present", "op": "eq", "value": 2}]}},
+    {"not": {"not": {"not": {"key": "dictcheck", "op": "eq", "value": 0}}}},
 ])
-def test_not_of_a_missing_key_never_proves_compliance_in_an_assert(cond):
-    o = evaluate(cond, {"present": 1}, {}, strict=True)
-    assert o.ok is False
+def test_not_of_a_missing_key_never_proves_compliance(cond):
+    o = evaluate(cond, {"present": 1}, {})
+    assert o.truth is None
     assert o.decisive.key == "dictcheck" and o.decisive.missing is True
 
 
-@pytest.mark.parametrize("cond, ok", [
+@pytest.mark.parametrize("cond, truth", [
     ({"not": {"key": "dictcheck", "op": "exists"}}, True),     # absent is a fact, its negation decides
     ({"not": {"key": "dictcheck", "op": "absent"}}, False),
+    ({"not": {"key": "dictcheck", "op": "empty"}}, False),
+    ({"not": {"key": "dictcheck", "op": "not-empty"}}, True),
     ({"any": [{"key": "dictcheck", "op": "absent"}, {"not": {"key": "dictcheck", "op": "eq", "value": 0}}]}, True),
+    ({"any": [{"key": "dictcheck", "op": "exists"}, {"not": {"key": "dictcheck", "op": "eq", "value": 0}}]}, None),
 ])
-def test_strict_not_still_decides_on_exists_absent(cond, ok):
-    assert evaluate(cond, {}, {}, strict=True).ok is ok
+def test_not_still_decides_on_exists_absent_empty(cond, truth):
+    assert evaluate(cond, {}, {}).truth is truth
+
+
+@pytest.mark.parametrize("members, all_, any_", [
+    # Kleene: all is FALSE if any FALSE, else UNKNOWN if any UNKNOWN; any is the dual
+    (["t", "u"], None, True), (["f", "u"], False, None), (["u", "f"], False, None), (["u", "t"], None, True),
+    (["u", "u"], None, None), (["t", "t"], True, True), (["f", "f"], False, False),
+])
+def test_groups_are_kleene(members, all_, any_):
+    leaf = {"t": T, "f": F, "u": {"key": "u", "op": "is-true"}}
+    body = [leaf[m] for m in members]
+    assert evaluate({"all": body}, DOC, {}).truth is all_
+    assert evaluate({"any": body}, DOC, {}).truth is any_
+    assert evaluate({"not": body}, DOC, {}).truth is (None if all_ is None else not all_)
+
+
+def test_unknown_member_does_not_end_a_group():
+    """`all` goes on past an UNKNOWN member: a later FALSE decides (and is the decisive check)."""
+    o = evaluate({"all": [{"key": "u", "op": "is-true"}, F]}, DOC, {})
+    assert o.truth is False and o.decisive.key == "f"
+    assert [(c.path, c.ok, c.unknown) for c in o.checks] == [("all[0]", False, True), ("all[1]", False, False)]
+    o = evaluate({"any": [F, {"key": "u", "op": "is-true"}]}, DOC, {})
+    assert o.truth is None and o.decisive.key == "u"
 
 
 def test_nested_paths():
@@ -161,13 +188,42 @@ def test_none_of_passes_when_nothing_forbidden_is_open():
 
 
 @pytest.mark.parametrize("quantifier,ok", [("any_of", False), ("all_of", True), ("none_of", True)])
-@pytest.mark.parametrize("doc", [{}, {"ports": None}, {"ports": []}])
-def test_quantifier_on_missing_null_and_empty_list(quantifier, ok, doc):
-    o = evaluate({quantifier: {"path": "ports", "where": {"key": "state", "op": "eq", "value": "open"}}}, doc, {})
-    assert o.ok is ok
+def test_quantifier_on_an_empty_list_decides(quantifier, ok):
+    o = evaluate({quantifier: {"path": "ports", "where": {"key": "state", "op": "eq", "value": "open"}}},
+                 {"ports": []}, {})
+    assert o.truth is ok
     (check,) = o.checks
-    assert (check.key, check.op, check.ok, check.actual) == ("ports", quantifier, ok, None)
-    assert check.missing is ("ports" not in doc or doc["ports"] is None)
+    assert (check.key, check.op, check.ok, check.actual, check.missing, check.unknown) == (
+        "ports", quantifier, ok, None, False, False)
+
+
+@pytest.mark.parametrize("quantifier", ["any_of", "all_of", "none_of"])
+@pytest.mark.parametrize("doc", [{}, {"ports": None}])
+def test_quantifier_on_a_missing_or_null_list_is_unknown(quantifier, doc):
+    where = {"key": "state", "op": "eq", "value": "open"}
+    for cond in ({quantifier: {"path": "ports", "where": where}},
+                 {"not": {quantifier: {"path": "ports", "where": where}}}):
+        o = evaluate(cond, doc, {})
+        assert o.truth is None
+        (check,) = o.checks
+        assert (check.key, check.op, check.ok, check.actual, check.missing, check.unknown) == (
+            "ports", quantifier, False, None, True, True)
+
+
+@pytest.mark.parametrize("quantifier, states, truth", [
+    # an element whose `where` is UNKNOWN (state missing) leaves the quantifier UNKNOWN unless another decides
+    ("any_of", [None, "closed"], None), ("any_of", [None, "open"], True),
+    ("all_of", [None, "open"], None), ("all_of", [None, "closed"], False),
+    ("none_of", [None, "closed"], None), ("none_of", [None, "open"], False),
+])
+def test_unknown_inside_where_propagates(quantifier, states, truth):
+    ports = [{"portid": i} if s is None else {"portid": i, "state": s} for i, s in enumerate(states)]
+    o = evaluate({quantifier: {"path": "ports", "where": {"key": "state", "op": "eq", "value": "open"}}},
+                 {"ports": ports}, {})
+    assert o.truth is truth
+    # the element reported is the one that decided, or the first UNKNOWN one
+    assert o.matched == (ports[0] if truth is None else ports[1])
+    assert o.element == f"{quantifier}[{0 if truth is None else 1}]"
 
 
 def test_quantifier_on_a_non_list_is_an_error():
@@ -268,10 +324,12 @@ def test_evaluate_does_not_mutate_and_is_thread_safe():
     assert cond == NET_ASSERT
 
 
-def test_strict_not_does_not_apply_inside_a_quantifier_selector():
-    """A plain FTP port has no tunnel: `not tunnel eq ssl` must still select it, or none_of would pass."""
+def test_a_port_without_tunnel_never_passes_a_none_of():
+    """A plain FTP port has no tunnel: `not tunnel eq ssl` is UNKNOWN on it, so none_of is not proven."""
     cond = {"none_of": {"path": "ports", "where": {"all": [
         {"key": "portid", "op": "eq", "value": 21},
         {"not": [{"key": "service.tunnel", "op": "eq", "value": "ssl"}]}]}}}
-    o = evaluate(cond, {"ports": [{"portid": 21, "service": {"name": "ftp"}}]}, {}, strict=True)
-    assert o.ok is False and o.matched == {"portid": 21, "service": {"name": "ftp"}}
+    o = evaluate(cond, {"ports": [{"portid": 21, "service": {"name": "ftp"}}]}, {})
+    assert o.truth is None and o.matched == {"portid": 21, "service": {"name": "ftp"}}
+    tls = {"portid": 21, "service": {"name": "ftp", "tunnel": "ssl"}}
+    assert evaluate(cond, {"ports": [tls]}, {}).truth is True

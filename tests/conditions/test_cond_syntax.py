@@ -40,6 +40,11 @@ PROBLEMS = [
      [(("value",), "invalid regex '(': missing ), unterminated subpattern at position 0")]),
     ({"key": "a[", "op": "exists"}, [(("key",), "invalid key 'a[': incomplete expression")]),
     ({"key": "a.b-c", "op": "exists"}, []),
+    # JMESPath checks function names and arity only when run: the walker checks them when compiling
+    ({"key": "lenght(a)", "op": "exists"}, [(("key",), "invalid key 'lenght(a)': unknown function lenght()")]),
+    ({"key": "length(a, b)", "op": "exists"},
+     [(("key",), "invalid key 'length(a, b)': function length() takes 1 arguments, got 2")]),
+    ({"key": "length(a) > `1` && max_by(xs, &p).q", "op": "exists"}, []),
     ({"key": 5, "op": "exists"}, [(("key",), "a key must be a string, got integer 5")]),
     # literal values of the wrong kind
     ({"key": "a", "op": "in", "value": "no"}, [(("value",), "operator 'in' needs a list value, got string 'no'")]),

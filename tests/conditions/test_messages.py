@@ -33,7 +33,10 @@ CONTEXT = {
      "?: clear-text service open on 23/tcp (telnet)"),
     ("{resource.Tags.data-class}", "public"),
     ("{resource.ports[0].service.name} {resource.ports[-1].portid} {resource.ports[5].portid|gone}", "telnet 23 gone"),
-    ("{resource.ports.0.portid}", "23"),
+    # the walker of condition keys: `.0` is a key named "0" (none on a list), [0] an index, [] a projection
+    ("{resource.ports.0.portid|no key 0}", "no key 0"),
+    ("{resource.ports[].portid} {resource.ports[?protocol=='tcp'].service.name} {length(resource.ports)}",
+     "23 telnet 1"),
     ("{value|}", ""),
     ("{value|n/a} {resource.Encryption|unencrypted} {resource.enabled|x}", "n/a unencrypted false"),
     ("{resource.nope}", "none"),
@@ -60,7 +63,7 @@ def test_render_never_evaluates_code_or_formats_user_data():
     assert render("{resource.Name.__len__}", ctx) == "none"
 
 
-def test_render_reads_dataclass_fields_but_nothing_else():
+def test_render_reads_plain_data_only():
     @dataclass
     class Target:
         id: str
@@ -71,7 +74,7 @@ def test_render_reads_dataclass_fields_but_nothing_else():
             return "leaked"
 
     ctx = {"target": Target("ssh://h", "h")}
-    assert render("{target.name} {target.secret} {target._private|-}", ctx) == "h none -"
+    assert render("{target.name} {target.secret} {target._private|-}", ctx) == "none none -"
 
 
 @pytest.mark.parametrize("value,text", [
@@ -101,9 +104,16 @@ def test_long_values_are_cut_before_escaping():
     ("{a {value}", ["unbalanced '{' at column 1"]),
     ("close } brace", ["unbalanced '}' at column 7"]),
     ("{{ok}} {{", []),
-    ("{}", ["invalid placeholder {} at column 1"]),
-    ("x {a..b}", ["invalid placeholder {a..b} at column 3"]),
-    ("{resource.Name()}", ["invalid placeholder {resource.Name()} at column 1"]),
+    ("{}", ["invalid placeholder {} at column 1: empty"]),
+    ("x {a..b}", ["invalid placeholder {a..b} at column 3: Expecting: ['quoted_identifier', "
+                  "'unquoted_identifier', 'lbracket', 'lbrace'], got: dot at column 2"]),
+    ("{resource.Name()}", ["invalid placeholder {resource.Name()} at column 1: unknown function Name()"]),
+    ("{length(resource.ports, value)}",
+     ["invalid placeholder {length(resource.ports, value)} at column 1: function length() takes 1 arguments, got 2"]),
+    ("{resource.ports[].portid} {length(matched.x)} {resource.ports[?portid > `1`].portid}", []),
+    ("{length(zzz)} {resource.a}", ["unknown placeholder root 'zzz'"]),
+    ("{@}", ["placeholder {@} at column 1 must start at one of control, expected, host, inputs, matched, "
+             "resource, target, value"]),
     ("{resource.x} }", ["unbalanced '}' at column 14"]),
 ])
 def test_template_problems(template, problems):
