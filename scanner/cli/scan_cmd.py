@@ -75,13 +75,15 @@ def _interrupt(signum: int, frame: Any) -> None:
 @click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file (default ~/.ssh/known_hosts).")
 @click.option("--connect-timeout", default=10.0, show_default=True, type=float, help="Seconds to connect to a target.")
 @click.option("--script-timeout", default=120.0, show_default=True, type=float, help="Seconds for fact gathering on a host.")
+@click.option("--sign", "sign_key", envvar="GOVSCAN_SIGNING_KEY", type=click.Path(dir_okay=False),
+              help="Ed25519 private key: sign the scan's chain head when it is sealed (env GOVSCAN_SIGNING_KEY).")
 @quiet_option
 @guarded
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],
          waivers: tuple[str, ...], policy_paths: tuple[str, ...], inputs: tuple[str, ...], db_path: str, jobs: int,
          executor: str, gate: str | None, formats: tuple[str, ...], outputs: tuple[str, ...],
          accept_new_host_keys: bool, known_hosts: str | None, connect_timeout: float, script_timeout: float,
-         quiet: bool) -> None:
+         sign_key: str | None, quiet: bool) -> None:
     """Scan TARGETS and store the findings.
 
     TARGET is `local`, `ssh://[user@]host[:port]`, `aws://[profile][/region]`, `nmap://CIDR-or-host`
@@ -113,8 +115,14 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
         options={"accept_new_host_keys": accept_new_host_keys, "known_hosts": known_hosts,
                  "connect_timeout": connect_timeout, "script_timeout": script_timeout},
     )
+    if sign_key:
+        from scanner.cli.evidence_cmd import load_signing_key
+
+        signing_key = load_signing_key(sign_key)  # a bad key or passphrase stops here, before scanning
     the_plan = plan(req)
     store = Store(db_path)
+    if sign_key:
+        store.signing_key = signing_key
     show = not quiet and sys.stderr.isatty()
     old = signal.signal(signal.SIGTERM, _interrupt)
     try:
