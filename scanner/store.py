@@ -110,6 +110,10 @@ class Store:
         if self.readonly:
             self._open_readonly()
             return
+        self._open_writable()
+        self._reap_dead_scans()
+
+    def _open_writable(self) -> None:
         try:
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
             self.conn = conn
@@ -132,7 +136,6 @@ class Store:
             side = Path(str(self.path) + suffix)
             if side.exists():
                 os.chmod(side, 0o600)
-        self._reap_dead_scans()
 
     # -- schema -----------------------------------------------------------------------------
 
@@ -297,7 +300,14 @@ class Store:
         try:
             digest = self._seal(scan_id, status, gate, api_calls)
         except sqlite3.OperationalError as exc:
-            raise write_failure(self.path, exc) from exc
+            # after an I/O error (full disk, ulimit -f) SQLite may refuse every write on this connection
+            # until it is reopened; sealing takes a page or two, which usually still fits
+            try:
+                self.conn.close()
+                self._open_writable()
+                digest = self._seal(scan_id, status, gate, api_calls)
+            except (sqlite3.Error, StoreError):
+                raise write_failure(self.path, exc) from exc
         self.locks.release(scan_id)
         return digest
 

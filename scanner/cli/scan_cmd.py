@@ -137,12 +137,11 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     finally:
         signal.signal(signal.SIGTERM, old)
     to_stdout = bool(formats) and not outputs
-    if formats:
-        write_reports(store, outcome.scan_id, formats, outputs)
+    reports_failed = write_reports(store, outcome.scan_id, formats, outputs) if formats else 0
     if not quiet:
         print_summary(store.view(outcome.scan_id), outcome, db_path, err=to_stdout)
     for tid, reason in outcome.unreachable:
         echo_err(f"govscan: {tid}: {reason}")
     if outcome.exit_code == 3:
         echo_err("govscan: no target could be scanned (exit 3)")
-    sys.exit(outcome.exit_code)
+    sys.exit(reports_failed or outcome.exit_code)
