@@ -147,11 +147,9 @@ class Store:
             conn.execute("PRAGMA busy_timeout=30000")
             self.conn = conn
             self.db = LazyDatabase(conn)
-            version = self._version()
-            if version == 0:
-                raise StoreError(f"{self.path}: not a govscan store (an SQLite database without govscan's "
-                                 "schema); refusing to read it")
             self._check_foreign()
+            if self._version() == 0:
+                raise StoreError(f"{self.path}: not a govscan store (no govscan schema version); refusing to read it")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a govscan store ({exc})") from exc
 
