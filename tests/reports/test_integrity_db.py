@@ -325,3 +325,21 @@ def test_a_real_scan_signed_from_the_environment_exports_a_signed_anchor(tmp_pat
     out = _cli("verify-db", "--db", db, "--pubkey", str(public), "--export-anchor", str(tmp_path / "a.json"))
     assert out.returncode == 0 and "1 chain signature(s) verified" in out.stdout, out.stdout + out.stderr
     assert json.loads((tmp_path / "a.json").read_text())["signature"]
+
+
+def test_the_docs_verify_db_examples_use_real_options():
+    """docs/evidence.md's shell examples for the chain: each command exists and takes each option shown."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "evidence.md").read_text()
+    section = doc[doc.index("## `govscan verify-db`"):]
+    lines = [ln.split("#")[0].strip() for b in re.findall(r"```sh\n(.*?)```", section, re.S) for ln in b.splitlines()]
+    commands = [ln for ln in lines if ln.startswith("govscan ")]
+    assert len(commands) >= 7
+    for line in commands:
+        words = line.split()
+        sub = words[1:3] if words[1] in ("keys", "evidence") else words[1:2]
+        help_text = _cli(*sub, "--help")
+        assert help_text.returncode == 0, line
+        for opt in re.findall(r"(?<![\w-])(--[a-z][a-z-]+|-[a-z])\b", line):
+            assert re.search(rf"(?<![\w-]){re.escape(opt)}\b", help_text.stdout), (line, opt)
