@@ -247,9 +247,11 @@ def test_a_real_local_scan_packs_verifies_and_its_oscal_is_schema_valid(tmp_path
 
 def _peak_rss_mb(args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``govscan ARGS`` in a child and return it with the child's peak RSS in MB."""
-    code = ("import resource, sys\nfrom scanner.cli.common import run_cli\nfrom scanner.cli import cli\n"
+    # VmHWM is the high-water mark of this process image (ru_maxrss would carry over the forking pytest's)
+    code = ("import sys\nfrom scanner.cli.common import run_cli\nfrom scanner.cli import cli\n"
             "rc = run_cli(cli, sys.argv[1:])\n"
-            "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(rc)")
+            "hwm = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0]\n"
+            "print('PEAK', hwm, file=sys.stderr)\nsys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
     peak = [ln for ln in proc.stderr.splitlines() if ln.startswith("PEAK ")]
     return proc, int(peak[-1].split()[1]) / 1024 if peak else float("nan")
