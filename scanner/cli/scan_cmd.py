@@ -75,8 +75,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 @click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file (default ~/.ssh/known_hosts).")
 @click.option("--connect-timeout", default=10.0, show_default=True, type=float, help="Seconds to connect to a target.")
 @click.option("--script-timeout", default=120.0, show_default=True, type=float, help="Seconds for fact gathering on a host.")
-@click.option("--sign", "sign_key", envvar="GOVSCAN_SIGNING_KEY", type=click.Path(dir_okay=False),
-              help="Ed25519 private key: sign the scan's chain head when it is sealed (env GOVSCAN_SIGNING_KEY).")
+@click.option("--sign", "sign_key", envvar="GOVSCAN_SIGNING_KEY_FILE", type=click.Path(dir_okay=False),
+              help="Ed25519 private key: sign the scan's chain head when it is sealed (env GOVSCAN_SIGNING_KEY_FILE: a path).")
 @quiet_option
 @guarded
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],

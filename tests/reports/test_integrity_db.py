@@ -316,7 +316,7 @@ def test_a_real_scan_signed_from_the_environment_exports_a_signed_anchor(tmp_pat
     from scanner import keys
 
     private, public = keys.generate(tmp_path / "ci")
-    env = {**os.environ, "GOVSCAN_SIGNING_KEY": str(private)}
+    env = {**os.environ, "GOVSCAN_SIGNING_KEY_FILE": str(private)}
     db = str(tmp_path / "g.db")
     code = "import sys; from scanner.cli import main; sys.argv[0] = 'govscan'; main()"
     scan = subprocess.run([sys.executable, "-c", code, "scan", "local", "-c", "host-ssh*", "--db", db, "-q"],
