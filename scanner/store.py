@@ -153,6 +153,8 @@ class Store:
             self._check_foreign()
             if self._version() == 0:
                 raise StoreError(f"{self.path}: not a govscan store (no govscan schema version); refusing to read it")
+        except sqlite3.OperationalError as exc:  # e.g. a WAL database in a directory we cannot write
+            raise StoreError(f"{self.path}: cannot open the database read-only ({exc})") from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a govscan store ({exc})") from exc
 
@@ -326,6 +328,8 @@ class Store:
                 "status": status.value, "finished": now(), "seq": seq, "prev_hash": prev_hash,
                 "summary": canonical(self._summary(scan_id)),
             }
+            if row.get("hash_version") is None:
+                updates["hash_version"] = HASH_VERSION  # a scan an older govscan began: sealed with today's formula
             if gate is not None:
                 updates["gate"] = canonical(gate)
             if api_calls is not None:
