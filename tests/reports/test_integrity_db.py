@@ -343,3 +343,24 @@ def test_the_docs_verify_db_examples_use_real_options():
         assert help_text.returncode == 0, line
         for opt in re.findall(r"(?<![\w-])(--[a-z][a-z-]+|-[a-z])\b", line):
             assert re.search(rf"(?<![\w-]){re.escape(opt)}\b", help_text.stdout), (line, opt)
+
+
+def test_a_running_scan_of_an_older_govscan_is_reaped_by_pid_and_sealed_with_formula_2(tmp_path):
+    """Scans begun before locks existed have none: their PID decides, and they join the chain verifiably."""
+    import socket
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    db.write_bytes(V1_DB.read_bytes())
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO scans (id, started, status, profile, profile_sha256, tool_version, operator, hostname, "
+                 "pid, targets_spec, options, api_calls) VALUES ('legacy', '2026-01-01T00:00:00Z', 'running', 'p', "
+                 "'x', '0', 'op', ?, ?, '[]', '{}', 0)", (socket.gethostname(), int(dead)))
+    conn.commit()
+    conn.close()
+    s = Store(db)
+    row = s.conn.execute("SELECT status, seq, hash_version FROM scans WHERE id = 'legacy'").fetchone()
+    assert row == ("interrupted", 4, 2)      # after the three sealed scans of the old database
+    assert verify_db(s).problems == []
