@@ -102,6 +102,8 @@ def pack_files(view: ScanView) -> dict[str, bytes]:
         for name, data in _snapshots(view, rows, folder, kind).values():
             files[name] = data
     conn = view.store.db.conn
+    referenced = {r[0] for r in conn.execute(
+        "SELECT DISTINCT evidence_sha256 FROM findings WHERE scan_id = ? AND evidence_sha256 IS NOT NULL", (view.id,))}
     for sha, data in conn.execute(
         "SELECT e.sha256, e.data FROM evidence e WHERE e.sha256 IN "
         "(SELECT DISTINCT evidence_sha256 FROM findings WHERE scan_id = ?) ORDER BY e.sha256", (view.id,)
@@ -110,6 +112,11 @@ def pack_files(view: ScanView) -> dict[str, bytes]:
         if sha256(blob) != sha:
             raise StoreError(f"evidence {sha}: stored data does not match its sha256 (run 'govscan verify-db')")
         files[f"evidence/{sha}.json"] = blob
+    missing = sorted(referenced - {n[len("evidence/"):-len(".json")] for n in files if n.startswith("evidence/")})
+    if missing:
+        raise StoreError(f"scan {view.id}: {len(missing)} evidence row(s) its findings reference are missing from "
+                         f"the database ({', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}); refusing "
+                         "to sign a pack whose assessment results would link to absent files (run 'govscan verify-db')")
     return files
 
 
@@ -122,7 +129,7 @@ def build_manifest(view: ScanView, files: dict[str, bytes], created: str | None 
         "format": FORMAT, "tool": "govscan", "version": __version__, "created": created or now(),
         "scan": {"id": view.id, "hash": scan["hash"], "prev_hash": scan.get("prev_hash"), "seq": scan.get("seq"),
                  "status": scan["status"], "started": scan["started"], "finished": scan.get("finished"),
-                 "profile": scan.get("profile")},
+                 "profile": scan.get("profile"), "chain_signature": scan.get("signature")},
         "controls": {cid: {"version": c.get("version"), "sha256": c["sha256"],
                            "file": _member_name("controls", cid)} for cid, c in sorted(view.controls.items())},
         "waivers": {w["id"]: {"state": w["state"], "sha256": w["sha256"], "file": _member_name("waivers", w["id"])}
@@ -168,26 +175,19 @@ class VerifyResult:
 
 
 def verify_pack(path: Path, public: Ed25519PublicKey) -> VerifyResult:
-    """Check the signature, every file's sha256, the snapshots and evidence names of a pack."""
+    """Check the signature, every file's sha256, the snapshots and evidence names of a pack.
+
+    Every member is streamed through a hash under the limits of :mod:`scanner.pack_zip`; only the
+    manifest and its signature are held in memory.
+    """
     from cryptography.exceptions import InvalidSignature
 
+    from scanner.pack_zip import scan_members
+
     res = VerifyResult()
-    try:
-        zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise UsageError(f"{path}: not a readable zip file ({exc})") from exc
-    with zf:
-        names = zf.namelist()
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        res.problems += [f"{n}: appears more than once in the zip" for n in dupes]
-        contents: dict[str, bytes] = {}
-        for name in dict.fromkeys(names):
-            try:
-                contents[name] = zf.read(name)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-                res.problems.append(f"{name}: unreadable in the zip ({exc})")
-            except Exception as exc:  # zlib.error on a corrupted deflate stream
-                res.problems.append(f"{name}: unreadable in the zip ({type(exc).__name__}: {exc})")
+    seen = scan_members(path, keep={MANIFEST, SIGNATURE}, hrefs_in="assessment-results.json")
+    res.problems += seen.problems
+    names, contents, digests = seen.names, seen.kept, seen.sha256
     manifest_bytes, sig = contents.get(MANIFEST), contents.get(SIGNATURE)
     if manifest_bytes is None:
         res.problems.append(f"{MANIFEST}: missing" if MANIFEST not in names else f"{MANIFEST}: cannot be checked")
@@ -211,39 +211,51 @@ def verify_pack(path: Path, public: Ed25519PublicKey) -> VerifyResult:
     for name, want in sorted(listed.items()):
         if name not in names:
             res.problems.append(f"{name}: listed in the manifest but missing from the pack")
-        elif name in contents:
+        elif name in digests:
             res.files_checked += 1
-            got = sha256(contents[name])
-            if got != want:
-                res.problems.append(f"{name}: sha256 {got} does not match the manifest ({want})")
+            if digests[name] != want:
+                res.problems.append(f"{name}: sha256 {digests[name]} does not match the manifest ({want})")
     for name in sorted(set(names) - set(listed) - {MANIFEST, SIGNATURE}):
         res.problems.append(f"{name}: in the pack but not in the manifest")
     try:
-        res.problems += _check_content(manifest, contents)
+        res.problems += _check_content(manifest, digests, seen.head, seen.hrefs)
     except (AttributeError, TypeError):  # only an unsigned, hand-made manifest gets here
         res.problems.append(f"{MANIFEST}: malformed controls/waivers/scan tables")
+    for href in sorted(seen.hrefs - set(names)):
+        res.problems.append(f"assessment-results.json: links to {href}, which is not in the pack")
     return res
 
 
-def _check_content(manifest: dict[str, Any], contents: dict[str, bytes]) -> list[str]:
-    """Checks that do not rely on the manifest's file table: evidence names, snapshots, scan hash."""
+def read_members(path: Path, names: set[str]) -> dict[str, bytes]:
+    """The bytes of the members ``names`` of a pack (under the same limits as :func:`verify_pack`)."""
+    from scanner.pack_zip import scan_members
+
+    seen = scan_members(path, keep=names, only=names)
+    if seen.problems:
+        raise UsageError(f"{path}: {seen.problems[0]}")
+    return seen.kept
+
+
+def _check_content(manifest: dict[str, Any], digests: dict[str, str], ar_head: bytes | None,
+                   hrefs: set[str]) -> list[str]:
+    """Checks that do not rely on the manifest's file table: evidence names, snapshots, scan hash,
+    and that every evidence file the assessment results link to is in the pack."""
     problems = []
-    for name, data in sorted(contents.items()):
+    for name, got in sorted(digests.items()):
         named = re.fullmatch(r"evidence/([0-9a-f]{64})\.json", name)
-        if named and sha256(data) != named.group(1):
+        if named and got != named.group(1):
             problems.append(f"{name}: content does not match the sha256 in its name")
     for kind in ("controls", "waivers"):
         for ident, snap in sorted((manifest.get(kind) or {}).items()):
-            snap_data = contents.get(snap.get("file", ""))
-            if snap_data is None:
+            got_sha = digests.get(snap.get("file", ""))
+            if got_sha is None:
                 problems.append(f"{snap.get('file') or kind}: snapshot of {ident!r} missing from the pack")
-            elif sha256(snap_data) != snap.get("sha256"):
+            elif got_sha != snap.get("sha256"):
                 problems.append(f"{snap['file']}: does not match the sha256 the scan recorded for {ident!r}")
-    ar = contents.get("assessment-results.json")
     scan_hash = (manifest.get("scan") or {}).get("hash")
-    if ar is not None:
+    if ar_head is not None:
         # the metadata comes first: read the scan-hash prop from the head, not a 100 MB parse
-        m = _AR_HASH.search(ar[:65536])
+        m = _AR_HASH.search(ar_head)
         ar_hash = m.group(1).decode("utf-8", "replace") if m else None
         if ar_hash != scan_hash:
             problems.append(f"assessment-results.json: scan hash {ar_hash} differs from the manifest's ({scan_hash})")

@@ -1,5 +1,9 @@
 """``govscan verify-db``: walk the scan hash chain and name every altered row.
 
+Formula 2 (``scans.hash_version`` 2, every scan sealed since schema 2) also covers how the scan
+was run (``options``, ``hostname``, ``pid``) and its ``seq``; scans sealed before keep formula 1 and
+still verify. Formula 2 scans record a digest per column, so an edited column is named.
+
 Each finding row carries the sha256 of its fields (:func:`scanner.store.finding_hash`); each sealed
 scan's hash (:meth:`scanner.store.Store.scan_digest`) covers its own fields, the previous scan's hash,
 its control snapshots' sha256 and its findings' hashes in order. So a changed finding shows twice
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import canonical_json
-from scanner.store import Store, finding_hash
+from scanner.store import Store, field_hashes, finding_hash
 
 
 @dataclass
@@ -83,9 +87,26 @@ def check_scan(store: Store, scan_id: str) -> list[str]:
 
 def _check_scan_hash(store: Store, scan: Mapping[str, Any]) -> list[str]:
     if store.scan_digest(scan) != scan["hash"]:
+        changed = _changed_columns(scan)
+        if changed:
+            return [f"scan {scan['id']} (seq {scan['seq']}): its hash does not match: column "
+                    f"{', '.join(changed)} of the scan row was changed"]
         return [f"scan {scan['id']} (seq {scan['seq']}): its hash does not match: a scan field, a control "
                 "snapshot or a finding was changed, added or removed"]
     return []
+
+
+def _changed_columns(scan: Mapping[str, Any]) -> list[str]:
+    """The scan columns whose value no longer matches the digest recorded when it was sealed
+    (formula 2 scans; the recorded digests only name the column, the scan hash is the proof)."""
+    try:
+        recorded = json.loads(scan.get("field_hashes") or "{}")
+    except ValueError:
+        return []
+    if not isinstance(recorded, dict):
+        return []
+    now = field_hashes(scan)
+    return [k for k in now if k in recorded and recorded[k] != now[k]]
 
 
 def check_evidence(store: Store) -> tuple[list[str], int]:
@@ -129,6 +150,10 @@ def verify_db(store: Store) -> DbReport:
         if scan["seq"] != want_seq:
             rep.problems.append(f"scan {scan['id']} has seq {scan['seq']}, expected {want_seq}: "
                                 f"scan(s) {want_seq}..{scan['seq'] - 1} were deleted")
+        if prev and (scan.get("hash_version") or 1) < (prev.get("hash_version") or 1):
+            rep.problems.append(f"scan {scan['id']} (seq {scan['seq']}): sealed with hash formula "
+                                f"{scan.get('hash_version') or 1} after a scan sealed with formula "
+                                f"{prev.get('hash_version')}: its hash_version was turned back")
         want_prev = prev["hash"] if prev else None
         if scan["prev_hash"] != want_prev:
             rep.problems.append(f"scan {scan['id']} (seq {scan['seq']}): prev_hash does not link to the "

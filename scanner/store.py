@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import os
 import socket
 import sqlite3
+import urllib.parse
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 from scanner.errors import StoreError
-from scanner.model import Finding, ScanStatus
-from scanner.store_sql import SCHEMA_V1, LazyDatabase, insert, update
+from scanner.model import Finding, ScanStatus, canonical_json
+from scanner.store_lock import ScanLocks, write_failure
+from scanner.store_sql import SCHEMA_V1, SCHEMA_V2, LazyDatabase, insert, update
+from scanner.store_view import ScanView, _row
 
-SCHEMA_VERSION = 1
+__all__ = ["Store", "ScanView", "canonical", "sha256_text", "now", "finding_hash", "field_hashes", "hashed_columns"]
+
+SCHEMA_VERSION = 2
+HASH_VERSION = 2
+"""The scan hash formula new scans are sealed with (``scans.hash_version``; NULL is formula 1)."""
 BATCH = 20000
 
 _FINDING_HASHED = (
@@ -31,15 +37,19 @@ _FINDING_HASHED = (
 )
 # snapshot tables of a scan and their order; every column but a document (hashed via sha256)
 _SNAPSHOT_TABLES = (("controls", "id"), ("targets", "id"), ("waivers", "id"), ("exclusions", "control_id"))
-_SCAN_HASHED = (
+_SCAN_HASHED_V1 = (
     "id", "started", "finished", "status", "profile", "profile_sha256", "tool_version",
     "operator", "inventory_sha256", "targets_spec", "gate", "summary", "api_calls",
 )
+# formula 2 covers every column that says how a scan was run (options: host-key trust, timeouts)
+_SCAN_HASHED_V2 = (*_SCAN_HASHED_V1, "seq", "hostname", "pid", "options", "hash_version")
+SCAN_UNHASHED = ("prev_hash", "hash", "field_hashes", "signature")
+"""Scan columns outside the hashed fields: the chain link (hashed on its own), the hash itself, the
+per-column digests that only name what changed, and the signature over the hash."""
 
 
-def canonical(obj: Any) -> str:
-    """Canonical JSON: sorted keys, no spaces, UTF-8 kept; the form every hash is taken over."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+canonical = canonical_json
+"""Canonical JSON (one definition, in the model): the form every hash is taken over."""
 
 
 def sha256_text(text: str) -> str:
@@ -64,21 +74,32 @@ def default_path() -> str:
     return os.environ.get("GOVSCAN_DB") or "govscan.db"
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def hashed_columns(version: int | None) -> tuple[str, ...]:
+    """The scan columns a scan hash of formula ``version`` covers (None: formula 1)."""
+    return _SCAN_HASHED_V2 if (version or 1) >= 2 else _SCAN_HASHED_V1
+
+
+def field_hashes(row: Mapping[str, Any]) -> dict[str, str]:
+    """sha256 of each hashed column's stored value: lets verify-db name the column that changed."""
+    return {k: sha256_text(canonical(row.get(k))) for k in hashed_columns(row.get("hash_version"))}
 
 
 class Store:
-    """A govscan database. Creates it (mode 0600, WAL) and migrates it forward on open."""
+    """A govscan database. Creates it (mode 0600, WAL) and migrates it forward on open.
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
+    ``readonly`` (the default when ``create`` is false, as every reading command opens it) opens the
+    file with SQLite's ``mode=ro``: nothing is ever written, no table added, the journal mode is left
+    alone; a file that is not a govscan store, or a store of a newer schema, is refused.
+    """
+
+    signing_key: Any = None
+    """An Ed25519 private key: when set, each scan sealed is signed (``scans.signature``)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True,
+                 readonly: bool | None = None):
         self.path = Path(path or default_path())
+        self.readonly = (not create) if readonly is None else readonly
+        self.locks = ScanLocks(self.path)
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no such database (run 'govscan scan' first, or pass --db)")
@@ -87,54 +108,101 @@ class Store:
                 os.close(fd)
             except OSError as exc:
                 raise StoreError(f"{self.path}: cannot create database: {exc.strerror}") from exc
+        if self.readonly:
+            self._open_readonly()
+            return
+        self._open_writable()
+        self._reap_dead_scans()
+
+    def _open_writable(self) -> None:
         try:
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+            self.conn = conn
+            self._check_foreign()  # before anything is written to the file
+            self._version()
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: index updates of big scans
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA recursive_triggers=on")  # as sqlite_utils.Database(conn) sets it
-            self.conn = conn
             self.db = LazyDatabase(conn)
             """``.conn``, or a ``sqlite_utils.Database`` on first use of anything else."""
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            raise write_failure(self.path, exc) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a govscan database ({exc})") from exc
         for suffix in ("-wal", "-shm"):
             side = Path(str(self.path) + suffix)
             if side.exists():
                 os.chmod(side, 0o600)
-        self._reap_dead_scans()
 
     # -- schema -----------------------------------------------------------------------------
 
+    def _open_readonly(self) -> None:
+        uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA query_only=1")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self.conn = conn
+            self.db = LazyDatabase(conn)
+            self._check_foreign()
+            if self._version() == 0:
+                raise StoreError(f"{self.path}: not a govscan store (no govscan schema version); refusing to read it")
+        except sqlite3.OperationalError as exc:  # e.g. a WAL database in a directory we cannot write
+            raise StoreError(f"{self.path}: cannot open the database read-only ({exc})") from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a govscan store ({exc})") from exc
+
+    def _version(self) -> int:
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version} is newer than this govscan supports "
+                             f"({SCHEMA_VERSION}); upgrade govscan to read it")
+        return version
+
+    def _check_foreign(self) -> None:
+        """Refuse an SQLite file that holds tables but not govscan's (before writing anything to it)."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and not {"scans", "findings", "evidence"} <= tables:
+            raise StoreError(f"{self.path}: not a govscan store (it holds other tables: "
+                             f"{', '.join(sorted(tables)[:5])}); refusing to touch it")
+        if not tables and self.readonly:
+            raise StoreError(f"{self.path}: not a govscan store (an empty database)")
+
     def _migrate(self) -> None:
         conn = self.conn
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {version} is newer than this govscan ({SCHEMA_VERSION})")
+        version = self._version()
         if version == SCHEMA_VERSION:
             return
         with conn:
             conn.execute("BEGIN IMMEDIATE")
             if version == 0:
-                self._create_v1()
+                for sql in SCHEMA_V1:
+                    conn.execute(sql)
+            if version < 2:
+                for sql in SCHEMA_V2:  # existing scans keep hash_version NULL: formula 1
+                    conn.execute(sql)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
-    def _create_v1(self) -> None:
-        for sql in SCHEMA_V1:
-            self.conn.execute(sql)
-
     def _reap_dead_scans(self) -> None:
-        """A ``running`` scan whose process is gone on this host was killed: mark it interrupted."""
+        """A ``running`` scan whose writer is gone was killed: mark it interrupted.
+
+        A writer holds an exclusive lock on a file beside the database for as long as its scan runs
+        (:class:`scanner.store_lock.ScanLocks`): a lock nobody holds means the writer is gone, whatever
+        PID namespace or container it ran in. Scans begun on another host are never reaped; scans of
+        an older govscan (no lock; ``hash_version`` NULL) fall back to the PID check they relied on.
+        """
         host = socket.gethostname()
         rows = self.conn.execute(
-            "SELECT id, pid, hostname FROM scans WHERE status = ?", (ScanStatus.RUNNING.value,)
+            "SELECT id, pid, hostname, hash_version FROM scans WHERE status = ?", (ScanStatus.RUNNING.value,)
         ).fetchall()
-        for scan_id, pid, hostname in rows:
-            if hostname == host and pid and not _pid_alive(pid) and pid != os.getpid():
+        for scan_id, pid, hostname, version in rows:
+            if hostname == host and self.locks.abandoned(scan_id, pid, legacy=version is None):
                 self.finish_scan(scan_id, ScanStatus.INTERRUPTED)
+                self.locks.path(scan_id).unlink(missing_ok=True)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -143,6 +211,18 @@ class Store:
                    options: Mapping[str, Any] | None = None, operator: str | None = None) -> str:
         """Insert a ``running`` scan row and return its id."""
         scan_id = str(uuid.uuid4())
+        self.locks.acquire(scan_id)  # held until the scan is sealed: the reaper's proof of life
+        try:
+            self._insert_scan(scan_id, profile, profile_sha256, tool_version, inventory_sha256, targets_spec,
+                              options, operator)
+        except sqlite3.OperationalError as exc:
+            self.locks.release(scan_id)
+            raise write_failure(self.path, exc) from exc
+        return scan_id
+
+    def _insert_scan(self, scan_id: str, profile: str, profile_sha256: str, tool_version: str,
+                     inventory_sha256: str | None, targets_spec: list[str] | None,
+                     options: Mapping[str, Any] | None, operator: str | None) -> None:
         insert(self.conn, "scans", [{
             "id": scan_id, "seq": None, "started": now(), "finished": None,
             "status": ScanStatus.RUNNING.value, "profile": profile, "profile_sha256": profile_sha256,
@@ -150,17 +230,19 @@ class Store:
             "hostname": socket.gethostname(), "pid": os.getpid(),
             "inventory_sha256": inventory_sha256, "targets_spec": canonical(targets_spec or []),
             "options": canonical(options or {}), "gate": None, "summary": None, "api_calls": 0,
-            "prev_hash": None, "hash": None,
+            "prev_hash": None, "hash": None, "hash_version": HASH_VERSION,
         }])
-        return scan_id
 
     def add_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert snapshot rows (targets, controls, waivers, exclusions) in one transaction."""
         rows = list(rows)
         if rows:
-            with self.conn:
-                self.conn.execute("BEGIN IMMEDIATE")
-                insert(self.conn, table, rows, replace=True)
+            try:
+                with self.conn:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    insert(self.conn, table, rows, replace=True)
+            except sqlite3.OperationalError as exc:
+                raise write_failure(self.path, exc) from exc
 
     def update_target(self, scan_id: str, target_id: str, **values: Any) -> None:
         if not update(self.conn, "targets", ("scan_id", "id"), (scan_id, target_id), values):
@@ -200,21 +282,43 @@ class Store:
         cols = ", ".join(("scan_id", *_FINDING_HASHED, "hash"))
         marks = ", ".join("?" * (len(_FINDING_HASHED) + 2))
         conn = self.conn
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT OR IGNORE INTO evidence (sha256, data) VALUES (?, ?)", evidence.items())
-            conn.executemany(f"INSERT INTO findings ({cols}) VALUES ({marks})", rows)
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                sealed = conn.execute("SELECT status FROM scans WHERE id = ? AND hash IS NOT NULL", (scan_id,)).fetchone()
+                if sealed:
+                    raise StoreError(f"{self.path}: scan {scan_id} was already sealed as {sealed[0]}; "
+                                     "refusing to add findings to it")
+                conn.executemany("INSERT OR IGNORE INTO evidence (sha256, data) VALUES (?, ?)", evidence.items())
+                conn.executemany(f"INSERT INTO findings ({cols}) VALUES ({marks})", rows)
+        except sqlite3.OperationalError as exc:
+            raise write_failure(self.path, exc) from exc
         return len(rows)
 
     def finish_scan(self, scan_id: str, status: ScanStatus, *, gate: Mapping[str, Any] | None = None,
                     api_calls: int | None = None) -> str:
         """Close a scan: set its status, summary and place in the hash chain; returns its hash."""
+        try:
+            digest = self._seal(scan_id, status, gate, api_calls)
+        except sqlite3.OperationalError as exc:
+            # after an I/O error (full disk, ulimit -f) SQLite may refuse every write on this connection
+            # until it is reopened; sealing takes a page or two, which usually still fits
+            try:
+                self.conn.close()
+                self._open_writable()
+                digest = self._seal(scan_id, status, gate, api_calls)
+            except (sqlite3.Error, StoreError):
+                raise write_failure(self.path, exc) from exc
+        self.locks.release(scan_id)
+        return digest
+
+    def _seal(self, scan_id: str, status: ScanStatus, gate: Mapping[str, Any] | None, api_calls: int | None) -> str:
         conn = self.conn
         with conn:
             conn.execute("BEGIN IMMEDIATE")
             row = self._scan_row(scan_id)
             if row["hash"]:
-                return row["hash"]
+                return str(row["hash"])
             last = conn.execute("SELECT seq, hash FROM scans WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
             seq = (last[0] + 1) if last else 1
             prev_hash = last[1] if last else None
@@ -222,14 +326,22 @@ class Store:
                 "status": status.value, "finished": now(), "seq": seq, "prev_hash": prev_hash,
                 "summary": canonical(self._summary(scan_id)),
             }
+            if row.get("hash_version") is None:
+                updates["hash_version"] = HASH_VERSION  # a scan an older govscan began: sealed with today's formula
             if gate is not None:
                 updates["gate"] = canonical(gate)
             if api_calls is not None:
                 updates["api_calls"] = api_calls
             row.update(updates)
-            updates["hash"] = self.scan_digest(row)
+            updates["hash"] = row["hash"] = self.scan_digest(row)
+            if row.get("hash_version"):
+                updates["field_hashes"] = canonical(field_hashes(row))
+            if self.signing_key is not None:
+                from scanner.anchor import sign_statement
+
+                updates["signature"] = sign_statement(self.signing_key, row)
             update(conn, "scans", ("id",), (scan_id,), updates)
-        return updates["hash"]
+        return str(updates["hash"])
 
     def _summary(self, scan_id: str) -> dict[str, Any]:
         counts: dict[str, dict[str, int]] = {}
@@ -242,13 +354,13 @@ class Store:
     # -- integrity --------------------------------------------------------------------------
 
     def scan_digest(self, row: Mapping[str, Any]) -> str:
-        """The hash of a scan: its fields, previous hash, every snapshot row (controls with their
+        """The hash of a scan: its fields (those of its ``hash_version``), previous hash, every snapshot row (controls with their
         severity, mappings and inputs as run; targets; waivers; exclusions) and every finding's hash.
 
         Documents are covered through their sha256 column, which verify-db checks against them.
         """
         h = hashlib.sha256()
-        h.update(canonical({k: row.get(k) for k in _SCAN_HASHED}).encode())
+        h.update(canonical({k: row.get(k) for k in hashed_columns(row.get("hash_version"))}).encode())
         h.update((row.get("prev_hash") or "").encode())
         for table, order in _SNAPSHOT_TABLES:
             cur = self.conn.execute(f"SELECT * FROM {table} WHERE scan_id = ? ORDER BY {order}", (row["id"],))
@@ -300,6 +412,7 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        self.locks.close()
 
 
 def _operator() -> str:
@@ -309,76 +422,3 @@ def _operator() -> str:
         return getpass.getuser()
     except Exception:
         return str(os.getuid())
-
-
-_JSON_COLUMNS = {
-    "scans": ("targets_spec", "options", "gate", "summary"),
-    "targets": ("facts",),
-    "controls": ("mappings", "tags", "inputs", "document"),
-    "waivers": ("document",),
-}
-
-
-def _decode(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for col in _JSON_COLUMNS.get(table, ()):
-        if out.get(col) is not None:
-            out[col] = json.loads(out[col])
-    return out
-
-
-class ScanView:
-    """A read-only view of one stored scan: what every renderer reads."""
-
-    def __init__(self, store: Store, scan_id: str):
-        self.store = store
-        self.id = scan_id
-        self.scan = _decode("scans", store._scan_row(scan_id))
-        q = store.db.conn.execute
-        cur = q("SELECT * FROM targets WHERE scan_id = ? ORDER BY id", (scan_id,))
-        self.targets = [_decode("targets", _row(cur, r)) for r in cur.fetchall()]
-        cur = q("SELECT * FROM controls WHERE scan_id = ? ORDER BY id", (scan_id,))
-        self.controls = {r["id"]: r for r in (_decode("controls", _row(cur, x)) for x in cur.fetchall())}
-        cur = q("SELECT * FROM waivers WHERE scan_id = ? ORDER BY id", (scan_id,))
-        self.waivers = [_decode("waivers", _row(cur, r)) for r in cur.fetchall()]
-        cur = q("SELECT * FROM exclusions WHERE scan_id = ? ORDER BY control_id", (scan_id,))
-        self.exclusions = [_row(cur, r) for r in cur.fetchall()]
-
-    def findings(self, *, status: Iterable[str] | None = None, severity: Iterable[str] | None = None,
-                 control: str | None = None, resource: str | None = None) -> Iterator[dict[str, Any]]:
-        """Finding rows in insertion order, optionally filtered; streamed, not loaded at once."""
-        sql = "SELECT * FROM findings WHERE scan_id = ?"
-        args: list[Any] = [self.id]
-        for col, values in (("status", status), ("severity", severity)):
-            if values:
-                values = list(values)
-                sql += f" AND {col} IN ({','.join('?' * len(values))})"
-                args += values
-        if control:
-            sql += " AND control_id GLOB ?"
-            args.append(control)
-        if resource:
-            sql += " AND resource_id GLOB ?"
-            args.append(resource)
-        cur = self.store.db.conn.execute(sql + " ORDER BY id", args)
-        names = [d[0] for d in cur.description]
-        for r in cur:
-            yield dict(zip(names, r))
-
-    def evidence(self, sha256: str | None) -> Any:
-        """The evidence JSON stored under ``sha256`` (None if absent)."""
-        if not sha256:
-            return None
-        row = self.store.db.conn.execute("SELECT data FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Finding counts: status -> severity -> n."""
-        return self.store._summary(self.id)
-
-    def finding_count(self) -> int:
-        return self.store.db.conn.execute("SELECT count(*) FROM findings WHERE scan_id = ?", (self.id,)).fetchone()[0]
-
-
-def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip([d[0] for d in cur.description], values))

@@ -101,3 +101,11 @@ SCHEMA_V1: tuple[str, ...] = (
            'PRIMARY KEY ("scan_id", "control_id")'),
 )
 """Schema version 1 in the words sqlite-utils 4 created it with (``sqlite_master`` text identical)."""
+
+SCHEMA_V2: tuple[str, ...] = (
+    'ALTER TABLE "scans" ADD COLUMN "hash_version" INTEGER',
+    'ALTER TABLE "scans" ADD COLUMN "field_hashes" TEXT',
+    'ALTER TABLE "scans" ADD COLUMN "signature" TEXT',
+)
+"""Schema version 2: the scan hash formula of each scan (NULL: formula 1, written before it existed),
+the per-column digests verify-db names a changed column with, and the chain head's signature."""

@@ -57,20 +57,38 @@ class LazyGroup(click.Group):
             raise
 
 
+def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        from scanner.cli.crash import DEBUG
+
+        DEBUG["on"] = True
+    return value
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="govscan")
+@click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_debug,
+              help="On an internal error, print the traceback instead of saving it to a file.")
 def cli() -> None:
     """govscan: security compliance scanning for AWS accounts, Linux hosts and networks.
 
     One policy language (YAML controls mapped to NIST SP 800-53, FedRAMP, CIS, STIG), one engine,
     one evidence store. Run `govscan scan` to audit this machine against the Linux baseline.
 
-    Exit codes: 0 gate passed, 1 gate failed, 2 usage or validation error, 3 scan could not run.
+    Exit codes: 0 gate passed, 1 gate failed, 2 usage or validation error, 3 scan could not run,
+    4 internal error (traceback saved to a file), 5 cannot write (disk full, ulimit -f).
     """
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point. An exception no command handled is a bug (or a full disk): one
+    line, the traceback saved to a file, exit 4 (5 for a failed write), never a raw traceback and 1."""
     from scanner.cli.common import run_cli
 
-    sys.exit(run_cli(cli, argv))
+    try:
+        code = run_cli(cli, argv)
+    except Exception as exc:
+        from scanner.cli.crash import report
+
+        code = report(exc)
+    sys.exit(code)

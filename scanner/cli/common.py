@@ -89,31 +89,49 @@ def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
-                  outputs: tuple[str, ...] | list[str]) -> None:
-    """Render each format; to its -o file (written atomically) or to stdout when there is no -o."""
+                  outputs: tuple[str, ...] | list[str]) -> int:
+    """Render each format; to its -o file (written atomically) or to stdout when there is no -o.
+
+    Each format is independent: one that fails (a renderer bug, a full disk) is named in one line
+    and the others are still written. Returns 0, or the exit code of the worst failure (4 internal
+    error, 5 cannot write: see :mod:`scanner.cli.crash`).
+    """
+    from scanner.cli.crash import report
+
+    view = store.view(scan_id)
+    code = 0
+    for i, fmt in enumerate(formats):
+        path = outputs[i] if i < len(outputs) else None
+        try:
+            _write_report(view, fmt, path)
+        except GovscanError as exc:
+            code = max(code, fail(exc))
+        except Exception as exc:
+            code = max(code, report(exc, f"{fmt} report to {path or 'stdout'}"))
+    return code
+
+
+def _write_report(view: Any, fmt: str, path: str | None) -> None:
     import os
     import tempfile
 
     from scanner import registry
 
-    view = store.view(scan_id)
-    for i, fmt in enumerate(formats):
-        renderer = registry.report(fmt)()
-        path = outputs[i] if i < len(outputs) else None
-        if path is None or path == "-":
-            stream = sys.stdout.buffer if renderer.binary else sys.stdout
-            renderer.render(view, stream)
-            stream.flush()
-            continue
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".govscan-", suffix=".tmp")
-        try:
-            fh: Any = os.fdopen(fd, "wb") if renderer.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
-            with fh:
-                renderer.render(view, fh)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+    renderer = registry.report(fmt)()
+    if path is None or path == "-":
+        stream = sys.stdout.buffer if renderer.binary else sys.stdout
+        renderer.render(view, stream)
+        stream.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".govscan-", suffix=".tmp")
+    try:
+        fh: Any = os.fdopen(fd, "wb") if renderer.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with fh:
+            renderer.render(view, fh)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +13,16 @@ from scanner.cli.common import db_option, echo_err, guarded, quiet_option
 from scanner.errors import UsageError
 
 _PASS_HELP = "Read the key's passphrase from this file (else env GOVSCAN_KEY_PASSPHRASE, else a prompt)."
+
+
+def load_signing_key(key_path: str, passphrase_file: str | None = None) -> Any:
+    """The Ed25519 private key at ``key_path``, asking for its passphrase if it is encrypted."""
+    from scanner import keys as lib
+
+    passphrase = None
+    if lib.is_encrypted(Path(key_path)):
+        passphrase = _passphrase(passphrase_file, prompt=f"Passphrase for {key_path}")
+    return lib.load_private(Path(key_path), passphrase)
 
 
 def _passphrase(passphrase_file: str | None, *, prompt: str, confirm: bool = False) -> bytes | None:
@@ -85,14 +96,10 @@ def pack(scan: str | None, key_path: str, output: str, passphrase_file: str | No
     The zip holds report.html, assessment-plan.json, assessment-results.json, poam.json, findings.csv,
     controls/ and waivers/ (the documents as run), evidence/<sha256>.json, manifest.json and manifest.sig.
     """
-    from scanner import keys as lib
     from scanner.evidence import write_pack
     from scanner.store import Store
 
-    passphrase = None
-    if lib.is_encrypted(Path(key_path)):
-        passphrase = _passphrase(passphrase_file, prompt=f"Passphrase for {key_path}")
-    key = lib.load_private(Path(key_path), passphrase)
+    key = load_signing_key(key_path, passphrase_file)
     store = Store(db_path, create=False)
     try:
         manifest = write_pack(store.view(scan), Path(output), key)
@@ -129,24 +136,69 @@ def verify(pack_path: str, pubkey: str, quiet: bool) -> None:
 
 @click.command("verify-db")
 @db_option
+@click.option("--anchor", "anchor_path", type=click.Path(dir_okay=False),
+              help="An anchor written by --export-anchor, or an evidence pack: detect truncation, rollback, rewrite.")
+@click.option("--pubkey", type=click.Path(dir_okay=False),
+              help="Ed25519 public key: check the anchor's and every stored chain signature.")
+@click.option("--export-anchor", "export_path", type=click.Path(dir_okay=False),
+              help="After a clean check, write the chain head (scan id, seq, hash, time, signature) here.")
 @quiet_option
 @guarded
-def verify_db(db_path: str, quiet: bool) -> None:
-    """Walk the scan hash chain; name every altered scan, finding, snapshot or evidence row (exit 1)."""
+def verify_db(db_path: str, anchor_path: str | None, pubkey: str | None, export_path: str | None,
+              quiet: bool) -> None:
+    """Walk the scan hash chain; name every altered scan, finding, snapshot or evidence row (exit 1).
+
+    Without an anchor the chain cannot show a database rewritten with every hash recomputed, the
+    newest scans deleted, or the newest scan turned back to running: keep an anchor (--export-anchor
+    after each scan, or the evidence packs) where the database's writer cannot change it.
+    """
+    from scanner import anchor as anchors
+    from scanner import keys as lib
     from scanner.integrity import verify_db as walk
     from scanner.store import Store
 
+    public = lib.load_public(Path(pubkey)) if pubkey else None
+    anchor = anchors.load(Path(anchor_path), public) if anchor_path else None
     store = Store(db_path, create=False)
     try:
         rep = walk(store)
+        signed = 0
+        if public is not None:
+            problems, signed = anchors.check_signatures(store, public)
+            rep.problems += problems
+        anchor_problems = anchors.check_anchor(store, anchor, public) if anchor else []
+        locked = {r[1] for r in store.conn.execute("PRAGMA table_info(scans)")} >= {"hash_version"}
+        stale = [sid for sid in rep.unsealed if locked and store.locks.held_elsewhere(sid) is False
+                 and store.conn.execute("SELECT hash_version FROM scans WHERE id = ?", (sid,)).fetchone()[0]]
+        head = anchors.head(store)
     finally:
         store.close()
     for problem in rep.problems:
         click.echo(f"ALTERED {problem}")
-    if rep.problems:
-        echo_err(f"{db_path}: verification FAILED: {len(rep.problems)} problem(s)")
+    for problem in anchor_problems:
+        click.echo(f"ANCHOR {problem}")
+    for sid in stale:
+        echo_err(f"govscan: scan {sid} is marked running but no process holds its lock: it was killed "
+                 "(the next 'govscan scan' marks it interrupted), or turned back to running by an edit")
+    n = len(rep.problems) + len(anchor_problems)
+    if n:
+        echo_err(f"{db_path}: verification FAILED: {n} problem(s)")
         sys.exit(1)
+    if export_path:
+        if head is None:
+            raise UsageError(f"{db_path}: no sealed scan to anchor yet")
+        anchors.write(Path(export_path), head)
     if not quiet:
         extra = f"; {len(rep.unsealed)} scan(s) still running" if rep.unsealed else ""
+        extra += f"; {signed} chain signature(s) verified" if public is not None else ""
         click.echo(f"{db_path}: chain intact: {rep.scans} scans, {rep.findings} findings, "
                    f"{rep.evidence} evidence blobs verified{extra}")
+        if anchor:
+            how = ("signed" if anchor.get("pack_signed") or (public and anchor.get("signature"))
+                   else "signature not checked (no --pubkey)" if anchor.get("signature") else "unsigned")
+            click.echo(f"{db_path}: matches the anchor ({anchor['source']}, {how}): scan {anchor['scan']} "
+                       f"seq {anchor['seq']} hash {anchor['hash']}")
+        if export_path and head:
+            state = "signed" if head.get("signature") else "unsigned (no signing key when it was sealed)"
+            click.echo(f"wrote {export_path}: anchor of scan {head['scan']} seq {head['seq']} "
+                       f"hash {head['hash']}, {state}")

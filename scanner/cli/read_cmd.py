@@ -106,5 +106,7 @@ def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tu
     for fmt in formats:
         registry.report(fmt)
     store = Store(db_path, create=False)
-    write_reports(store, store.resolve_scan(scan), formats, outputs)
+    code = write_reports(store, store.resolve_scan(scan), formats, outputs)
     sys.stdout.flush()
+    if code:
+        sys.exit(code)

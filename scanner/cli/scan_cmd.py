@@ -81,13 +81,16 @@ def _interrupt(signum: int, frame: Any) -> None:
 @click.option("--script-timeout", default=120.0, show_default=True, type=float, help="Seconds for fact gathering on a host.")
 @click.option("--max-output-mib", type=click.IntRange(1, 65536), metavar="MIB",
               help="MiB an SSH host may send on stdout (and on stderr) before it is an error [default: 64].")
+@click.option("--sign", "sign_key", envvar="GOVSCAN_SIGNING_KEY_FILE", type=click.Path(dir_okay=False),
+              help="Ed25519 private key: sign the scan's chain head when it is sealed (env GOVSCAN_SIGNING_KEY_FILE: a path).")
 @quiet_option
 @guarded
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],
          waivers: tuple[str, ...], policy_paths: tuple[str, ...], inputs: tuple[str, ...], db_path: str, jobs: int,
-         executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None, formats: tuple[str, ...], outputs: tuple[str, ...],
+         executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None,
+         formats: tuple[str, ...], outputs: tuple[str, ...],
          accept_new_host_keys: bool, known_hosts: str | None, connect_timeout: float, script_timeout: float,
-         max_output_mib: int | None, quiet: bool) -> None:
+         max_output_mib: int | None, sign_key: str | None, quiet: bool) -> None:
     """Scan TARGETS and store the findings.
 
     TARGET is `local`, `ssh://[user@]host[:port]`, `aws://[profile][/region]`, `nmap://CIDR-or-host`
@@ -120,8 +123,14 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
                  "connect_timeout": connect_timeout, "script_timeout": script_timeout,
                  "max_output_mib": max_output_mib},
     )
+    if sign_key:
+        from scanner.cli.evidence_cmd import load_signing_key
+
+        signing_key = load_signing_key(sign_key)  # a bad key or passphrase stops here, before scanning
     the_plan = plan(req)
     store = Store(db_path)
+    if sign_key:
+        store.signing_key = signing_key
     show = not quiet and sys.stderr.isatty()
     old = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -136,12 +145,11 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     finally:
         signal.signal(signal.SIGTERM, old)
     to_stdout = bool(formats) and not outputs
-    if formats:
-        write_reports(store, outcome.scan_id, formats, outputs)
+    reports_failed = write_reports(store, outcome.scan_id, formats, outputs) if formats else 0
     if not quiet:
         print_summary(store.view(outcome.scan_id), outcome, db_path, err=to_stdout)
     for tid, reason in outcome.unreachable:
         echo_err(f"govscan: {tid}: {reason}")
     if outcome.exit_code == 3:
         echo_err("govscan: no target could be scanned (exit 3)")
-    sys.exit(outcome.exit_code)
+    sys.exit(reports_failed or outcome.exit_code)

@@ -138,3 +138,77 @@ def test_verify_db_names_a_scan_whose_snapshot_rows_were_edited(tmp_path, sql):
     store.db.conn.execute(sql)
     problems = verify_db(store).problems
     assert any(p.startswith(f"scan {sid} (seq 1): its hash does not match") for p in problems), problems
+
+
+_WRITER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from scanner.store import Store
+from scanner.model import Finding, ScanStatus, Severity, Status
+s = Store({db!r})
+sid = s.begin_scan(profile="p", profile_sha256="x", tool_version="0")
+s.add_findings(sid, [Finding("c", "t", f"a{{i}}", "host.files", Status.PASS, Severity.LOW, "m") for i in range(50)])
+print(sid, flush=True)
+if sys.stdin.readline().strip() == "die":
+    os.kill(os.getpid(), 9)
+s.add_findings(sid, [Finding("c", "t", f"b{{i}}", "host.files", Status.FAIL, Severity.LOW, "m") for i in range(50)])
+print(s.finish_scan(sid, ScanStatus.COMPLETE), flush=True)
+"""
+_READER = ("import sys; sys.path.insert(0, {root!r}); from scanner.store import Store; s = Store({db!r}); "
+           "print(s.conn.execute('SELECT status FROM scans WHERE id = ?', ({sid!r},)).fetchone()[0])")
+
+
+def _other_namespace() -> list[str]:
+    """A command prefix running a process in a new PID namespace, where the writer's PID does not exist."""
+    probe = subprocess.run(["unshare", "-p", "-f", "--mount-proc", "true"], capture_output=True)
+    return ["unshare", "-p", "-f", "--mount-proc"] if probe.returncode == 0 else []
+
+
+def _read_status(db, sid, prefix):
+    code = _READER.format(root=os.getcwd(), db=str(db), sid=sid)
+    proc = subprocess.run([*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.mark.parametrize("writer_fate", ["lives", "dies"])
+def test_the_reaper_trusts_the_writers_lock_not_its_pid(tmp_path, writer_fate):
+    """A reader in another PID namespace (a container on the same host name) cannot see the writer's
+    PID: the PID check reaped a live scan. The lock decides: a live scan is left alone, a dead one reaped."""
+    from scanner.integrity import verify_db
+
+    db = tmp_path / "g.db"
+    prefix = _other_namespace()
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER.format(root=os.getcwd(), db=str(db))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    sid = writer.stdout.readline().strip()
+    if not prefix:  # no PID namespaces here: make the writer's PID look dead to a PID check instead
+        conn = sqlite3.connect(db)
+        conn.execute("UPDATE scans SET pid = 2147483646 WHERE id = ?", (sid,))
+        conn.commit()
+        conn.close()
+    if writer_fate == "lives":
+        assert _read_status(db, sid, prefix) == "running"      # not reaped while its writer holds the lock
+        writer.stdin.write("go on\n")
+        writer.stdin.flush()
+        out, _ = writer.communicate(timeout=60)
+        assert writer.returncode == 0 and out.strip()
+        store = Store(db)
+        assert store.view(sid).scan["status"] == "complete" and store.view(sid).finding_count() == 100
+    else:
+        writer.stdin.write("die\n")
+        writer.stdin.flush()
+        writer.wait(timeout=60)
+        assert _read_status(db, sid, prefix) == "interrupted"  # nobody holds the lock: reaped
+        store = Store(db)
+        assert store.view(sid).finding_count() == 50
+        assert not list(tmp_path.glob("*.lock"))
+    assert verify_db(store).problems == []
+
+
+def test_findings_are_refused_into_a_scan_already_sealed(tmp_path):
+    store = Store(tmp_path / "g.db")
+    sid = _scan(store, 3)
+    store.finish_scan(sid, ScanStatus.INTERRUPTED)
+    with pytest.raises(StoreError, match=f"scan {sid} was already sealed as interrupted; refusing to add findings"):
+        store.add_findings(sid, [_finding(9)])

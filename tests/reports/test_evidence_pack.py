@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import struct
@@ -242,3 +243,122 @@ def test_a_real_local_scan_packs_verifies_and_its_oscal_is_schema_valid(tmp_path
     assert ar["assessment-results"]["results"][0]["observations"]
     db = govscan("verify-db", "--db", "real.db", cwd=tmp_path)
     assert db.returncode == 0 and "chain intact: 1 scans" in db.stdout
+
+
+def _peak_rss_mb(args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+    """Run ``govscan ARGS`` in a child and return it with the child's peak RSS in MB."""
+    # VmHWM is the high-water mark of this process image (ru_maxrss would carry over the forking pytest's)
+    code = ("import sys\nfrom scanner.cli.common import run_cli\nfrom scanner.cli import cli\n"
+            "rc = run_cli(cli, sys.argv[1:])\n"
+            "hwm = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0]\n"
+            "print('PEAK', hwm, file=sys.stderr)\nsys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    peak = [ln for ln in proc.stderr.splitlines() if ln.startswith("PEAK ")]
+    return proc, int(peak[-1].split()[1]) / 1024 if peak else float("nan")
+
+
+def test_a_zip_bomb_is_refused_without_inflating_it(packed, keypair, tmp_path):
+    """512 MiB of zeros in a 0.5 MB member: named as a bomb from its header, never inflated."""
+    _, path = packed
+    bomb = tmp_path / "bomb.zip"
+    shutil.copy(path, bomb)
+    info = zipfile.ZipInfo("evidence/" + "0" * 64 + ".json")
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(bomb, "a") as zf, zf.open(info, "w", force_zip64=True) as fh:
+        zeros = b"\0" * (1 << 24)
+        for _ in range(32):
+            fh.write(zeros)
+    assert bomb.stat().st_size < 2 << 20
+    proc, peak = _peak_rss_mb(["evidence", "verify", str(bomb), "--pubkey", str(keypair[1])])
+    assert proc.returncode == 1, proc.stderr
+    assert re.search(rf"^MISMATCH evidence/{'0' * 64}\.json: compression ratio 10\d\d:1 is over 250:1 "
+                     r"\(a zip bomb\?\); not read$", proc.stdout, re.M), proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert peak < 150, f"peak RSS {peak:.0f} MB"
+
+
+def test_a_member_whose_header_understates_its_size_is_stopped_at_the_declared_size(packed, keypair, tmp_path):
+    """A header that lies (declares 1000 bytes, holds 64 MB) is read no further than it declares."""
+    _, path = packed
+    liar = tmp_path / "liar.zip"
+    shutil.copy(path, liar)
+    with zipfile.ZipFile(liar, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("evidence/" + "1" * 64 + ".json", b"\0" * (64 << 20))
+    name = ("evidence/" + "1" * 64 + ".json").encode()
+    with zipfile.ZipFile(liar) as zf:
+        local = zf.getinfo(name.decode()).header_offset
+    data = bytearray(liar.read_bytes())
+    central = data.rindex(b"PK\x01\x02", 0, data.rindex(name))   # the central header naming it
+    assert data[local:local + 4] == b"PK\x03\x04" and data[central + 46:central + 46 + len(name)] == name
+    struct.pack_into("<I", data, local + 22, 1000)     # uncompressed size, local header
+    struct.pack_into("<I", data, central + 24, 1000)   # uncompressed size, central directory
+    liar.write_bytes(bytes(data))
+    proc, peak = _peak_rss_mb(["evidence", "verify", str(liar), "--pubkey", str(keypair[1])])
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    line = [ln for ln in proc.stdout.splitlines() if name.decode() in ln]
+    assert line and ("unreadable in the zip" in line[0] or "not read" in line[0]), proc.stdout
+    assert peak < 150, f"peak RSS {peak:.0f} MB"
+
+
+def test_too_many_members_are_refused_before_reading(packed, keypair, tmp_path, monkeypatch):
+    from scanner import pack_zip
+
+    _, path = packed
+    monkeypatch.setattr(pack_zip, "MAX_MEMBERS", 10)
+    with pytest.raises(UsageError, match=r"pack\.zip: \d+ members, more than the 10 a pack may hold"):
+        evidence.verify_pack(path, keys.load_public(keypair[1]))
+
+
+@pytest.mark.skipif(shutil.which("zip") is None or shutil.which("unzip") is None, reason="zip/unzip not installed")
+def test_a_pack_rezipped_with_zip_r_and_its_directory_entries_still_verifies(packed, keypair, tmp_path):
+    _, path = packed
+    work = tmp_path / "unpacked"
+    work.mkdir()
+    subprocess.run(["unzip", "-q", str(path), "-d", str(work)], check=True)
+    again = tmp_path / "again.zip"
+    subprocess.run(["zip", "-q", "-r", str(again), "."], cwd=work, check=True)
+    with zipfile.ZipFile(again) as zf:
+        assert {"controls/", "evidence/"} <= set(zf.namelist())   # zip -r adds directory entries
+    proc = govscan("evidence", "verify", str(again), "--pubkey", str(keypair[1]))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "verified: signature good" in proc.stdout
+
+
+def test_pack_refuses_a_scan_whose_evidence_rows_are_missing(tmp_path, keypair):
+    view = new_scan(tmp_path)
+    conn = view.store.db.conn
+    gone = conn.execute("SELECT evidence_sha256 FROM findings WHERE scan_id = ? AND evidence_sha256 IS NOT NULL "
+                        "ORDER BY id LIMIT 1", (view.id,)).fetchone()[0]
+    conn.execute("DELETE FROM evidence WHERE sha256 = ?", (gone,))
+    out = tmp_path / "p.zip"
+    proc = govscan("evidence", "pack", "--sign", str(keypair[0]), "-o", str(out), "--db", str(view.store.path),
+                   env={"GOVSCAN_KEY_PASSPHRASE": PASSPHRASE})
+    assert proc.returncode == 2, proc.stderr
+    assert f"scan {view.id}: 1 evidence row(s) its findings reference are missing from the database ({gone})" \
+        in proc.stderr
+    assert not out.exists()
+
+
+def test_verify_names_evidence_the_assessment_results_link_to_but_the_pack_lacks(packed, keypair, tmp_path):
+    """A pack signed by a govscan that did not refuse missing evidence: verify reports the dangling link."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    _, path = packed
+    members = _members(path)
+    gone = sorted(n for n in members if n.startswith("evidence/"))[0]
+    del members[gone]
+    manifest = json.loads(members["manifest.json"])
+    del manifest["files"][gone]
+    members["manifest.json"] = json.dumps(manifest).encode()
+    key = Ed25519PrivateKey.generate()
+    members["manifest.sig"] = key.sign(members["manifest.json"])
+    pub = tmp_path / "other.pub"
+    from cryptography.hazmat.primitives import serialization
+
+    pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
+    bad = tmp_path / "dangling.zip"
+    _rewrite(path, bad, members)
+    res = evidence.verify_pack(bad, keys.load_public(pub))
+    assert res.problems == [f"assessment-results.json: links to {gone}, which is not in the pack"]
