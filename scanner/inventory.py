@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import Diagnostic, PolicyError
-from scanner.policy.yamlpos import Document, load_documents
+from scanner.policy.yamlpos import Document, read_file
 from scanner.suggest import did_you_mean
 
 _TOP_KEYS = ("apiVersion", "kind", "metadata", "vars", "groups", "targets")
@@ -51,15 +51,7 @@ class Entry:
 def load(path: str | Path) -> tuple[list[Entry], str]:
     """Entries of an inventory file and the file's sha256; raises PolicyError with file:line:col."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise PolicyError([Diagnostic(str(p), 0, 0, f"cannot read inventory: {exc.strerror}")]) from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError([Diagnostic(str(p), 1, 1, f"not UTF-8 text ({exc.reason})")]) from exc
-    docs, problems = load_documents(text, str(p))
+    docs, problems, raw = read_file(p, what="inventory")
     if problems:
         raise PolicyError(problems)
     if len(docs) != 1:

@@ -17,7 +17,11 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress or 
 
 
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    """One line on stderr, terminal-safe: anything in it that came from a target, a file or the store
+    (escape sequences, line breaks, bidi overrides) is shown escaped (reports.text.clean)."""
+    from reports.text import clean
+
+    click.echo(clean(message), err=True)
 
 
 def fail(exc: GovscanError) -> int:
@@ -74,16 +78,18 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """``NAME=VALUE`` pairs; values are YAML (so ``4``, ``[22, 443]``, ``true`` are typed)."""
     from scanner.errors import UsageError
-    from scanner.policy.yamlpos import load_documents
+    from scanner.policy.yamlpos import MAX_INPUT_BYTES, load_documents
 
     out: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--input {pair!r}: expected NAME=VALUE")
-        docs, problems = load_documents(raw, "--input")
+        if len(raw.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+            raise UsageError(f"--input {name.strip()}: refused: value larger than {MAX_INPUT_BYTES // 1024} KiB")
+        docs, problems = load_documents(raw, f"--input {name.strip()}")
         if problems:
-            raise UsageError(f"--input {name}: value is not valid YAML: {problems[0].message}")
+            raise UsageError(str(problems[0]))
         out[name.strip()] = docs[0].data if docs else ""
     return out
 

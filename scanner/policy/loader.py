@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from scanner.errors import Diagnostic, PolicyError
 from scanner.model import Control, Exclusion, InputSpec, Profile, Severity, SourcePos, Waiver
 from scanner.policy import schema
-from scanner.policy.yamlpos import Document, load_documents
+from scanner.policy.yamlpos import Document, read_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -95,19 +95,7 @@ def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnost
 
 def _read_one(f: Path, docs: list[Document], problems: list[Diagnostic]) -> None:
     """Parse one file, appending its documents and problems."""
-    try:
-        raw = f.read_bytes()
-    except OSError as exc:
-        problems.append(Diagnostic(str(f), 0, 0, f"cannot read: {exc.strerror}"))
-        return
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Diagnostic(str(f), line, col, f"not UTF-8 text ({exc.reason} 0x{raw[exc.start]:02x})"))
-        return
-    found, errs = load_documents(text, str(f))
+    found, errs, _ = read_file(f)
     problems.extend(errs)
     for d in found:
         if d.data is None:
