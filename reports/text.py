@@ -13,20 +13,26 @@ from reports.base import Renderer
 
 STATUSES = ("pass", "fail", "error", "waived", "notapplicable", "notchecked")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-# C0/C1 controls (escape sequences, newlines that could forge report lines) and bidi overrides
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
 def clean(text: Any) -> str:
-    """Text safe for a terminal: control characters (escape sequences, newlines, bidi overrides)
-    shown as ``\\xNN``/``\\uNNNN`` so one value cannot forge another line or reorder it."""
-    return _CONTROL_CHARS.sub(_escape, "" if text is None else str(text))
+    """Text safe for a terminal: every character that is not printable (C0/C1 controls such as ESC
+    and newlines, bidi overrides and other format characters, line separators, unassigned code
+    points) shown as ``\\xNN``/``\\uNNNN``/``\\UNNNNNNNN``, so one value cannot forge another line,
+    rewrite the screen or reorder what is shown. The one function the CLI and text reports use for
+    anything that came from a target, a file or the store."""
+    s = "" if text is None else str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else _escape(c) for c in s)
 
 
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+def _escape(c: str) -> str:
+    code = ord(c)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def md(text: Any) -> str:

@@ -39,7 +39,7 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
         n = {s: sum(summary.get(s, {}).values()) for s in ("fail", "error", "pass")}
         verdict = "-" if not gate else ("passed" if gate.get("passed") else "failed")
         targets = ", ".join(json.loads(r["targets_spec"] or "[]"))
-        click.echo(f"{r['id'][:8]:<10} {r['started']:<21} {r['status']:<12} {verdict:<7} {n['fail']:>5} {n['error']:>5} "
+        click.echo(f"{clean(r['id'][:8]):<10} {clean(r['started']):<21} {clean(r['status']):<12} {verdict:<7} {n['fail']:>5} {n['error']:>5} "
                    f"{n['pass']:>5}  {clean(r['profile'])} / {clean(targets)[:60]}")
 
 
@@ -75,10 +75,10 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
             f["evidence"] = view.evidence(f["evidence_sha256"])
             click.echo(json.dumps(f, default=str, ensure_ascii=False))
         else:
-            click.echo(f"{f['status']:<8} {f['severity']:<9} {clean(f['control_id']):<40} "
+            click.echo(f"{clean(f['status']):<8} {clean(f['severity']):<9} {clean(f['control_id']):<40} "
                        f"{clean(f['target_id'])}  {clean(f['resource_id'])}\n    {clean(f['message'])}")
     if not as_json:
-        click.echo(f"{count} finding{'s' if count != 1 else ''} (scan {view.id})", err=True)
+        click.echo(f"{count} finding{'s' if count != 1 else ''} (scan {clean(view.id)})", err=True)
 
 
 @click.command()

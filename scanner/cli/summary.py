@@ -24,10 +24,10 @@ def print_summary(view: Any, outcome: Any, db_path: str, *, err: bool = False) -
         echo()
         echo(f"Failing controls ({len(failing)}):")
         for cid, sev, n, title in failing[:MAX_FAILING]:
-            echo(f"  {sev:<8} {cid:<44} {n:>4}  {clean(title)}")
+            echo(f"  {clean(sev):<8} {clean(cid):<44} {n:>4}  {clean(title)}")
         if len(failing) > MAX_FAILING:
             echo(f"  ... and {len(failing) - MAX_FAILING} more: govscan findings --status fail")
     echo()
     verdict = "PASSED" if outcome.gate.passed else "FAILED"
-    echo(f"Gate {verdict}: {outcome.gate.reason}")
-    echo(f"Scan {view.id} stored in {db_path} ({outcome.status.value})")
+    echo(f"Gate {verdict}: {clean(outcome.gate.reason)}")
+    echo(f"Scan {clean(view.id)} stored in {clean(db_path)} ({outcome.status.value})")

@@ -179,37 +179,38 @@ class _Composer:
         stack: list[tuple[Any, list[Any]]] = []  # (collection node, its items so far)
         root: Any = None
         while True:
-            event = ld.get_event()
+            event: Any = ld.get_event()
+            start: Any = event.start_mark  # libyaml's marks are typed apart from PyYAML's
+            event_end: Any = event.end_mark
             node: Any = None
             if isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
-                    raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
-                                                      event.start_mark)
+                    raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", start)
                 node = anchors[event.anchor]
                 if id(node) in self.open:
-                    raise _LimitError(event.start_mark, f"alias *{event.anchor} refers to a collection that contains it "
-                                                        "(recursive alias)")
+                    raise _LimitError(start, f"alias *{event.anchor} refers to a collection that contains it "
+                                             "(recursive alias)")
                 if len(stack) + self.height[id(node)] > self.max_depth:
-                    raise _LimitError(event.start_mark, f"alias *{event.anchor} nests deeper than {self.max_depth} levels")
-                self._count(self.size[id(node)], event.start_mark, f"alias *{event.anchor}")
+                    raise _LimitError(start, f"alias *{event.anchor} nests deeper than {self.max_depth} levels")
+                self._count(self.size[id(node)], start, f"alias *{event.anchor}")
             elif isinstance(event, yaml.ScalarEvent):
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = ld.resolve(yaml.ScalarNode, event.value, event.implicit)
-                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                node = yaml.ScalarNode(tag, event.value, start, event_end, style=event.style)
                 self.size[id(node)], self.height[id(node)] = 1, 1
-                self._count(1, event.start_mark, "this value")
+                self._count(1, start, "this value")
                 self._anchor(anchors, event, node)
             elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 if len(stack) >= self.max_depth:
-                    raise _LimitError(event.start_mark, f"nesting deeper than {self.max_depth} levels")
+                    raise _LimitError(start, f"nesting deeper than {self.max_depth} levels")
                 is_seq = isinstance(event, yaml.SequenceStartEvent)
                 kind = yaml.SequenceNode if is_seq else yaml.MappingNode
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = ld.resolve(kind, None, event.implicit)
-                coll = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
-                self._count(1, event.start_mark, "this value")
+                coll = kind(tag, [], start, None, flow_style=event.flow_style)
+                self._count(1, start, "this value")
                 self._anchor(anchors, event, coll)
                 self.open.add(id(coll))
                 stack.append((coll, []))
@@ -217,7 +218,7 @@ class _Composer:
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 node, items = stack.pop()
                 self.open.discard(id(node))
-                node.end_mark = event.end_mark
+                node.end_mark = event_end
                 if isinstance(node, yaml.MappingNode):
                     node.value = list(zip(items[0::2], items[1::2]))
                 else:
