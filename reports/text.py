@@ -13,6 +13,11 @@ from reports.base import Renderer
 
 STATUSES = ("pass", "fail", "error", "waived", "notapplicable", "notchecked")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+SORTS = ("severity", "status", "control", "resource", "target")
+"""``--sort`` keys of ``findings`` and of the table and markdown reports; ``severity`` is the default."""
+# what needs attention first: a failure, then what could not be evaluated, then the rest
+_STATUS_RANK = {s: i for i, s in enumerate(("fail", "error", "waived", "notchecked", "notapplicable", "pass"))}
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
@@ -42,6 +47,22 @@ def md(text: Any) -> str:
     s = _MD_SPECIAL.sub(r"\\\1", s)
     # a cell starting with a formula character stays inert if pasted into a spreadsheet
     return s
+
+
+def sort_key(by: str = "severity") -> Any:
+    """Sort key for finding rows: by ``by`` first, then most severe first, then status (fail, error,
+    waived, ...), control id, resource id and target id."""
+    if by not in SORTS:
+        raise ValueError(f"sort by one of {', '.join(SORTS)}")
+
+    def key(f: Mapping[str, Any]) -> tuple[Any, ...]:
+        parts = {"severity": _SEVERITY_RANK.get(f.get("severity") or "", len(SEVERITIES)),
+                 "status": _STATUS_RANK.get(f.get("status") or "", len(_STATUS_RANK)),
+                 "control": f.get("control_id") or "", "resource": f.get("resource_id") or "",
+                 "target": f.get("target_id") or ""}
+        return (parts[by],) + tuple(parts[k] for k in SORTS)
+
+    return key
 
 
 def status_severity_table(counts: Mapping[str, Mapping[str, int]]) -> str:
@@ -77,13 +98,15 @@ class TableRenderer(Renderer):
     name = "table"
     extension = "txt"
     description = "Plain text for a terminal"
+    sort = "severity"
+    """Order of the findings (one of :data:`SORTS`): most severe first by default."""
 
     def render(self, view: Any, out: IO[str]) -> None:
         for k, v in _scan_header(view):
             out.write(f"{k:<9} {clean(v)}\n")
         out.write(_gate_line(view) + "\n\n")
         out.write(status_severity_table(view.counts()) + "\n\n")
-        rows = list(view.findings(status=["fail", "error", "waived"]))
+        rows = sorted(view.findings(status=["fail", "error", "waived"]), key=sort_key(self.sort))
         if not rows:
             out.write("No failing, errored or waived findings.\n")
             return
@@ -99,6 +122,8 @@ class MarkdownRenderer(Renderer):
     name = "markdown"
     extension = "md"
     description = "Markdown (pull-request comments, wikis)"
+    sort = "severity"
+    """Order of the findings (one of :data:`SORTS`): most severe first by default."""
 
     def render(self, view: Any, out: IO[str]) -> None:
         out.write("# govscan report\n\n")
@@ -114,7 +139,7 @@ class MarkdownRenderer(Renderer):
             if sum(row.values()):
                 out.write(f"| {status} | " + " | ".join(str(row.get(x, 0)) for x in SEVERITIES)
                           + f" | {sum(row.values())} |\n")
-        rows = list(view.findings(status=["fail", "error", "waived"]))
+        rows = sorted(view.findings(status=["fail", "error", "waived"]), key=sort_key(self.sort))
         out.write("\n## Findings\n\n")
         if not rows:
             out.write("No failing, errored or waived findings.\n")

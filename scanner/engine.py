@@ -352,7 +352,7 @@ def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None =
             "SELECT control_id, status, severity, waiver_id, count(*) FROM findings WHERE scan_id = ? "
             "GROUP BY control_id, status, severity, waiver_id", (scan_id,))]
         expired = {w.id for w in p.waivers if is_expired(w)}
-        gate = decide(rows, policy(sel.gate, req.gate), expired)
+        gate = decide(rows, policy(sel.gate, req.gate, sel.profile), expired)
         all_down = len(unreachable) == len(p.targets)
         status = ScanStatus.FAILED if all_down else ScanStatus.COMPLETE
         digest = store.finish_scan(scan_id, status, gate=gate.as_dict(), api_calls=api_calls)

@@ -95,8 +95,13 @@ def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
-                  outputs: tuple[str, ...] | list[str]) -> None:
-    """Render each format; to its -o file (written atomically) or to stdout when there is no -o."""
+                  outputs: tuple[str, ...] | list[str], *, quiet: bool = False, sort: str | None = None) -> None:
+    """Render each format; to its -o file (written atomically) or to stdout when there is no -o.
+
+    Each file written is announced on stderr (path, format, size, the scan and its finding count)
+    unless ``quiet``. ``sort`` orders the findings of the renderers that list them in an order
+    (table, markdown: those with a ``sort`` attribute).
+    """
     import os
     import tempfile
 
@@ -105,6 +110,8 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
     view = store.view(scan_id)
     for i, fmt in enumerate(formats):
         renderer = registry.report(fmt)()
+        if sort is not None and hasattr(renderer, "sort"):
+            renderer.sort = sort
         path = outputs[i] if i < len(outputs) else None
         if path is None or path == "-":
             stream = sys.stdout.buffer if renderer.binary else sys.stdout
@@ -123,3 +130,7 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+        if not quiet:
+            n = view.finding_count()
+            echo_err(f"wrote {path} ({fmt}, {os.path.getsize(path)} bytes; scan {view.id[:8]}, "
+                     f"{n} finding{'s' if n != 1 else ''})")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from scanner.cli.common import db_option, guarded, write_reports
+from scanner.cli.common import db_option, guarded, quiet_option, write_reports
 
 STATUS_CHOICES = ["pass", "fail", "error", "notapplicable", "notchecked", "waived"]
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
@@ -43,6 +43,12 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
                    f"{n['pass']:>5}  {clean(r['profile'])} / {clean(targets)[:60]}")
 
 
+SORT_CHOICES = ["severity", "status", "control", "resource", "target"]  # = reports.text.SORTS (not imported at startup)
+sort_option = click.option("--sort", default="severity", show_default=True, type=click.Choice(SORT_CHOICES),
+                           help="Order of findings: most severe first, then status (fail, error, waived...), "
+                                "control, resource; or by one of the other keys first.")
+
+
 @click.command()
 @click.argument("scan", required=False)
 @db_option
@@ -51,33 +57,37 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
 @click.option("--min-severity", type=click.Choice(SEVERITY_CHOICES), help="This severity and above.")
 @click.option("-c", "--control", help="Control id glob.")
 @click.option("-r", "--resource", help="Resource id glob.")
+@sort_option
 @click.option("--json", "as_json", is_flag=True, help="JSON lines (with evidence) instead of a table.")
 @guarded
 def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severities: tuple[str, ...],
-             min_severity: str | None, control: str | None, resource: str | None, as_json: bool) -> None:
-    """List findings of a scan (default: the latest), filtered.
+             min_severity: str | None, control: str | None, resource: str | None, sort: str, as_json: bool) -> None:
+    """List findings of a scan (default: the latest), filtered, most severe first.
 
     \b
     Example: govscan findings --status fail --severity high
     """
-    from reports.text import clean
+    from reports.text import clean, sort_key
     from scanner.store import Store
 
     view = Store(db_path, create=False).view(scan)
     sev = list(severities)
     if min_severity:
         sev += SEVERITY_CHOICES[: SEVERITY_CHOICES.index(min_severity) + 1]
-    count = 0
-    for f in view.findings(status=statuses or None, severity=sev or None, control=control, resource=resource):
-        count += 1
+    rows = sorted(view.findings(status=statuses or None, severity=sev or None, control=control, resource=resource),
+                  key=sort_key(sort))
+    if not as_json and rows:
+        click.echo(f"{'status':<13} {'severity':<9} {'control':<40} {'target':<24} resource\n    message")
+    for f in rows:
         if as_json:
             f = dict(f)
             f["evidence"] = view.evidence(f["evidence_sha256"])
             click.echo(json.dumps(f, default=str, ensure_ascii=False))
         else:
-            click.echo(f"{clean(f['status']):<8} {clean(f['severity']):<9} {clean(f['control_id']):<40} "
-                       f"{clean(f['target_id'])}  {clean(f['resource_id'])}\n    {clean(f['message'])}")
+            click.echo(f"{clean(f['status']):<13} {clean(f['severity']):<9} {clean(f['control_id']):<40} "
+                       f"{clean(f['target_id']):<24} {clean(f['resource_id'])}\n    {clean(f['message'])}")
     if not as_json:
+        count = len(rows)
         click.echo(f"{count} finding{'s' if count != 1 else ''} (scan {clean(view.id)})", err=True)
 
 
@@ -88,8 +98,11 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
               help="table, json, markdown, csv, html, sarif, junit, oscal-ar, oscal-poam, ocsf (repeatable).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Output file for the matching -f (default: stdout).")
+@sort_option
+@quiet_option
 @guarded
-def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tuple[str, ...], sort: str,
+           quiet: bool) -> None:
     """Render a stored scan (default: the latest) in one or more formats.
 
     SCAN is a scan id, a unique prefix of one, `latest` or `latest~N`.
@@ -105,5 +118,5 @@ def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tu
     for fmt in formats:
         registry.report(fmt)
     store = Store(db_path, create=False)
-    write_reports(store, store.resolve_scan(scan), formats, outputs)
+    write_reports(store, store.resolve_scan(scan), formats, outputs, quiet=quiet, sort=sort)
     sys.stdout.flush()

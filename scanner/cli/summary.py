@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from reports.text import clean, status_severity_table
+from scanner.gate import describe
 
 MAX_FAILING = 25
 
@@ -28,6 +29,11 @@ def print_summary(view: Any, outcome: Any, db_path: str, *, err: bool = False) -
         if len(failing) > MAX_FAILING:
             echo(f"  ... and {len(failing) - MAX_FAILING} more: govscan findings --status fail")
     echo()
+    n_targets = len(view.targets)
+    down = len(outcome.unreachable)
+    echo(f"Targets: {n_targets} ({n_targets - down} scanned, {down} unreachable: errors above)" if down
+         else f"Targets: {n_targets} scanned")
     verdict = "PASSED" if outcome.gate.passed else "FAILED"
+    echo(f"gate: {clean(describe(outcome.gate.policy))}")
     echo(f"Gate {verdict}: {clean(outcome.gate.reason)}")
     echo(f"Scan {clean(view.id)} stored in {clean(db_path)} ({outcome.status.value})")
