@@ -145,5 +145,5 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
 
         down = len(outcome.unreachable)
         extra = f"; {down} of {len(the_plan.targets)} targets unreachable" if down else ""
-        echo_err(f"govscan: gate failed ({describe(outcome.gate.policy)}): {outcome.gate.reason}{extra}")
+        echo_err(f"govscan: gate failed at {describe(outcome.gate.policy)}: {outcome.gate.reason}{extra}")
     sys.exit(outcome.exit_code)
