@@ -13,7 +13,8 @@ db_option = click.option(
     "--db", "db_path", envvar="GOVSCAN_DB", default="govscan.db", show_default=True,
     type=click.Path(dir_okay=False), help="SQLite database (env GOVSCAN_DB).",
 )
-quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress or summary; errors only.")
+quiet_option = click.option("-q", "--quiet", is_flag=True,
+                            help="No progress, summary or `wrote FILE` lines: errors only, and one line when the gate fails.")
 
 
 def echo_err(message: str) -> None:
