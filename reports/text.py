@@ -89,7 +89,9 @@ def _gate_line(view: Any) -> str:
     g = view.scan.get("gate") or {}
     if not g:
         return "gate: not evaluated"
-    return f"gate: {'PASSED' if g.get('passed') else 'FAILED'} ({g.get('reason')})"
+    setting = ", ".join(str(g[k]) for k in ("fail_on_severity", "source") if g.get(k))
+    setting = f" ({setting})" if setting else ""
+    return clean(f"gate: {'PASSED' if g.get('passed') else 'FAILED'}{setting}: {g.get('reason')}")
 
 
 class TableRenderer(Renderer):

@@ -82,7 +82,8 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
         if as_json:
             f = dict(f)
             f["evidence"] = view.evidence(f["evidence_sha256"])
-            click.echo(json.dumps(f, default=str, ensure_ascii=False))
+            # ASCII JSON: the same data, and no raw escape sequence or bidi override reaches a terminal
+            click.echo(json.dumps(f, default=str, ensure_ascii=True))
         else:
             click.echo(f"{clean(f['status']):<13} {clean(f['severity']):<9} {clean(f['control_id']):<40} "
                        f"{clean(f['target_id']):<24} {clean(f['resource_id'])}\n    {clean(f['message'])}")

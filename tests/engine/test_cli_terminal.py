@@ -110,6 +110,8 @@ def test_host_error_is_escaped_and_printed_before_the_summary_that_counts_it(fle
         f"Scan {view.id} stored in {db} (complete)",
     ]
     assert proc.returncode == 1
+    table = govscan("report", "--db", str(db)).stdout.splitlines()
+    assert f"gate: FAILED (high, default): {errors} findings could not be evaluated (error)" in table
 
 
 def test_gate_none_is_no_gate_even_with_errors(fleet, banner_host):
@@ -170,6 +172,9 @@ def test_scans_findings_diff_and_errors_escape_stored_names(tmp_path, xml_target
     found = govscan("findings", "--db", db)
     assert_no_raw(found.stdout, found.stderr)
     assert target in found.stdout
+    as_json = govscan("findings", "--db", db, "--json")
+    assert_no_raw(as_json.stdout, as_json.stderr)
+    assert {json.loads(line)["target_id"] for line in as_json.stdout.splitlines()} == {f"nmap-xml:{xml_target}"}
     diff = govscan("diff", "latest~1", "latest", "--db", db)
     assert_no_raw(diff.stdout, diff.stderr)
     missing = govscan("scan", f"nmap-xml:{xml_target}.gone", "--db", db)
