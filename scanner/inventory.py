@@ -64,6 +64,24 @@ def resolve(path: str | Path, options: dict[str, Any],
     file:line:col): its structure, then every entry whose target the providers refuse.
     """
     entries, sha, problems = _load(path)
+    found = _resolve_entries(entries, options, resolve_targets, problems)
+    if problems:
+        raise PolicyError(problems)
+    return found, sha
+
+
+def check(doc: Document) -> list[Diagnostic]:
+    """Every problem of an Inventory document (``policy lint`` of an inventory): its structure and
+    every target the providers refuse."""
+    from scanner.engine import resolve_targets
+
+    entries, problems = _entries(doc)
+    _resolve_entries(entries, {}, resolve_targets, problems)
+    return problems
+
+
+def _resolve_entries(entries: list[Entry], options: dict[str, Any], resolve_targets: Callable[..., list[Any]],
+                     problems: list[Diagnostic]) -> list[tuple[Any, Diagnostic]]:
     found: list[tuple[Any, Diagnostic]] = []
     for e in entries:
         where = Diagnostic(e.file, e.line, e.col, "")
@@ -73,9 +91,7 @@ def resolve(path: str | Path, options: dict[str, Any],
             problems.extend(exc.diagnostics)
         except GovscanError as exc:
             problems.append(Diagnostic(e.file, e.line, e.col, str(exc)))
-    if problems:
-        raise PolicyError(problems)
-    return found, sha
+    return found
 
 
 def _load(path: str | Path) -> tuple[list[Entry], str, list[Diagnostic]]:

@@ -183,6 +183,9 @@ def _add(pset: PolicySet, doc: Document) -> None:
     data = doc.data
     kind = data["kind"]
     if kind == "Inventory":
+        from scanner import inventory
+
+        pset.diagnostics.extend(inventory.check(doc))
         return
     ident = data["metadata"]["id"]
     tables: dict[str, dict[str, Any]] = {"Control": pset.controls, "Profile": pset.profiles, "Waiver": pset.waivers}

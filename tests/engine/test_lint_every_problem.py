@@ -96,6 +96,8 @@ def test_inventory_reports_every_bad_target(tmp_path):
     f = tmp_path / "inventory.yaml"
     f.write_text(INVENTORY)
     proc = govscan("scan", "-i", str(f), "--db", str(tmp_path / "db"))
+    lint = govscan("policy", "lint", str(f))  # the same problems from the lint, without scanning
+    assert (lint.stderr, lint.returncode) == (proc.stderr, 2)
     assert proc.stderr.splitlines() == [
         f"{f}:6:9: ssh://admin@web01.example:99999: not a valid ssh:// target (Port out of range 0-65535)",
         f"{f}:7:9: unknown target 'bogus://x': expected local, ssh://[user@]host[:port], aws://[profile][/region], "

@@ -25,6 +25,7 @@ def test_readme_example_is_valid(block, tmp_path):
     if kind == "Inventory":
         entries, _ = inventory.load(path)
         assert [e.spec for e in entries][-1] == "local"
+        assert [str(d) for d in collect([path]).diagnostics] == []  # what `policy lint` says of it
         return
     # the example control is the shipped one: lint it alone; profiles and waivers refer to the pack
     pset = collect([path], builtin=kind != "Control")
