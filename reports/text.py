@@ -13,20 +13,31 @@ from reports.base import Renderer
 
 STATUSES = ("pass", "fail", "error", "waived", "notapplicable", "notchecked")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-# C0/C1 controls (escape sequences, newlines that could forge report lines) and bidi overrides
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+SORTS = ("severity", "status", "control", "resource", "target")
+"""``--sort`` keys of ``findings`` and of the table and markdown reports; ``severity`` is the default."""
+# what needs attention first: a failure, then what could not be evaluated, then the rest
+_STATUS_RANK = {s: i for i, s in enumerate(("fail", "error", "waived", "notchecked", "notapplicable", "pass"))}
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
 def clean(text: Any) -> str:
-    """Text safe for a terminal: control characters (escape sequences, newlines, bidi overrides)
-    shown as ``\\xNN``/``\\uNNNN`` so one value cannot forge another line or reorder it."""
-    return _CONTROL_CHARS.sub(_escape, "" if text is None else str(text))
+    """Text safe for a terminal: every character that is not printable (C0/C1 controls such as ESC
+    and newlines, bidi overrides and other format characters, line separators, unassigned code
+    points) shown as ``\\xNN``/``\\uNNNN``/``\\UNNNNNNNN``, so one value cannot forge another line,
+    rewrite the screen or reorder what is shown. The one function the CLI and text reports use for
+    anything that came from a target, a file or the store."""
+    s = "" if text is None else str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else _escape(c) for c in s)
 
 
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+def _escape(c: str) -> str:
+    code = ord(c)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def md(text: Any) -> str:
@@ -36,6 +47,22 @@ def md(text: Any) -> str:
     s = _MD_SPECIAL.sub(r"\\\1", s)
     # a cell starting with a formula character stays inert if pasted into a spreadsheet
     return s
+
+
+def sort_key(by: str = "severity") -> Any:
+    """Sort key for finding rows: by ``by`` first, then most severe first, then status (fail, error,
+    waived, ...), control id, resource id and target id."""
+    if by not in SORTS:
+        raise ValueError(f"sort by one of {', '.join(SORTS)}")
+
+    def key(f: Mapping[str, Any]) -> tuple[Any, ...]:
+        parts = {"severity": _SEVERITY_RANK.get(f.get("severity") or "", len(SEVERITIES)),
+                 "status": _STATUS_RANK.get(f.get("status") or "", len(_STATUS_RANK)),
+                 "control": f.get("control_id") or "", "resource": f.get("resource_id") or "",
+                 "target": f.get("target_id") or ""}
+        return (parts[by],) + tuple(parts[k] for k in SORTS)
+
+    return key
 
 
 def status_severity_table(counts: Mapping[str, Mapping[str, int]]) -> str:
@@ -62,7 +89,9 @@ def _gate_line(view: Any) -> str:
     g = view.scan.get("gate") or {}
     if not g:
         return "gate: not evaluated"
-    return f"gate: {'PASSED' if g.get('passed') else 'FAILED'} ({g.get('reason')})"
+    setting = ", ".join(str(g[k]) for k in ("fail_on_severity", "source") if g.get(k))
+    setting = f" ({setting})" if setting else ""
+    return clean(f"gate: {'PASSED' if g.get('passed') else 'FAILED'}{setting}: {g.get('reason')}")
 
 
 class TableRenderer(Renderer):
@@ -71,13 +100,15 @@ class TableRenderer(Renderer):
     name = "table"
     extension = "txt"
     description = "Plain text for a terminal"
+    sort = "severity"
+    """Order of the findings (one of :data:`SORTS`): most severe first by default."""
 
     def render(self, view: Any, out: IO[str]) -> None:
         for k, v in _scan_header(view):
             out.write(f"{k:<9} {clean(v)}\n")
         out.write(_gate_line(view) + "\n\n")
         out.write(status_severity_table(view.counts()) + "\n\n")
-        rows = list(view.findings(status=["fail", "error", "waived"]))
+        rows = sorted(view.findings(status=["fail", "error", "waived"]), key=sort_key(self.sort))
         if not rows:
             out.write("No failing, errored or waived findings.\n")
             return
@@ -93,6 +124,8 @@ class MarkdownRenderer(Renderer):
     name = "markdown"
     extension = "md"
     description = "Markdown (pull-request comments, wikis)"
+    sort = "severity"
+    """Order of the findings (one of :data:`SORTS`): most severe first by default."""
 
     def render(self, view: Any, out: IO[str]) -> None:
         out.write("# govscan report\n\n")
@@ -108,7 +141,7 @@ class MarkdownRenderer(Renderer):
             if sum(row.values()):
                 out.write(f"| {status} | " + " | ".join(str(row.get(x, 0)) for x in SEVERITIES)
                           + f" | {sum(row.values())} |\n")
-        rows = list(view.findings(status=["fail", "error", "waived"]))
+        rows = sorted(view.findings(status=["fail", "error", "waived"]), key=sort_key(self.sort))
         out.write("\n## Findings\n\n")
         if not rows:
             out.write("No failing, errored or waived findings.\n")

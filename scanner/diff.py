@@ -184,7 +184,9 @@ def gate(d: Diff, spec: str) -> tuple[bool, str]:
 
 def _plain(value: Any) -> str:
     """Terminal-safe: control characters (ANSI escapes, line breaks, bidi overrides) shown escaped."""
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(value if value is not None else ""))
+    from reports.text import clean
+
+    return clean(value)
 
 
 def _md_cell(value: Any) -> str:
@@ -199,7 +201,7 @@ def _status(s: Side | None) -> str:
     if s is None:
         return "absent"
     extra = f" [{s.waiver_id}{' expired' if s.waiver_state == 'expired' else ''}]" if s.waiver_id else ""
-    return f"{s.status}/{s.severity}{extra}"
+    return _plain(f"{s.status}/{s.severity}{extra}")
 
 
 def render_json(d: Diff, out: IO[str], gate_result: tuple[bool, str] | None = None) -> None:
@@ -212,7 +214,7 @@ def render_json(d: Diff, out: IO[str], gate_result: tuple[bool, str] | None = No
 
 
 def render_table(d: Diff, out: IO[str], gate_result: tuple[bool, str] | None = None) -> None:
-    out.write(f"diff {d.a['id']} -> {d.b['id']}\n")
+    out.write(f"diff {_plain(d.a['id'])} -> {_plain(d.b['id'])}\n")
     out.write("  ".join(f"{TITLES[c].lower()}: {n}" for c, n in d.summary().items() if c in TITLES)
               + f"  unchanged: {d.unchanged}\n")
     for cat in CATEGORIES:

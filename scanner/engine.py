@@ -134,6 +134,7 @@ def _unique_targets(found: list[tuple[Target, Diagnostic | None]]) -> list[Targe
     """One target per id; the same target named twice with different settings is an error, since
     silently keeping either one's variables (approved ports, user, role) would scan it wrongly."""
     seen: dict[str, tuple[Target, Diagnostic | None]] = {}
+    problems: list[Diagnostic] = []
     for t, where in found:
         if t.id not in seen:
             seen[t.id] = (t, where)
@@ -142,9 +143,11 @@ def _unique_targets(found: list[tuple[Target, Diagnostic | None]]) -> list[Targe
         if (first.options, first.vars) != (t.options, t.vars):
             origin = f"{first_where.file}:{first_where.line}:{first_where.col}" if first_where else "the command line"
             message = f"target {t.id} is listed twice with different settings (first at {origin})"
-            if where is not None:
-                raise PolicyError([Diagnostic(where.file, where.line, where.col, message)])
-            raise UsageError(message)
+            if where is None:
+                raise UsageError(message)
+            problems.append(Diagnostic(where.file, where.line, where.col, message))  # every one, at once
+    if problems:
+        raise PolicyError(problems)
     return [t for t, _ in seen.values()]
 
 
@@ -184,11 +187,8 @@ def plan(req: ScanRequest) -> Plan:
     if req.inventory:
         from scanner import inventory
 
-        entries, inventory_sha = inventory.load(req.inventory)
-        for e in entries:
-            opts = {**req.options, **e.options}
-            where = Diagnostic(e.file, e.line, e.col, "")
-            found.extend((t, where) for t in resolve_targets([e.spec], opts, where))
+        listed, inventory_sha = inventory.resolve(req.inventory, dict(req.options), resolve_targets)
+        found.extend(listed)
     specs = list(req.targets)
     if not specs and not req.inventory:
         specs = ["local"]
@@ -377,7 +377,7 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
             "SELECT control_id, status, severity, waiver_id, count(*) FROM findings WHERE scan_id = ? "
             "GROUP BY control_id, status, severity, waiver_id", (scan_id,))]
         expired = {w.id for w in p.waivers if is_expired(w)}
-        gate = decide(rows, policy(sel.gate, req.gate), expired)
+        gate = decide(rows, policy(sel.gate, req.gate, sel.profile), expired)
         all_down = len(unreachable) == len(p.targets)
         status = ScanStatus.FAILED if all_down else ScanStatus.COMPLETE
         digest = store.finish_scan(scan_id, status, gate=gate.as_dict(), api_calls=api_calls)

@@ -26,10 +26,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from scanner.errors import Diagnostic, PolicyError
-from scanner.policy.yamlpos import Document, load_documents
+from scanner.errors import Diagnostic, GovscanError, PolicyError
+from scanner.policy.yamlpos import Document, read_file
 from scanner.suggest import did_you_mean
 
 _TOP_KEYS = ("apiVersion", "kind", "metadata", "vars", "groups", "targets")
@@ -50,25 +50,59 @@ class Entry:
 
 def load(path: str | Path) -> tuple[list[Entry], str]:
     """Entries of an inventory file and the file's sha256; raises PolicyError with file:line:col."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise PolicyError([Diagnostic(str(p), 0, 0, f"cannot read inventory: {exc.strerror}")]) from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError([Diagnostic(str(p), 1, 1, f"not UTF-8 text ({exc.reason})")]) from exc
-    docs, problems = load_documents(text, str(p))
+    entries, sha, problems = _load(path)
     if problems:
         raise PolicyError(problems)
-    if len(docs) != 1:
-        raise PolicyError([Diagnostic(str(p), 1, 1, f"expected one Inventory document, found {len(docs)}")])
-    doc = docs[0]
+    return entries, sha
+
+
+def resolve(path: str | Path, options: dict[str, Any],
+            resolve_targets: Callable[..., list[Any]]) -> tuple[list[tuple[Any, Diagnostic]], str]:
+    """Targets of an inventory, each with where it was written, and the file's sha256.
+
+    Every problem of the file is reported at once (PolicyError, one diagnostic per problem with
+    file:line:col): its structure, then every entry whose target the providers refuse.
+    """
+    entries, sha, problems = _load(path)
+    found = _resolve_entries(entries, options, resolve_targets, problems)
+    if problems:
+        raise PolicyError(problems)
+    return found, sha
+
+
+def check(doc: Document) -> list[Diagnostic]:
+    """Every problem of an Inventory document (``policy lint`` of an inventory): its structure and
+    every target the providers refuse."""
+    from scanner.engine import resolve_targets
+
     entries, problems = _entries(doc)
+    _resolve_entries(entries, {}, resolve_targets, problems)
+    return problems
+
+
+def _resolve_entries(entries: list[Entry], options: dict[str, Any], resolve_targets: Callable[..., list[Any]],
+                     problems: list[Diagnostic]) -> list[tuple[Any, Diagnostic]]:
+    found: list[tuple[Any, Diagnostic]] = []
+    for e in entries:
+        where = Diagnostic(e.file, e.line, e.col, "")
+        try:
+            found.extend((t, where) for t in resolve_targets([e.spec], {**options, **e.options}, where))
+        except PolicyError as exc:
+            problems.extend(exc.diagnostics)
+        except GovscanError as exc:
+            problems.append(Diagnostic(e.file, e.line, e.col, str(exc)))
+    return found
+
+
+def _load(path: str | Path) -> tuple[list[Entry], str, list[Diagnostic]]:
+    p = Path(path)
+    docs, problems, raw = read_file(p, what="inventory")
     if problems:
-        raise PolicyError(problems)
-    return entries, hashlib.sha256(raw).hexdigest()
+        return [], "", problems
+    if len(docs) != 1:
+        return [], "", [Diagnostic(str(p), 1, 1, f"expected one Inventory document, found {len(docs)}")]
+    entries, problems = _entries(docs[0])
+    return entries, hashlib.sha256(raw).hexdigest(), problems
 
 
 def _entries(doc: Document) -> tuple[list[Entry], list[Diagnostic]]:

@@ -13,11 +13,16 @@ db_option = click.option(
     "--db", "db_path", envvar="GOVSCAN_DB", default="govscan.db", show_default=True,
     type=click.Path(dir_okay=False), help="SQLite database (env GOVSCAN_DB).",
 )
-quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress or summary; errors only.")
+quiet_option = click.option("-q", "--quiet", is_flag=True,
+                            help="No progress, summary or `wrote FILE` lines: errors only, and one line when the gate fails.")
 
 
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    """One line on stderr, terminal-safe: anything in it that came from a target, a file or the store
+    (escape sequences, line breaks, bidi overrides) is shown escaped (reports.text.clean)."""
+    from reports.text import clean
+
+    click.echo(clean(message), err=True)
 
 
 def fail(exc: GovscanError) -> int:
@@ -74,27 +79,32 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """``NAME=VALUE`` pairs; values are YAML (so ``4``, ``[22, 443]``, ``true`` are typed)."""
     from scanner.errors import UsageError
-    from scanner.policy.yamlpos import load_documents
+    from scanner.policy.yamlpos import MAX_INPUT_BYTES, load_documents
 
     out: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--input {pair!r}: expected NAME=VALUE")
-        docs, problems = load_documents(raw, "--input")
+        if len(raw.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+            raise UsageError(f"--input {name.strip()}: refused: value larger than {MAX_INPUT_BYTES // 1024} KiB")
+        docs, problems = load_documents(raw, f"--input {name.strip()}")
         if problems:
-            raise UsageError(f"--input {name}: value is not valid YAML: {problems[0].message}")
+            raise UsageError(str(problems[0]))
         out[name.strip()] = docs[0].data if docs else ""
     return out
 
 
 def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
-                  outputs: tuple[str, ...] | list[str]) -> int:
+                  outputs: tuple[str, ...] | list[str], *, quiet: bool = False, sort: str | None = None) -> int:
     """Render each format; to its -o file (written atomically) or to stdout when there is no -o.
 
     Each format is independent: one that fails (a renderer bug, a full disk) is named in one line
     and the others are still written. Returns 0, or the exit code of the worst failure (4 internal
-    error, 5 cannot write: see :mod:`scanner.cli.crash`).
+    error, 5 cannot write: see :mod:`scanner.cli.crash`). Each file written is announced on stderr
+    (path, format, size, the scan and its finding count) unless ``quiet``. ``sort`` orders the
+    findings of the renderers that list them in an order (table, markdown: those with a ``sort``
+    attribute).
     """
     from scanner.cli.crash import report
 
@@ -103,21 +113,31 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
     for i, fmt in enumerate(formats):
         path = outputs[i] if i < len(outputs) else None
         try:
-            _write_report(view, fmt, path)
+            _write_report(view, fmt, path, sort)
         except GovscanError as exc:
             code = max(code, fail(exc))
+            continue
         except Exception as exc:
             code = max(code, report(exc, f"{fmt} report to {path or 'stdout'}"))
+            continue
+        if path not in (None, "-") and not quiet:
+            import os
+
+            n = view.finding_count()
+            echo_err(f"wrote {path} ({fmt}, {os.path.getsize(path)} bytes; scan {view.id[:8]}, "
+                     f"{n} finding{'s' if n != 1 else ''})")
     return code
 
 
-def _write_report(view: Any, fmt: str, path: str | None) -> None:
+def _write_report(view: Any, fmt: str, path: str | None, sort: str | None = None) -> None:
     import os
     import tempfile
 
     from scanner import registry
 
     renderer = registry.report(fmt)()
+    if sort is not None and hasattr(renderer, "sort"):
+        renderer.sort = sort
     if path is None or path == "-":
         stream = sys.stdout.buffer if renderer.binary else sys.stdout
         renderer.render(view, stream)

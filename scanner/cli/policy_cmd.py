@@ -48,6 +48,7 @@ def lint(paths: tuple[str, ...], no_builtin: bool, strict: bool) -> None:
 @guarded
 def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: bool) -> None:
     """List controls (id, severity, resource type, title) and profiles."""
+    from reports.text import clean
     from scanner.policy import load
     from scanner.policy.tailor import select
 
@@ -60,9 +61,9 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
                                    "resource": c.resource, "title": c.title,
                                    "mappings": {k: list(v) for k, v in c.mappings.items()}}))
         else:
-            click.echo(f"{c.id:<46} {c.severity.value:<9} {c.resource:<24} {c.title}")
+            click.echo(f"{clean(c.id):<46} {c.severity.value:<9} {clean(c.resource):<24} {clean(c.title)}")
     if not as_json:
-        click.echo(f"{len(controls)} controls; profiles: {', '.join(sorted(pset.profiles))}", err=True)
+        click.echo(f"{len(controls)} controls; profiles: {clean(', '.join(sorted(pset.profiles)))}", err=True)
 
 
 @policy.command()
@@ -73,6 +74,7 @@ def show(ident: str, policy_paths: tuple[str, ...]) -> None:
     """Show a control, profile or waiver document and where it comes from."""
     import yaml
 
+    from reports.text import clean
     from scanner.errors import UsageError
     from scanner.policy import load
     from scanner.suggest import did_you_mean
@@ -81,8 +83,9 @@ def show(ident: str, policy_paths: tuple[str, ...]) -> None:
     for table in (pset.controls, pset.profiles, pset.waivers):
         if ident in table:
             item = table[ident]
-            click.echo(f"# {item.source}  sha256 {item.sha256}")
-            click.echo(yaml.safe_dump(dict(item.document), sort_keys=False, allow_unicode=True).rstrip())
+            click.echo(f"# {clean(item.source)}  sha256 {item.sha256}")
+            # allow_unicode=False: anything outside ASCII is written as a YAML escape (still valid YAML)
+            click.echo(yaml.safe_dump(dict(item.document), sort_keys=False, allow_unicode=False).rstrip())
             return
     raise UsageError(f"no control, profile or waiver {ident!r}"
                      f"{did_you_mean(ident, [*pset.controls, *pset.profiles, *pset.waivers])}")

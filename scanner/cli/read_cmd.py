@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from scanner.cli.common import db_option, guarded, write_reports
+from scanner.cli.common import db_option, guarded, quiet_option, write_reports
 
 STATUS_CHOICES = ["pass", "fail", "error", "notapplicable", "notchecked", "waived"]
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
@@ -40,8 +40,15 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
         n = {s: sum(summary.get(s, {}).values()) for s in ("fail", "error", "pass", "notchecked")}
         verdict = "-" if not gate else ("passed" if gate.get("passed") else "failed")
         targets = ", ".join(json.loads(r["targets_spec"] or "[]"))
-        click.echo(f"{r['id'][:8]:<10} {r['started']:<21} {r['status']:<12} {verdict:<7} {n['fail']:>5} {n['error']:>5} "
-                   f"{n['pass']:>5} {n['notchecked']:>10}  {clean(r['profile'])} / {clean(targets)[:60]}")
+        click.echo(f"{clean(r['id'][:8]):<10} {clean(r['started']):<21} {clean(r['status']):<12} {verdict:<7} "
+                   f"{n['fail']:>5} {n['error']:>5} {n['pass']:>5} {n['notchecked']:>10}  {clean(r['profile'])} / "
+                   f"{clean(targets)[:60]}")
+
+
+SORT_CHOICES = ["severity", "status", "control", "resource", "target"]  # = reports.text.SORTS (not imported at startup)
+sort_option = click.option("--sort", default="severity", show_default=True, type=click.Choice(SORT_CHOICES),
+                           help="Order of findings: most severe first, then status (fail, error, waived...), "
+                                "control, resource; or by one of the other keys first.")
 
 
 @click.command()
@@ -52,34 +59,39 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
 @click.option("--min-severity", type=click.Choice(SEVERITY_CHOICES), help="This severity and above.")
 @click.option("-c", "--control", help="Control id glob.")
 @click.option("-r", "--resource", help="Resource id glob.")
+@sort_option
 @click.option("--json", "as_json", is_flag=True, help="JSON lines (with evidence) instead of a table.")
 @guarded
 def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severities: tuple[str, ...],
-             min_severity: str | None, control: str | None, resource: str | None, as_json: bool) -> None:
-    """List findings of a scan (default: the latest), filtered.
+             min_severity: str | None, control: str | None, resource: str | None, sort: str, as_json: bool) -> None:
+    """List findings of a scan (default: the latest), filtered, most severe first.
 
     \b
     Example: govscan findings --status fail --severity high
     """
-    from reports.text import clean
+    from reports.text import clean, sort_key
     from scanner.store import Store
 
     view = Store(db_path, create=False).view(scan)
     sev = list(severities)
     if min_severity:
         sev += SEVERITY_CHOICES[: SEVERITY_CHOICES.index(min_severity) + 1]
-    count = 0
-    for f in view.findings(status=statuses or None, severity=sev or None, control=control, resource=resource):
-        count += 1
+    rows = sorted(view.findings(status=statuses or None, severity=sev or None, control=control, resource=resource),
+                  key=sort_key(sort))
+    if not as_json and rows:
+        click.echo(f"{'status':<13} {'severity':<9} {'control':<40} {'target':<24} resource\n    message")
+    for f in rows:
         if as_json:
             f = dict(f)
             f["evidence"] = view.evidence(f["evidence_sha256"])
-            click.echo(json.dumps(f, default=str, ensure_ascii=False))
+            # ASCII JSON: the same data, and no raw escape sequence or bidi override reaches a terminal
+            click.echo(json.dumps(f, default=str, ensure_ascii=True))
         else:
-            click.echo(f"{f['status']:<8} {f['severity']:<9} {clean(f['control_id']):<40} "
-                       f"{clean(f['target_id'])}  {clean(f['resource_id'])}\n    {clean(f['message'])}")
+            click.echo(f"{clean(f['status']):<13} {clean(f['severity']):<9} {clean(f['control_id']):<40} "
+                       f"{clean(f['target_id']):<24} {clean(f['resource_id'])}\n    {clean(f['message'])}")
     if not as_json:
-        click.echo(f"{count} finding{'s' if count != 1 else ''} (scan {view.id})", err=True)
+        count = len(rows)
+        click.echo(f"{count} finding{'s' if count != 1 else ''} (scan {clean(view.id)})", err=True)
 
 
 @click.command()
@@ -89,8 +101,11 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
               help="table, json, markdown, csv, html, sarif, junit, oscal-ar, oscal-poam, ocsf (repeatable).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Output file for the matching -f (default: stdout).")
+@sort_option
+@quiet_option
 @guarded
-def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tuple[str, ...], sort: str,
+           quiet: bool) -> None:
     """Render a stored scan (default: the latest) in one or more formats.
 
     SCAN is a scan id, a unique prefix of one, `latest` or `latest~N`.
@@ -106,7 +121,7 @@ def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tu
     for fmt in formats:
         registry.report(fmt)
     store = Store(db_path, create=False)
-    code = write_reports(store, store.resolve_scan(scan), formats, outputs)
+    code = write_reports(store, store.resolve_scan(scan), formats, outputs, quiet=quiet, sort=sort)
     sys.stdout.flush()
     if code:
         sys.exit(code)

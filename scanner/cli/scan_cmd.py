@@ -145,11 +145,20 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     finally:
         signal.signal(signal.SIGTERM, old)
     to_stdout = bool(formats) and not outputs
-    reports_failed = write_reports(store, outcome.scan_id, formats, outputs) if formats else 0
+    reports_failed = write_reports(store, outcome.scan_id, formats, outputs, quiet=quiet) if formats else 0
+    # errors first (each unreachable target, one line), then the summary that counts them
+    if not quiet or outcome.exit_code == 3:
+        for tid, reason in outcome.unreachable:
+            echo_err(f"govscan: {tid}: {reason}")
     if not quiet:
         print_summary(store.view(outcome.scan_id), outcome, db_path, err=to_stdout)
-    for tid, reason in outcome.unreachable:
-        echo_err(f"govscan: {tid}: {reason}")
     if outcome.exit_code == 3:
         echo_err("govscan: no target could be scanned (exit 3)")
+    elif quiet and not outcome.gate.passed:
+        # --quiet: the one line a pipeline log needs when the gate fails, nothing else
+        from scanner.gate import describe
+
+        down = len(outcome.unreachable)
+        extra = f"; {down} of {len(the_plan.targets)} targets unreachable" if down else ""
+        echo_err(f"govscan: gate failed at {describe(outcome.gate.policy)}: {outcome.gate.reason}{extra}")
     sys.exit(reports_failed or outcome.exit_code)

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from reports.text import clean, status_severity_table
+from scanner.gate import describe
 
 MAX_FAILING = 25
 
@@ -29,10 +30,15 @@ def print_summary(view: Any, outcome: Any, db_path: str, *, err: bool = False) -
         echo()
         echo(f"Failing controls ({len(failing)}):")
         for cid, sev, n, title in failing[:MAX_FAILING]:
-            echo(f"  {sev:<8} {cid:<44} {n:>4}  {clean(title)}")
+            echo(f"  {clean(sev):<8} {clean(cid):<44} {n:>4}  {clean(title)}")
         if len(failing) > MAX_FAILING:
             echo(f"  ... and {len(failing) - MAX_FAILING} more: govscan findings --status fail")
     echo()
+    n_targets = len(view.targets)
+    down = len(outcome.unreachable)
+    echo(f"Targets: {n_targets} ({n_targets - down} scanned, {down} unreachable: errors above)" if down
+         else f"Targets: {n_targets} scanned")
     verdict = "PASSED" if outcome.gate.passed else "FAILED"
-    echo(f"Gate {verdict}: {outcome.gate.reason}")
-    echo(f"Scan {view.id} stored in {db_path} ({outcome.status.value})")
+    echo(f"gate: {clean(describe(outcome.gate.policy))}")
+    echo(f"Gate {verdict}: {clean(outcome.gate.reason)}")
+    echo(f"Scan {clean(view.id)} stored in {clean(db_path)} ({outcome.status.value})")

@@ -58,21 +58,28 @@ def fedramp_ids() -> frozenset[str]:
 def check(pset: Any) -> list[Diagnostic]:
     """Every semantic problem in a :class:`~scanner.policy.loader.PolicySet`."""
     out: list[Diagnostic] = []
-    for (kind, ident), doc in pset.documents.items():
+    shadowed = getattr(pset, "shadowed", [])
+    documents = [(kind, doc, pset.controls[ident] if kind == "Control" else None)
+                 for (kind, ident), doc in pset.documents.items()] + list(shadowed)
+    for kind, doc, record in documents:
         if kind == "Control":
-            out.extend(_control(doc, pset.controls[ident]))
+            out.extend(_control(doc, record))
         elif kind == "Profile":
             out.extend(_profile(doc, pset))
         elif kind == "Waiver":
             out.extend(_waiver(doc, pset))
     out.extend(_cycles(pset))
+    # a document that failed its schema: what can still be checked, except where the schema already spoke
+    for doc in getattr(pset, "invalid", []):
+        taken = {(d.file, d.line, d.col) for d in pset.diagnostics}
+        out.extend(d for d in partial(doc) if (d.file, d.line, d.col) not in taken)
     return out
 
 
 # -- controls ---------------------------------------------------------------------------------
 
 def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
-    from scanner import conditions, registry
+    from scanner import registry
     from scanner.errors import UsageError
 
     data = doc.data
@@ -111,6 +118,42 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
                 if bad is not None:
                     yield doc.diag(("inputs", n, "default"), f"default of input {name!r}: {bad!r} is not in allowed {spec['allowed']}")
 
+    yield from _control_body(doc, control.resource, attrs, declared)
+
+
+def partial(doc: Document) -> list[Diagnostic]:
+    """What can still be checked in a Control document that failed its schema (conditions, message
+    templates, framework ids), so one run reports every problem of the file, not the first kind.
+    Best effort: a part too malformed to read is left to the schema's messages."""
+    from scanner import registry
+    from scanner.errors import UsageError
+
+    data = doc.data
+    if not isinstance(data, dict) or data.get("kind") != "Control":
+        return []
+    target: dict[str, Any] = data["target"] if isinstance(data.get("target"), dict) else {}
+    resource: str = target["resource"] if isinstance(target.get("resource"), str) else ""
+    try:
+        rtype = registry.resource_types().get(resource)
+    except UsageError:
+        rtype = None
+    attrs = rtype.attribute_names() if rtype is not None else None
+    inputs: list[Any] = data["inputs"] if isinstance(data.get("inputs"), list) else []
+    declared = [i["name"] for i in inputs if isinstance(i, dict) and isinstance(i.get("name"), str)]
+    out: list[Diagnostic] = []
+    try:
+        for d in _control_body(doc, resource, attrs, declared):
+            out.append(d)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError):
+        pass  # the rest of this document is too malformed to read; the schema said why
+    return out
+
+
+def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str]) -> Iterator[Diagnostic]:
+    """Conditions, result messages, framework ids and metadata of a control document."""
+    from scanner import conditions
+
+    data = doc.data
     conds: list[tuple[tuple[Any, ...], Any, bool]] = [(("assert",), data.get("assert"), True)]
     target = data.get("target") or {}
     if (target.get("scope") or {}).get("where") is not None:
@@ -126,9 +169,11 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
                 yield doc.diag(base + path, f"unknown input {name!r}{did_you_mean(name, declared)}")
         if attrs:
             for sub, key in conditions.resource_keys(cond):
-                head = _head(key)
-                if head and head not in attrs:
-                    yield doc.diag(base + sub, f"unknown attribute {head!r} of {control.resource}{did_you_mean(head, attrs)}")
+                for read in conditions.read_paths(key):  # every attribute the key reads, functions included
+                    head = read[0] if read else None
+                    if head and head not in attrs:
+                        yield doc.diag(base + sub,
+                                       f"unknown attribute {head!r} of {resource}{did_you_mean(head, attrs)}")
 
     result = data.get("result") or {}
     from scanner import messages
@@ -139,12 +184,12 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
             for message in messages.template_problems(result[status], TEMPLATE_ROOTS):
                 yield doc.diag(("result", status), message)
             for root, *rest in messages.placeholder_paths(result[status]):
-                name = rest[0] if rest else None
-                if root == "inputs" and name is not None and name not in declared:
-                    yield doc.diag(("result", status), f"unknown input {name!r} in message{did_you_mean(name, declared)}")
-                elif root == "resource" and name is not None and attrs and name not in attrs and name != "id":
-                    yield doc.diag(("result", status), f"unknown attribute {name!r} of {control.resource} in message"
-                                   f"{did_you_mean(name, attrs)}")
+                ref = rest[0] if rest else None
+                if root == "inputs" and ref is not None and ref not in declared:
+                    yield doc.diag(("result", status), f"unknown input {ref!r} in message{did_you_mean(ref, declared)}")
+                elif root == "resource" and ref is not None and attrs and ref not in attrs and ref != "id":
+                    yield doc.diag(("result", status), f"unknown attribute {ref!r} of {resource} in message"
+                                   f"{did_you_mean(ref, attrs)}")
     for n, attr in enumerate(result.get("evidence") or ()):
         problem = conditions.key_problem(attr)
         if problem:
@@ -156,7 +201,7 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
                                "name the attributes to keep")
             elif attrs and attr_path[0] not in attrs:
                 yield doc.diag(("result", "evidence", n),
-                               f"unknown attribute {attr!r} of {control.resource}{did_you_mean(attr_path[0], attrs)}")
+                               f"unknown attribute {attr!r} of {resource}{did_you_mean(attr_path[0], attrs)}")
 
     for framework, ids in (data.get("mappings") or {}).items():
         if framework.startswith("nist-800-53"):
@@ -171,21 +216,10 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
                 hint = f" (did you mean {oscal!r}? ids are in OSCAL form)" if oscal in known else did_you_mean(str(cid), known)
                 yield doc.diag(("mappings", framework, n), f"unknown {label} control id {cid!r}{hint}")
 
-    md = data["metadata"]
+    md = data.get("metadata") or {}
     if md.get("status") == "deprecated" and not md.get("replaced_by"):
         yield doc.diag(("metadata", "status"), "a deprecated control must name its replacement in metadata.replaced_by")
 
-
-def _head(key: str) -> str:
-    """First attribute name of a JMESPath-ish key (``a.b[0]`` -> ``a``; quoted ``"x-y".z`` -> ``x-y``)."""
-    key = key.strip()
-    if key.startswith('"'):
-        end = key.find('"', 1)
-        return key[1:end] if end > 0 else key
-    for i, ch in enumerate(key):
-        if ch in ".[|":
-            return key[:i]
-    return key
 
 
 def _find_input_ref(cond: Any, name: str, path: tuple[Any, ...] = ()) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 from scanner.errors import Diagnostic, PolicyError
 from scanner.model import Control, Exclusion, InputSpec, Profile, Severity, SourcePos, Waiver, canonical_json
 from scanner.policy import schema
-from scanner.policy.yamlpos import Document, load_documents
+from scanner.policy.yamlpos import Document, read_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -29,6 +29,10 @@ class PolicySet:
     documents: dict[tuple[str, str], Document] = field(default_factory=dict)
     """(kind, id) -> the YAML document it came from (for positions in later checks)."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    shadowed: list[tuple[str, Document, Any]] = field(default_factory=list)
+    """Documents whose id was already taken: (kind, document, record), reported, not used, still linted."""
+    invalid: list[Document] = field(default_factory=list)
+    """Documents that failed their schema: not used; what can be is still linted (lint.partial)."""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -93,19 +97,7 @@ def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnost
 
 def _read_one(f: Path, docs: list[Document], problems: list[Diagnostic]) -> None:
     """Parse one file, appending its documents and problems."""
-    try:
-        raw = f.read_bytes()
-    except OSError as exc:
-        problems.append(Diagnostic(str(f), 0, 0, f"cannot read: {exc.strerror}"))
-        return
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Diagnostic(str(f), line, col, f"not UTF-8 text ({exc.reason} 0x{raw[exc.start]:02x})"))
-        return
-    found, errs = load_documents(text, str(f))
+    found, errs, _ = read_file(f)
     problems.extend(errs)
     for d in found:
         if d.data is None:
@@ -125,10 +117,11 @@ def load(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: bool =
 
 def collect(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: bool = True) -> PolicySet:
     """Load policy files and gather every diagnostic without raising."""
-    all_paths = list(builtin_paths()) if builtin else []
-    all_paths += [Path(p) for p in paths]
-    # the same file named twice (e.g. the built-in pack and `policies/`) is read once
-    files, problems = expand_paths(all_paths)
+    shipped, problems = expand_paths(builtin_paths()) if builtin else ([], [])
+    named, more = expand_paths([Path(p) for p in paths])
+    problems += more
+    files = _without_shipped_copies(shipped, named) + named
+    # the same file named twice is read once
     unique: dict[Path, Path] = {}
     for f in files:
         unique.setdefault(f.resolve(), f)
@@ -138,6 +131,7 @@ def collect(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: boo
         bad = schema.validate(doc)
         if bad:
             pset.diagnostics.extend(bad)
+            pset.invalid.append(doc)
             continue
         _add(pset, doc)
     schema.save_cache()
@@ -148,21 +142,60 @@ def collect(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: boo
     return pset
 
 
+def _without_shipped_copies(shipped: list[Path], named: list[Path]) -> list[Path]:
+    """The shipped files, less those the user named again: by resolved path, or by content (the
+    ``policies/`` of a checkout next to a non-editable install of the same govscan). A file is not a
+    duplicate of itself; it is read once, under the name the user gave, so problems point there."""
+    if not named or not shipped:
+        return shipped
+
+    def size(f: Path) -> int:
+        try:
+            return f.stat().st_size
+        except OSError:
+            return -1
+
+    def digest(f: Path) -> str | None:
+        try:
+            return hashlib.sha256(f.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    named_paths = {f.resolve() for f in named}
+    named_sizes = {size(f) for f in named}
+    named_digests: set[str] | None = None
+    keep = []
+    for f in shipped:
+        if f.resolve() in named_paths:
+            continue
+        if size(f) in named_sizes:  # only files of a size the user named can be copies: hash those
+            if named_digests is None:
+                named_digests = {d for d in map(digest, named) if d is not None}
+            if digest(f) in named_digests:
+                continue
+        keep.append(f)
+    return keep
+
+
 def _add(pset: PolicySet, doc: Document) -> None:
     data = doc.data
     kind = data["kind"]
     if kind == "Inventory":
+        from scanner import inventory
+
+        pset.diagnostics.extend(inventory.check(doc))
         return
     ident = data["metadata"]["id"]
     tables: dict[str, dict[str, Any]] = {"Control": pset.controls, "Profile": pset.profiles, "Waiver": pset.waivers}
     table = tables[kind]
-    if ident in table:
-        first = table[ident].source
-        pset.diagnostics.append(doc.diag(("metadata", "id"), f"duplicate {kind.lower()} id {ident!r} (first defined at {first})"))
-        return
     pos = doc.pos(())
     source = SourcePos(doc.file, pos[0], pos[1])
     builder = {"Control": control_from, "Profile": profile_from, "Waiver": waiver_from}[kind]
+    if ident in table:
+        first = table[ident].source
+        pset.diagnostics.append(doc.diag(("metadata", "id"), f"duplicate {kind.lower()} id {ident!r} (first defined at {first})"))
+        pset.shadowed.append((kind, doc, builder(data, source)))
+        return
     table[ident] = builder(data, source)
     pset.documents[(kind, ident)] = doc
 

@@ -137,9 +137,9 @@ def fleet_scan(ssh_fleet: SshFleet, tmp_path_factory: pytest.TempPathFactory) ->
 
 def test_fleet_scan_completes_with_the_unreachable_hosts_named(fleet_scan: Fleet) -> None:
     result = fleet_scan.result
-    # Errors fail the gate even with --gate none (fail_on_error); exit 3 would mean nothing was scanned.
-    assert result.returncode == 1, result.stderr
-    assert "Gate FAILED" in result.stdout
+    # --gate none is no gate: errors do not change the exit code; exit 3 would mean nothing was scanned.
+    assert result.returncode == 0, result.stderr
+    assert "gate: none (--gate)\nGate PASSED: gate disabled (none): findings do not change the exit code\n" in result.stdout
     assert set(fleet_scan.targets) == {*fleet_scan.specs.values(), *fleet_scan.plain}
 
 

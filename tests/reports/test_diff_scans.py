@@ -157,7 +157,7 @@ def test_table_and_json_keep_terminals_safe(result):
     table, js = io.StringIO(), io.StringIO()
     lib.render_table(result, table)
     lib.render_json(result, js, lib.gate(result, "new"))
-    assert "\x1b" not in table.getvalue() and "\\u001b[2J" in table.getvalue()
+    assert "\x1b" not in table.getvalue() and "\\x1b[2J" in table.getvalue()
     doc = json.loads(js.getvalue())
     assert doc["summary"]["new"] == 2 and doc["gate"] == {"passed": False, "reason": "3 new failure(s)"}
     assert NEW_BUCKET in {c["resource_id"] for c in doc["changes"]["new"]}   # JSON keeps the exact id

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from reports.text import MarkdownRenderer
+from reports.text import MarkdownRenderer, sort_key
 from scanfactory import BUCKET_FORMULA, BUCKET_IMG, BUCKET_XSS, XSS_IMG, XSS_SCRIPT, render
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
@@ -45,7 +45,7 @@ def test_no_raw_html_or_links(text):
 def test_every_findings_row_keeps_five_cells_and_round_trips(text, factory_view):
     rows = _findings_rows(text)
     stored = [(f["control_id"], f["resource_id"], f["message"])
-              for f in factory_view.findings(status=["fail", "error", "waived"])]
+              for f in sorted(factory_view.findings(status=["fail", "error", "waived"]), key=sort_key())]
     assert len(rows) == len(stored)
     for line, (control, resource, message) in zip(rows, stored):
         cells = _cells(line)
