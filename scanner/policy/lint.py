@@ -221,7 +221,6 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
         yield doc.diag(("metadata", "status"), "a deprecated control must name its replacement in metadata.replaced_by")
 
 
-
 def _find_input_ref(cond: Any, name: str, path: tuple[Any, ...] = ()) -> tuple[Any, ...]:
     if isinstance(cond, dict):
         if cond.get("input") == name and len(cond) == 1:

@@ -109,7 +109,7 @@ def test_cli_walk_off_counts_not_assessed_in_summary_and_gate(walk_off_scan):
     assert "notchecked" in out.split("Not assessed")[0]  # the status table has its row
     assert "Not assessed: 3 findings notchecked (a check that did not run is not a pass): " \
            "govscan findings --status notchecked" in out
-    assert "Gate PASSED: no unwaived failure at or above low; 3 findings not assessed (notchecked)" in out
+    assert "Gate PASSED: no unwaived failure at or above high; 3 findings not assessed (notchecked)" in out
     # the scan list counts them too
     listing = govscan("scans", "--db", str(db))
     header, row = listing.stdout.splitlines()[:2]
