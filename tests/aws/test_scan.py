@@ -149,7 +149,7 @@ def test_messages_name_the_resource_and_the_problem(scan: Any, seeded: Seeded) -
     _, found = scan
     assert found[("aws-ec2-sg-no-world-admin-ipv4",
                   f"arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/{seeded['ssh_sg']}", "fail")] == (
-        f"Security group {seeded['ssh_sg']} opens admin ports (22, 3389) to 0.0.0.0/0; open to it: 22")
+        f"Security group {seeded['ssh_sg']} opens admin ports to 0.0.0.0/0: 22")
     assert found[("aws-iam-password-min-length", f"arn:aws:::{ACCOUNT}", "fail")] == (
         "Password policy minimum length is 8 (required 14)")
     assert found[("aws-iam-user-single-active-key", f"arn:aws:iam::{ACCOUNT}:user/bob", "fail")] == (
