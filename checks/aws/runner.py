@@ -35,7 +35,7 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
         configured = list(options.get("regions") or [])
         session = AwsSession(options.get("profile"), chain, max_attempts=max_attempts,
                              pool_size=workers + FANOUT_WORKERS,
-                             default_region=configured[0] if configured else "us-east-1")
+                             default_region=configured[0] if configured else None)
         ident = call(session.client("sts"), "GetCallerIdentity")
     except ApiFailure as failure:
         out.fatal = f"cannot authenticate: {failure}"

@@ -145,13 +145,15 @@ class AwsSession:
         chain: Sequence[RoleHop] = (),
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         pool_size: int = 10,
-        default_region: str = "us-east-1",
+        default_region: str | None = None,
     ):
         self.counter = CallCounter()
         self.max_attempts = max_attempts
         self.pool_size = pool_size
-        self.default_region = default_region
+        self.profile = profile
         base = new_session(profile_name=profile) if profile else new_session()
+        # the first configured region, else the profile's (or AWS_DEFAULT_REGION), else us-east-1
+        self.default_region: str = default_region or base.region_name or "us-east-1"
         self._hook(base)
         self.session = base
         for hop in chain:
@@ -181,7 +183,11 @@ class AwsSession:
             params["ExternalId"] = hop.external_id
         sts = session.client("sts", region_name=self.default_region, config=self._config())
         creds = call(sts, "AssumeRole", **params)["Credentials"]
+        # Only the credentials change: the next session reads the same profile, so its settings
+        # (use_fips_endpoint, use_dualstack_endpoint, endpoint_url, ca_bundle, region...) hold on
+        # every hop, as the environment's do. Explicit keys take precedence over the profile's.
         nxt = new_session(
+            profile_name=self.profile,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
