@@ -44,6 +44,10 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
         out.fatal = f"cannot authenticate: {type(exc).__name__}: {exc}"
         return out
     account, partition = ident["Account"], ident["Arn"].split(":")[1]
+    planned = options.get("account_id")
+    if planned and planned != account:  # the target id names another account: never mix them up
+        out.fatal = f"the credentials now belong to account {account}, not {planned} that this target names"
+        return out
     out.facts.update(account_id=account, partition=partition, caller_arn=ident["Arn"])
 
     with ThreadPoolExecutor(FANOUT_WORKERS, thread_name_prefix="aws-fanout") as fanout:

@@ -69,7 +69,7 @@ def expected(s: Seeded) -> set[tuple[str, str, str]]:
         # the unattached admin policy is out of scope (no finding), not a pass
         ("aws-iam-no-full-admin-policies", s["admin_policy"], "fail"),
         ("aws-iam-no-full-admin-policies", s["reader_policy"], "pass"),
-        ("aws-iam-no-expired-certificates", "aws://default/us-east-1,eu-west-1", "notapplicable"),
+        ("aws-iam-no-expired-certificates", f"aws://{ACCOUNT}/us-east-1,eu-west-1", "notapplicable"),
         ("aws-ebs-default-encryption", region(E, "ebs-encryption-by-default"), "pass"),
         ("aws-ebs-default-encryption", region(W, "ebs-encryption-by-default"), "fail"),
         ("aws-cloudtrail-multi-region", region(E, "cloudtrail"), "pass"),
@@ -159,7 +159,7 @@ def test_messages_name_the_resource_and_the_problem(scan: Any, seeded: Seeded) -
 def test_scan_stores_api_call_count_and_account(scan: Any) -> None:
     view, _ = scan
     [target] = view.targets
-    assert target["id"] == TARGET.replace("aws:///", "aws://default/")
+    assert (target["id"], target["name"]) == (TARGET.replace("aws:///", f"aws://{ACCOUNT}/"), "default")
     assert target["facts"]["account_id"] == ACCOUNT
     assert target["facts"]["repeated_calls"] == []
     assert target["api_calls"] == target["facts"]["api_calls"] > 50
