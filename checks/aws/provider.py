@@ -39,7 +39,9 @@ def _caller_account(options: Mapping[str, Any]) -> str | None:
 
     regions = list(options.get("regions") or [])
     try:
-        session = AwsSession(options.get("profile"), max_attempts=2, default_region=regions[0] if regions else None)
+        attempts = min(2, int(options.get("max_attempts") or 2))
+        session = AwsSession(options.get("profile"), max_attempts=attempts,
+                             default_region=regions[0] if regions else None)
         return str(call(session.client("sts"), "GetCallerIdentity")["Account"])
     except Exception:  # no credentials, missing profile, unreachable endpoint: reported by collect
         return None
