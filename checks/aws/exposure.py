@@ -119,6 +119,9 @@ def _reaches_world(entries: Iterable[_Entry], family: str) -> tuple[bool, list[_
     ``entries`` are the ones that match one protocol and port, in evaluation order. Returns the
     decision and the allow entries that made it (the ``/0`` ones alone when there are some).
     """
+    entries = list(entries)
+    if sum(e.net.num_addresses for e in entries if e.allow) < _WHOLE[family].num_addresses:
+        return False, []  # the allowed sources are too few to cover the space, whatever their order
     remaining: list[Net] = [_WHOLE[family]]
     used: list[_Entry] = []
     for e in entries:
@@ -152,8 +155,12 @@ def _matches(e: _Entry, proto: str, port: int | None) -> bool:
     return port is None or (e.lo is not None and e.hi is not None and e.lo <= port <= e.hi)
 
 
-def _evaluate(entries: list[_Entry], ports: tuple[int, ...]) -> dict[str, Any]:
+def _evaluate(entries: list[_Entry], ports: tuple[int, ...], ordered: bool) -> dict[str, Any]:
+    """``ordered``: entries decide in their order (network ACL); else they only add up (security group),
+    and the widest sources are taken first so that the rules named are the ones that suffice."""
     out: dict[str, Any] = {"world_ports_checked": list(ports)}
+    if not ordered:
+        entries = sorted(entries, key=lambda e: (e.net.prefixlen, e.index))
     listed: set[int] = {e.index for e in entries if e.net.prefixlen == 0}
     for fam in FAMILIES:
         mine = [e for e in entries if e.family == fam]
@@ -183,7 +190,7 @@ def _evaluate(entries: list[_Entry], ports: tuple[int, ...]) -> dict[str, Any]:
             listed.update(e.index for e in used)
         out[f"world_all_ports_{fam}"] = ["all"] if ok else every
         out[f"world_all_traffic_{fam}"] = bool(out[f"world_all_ports_{fam}"])
-    out["world_open_rules"] = [e.row for e in entries if e.index in listed]
+    out["world_open_rules"] = [e.row for e in sorted(entries, key=lambda e: e.index) if e.index in listed]
     return out
 
 
@@ -206,7 +213,7 @@ def sg_exposure(perms: list[dict[str, Any]], ports: tuple[int, ...] = BASELINE_P
                     fam = f"ipv{net.version}"
                     entries.append(_Entry(len(entries), fam, proto, lo, hi, net, True, {
                         "family": fam, "protocol": proto, "from": lo, "to": hi, "cidr": r.get(cidr_key)}))
-    return _evaluate(entries, ports)
+    return _evaluate(entries, ports, ordered=False)
 
 
 def acl_exposure(acl_entries: list[dict[str, Any]], ports: tuple[int, ...] = BASELINE_PORTS) -> dict[str, Any]:
@@ -225,4 +232,4 @@ def acl_exposure(acl_entries: list[dict[str, Any]], ports: tuple[int, ...] = BAS
         entries.append(_Entry(len(entries), fam, proto, lo, hi, net, e.get("RuleAction") == "allow", {
             "family": fam, "protocol": proto, "from": lo, "to": hi, "cidr": cidr,
             "rule": e.get("RuleNumber"), "action": e.get("RuleAction")}))
-    return _evaluate(entries, ports)
+    return _evaluate(entries, ports, ordered=True)
