@@ -270,7 +270,9 @@ def _classify(client: Any, operation: str, exc: Exception) -> Exception:
         return ApiFailure(api, "NotImplemented")
     if isinstance(exc, BotoCoreError):
         url = getattr(exc, "kwargs", {}).get("endpoint_url")  # connection, timeout and TLS failures
-        return ApiFailure(api, type(exc).__name__, str(exc)[:200], _safe_url(url) if url else "")
+        if url:  # the exception's own text repeats the URL as given, user:password included
+            return ApiFailure(api, type(exc).__name__, f"cannot reach {_safe_url(url)}", _safe_url(url))
+        return ApiFailure(api, type(exc).__name__, str(exc)[:200])
     return exc
 
 

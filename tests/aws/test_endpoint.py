@@ -159,3 +159,22 @@ def test_s3_control_stays_on_an_override_host_that_cannot_have_sub_domains(url: 
     request = AWSRequest(method="GET", url=url, headers={"x-amz-account-id": ACCOUNT})
     _account_host_off_override(request=request)
     assert request.url == (expected or url)
+
+
+def test_connection_failures_name_the_endpoint_without_credentials() -> None:
+    import boto3
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    from checks.aws.runner import _describe
+    from checks.aws.session import _classify
+
+    client = boto3.client("s3control", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    exc = EndpointConnectionError(endpoint_url=f"http://user:secret@{ACCOUNT}.emulator.internal:4566/v20180820/x?a=b")
+    failure = _classify(client, "GetPublicAccessBlock", exc)
+    assert str(failure) == (f"EndpointConnectionError on s3-control:GetPublicAccessBlock at "
+                            f"http://{ACCOUNT}.emulator.internal:4566/v20180820/x")
+    assert _describe(failure, REGION) == (f"EndpointConnectionError on s3-control:GetPublicAccessBlock in {REGION} at "
+                                          f"http://{ACCOUNT}.emulator.internal:4566/v20180820/x")
+    assert "secret" not in failure.detail and "secret" not in str(failure)
+    slow = _classify(client, "GetPublicAccessBlock", ConnectTimeoutError(endpoint_url="https://[::1]:8443/"))
+    assert str(slow) == "ConnectTimeoutError on s3-control:GetPublicAccessBlock at https://[::1]:8443/"
