@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from checks.aws.api import Api
-from checks.aws.exposure import (BASELINE_PORTS, FAMILIES, PORT_PROTOCOLS, WORLD, acl_exposure, open_inputs,
-                                 port_inputs, ports_of_interest, sg_exposure)
+from checks.aws.exposure import (FAMILIES, PORT_PROTOCOLS, WORLD, acl_exposure, open_inputs, port_inputs,
+                                 ports_of_interest, sg_exposure)
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.provider import ResourceType
@@ -92,12 +92,6 @@ TYPES = (
 
 def _tags(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in items or []}
-
-
-# kept under their former names for callers and tests
-_sg_exposure = sg_exposure
-_acl_exposure = acl_exposure
-__all__ = ["BASELINE_PORTS", "ports_of_interest"]
 
 
 def _exposure(api: Api, derived: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from checks.aws.ec2 import BASELINE_PORTS, _acl_exposure, _sg_exposure, ports_of_interest
+from checks.aws.exposure import BASELINE_PORTS, ports_of_interest
+from checks.aws.exposure import acl_exposure as _acl_exposure
+from checks.aws.exposure import sg_exposure as _sg_exposure
 
 from .conftest import ACCOUNT
 
