@@ -80,3 +80,20 @@ def test_credentials_that_changed_account_since_planning_are_fatal(two_accounts:
     c = AwsProvider().collect(moved, frozenset({"aws.s3.bucket"}), CollectContext())
     assert c.fatal == f"the credentials now belong to account {B}, not {A} that this target names"
     assert c.resources == {}
+
+
+def test_two_profiles_of_one_account_in_one_scan_are_a_usage_error(
+        moto: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    cfg = tmp_path / "config"
+    cfg.write_text("[profile one]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+                   "[profile two]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(cfg))
+    inv = tmp_path / "inv.yaml"
+    inv.write_text("apiVersion: govscan/v1\nkind: Inventory\ntargets:\n  - aws://one\n  - aws://two\n")
+    result = CliRunner().invoke(cli, ["scan", "-i", str(inv), "--db", str(tmp_path / "x.db"), "-p", "aws-foundations"])
+    assert result.exit_code == 2
+    assert "inv.yaml:5:5: target aws://123456789012 is listed twice with different settings" in result.output
