@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
-import ipaddress
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable
 
 from checks.aws.api import Api
+from checks.aws.exposure import (FAMILIES, PORT_PROTOCOLS, WORLD, acl_exposure, open_inputs, port_inputs,
+                                 ports_of_interest, sg_exposure)
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.provider import ResourceType
 
-# Ports always reported in `world_open_ports_*` even when no control asks (for `govscan resources` and
-# evidence). Correctness does not depend on this list: every port a control input names is added to it
-# (see ports_of_interest), and the controls check that their ports were among those computed.
-BASELINE_PORTS = (20, 21, 22, 23, 25, 69, 110, 135, 137, 138, 139, 143, 161, 445, 1433, 1521, 2049, 2375,
-                  2376, 3306, 3389, 5432, 5601, 5900, 5985, 5986, 6379, 7199, 8888, 9042, 9092, 9200, 9300,
-                  11211, 27017)
-FAMILIES = ("ipv4", "ipv6")
-WORLD = {"ipv4": "0.0.0.0/0", "ipv6": "::/0"}
-PORT_PROTOCOLS = ("tcp", "udp")
-_ALL_PORTS = (0, 65535)
-
 _OPEN = (
     A("world_open_rules", "list",
-      "ingress rules from the whole internet (a /0 source) as port ranges: {family: ipv4|ipv6, protocol: "
-      "tcp|udp|-1 (all)|<number>, from, to (null for protocols without ports), cidr; network ACLs add "
-      "rule and action}"),
+      "the ingress rules that open something to the whole internet, as port ranges: every rule from a /0 "
+      "source, plus narrower rules whose sources together cover the whole address space (0.0.0.0/1 + "
+      "128.0.0.0/1): {family: ipv4|ipv6, protocol: tcp|udp|-1 (all)|<number>, from, to (null for "
+      "protocols without ports), cidr; network ACLs add rule and action}"),
     A("world_ports_checked", "list",
       "the ports world_open_ports_* were computed for: the baseline list plus every port any selected "
       "control's inputs name"),
+    A("world_open_inputs", "map",
+      "per port-list input of the selected controls (admin_ports, database_ports...): {ipv4: [...], "
+      "ipv6: [...]}, the ports of that input reachable from the whole internet"),
 ) + tuple(
-    A(f"world_open_ports_{proto}_{fam}", "list", f"checked {proto.upper()} ports reachable from {WORLD[fam]}")
+    A(f"world_open_ports_{proto}_{fam}", "list",
+      f"checked {proto.upper()} ports reachable from every {fam.upper()} address ({WORLD[fam]}, however split)")
     for proto in PORT_PROTOCOLS for fam in FAMILIES
 ) + tuple(
-    A(f"world_open_ports_{fam}", "list", f"checked ports reachable from {WORLD[fam]} over TCP or UDP "
-      "(a rule for all protocols opens every port)")
+    A(f"world_open_ports_{fam}", "list", f"checked ports reachable from every {fam.upper()} address over "
+      "TCP or UDP (a rule for all protocols opens every port)")
     for fam in FAMILIES
-) + tuple(A(f"world_all_traffic_{fam}", "boolean", f"all protocols and ports allowed from {WORLD[fam]}")
+) + tuple(
+    A(f"world_all_ports_{fam}", "list", f"[all] when every protocol is allowed from {WORLD[fam]}, else the "
+      "protocols (tcp, udp) whose every port 0-65535 is; empty when none")
+    for fam in FAMILIES
+) + tuple(A(f"world_all_traffic_{fam}", "boolean",
+            f"every protocol, or every TCP or UDP port, allowed from {WORLD[fam]} (world_all_ports_{fam} not empty)")
           for fam in FAMILIES)
 
 TYPES = (
@@ -57,7 +57,10 @@ TYPES = (
         "aws.ec2.instance", "An EC2 instance: metadata service options, public address, profile.",
         (A("InstanceId", "string", "instance id"), A("State", "string", "running, stopped..."),
          A("MetadataOptions", "map", "HttpTokens, HttpEndpoint..."),
-         A("imdsv2_required", "boolean", "HttpTokens is required or the metadata endpoint is disabled"),
+         A("imdsv2_required", "boolean", "IMDSv1 cannot be used: HttpTokens is required or the metadata "
+           "endpoint is disabled"),
+         A("imds_mode", "string", "'disabled' (HttpEndpoint disabled), 'IMDSv2 required' (HttpTokens "
+           "required), 'IMDSv1 allowed', or 'unknown' when DescribeInstances gave no metadata options"),
          A("PublicIpAddress", "string", "public IPv4 address; null when none"),
          A("has_public_ip", "boolean", "the instance has a public IPv4 address"),
          A("IamInstanceProfile", "map", "instance profile; null when none"),
@@ -91,108 +94,10 @@ def _tags(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in items or []}
 
 
-def ports_of_interest(inputs: Mapping[str, Any]) -> tuple[int, ...]:
-    """The baseline ports plus every port number found in the scan's control inputs.
-
-    Any integer 0-65535 in any input (a list or a scalar) counts: a port list under a name this module
-    does not know (a site's own control with `web_ports`) is covered too; an unrelated number only
-    costs a few comparisons.
-    """
-    found = set(BASELINE_PORTS)
-    for value in inputs.values():
-        for item in value if isinstance(value, (list, tuple)) else (value,):
-            if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 65535:
-                found.add(item)
-    return tuple(sorted(found))
-
-
-def _family(cidr: Any) -> str | None:
-    """ipv4/ipv6 when ``cidr`` is the whole address space (any /0), else None."""
-    try:
-        net = ipaddress.ip_network(str(cidr), strict=False)
-    except ValueError:
-        return None
-    return f"ipv{net.version}" if net.prefixlen == 0 else None
-
-
-def _protocol(raw: Any) -> str:
-    """AWS protocol as tcp, udp, -1 (all) or the protocol name/number AWS gave."""
-    text = str(raw).lower()
-    return {"6": "tcp", "17": "udp", "all": "-1"}.get(text, text)
-
-
-def _range(proto: str, lo: Any, hi: Any) -> tuple[int | None, int | None]:
-    if proto == "-1":
-        return _ALL_PORTS
-    if proto not in PORT_PROTOCOLS:
-        return None, None  # ICMP type/code or a protocol without ports
-    # a TCP/UDP rule without a range (or -1) covers every port: read it the wide way
-    lo = 0 if lo is None or int(lo) < 0 else int(lo)
-    hi = 65535 if hi is None or int(hi) < 0 else int(hi)
-    return lo, hi
-
-
-def _rule_opens(rule: Mapping[str, Any], proto: str, port: int) -> bool:
-    if rule["protocol"] not in (proto, "-1"):
-        return False
-    return rule["from"] is not None and rule["from"] <= port <= rule["to"]
-
-
-def _derived(rules: list[dict[str, Any]], ports: tuple[int, ...],
-             opens: Callable[[list[dict[str, Any]], str, int], bool]) -> dict[str, Any]:
-    out: dict[str, Any] = {"world_open_rules": rules, "world_ports_checked": list(ports)}
-    for fam in FAMILIES:
-        mine = [r for r in rules if r["family"] == fam]
-        union: set[int] = set()
-        for proto in PORT_PROTOCOLS:
-            open_ = [p for p in ports if opens(mine, proto, p)]
-            out[f"world_open_ports_{proto}_{fam}"] = open_
-            union.update(open_)
-        out[f"world_open_ports_{fam}"] = sorted(union)
-    return out
-
-
-def _sg_exposure(perms: list[dict[str, Any]], ports: tuple[int, ...] = BASELINE_PORTS) -> dict[str, Any]:
-    """World-open ingress of a security group: its rules as ranges, and which ``ports`` they open."""
-    rules: list[dict[str, Any]] = []
-    for p in perms:
-        proto = _protocol(p.get("IpProtocol"))
-        lo, hi = _range(proto, p.get("FromPort"), p.get("ToPort"))
-        for ranges_key, cidr_key in (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6")):
-            for r in p.get(ranges_key) or []:
-                fam = _family(r.get(cidr_key))
-                if fam:
-                    rules.append({"family": fam, "protocol": proto, "from": lo, "to": hi,
-                                  "cidr": r.get(cidr_key)})
-    out = _derived(rules, ports, lambda mine, proto, port: any(_rule_opens(r, proto, port) for r in mine))
-    for fam in FAMILIES:
-        out[f"world_all_traffic_{fam}"] = any(r["protocol"] == "-1" for r in rules if r["family"] == fam)
-    return out
-
-
-def _acl_exposure(entries: list[dict[str, Any]], ports: tuple[int, ...] = BASELINE_PORTS) -> dict[str, Any]:
-    """Which ``ports`` the first matching world ingress entry (by rule number) allows, per protocol."""
-    rules: list[dict[str, Any]] = []
-    for e in sorted((e for e in entries if not e.get("Egress")), key=lambda e: e.get("RuleNumber", 0)):
-        cidr = e.get("CidrBlock") or e.get("Ipv6CidrBlock")
-        fam = _family(cidr)
-        if fam:
-            proto = _protocol(e.get("Protocol"))
-            rng = e.get("PortRange") or {}
-            lo, hi = _range(proto, rng.get("From"), rng.get("To"))
-            rules.append({"family": fam, "protocol": proto, "from": lo, "to": hi, "cidr": cidr,
-                          "rule": e.get("RuleNumber"), "action": e.get("RuleAction")})
-
-    def opens(mine: list[dict[str, Any]], proto: str, port: int) -> bool:
-        # a deny for another protocol (ICMP) or other ports does not stop the search
-        first = next((r for r in mine if _rule_opens(r, proto, port)), None)
-        return first is not None and first["action"] == "allow"
-
-    out = _derived(rules, ports, opens)
-    for fam in FAMILIES:
-        first = next((r for r in rules if r["family"] == fam and r["protocol"] == "-1"), None)
-        out[f"world_all_traffic_{fam}"] = first is not None and first["action"] == "allow"
-    return out
+def _exposure(api: Api, derived: dict[str, Any]) -> dict[str, Any]:
+    """The derived exposure plus, per port input of the selected controls, which of its ports are open."""
+    derived["world_open_inputs"] = open_inputs(derived, port_inputs(api.inputs))
+    return derived
 
 
 def collect_security_groups(api: Api, region: str | None) -> list[Resource]:
@@ -203,7 +108,7 @@ def collect_security_groups(api: Api, region: str | None) -> list[Resource]:
                  "Description": sg.get("Description"), "IpPermissions": sg.get("IpPermissions") or [],
                  "IpPermissionsEgress": sg.get("IpPermissionsEgress") or [],
                  "is_default": sg.get("GroupName") == "default", "Tags": _tags(sg.get("Tags")),
-                 **_sg_exposure(sg.get("IpPermissions") or [], ports_of_interest(api.inputs))}
+                 **_exposure(api, sg_exposure(sg.get("IpPermissions") or [], ports_of_interest(api.inputs)))}
         out.append(Resource(arn, "aws.ec2.security_group", attrs, region=region))
     return out
 
@@ -214,9 +119,18 @@ def collect_network_acls(api: Api, region: str | None) -> list[Resource]:
         arn = api.arn("ec2", region, f"network-acl/{acl['NetworkAclId']}")
         attrs = {"NetworkAclId": acl["NetworkAclId"], "VpcId": acl.get("VpcId"),
                  "IsDefault": bool(acl.get("IsDefault")), "Entries": acl.get("Entries") or [],
-                 **_acl_exposure(acl.get("Entries") or [], ports_of_interest(api.inputs))}
+                 **_exposure(api, acl_exposure(acl.get("Entries") or [], ports_of_interest(api.inputs)))}
         out.append(Resource(arn, "aws.ec2.network_acl", attrs, region=region))
     return out
+
+
+def _imds_mode(meta: dict[str, Any]) -> str:
+    """How the instance metadata service can be reached (``unknown`` never passes)."""
+    if meta.get("HttpEndpoint") == "disabled":
+        return "disabled"
+    if meta.get("HttpTokens") == "required":
+        return "IMDSv2 required"
+    return "IMDSv1 allowed" if meta.get("HttpTokens") == "optional" else "unknown"
 
 
 def collect_instances(api: Api, region: str | None) -> list[Resource]:
@@ -227,8 +141,8 @@ def collect_instances(api: Api, region: str | None) -> list[Resource]:
             arn = api.arn("ec2", region, f"instance/{inst['InstanceId']}")
             attrs = {"InstanceId": inst["InstanceId"], "State": (inst.get("State") or {}).get("Name"),
                      "MetadataOptions": meta,
-                     "imdsv2_required": meta.get("HttpTokens") == "required"
-                     or meta.get("HttpEndpoint") == "disabled",
+                     "imdsv2_required": _imds_mode(meta) in ("disabled", "IMDSv2 required"),
+                     "imds_mode": _imds_mode(meta),
                      "PublicIpAddress": inst.get("PublicIpAddress"),
                      "has_public_ip": bool(inst.get("PublicIpAddress")),
                      "IamInstanceProfile": inst.get("IamInstanceProfile"), "VpcId": inst.get("VpcId"),

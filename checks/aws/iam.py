@@ -97,7 +97,8 @@ TYPES = (
             A("Scope", "string", "Local (customer managed) or AWS"),
             A("AttachmentCount", "integer", "users, groups and roles it is attached to"),
             A("Document", "map", "the default version's policy document"),
-            A("allows_full_admin", "boolean", "a statement allows Action '*' on Resource '*'"),
+            A("allows_full_admin", "boolean", "an Allow statement grants every action on every resource: Action "
+              "'*' (or NotAction not excluding '*') on Resource '*' (or NotResource not excluding '*')"),
         ),
         ("iam:GetAccountAuthorizationDetails",),
     ),
@@ -243,8 +244,14 @@ def collect_policies(api: Api, region: str | None) -> list[Resource]:
             attrs = {"PolicyName": name, "Arn": arn,
                      "Scope": "AWS" if ":iam::aws:policy/" in arn else "Local",
                      "AttachmentCount": int(pol.get("AttachmentCount") or 0),
-                     "Document": doc, "allows_full_admin": allows_full_admin(doc)}
-            out.append(Resource(arn, "aws.iam.policy", attrs))
+                     "Document": doc}
+            admin = allows_full_admin(doc)
+            lost = {}
+            if admin is None:  # no readable default version: unknown, never a pass
+                lost["allows_full_admin"] = "the policy's default version document is missing or unparsable"
+            else:
+                attrs["allows_full_admin"] = admin
+            out.append(Resource(arn, "aws.iam.policy", attrs, attr_errors=lost))
     return out
 
 

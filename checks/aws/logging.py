@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from checks.aws.api import Api
@@ -76,7 +77,7 @@ def _selectors(api: Api, trail: dict[str, Any]) -> dict[str, Any]:
     for s in basic:
         rw = s.get("ReadWriteType")
         for d in s.get("DataResources") or []:
-            if d.get("Type") == "AWS::S3::Object" and any(v.rstrip("/") in ("arn:aws:s3", "arn:aws:s3:::")
+            if d.get("Type") == "AWS::S3::Object" and any(_ALL_BUCKETS.fullmatch(str(v))
                                                           for v in d.get("Values") or []):
                 write |= rw in ("All", "WriteOnly")
                 read |= rw in ("All", "ReadOnly")
@@ -93,6 +94,8 @@ def _selectors(api: Api, trail: dict[str, Any]) -> dict[str, Any]:
 
 
 _TRAIL = "aws.cloudtrail.trail"
+# every bucket, in any partition: arn:aws:s3, arn:aws-us-gov:s3:::, arn:aws-cn:s3:::/
+_ALL_BUCKETS = re.compile(r"arn:aws[a-z-]*:s3(:::)?/?")
 _TRAIL_FIELDS = ("Name", "HomeRegion", "S3BucketName", "KmsKeyId", "CloudWatchLogsLogGroupArn")
 
 

@@ -6,6 +6,7 @@ Kept separate from the collectors so they can be tested on literal documents.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -32,10 +33,43 @@ def statements(document: Any) -> list[dict[str, Any]]:
     return [s for s in _list(as_document(document).get("Statement")) if isinstance(s, dict)]
 
 
-def allows_full_admin(document: Any) -> bool:
-    """True when a statement allows ``Action: "*"`` on ``Resource: "*"`` (CIS 1.16)."""
-    for st in statements(document):
-        if st.get("Effect") == "Allow" and "*" in _list(st.get("Action")) and "*" in _list(st.get("Resource")):
+_EVERY_ACTION = re.compile(r"\*+(:\*+)?")
+_EVERY_RESOURCE = re.compile(r"\*|arn:(\*|aws[a-z-]*)(:\*)+(/\*)?")
+
+
+def _every_action(patterns: list[Any]) -> bool:
+    """Some pattern matches every action (``*``, ``*:*``)."""
+    return any(isinstance(p, str) and _EVERY_ACTION.fullmatch(p) for p in patterns)
+
+
+def _every_resource(patterns: list[Any]) -> bool:
+    return any(isinstance(p, str) and _EVERY_RESOURCE.fullmatch(p) for p in patterns)
+
+
+def allows_full_admin(document: Any) -> bool | None:
+    """Whether an Allow statement grants every action on every resource (CIS 1.16), fail closed.
+
+    ``Action: "*"`` (or ``*:*``) counts, and so does ``NotAction``: an Allow with ``NotAction``
+    grants every action not listed (``NotAction: iam:*`` still grants ``organizations:*``,
+    ``sts:AssumeRole``...), so it is administrative unless its list excludes every action.
+    ``NotResource`` likewise covers every resource unless it lists ``*``. ``None`` when the
+    document is missing or not a policy (unknown, never a pass).
+    """
+    doc = as_document(document)
+    if not doc or "Statement" not in doc:
+        return None
+    for st in statements(doc):
+        if st.get("Effect") != "Allow":
+            continue
+        if "NotResource" in st:
+            every_resource = not _every_resource(_list(st.get("NotResource")))
+        else:
+            every_resource = _every_resource(_list(st.get("Resource")))
+        if "NotAction" in st:
+            every_action = not _every_action(_list(st.get("NotAction")))
+        else:
+            every_action = _every_action(_list(st.get("Action")))
+        if every_action and every_resource:
             return True
     return False
 

@@ -9,6 +9,7 @@ and the AWS error code; they never become passes.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Callable, Mapping, Sequence
 
@@ -26,6 +27,24 @@ _CONNECTION_OPTIONS = ("profile", "regions", "role_arn", "external_id", "session
                        "max_attempts", "jobs")
 # Collectors that wait on slow work (the credential report, nine reads per bucket) start first.
 _SLOW_FIRST = ("aws.iam.user", "aws.iam.root", "aws.s3.bucket")
+
+
+def _caller_account(options: Mapping[str, Any]) -> str | None:
+    """The account the target's credentials belong to (``sts:GetCallerIdentity``); None when unknown.
+
+    Asked once per target while planning, with few retries; when it fails the target keeps a
+    spec-derived id and its collection reports the reason (never a pass).
+    """
+    from checks.aws.session import AwsSession, call
+
+    regions = list(options.get("regions") or [])
+    try:
+        attempts = min(2, int(options.get("max_attempts") or 2))
+        session = AwsSession(options.get("profile"), max_attempts=attempts,
+                             default_region=regions[0] if regions else None)
+        return str(call(session.client("sts"), "GetCallerIdentity")["Account"])
+    except Exception:  # no credentials, missing profile, unreachable endpoint: reported by collect
+        return None
 
 
 class AwsProvider(Provider):
@@ -52,16 +71,22 @@ class AwsProvider(Provider):
         for hop in chain:
             if not hop.role_arn.startswith("arn:") or ":role/" not in hop.role_arn:
                 raise UsageError(f"{spec}: {hop.role_arn!r} is not an IAM role ARN")
-        # Stable id derived from the spec: the last role assumed names the account best.
-        ident = chain[-1].role_arn if chain else (profile_name or "default")
-        tid = f"aws://{ident}" + (f"/{','.join(regions)}" if region_part else "")
         opts = {k: options[k] for k in _CONNECTION_OPTIONS if k in options}
         opts.update(profile=profile_name, regions=regions,
                     role_chain=[{"role_arn": h.role_arn, "external_id": h.external_id,
                                  "session_name": h.session_name} for h in chain])
         opts.pop("role_arn", None)
+        # The id names the account, so that scans of different accounts never share one in history
+        # and diff: the last role's account, else the one the credentials belong to. The profile
+        # (or role) is the label.
+        label = chain[-1].role_arn if chain else (profile_name or os.environ.get("AWS_PROFILE") or "default")
+        account = chain[-1].role_arn.split(":")[4] if chain else _caller_account(opts)
+        if account:
+            opts["account_id"] = account
+        ident = account or label  # credentials that do not work now: the collection reports why
+        tid = f"aws://{ident}" + (f"/{','.join(regions)}" if region_part else "")
         extra = {k: v for k, v in options.items() if k not in _CONNECTION_OPTIONS}
-        return [Target(id=tid, kind="aws", address=spec, name=str(options.get("name") or ident),
+        return [Target(id=tid, kind="aws", address=spec, name=str(options.get("name") or label),
                        options=opts, vars=extra)]
 
     def collect(self, target: Target, types: frozenset[str], ctx: CollectContext) -> Collection:

@@ -17,7 +17,8 @@ FANOUT_WORKERS = 16
 
 
 def _describe(failure: ApiFailure, region: str | None) -> str:
-    return f"{failure.code} on {failure.api}" + (f" in {region}" if region else "")
+    return f"{failure.code} on {failure.api}" + (f" in {region}" if region else "") + (
+        f" at {failure.endpoint}" if failure.endpoint else "")
 
 
 def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: CollectContext,
@@ -35,7 +36,7 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
         configured = list(options.get("regions") or [])
         session = AwsSession(options.get("profile"), chain, max_attempts=max_attempts,
                              pool_size=workers + FANOUT_WORKERS,
-                             default_region=configured[0] if configured else "us-east-1")
+                             default_region=configured[0] if configured else None)
         ident = call(session.client("sts"), "GetCallerIdentity")
     except ApiFailure as failure:
         out.fatal = f"cannot authenticate: {failure}"
@@ -44,6 +45,10 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
         out.fatal = f"cannot authenticate: {type(exc).__name__}: {exc}"
         return out
     account, partition = ident["Account"], ident["Arn"].split(":")[1]
+    planned = options.get("account_id")
+    if planned and planned != account:  # the target id names another account: never mix them up
+        out.fatal = f"the credentials now belong to account {account}, not {planned} that this target names"
+        return out
     out.facts.update(account_id=account, partition=partition, caller_arn=ident["Arn"])
 
     with ThreadPoolExecutor(FANOUT_WORKERS, thread_name_prefix="aws-fanout") as fanout:

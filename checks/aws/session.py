@@ -28,11 +28,13 @@ class ApiFailure(Exception):
     (``AccessDenied``, ``Throttling``, ``NotImplemented``...).
     """
 
-    def __init__(self, api: str, code: str, detail: str = ""):
+    def __init__(self, api: str, code: str, detail: str = "", endpoint: str = ""):
         self.api = api
         self.code = code
         self.detail = detail
-        super().__init__(f"{code} on {api}")
+        self.endpoint = endpoint
+        """The URL that could not be reached (connection failures only)."""
+        super().__init__(f"{code} on {api}" + (f" at {endpoint}" if endpoint else ""))
 
 
 class NotImplementedResponse(Exception):
@@ -145,13 +147,15 @@ class AwsSession:
         chain: Sequence[RoleHop] = (),
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         pool_size: int = 10,
-        default_region: str = "us-east-1",
+        default_region: str | None = None,
     ):
         self.counter = CallCounter()
         self.max_attempts = max_attempts
         self.pool_size = pool_size
-        self.default_region = default_region
+        self.profile = profile
         base = new_session(profile_name=profile) if profile else new_session()
+        # the first configured region, else the profile's (or AWS_DEFAULT_REGION), else us-east-1
+        self.default_region: str = default_region or base.region_name or "us-east-1"
         self._hook(base)
         self.session = base
         for hop in chain:
@@ -164,6 +168,7 @@ class AwsSession:
         session.events.register("before-call", self.counter.before_call)
         session.events.register("before-send", self.counter.before_send)
         session.events.register_first("needs-retry", _stop_on_not_implemented)
+        session.events.register("before-sign.s3-control", _account_host_off_override)
 
     def _config(self) -> Any:
         from botocore.config import Config
@@ -181,7 +186,11 @@ class AwsSession:
             params["ExternalId"] = hop.external_id
         sts = session.client("sts", region_name=self.default_region, config=self._config())
         creds = call(sts, "AssumeRole", **params)["Credentials"]
+        # Only the credentials change: the next session reads the same profile, so its settings
+        # (use_fips_endpoint, use_dualstack_endpoint, endpoint_url, ca_bundle, region...) hold on
+        # every hop, as the environment's do. Explicit keys take precedence over the profile's.
         nxt = new_session(
+            profile_name=self.profile,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
@@ -260,8 +269,57 @@ def _classify(client: Any, operation: str, exc: Exception) -> Exception:
     if isinstance(exc, NotImplementedError):  # moto in-process raises this for unimplemented features
         return ApiFailure(api, "NotImplemented")
     if isinstance(exc, BotoCoreError):
+        url = getattr(exc, "kwargs", {}).get("endpoint_url")  # connection, timeout and TLS failures
+        if url:  # the exception's own text repeats the URL as given, user:password included
+            return ApiFailure(api, type(exc).__name__, f"cannot reach {_safe_url(url)}", _safe_url(url))
         return ApiFailure(api, type(exc).__name__, str(exc)[:200])
     return exc
+
+
+def _safe_url(url: str) -> str:
+    """An endpoint URL fit for a message: no user:password, no query, at most 200 characters."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname or ""
+        netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))[:200]
+    except ValueError:
+        return "(an unparsable endpoint URL)"
+
+
+def _account_host_off_override(request: Any = None, **_: Any) -> None:
+    """``before-sign`` hook of S3 Control: keep the request on an endpoint override's own host.
+
+    S3 Control sends each request to ``<AccountId>.<endpoint host>`` (the account id also goes in the
+    ``x-amz-account-id`` header). Under an endpoint override whose host is an IP address or a
+    single-label name (an emulator on 127.0.0.1, ``localhost``, a container name) that name can never
+    resolve, so every S3 Control call failed; the request then goes to the host itself, the account
+    named by the header. AWS host names, and DNS names with sub-domains (VPC interface endpoints
+    carry a wildcard record), are left as the SDK built them. Runs before signing, so the signature
+    covers the host actually used.
+    """
+    import ipaddress
+    from urllib.parse import urlsplit, urlunsplit
+
+    if request is None:
+        return
+    account = request.headers.get("x-amz-account-id")
+    if isinstance(account, bytes):
+        account = account.decode("ascii", "replace")
+    parts = urlsplit(request.url)
+    host = parts.hostname or ""
+    if not account or not host.startswith(f"{account}."):
+        return
+    rest = host[len(account) + 1:]
+    try:
+        ipaddress.ip_address(rest)
+    except ValueError:
+        if "." in rest:
+            return
+    netloc = parts.netloc.split(".", 1)[1] if "@" not in parts.netloc else parts.netloc.replace(f"{account}.", "", 1)
+    request.url = urlunsplit(parts._replace(netloc=netloc))
 
 
 def parse_chain(options: Mapping[str, Any]) -> list[RoleHop]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from checks.aws.ec2 import _acl_exposure, _sg_exposure
+from checks.aws.exposure import acl_exposure as _acl_exposure
+from checks.aws.exposure import sg_exposure as _sg_exposure
 from checks.aws.policydoc import acl_public, allows_full_admin, denies_insecure_transport
 
 DENY = {"Effect": "Deny", "Principal": "*", "Action": "s3:*",

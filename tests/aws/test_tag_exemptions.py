@@ -59,7 +59,7 @@ def _waiver(tmp: Path) -> Path:
     doc = {"apiVersion": "govscan/v1", "kind": "Waiver",
            "metadata": {"id": "WVR-WEB-001", "title": "Public website assets"},
            "controls": PICKED,
-           "match": {"targets": ["aws://default/*"], "tags": {"data-class": "public-website"}},
+           "match": {"targets": [f"aws://{ACCOUNT}/*"], "tags": {"data-class": "public-website"}},
            "type": "operational-requirement",
            "justification": "Static public website content; approved by the AO with the SSP.",
            "approved_by": {"name": "Jane Roe", "role": "AO", "date": str(today)},
