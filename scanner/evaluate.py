@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any, Iterable, Iterator, Mapping
 
+from scanner.matches import Each
 from scanner.model import Collection, Control, Finding, Resource, Status, Target
 
 REDACTED = "***redacted***"
@@ -193,6 +194,7 @@ class _Evaluator:
                 "value": outcome.value if outcome is not None else None,
                 "expected": decisive.expected if decisive is not None else None,
                 "matched": outcome.matched if outcome is not None else None,
+                "all_matched": Each(self.all_matched(resource, outcome) or []),
             })
             return messages.render(template, context)
         if status is Status.PASS:
@@ -223,7 +225,18 @@ class _Evaluator:
                 ev["found"] = None if outcome.decisive.missing else outcome.decisive.actual
             if outcome.matched is not None:
                 ev["matched"] = outcome.matched
+                every = self.all_matched(resource, outcome)
+                if every is not None and len(every) > 1:
+                    ev["all_matched"] = every
         return ev
+
+    def all_matched(self, resource: Resource, outcome: Any) -> list[Any] | None:
+        """Every element the decisive quantifier matched (scanner.matches), only for a fail."""
+        if outcome is None or outcome.ok or outcome.matched is None:
+            return None
+        from scanner.matches import all_matches
+
+        return all_matches(self.control.assert_, outcome, resource.attrs, self.inputs, self.now)
 
     def locations(self, resource: Resource) -> list[dict[str, Any]]:
         """The recorded source locations of the attributes this control reads, each with its attribute."""
@@ -275,6 +288,16 @@ class _Evaluator:
         except conditions.ConditionError as exc:
             return self.error(resource.id, f"{resource.id}: {exc}", resource.region)
         status = Status.PASS if outcome.ok else Status.FAIL
+        if outcome.ok and resource.coverage:
+            # a pass on a partial list must have read every entry it is about (scanner.coverage)
+            from scanner.coverage import gap
+
+            missing = gap(c.assert_, resource.coverage, self.inputs)
+            if missing is not None:
+                message = f"{resource.id}: {missing.reason}"
+                return self.finding(resource.id, resource.type, missing.status, message,
+                                    {**self.evidence(resource, outcome), "not_covered": missing.reason},
+                                    resource.region)
         return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
                             self.evidence(resource, outcome), resource.region)
 

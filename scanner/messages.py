@@ -2,7 +2,8 @@
 
 A placeholder is ``{path}`` or ``{path|fallback}``; ``path`` is dotted (segments may contain ``-``;
 ``[0]`` indexes a list) and starts at one of the roots the engine provides (``resource``, ``value``,
-``expected``, ``inputs``, ``matched``, ``target``, ``host``, ``control``). ``{{`` and ``}}`` are literal
+``expected``, ``inputs``, ``matched``, ``all_matched`` (every element a failing ``none_of`` /
+``any_of`` matched: ``{all_matched.portid}`` lists them), ``target``, ``host``, ``control``). ``{{`` and ``}}`` are literal
 braces. The fallback is literal text (it may not contain ``{``, ``}`` or ``|``).
 
 Rendering only looks values up: no code is evaluated and ``str.format`` never sees resource data.

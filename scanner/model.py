@@ -196,6 +196,10 @@ class Resource:
     -> ``({"path": "/etc/ssh/sshd_config", "line": 12}, ...)`` (``line`` may be absent). A finding's
     evidence carries the locations of the attributes its control reads (``evidence.locations``), which
     reports turn into file locations (SARIF physicalLocation)."""
+    coverage: Mapping[str, Any] = field(default_factory=dict)
+    """List attributes that hold only part of what exists (a port table lists the ports nmap
+    scanned): attribute path -> a :class:`scanner.coverage.ListCoverage`. A control that would pass
+    while reading entries outside the covered part is ``error`` or ``notchecked`` instead."""
 
 
 @dataclass(frozen=True)

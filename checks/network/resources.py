@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.network import scripts as sc
-from scanner.model import Resource
+from scanner.coverage import Gap
+from scanner.model import Resource, Status
 from scanner.provider import Attribute, ResourceType
 
 HOST = "network.host"
@@ -112,32 +113,64 @@ def _svc(service: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: service.get(k) for k in ("name", "product", "version", "extrainfo", "tunnel")}
 
 
+ALL_PORTS = (1, 65535)
+_PROTO_NAMES = {"tcp": "TCP", "udp": "UDP", "sctp": "SCTP"}
+_NMAP_FLAG = {"tcp": "T", "udp": "U", "sctp": "S"}
+
+
+def parse_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """nmap port ranges (``1-1000,1433,5900-5906``) as merged, sorted (low, high) pairs.
+
+    A token that is not a port or range covers nothing (never everything): fail closed.
+    """
+    spans: list[tuple[int, int]] = []
+    for token in (text or "").replace(" ", "").split(","):
+        lo, dash, hi = token.partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()):
+            continue
+        a, b = int(lo), int(hi) if dash else int(lo)
+        if a <= b <= 65535:
+            spans.append((a, b))
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
+
+
+def format_ranges(spans: Iterable[tuple[int, int]]) -> str:
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _spans(ports: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    return parse_ranges(",".join(str(p) for p in ports))
+
+
+def _covers(spans: Sequence[tuple[int, int]], port: int) -> bool:
+    return any(a <= port <= b for a, b in spans)
+
+
 @dataclass(frozen=True)
 class Coverage:
     """What the port scan of one nmap run covered, from its ``<scaninfo>`` elements and arguments."""
 
     protocols: tuple[str, ...] = ()
-    ports: Mapping[str, str] = field(default_factory=dict)
-    """Protocol -> scanned ports in nmap range syntax (``1-1000``)."""
-    counts: Mapping[str, int] = field(default_factory=dict)
+    spans: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    """Protocol -> scanned ports as merged (low, high) ranges."""
     host_timeout: str = ""
 
     @classmethod
     def of(cls, scaninfo: Sequence[Mapping[str, Any]], args: str) -> Coverage:
         """Merge the run's ``<scaninfo>`` rows (``-sS -sA`` gives two tcp rows) per protocol."""
-        ports: dict[str, list[str]] = {}
-        counts: dict[str, int] = {}
+        texts: dict[str, list[str]] = {}
         for info in scaninfo:
             proto = str(info.get("protocol") or "")
-            if not proto:
-                continue
-            ranges = ports.setdefault(proto, [])
-            if info.get("services") and info["services"] not in ranges:
-                ranges.append(str(info["services"]))
-                counts[proto] = counts.get(proto, 0) + int(info.get("numservices") or 0)
-            counts.setdefault(proto, int(info.get("numservices") or 0))
+            if proto:
+                texts.setdefault(proto, []).append(str(info.get("services") or ""))
         m = _HOST_TIMEOUT.search(args or "")
-        return cls(tuple(sorted(ports)), {k: ",".join(v) for k, v in ports.items()}, counts,
+        return cls(tuple(sorted(texts)), {k: parse_ranges(",".join(v)) for k, v in texts.items()},
                    m.group(1) if m else "")
 
     @property
@@ -145,16 +178,111 @@ class Coverage:
         """A port scan ran (nmap -sn, host discovery only, writes no ``<scaninfo>``)."""
         return bool(self.protocols)
 
+    def ports(self, proto: str) -> str | None:
+        """Scanned ports of ``proto`` in nmap range syntax; None when the protocol was not scanned."""
+        return format_ranges(self.spans[proto]) if proto in self.spans else None
+
+    def count(self, proto: str) -> int:
+        return sum(b - a + 1 for a, b in self.spans.get(proto, ()))
+
 
 _HOST_TIMEOUT = re.compile(r"--host[-_]timeout[= ](\S+)")
+
+
+@dataclass(frozen=True)
+class PortCoverage:
+    """The :class:`scanner.coverage.ListCoverage` of a port table (``ports``, ``open_ports``...).
+
+    ``only`` restricts the list to some protocols (``udp_ports`` holds UDP entries only). A protocol
+    the scan did not cover at all was not asked for (live: no ``udp_ports`` input; import: no
+    ``<scaninfo>`` for it): ``notchecked``. A protocol that was scanned, but not on the ports a
+    control is about, is an ``error`` naming those ports and how to scan them.
+    """
+
+    cov: Coverage
+    source: str
+    """``scan`` (live nmap run by govscan) or ``import`` (an nmap XML file)."""
+    root: bool = True
+    only: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ("protocol", "portid")
+
+    def _hint(self, proto: str, ports: str) -> str:
+        if self.source == "import":
+            flag = "-sU " if proto == "udp" else ""
+            return f"scan with nmap {flag}-p {_NMAP_FLAG.get(proto, 'T')}:{ports}"
+        name = "udp_ports" if proto == "udp" else "ports"
+        hint = f"add them to the input {name} (--input {name}=...)" if ports != "1-65535" else \
+            f"scan every port (--input {name}=1-65535, the default)"
+        return hint
+
+    def _not_requested(self, proto: str, ports: str) -> Gap:
+        label = _PROTO_NAMES.get(proto, proto.upper())
+        plural = "," in ports or "-" in ports
+        what = f"{label} port{'s' if plural else ''} {ports} {'were' if plural else 'was'} not assessed"
+        if self.source == "import":
+            how = (f"scan with nmap -sU -p U:{ports} (as root)" if proto == "udp" else
+                   f"scan with nmap -p {_NMAP_FLAG.get(proto, 'T')}:{ports}")
+            return Gap(Status.NOTCHECKED, f"not checked: this nmap XML has no {label} scan, so {what}; {how}")
+        if proto == "udp":
+            how = (f"set --input udp_ports={ports} to scan it (nmap -sU)" if self.root else
+                   f"set --input udp_ports={ports} and run as root (a UDP scan, nmap -sU, needs root)")
+            return Gap(Status.NOTCHECKED, f"not checked: UDP was not scanned (not requested), so {what}; {how}")
+        return Gap(Status.NOTCHECKED, f"not checked: {label} was not scanned, so {what}")
+
+    def gap(self, wanted: Mapping[str, frozenset[Any] | None]) -> Gap | None:
+        protos = wanted.get("protocol")
+        chosen = sorted(p for p in (protos if protos is not None else ("tcp", "udp")) if p in _PROTO_NAMES)
+        if self.only:
+            chosen = [p for p in chosen if p in self.only]
+        nums = wanted.get("portid")
+        ports: list[int] | None = None
+        if nums is not None:
+            ports = sorted({int(n) for n in nums if isinstance(n, int) or (isinstance(n, str) and n.isdigit())})
+        found: list[Gap] = []
+        for proto in chosen:
+            label = _PROTO_NAMES[proto]
+            need = format_ranges(_spans(ports)) if ports is not None else "1-65535"
+            if not need:
+                continue
+            if not self.cov.port_scan:
+                found.append(Gap(Status.ERROR, "the nmap output does not say which ports were scanned (no "
+                                               f"<scaninfo>), so {label} ports {need} cannot be shown closed"))
+                continue
+            spans = self.cov.spans.get(proto)
+            if spans is None:
+                found.append(self._not_requested(proto, need))
+                continue
+            if ports is None:
+                if not any(a <= ALL_PORTS[0] and b >= ALL_PORTS[1] for a, b in spans):
+                    found.append(Gap(Status.ERROR, f"only {self.cov.count(proto)} of 65535 {label} ports were scanned "
+                                                   f"({_short(self.cov.ports(proto) or '')}); this control is about every "
+                                                   f"{label} port: {self._hint(proto, '1-65535')}"))
+                continue
+            missing = [p for p in ports if not _covers(spans, p)]
+            if missing:
+                text = format_ranges(_spans(missing))
+                found.append(Gap(Status.ERROR, f"{label} port{'s' if len(missing) > 1 else ''} {text} "
+                                               f"{'were' if len(missing) > 1 else 'was'} not scanned (scanned: "
+                                               f"{_short(self.cov.ports(proto) or '')}): {self._hint(proto, text)}"))
+        errors = [g for g in found if g.status is Status.ERROR]
+        return (errors or found or [None])[0]
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(",", 1)[0] + ",..."
 
 
 def host_error(host: Mapping[str, Any], cov: Coverage) -> str | None:
     """Why this host's port results cannot be trusted (so every control on it is ``error``), or None.
 
     An absent port table must never read as "nothing exposed": a host nmap gave up on, or a live
-    host with no ``<ports>`` element, has unknown ports, not zero open ports.
+    host with no ``<ports>`` element, has unknown ports, not zero open ports. Nor may a host whose
+    required fields are missing (``problems`` from the parser) be judged on what is left.
     """
+    problems = host.get("problems") or ()
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return "invalid nmap output: " + "; ".join(problems[:3]) + more
     if host.get("timedout"):
         after = cov.host_timeout
         if not after and host.get("starttime") is not None and host.get("endtime") is not None:
@@ -167,12 +295,28 @@ def host_error(host: Mapping[str, Any], cov: Coverage) -> str | None:
     return None
 
 
+_PORT_LISTS = ("ports", "open_ports", "open_tcp_ports", "udp_ports", "extraports")
+
+
+def _sources(host: Mapping[str, Any], file: str | None) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Where the host's attributes are in the nmap XML: the <host> line, and the open ports' lines."""
+    if not file or not host.get("line"):
+        return {}
+    at = ({"path": file, "line": host["line"]},)
+    open_lines = tuple({"path": file, "line": p["line"]} for p in host["ports"] if p["state"] == "open" and p.get("line"))
+    table = open_lines or ({"path": file, "line": host.get("ports_line") or host["line"]},)
+    out: dict[str, tuple[dict[str, Any], ...]] = {a: at for a in ("address", "addresses", "hostnames", "state", "status",
+                                                                   "timed_out")}
+    out.update({a: table for a in _PORT_LISTS})
+    return out
+
+
 def host_resource(host: Mapping[str, Any], zone: str | None, source: str,
-                  coverage: Coverage | None = None) -> Resource:
+                  coverage: Coverage | None = None, *, file: str | None = None, root: bool = True) -> Resource:
     """The ``network.host`` resource of one parsed ``<host>``."""
     cov = coverage or Coverage()
     ports = [{k: p[k] for k in ("portid", "protocol", "state", "reason")} | {"service": _svc(p["service"])}
-             for p in host["ports"]]
+             | {"display": _display(p)} for p in host["ports"]]
     open_ports = [p for p in host["ports"] if p["state"] == "open"]
     attrs = {
         "address": host["address"],
@@ -189,19 +333,28 @@ def host_resource(host: Mapping[str, Any], zone: str | None, source: str,
         "source": source,
         "timed_out": bool(host.get("timedout")),
         "scanned_protocols": list(cov.protocols),
-        "scanned_tcp_ports": cov.ports.get("tcp"),
-        "scanned_tcp_port_count": cov.counts.get("tcp", 0),
-        "scanned_udp_ports": cov.ports.get("udp"),
-        "scanned_udp_port_count": cov.counts.get("udp", 0),
+        "scanned_tcp_ports": cov.ports("tcp"),
+        "scanned_tcp_port_count": cov.count("tcp"),
+        "scanned_udp_ports": cov.ports("udp"),
+        "scanned_udp_port_count": cov.count("udp"),
+        "udp_scanned": "udp" in cov.protocols,
     }
-    # a file without <scaninfo> that lists UDP ports did scan UDP
-    attrs["udp_scanned"] = "udp" in cov.protocols or bool(attrs["udp_ports"])
-    lost = {}
-    if not attrs["udp_scanned"]:
-        # an unscanned protocol is unknown, not empty: controls reading udp_ports become error
-        lost["udp_ports"] = ("UDP was not scanned (set the input udp_ports, needs root)" if source == "scan"
-                             else "UDP was not scanned in this nmap XML (scan with nmap -sU)")
-    return Resource(host["address"], HOST, attrs, error=host_error(host, cov), attr_errors=lost)
+    # the port lists hold only what nmap scanned: a control passes on them only when the ports it is
+    # about were scanned (scanner.coverage); unscanned UDP that nobody asked for is notchecked
+    partial = {
+        "ports": PortCoverage(cov, source, root),
+        "open_ports": PortCoverage(cov, source, root),
+        "open_tcp_ports": PortCoverage(cov, source, root, ("tcp",)),
+        "udp_ports": PortCoverage(cov, source, root, ("udp",)),
+    }
+    return Resource(host["address"], HOST, attrs, error=host_error(host, cov), coverage=partial,
+                    sources=_sources(host, file))
+
+
+def _display(port: Mapping[str, Any]) -> str:
+    """``8080/tcp (http-proxy)``: how a message names a port."""
+    name = (port.get("service") or {}).get("name")
+    return f"{port['portid']}/{port['protocol']}" + (f" ({name})" if name else "")
 
 
 def _missing(port: Mapping[str, Any], wanted: Iterable[str], source: str) -> dict[str, str]:
@@ -219,7 +372,7 @@ def _missing(port: Mapping[str, Any], wanted: Iterable[str], source: str) -> dic
 
 
 def service_resources(host: Mapping[str, Any], zone: str | None, source: str,
-                      now: dt.datetime | None = None) -> list[Resource]:
+                      now: dt.datetime | None = None, *, file: str | None = None) -> list[Resource]:
     """One ``network.service`` resource per open port of a parsed ``<host>``."""
     out: list[Resource] = []
     for p in host["ports"]:
@@ -249,8 +402,10 @@ def service_resources(host: Mapping[str, Any], zone: str | None, source: str,
             "http": sc.http_info(p["scripts"], service),
             "script_errors": _missing(p, wanted, source),
         }
+        at = ({"path": file, "line": p["line"]},) if file and p.get("line") else ()
         out.append(Resource(f"{host['address']}:{p['portid']}/{p['protocol']}", SERVICE, attrs,
-                            attr_errors=_lost_attributes(attrs["script_errors"])))
+                            attr_errors=_lost_attributes(attrs["script_errors"]),
+                            sources={a: at for a in attrs} if at else {}))
     return out
 
 

@@ -142,7 +142,7 @@ def test_hosts_down_filtered_ports_and_script_errors():
     assert web["open_ports"] == [161, 443, 5432] and web["open_tcp_ports"] == [443, 5432]
     assert {"portid": 1433, "protocol": "tcp", "state": "filtered", "reason": "no-response",
             "service": {"name": "ms-sql-s", "product": None, "version": None, "extrainfo": None,
-                        "tunnel": None}} in web["ports"]
+                        "tunnel": None}, "display": "1433/tcp (ms-sql-s)"} in web["ports"]
     assert web["extraports"] == [{"state": "filtered", "count": 3}]
     assert web["addresses"]["mac"] == "52:54:00:12:34:56"
     svc = by_id(coll, res.SERVICE)
