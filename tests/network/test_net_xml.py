@@ -29,6 +29,11 @@ BROKEN = {
                                     "(refusing a possible entity-expansion or external-entity attack)"),
     "external-entity.xml": (3, 42, "entity declarations are not allowed in nmap XML "
                                    "(refusing a possible entity-expansion or external-entity attack)"),
+    # well-formed, but not a whole nmap run: nmap ends every run with <runstats><finished/>
+    "no-runstats.xml": (18, 1, "not complete nmap output: no <runstats><finished/> before </nmaprun> (nmap writes it "
+                               "at the end of every run; was the file cut or edited?)"),
+    "deep-nesting.xml": (14, 593, "elements nested more than 64 deep: not nmap output (refusing a possible "
+                                  "resource-exhaustion attack)"),
 }
 
 
