@@ -117,7 +117,7 @@ def gap(cond: Mapping[str, Any] | None, coverage: Mapping[str, ListCoverage],
         if g is not None:
             found.append(g)
     errors = [g for g in found if g.status is Status.ERROR]
-    return (errors or found or [None])[0]
+    return (errors or found)[0] if found else None
 
 
 __all__ = ["Gap", "ListCoverage", "gap"]

@@ -242,7 +242,7 @@ class _Evaluator:
         """The recorded source locations of the attributes this control reads, each with its attribute."""
         if not resource.sources:
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         for attr, places in resource.sources.items():
             if self.reads is not None and not any(
                     r == attr or r.startswith(attr + ".") or attr.startswith(r + ".") for r in self.reads):

@@ -53,7 +53,7 @@ def all_matches(cond: Mapping[str, Any], outcome: Any, doc: Mapping[str, Any], i
     found = items.checks[0].actual if items.checks else None
     if not isinstance(found, list):
         return None
-    out = []
+    out: list[Any] = []
     for element in found:
         try:
             if conditions.evaluate(body["where"], element, inputs, now).ok:
@@ -69,17 +69,17 @@ class Each(Mapping[str, Any]):
     """A list of elements seen as a mapping: ``each["display"]`` is every element's ``display``."""
 
     def __init__(self, items: list[Any]):
-        self.items = [i for i in items if isinstance(i, Mapping)]
+        self._elements = [i for i in items if isinstance(i, Mapping)]
 
     def __getitem__(self, key: str) -> Any:
-        values = [i[key] for i in self.items if i.get(key) is not None]
+        values = [i[key] for i in self._elements if i.get(key) is not None]
         if values and all(isinstance(v, Mapping) for v in values):
             return Each(values)
         return values
 
     def __iter__(self) -> Iterator[str]:
         seen: dict[str, None] = {}
-        for i in self.items:
+        for i in self._elements:
             seen.update(dict.fromkeys(str(k) for k in i))
         return iter(seen)
 

@@ -265,7 +265,7 @@ class PortCoverage:
                                                f"{'were' if len(missing) > 1 else 'was'} not scanned (scanned: "
                                                f"{_short(self.cov.ports(proto) or '')}): {self._hint(proto, text)}"))
         errors = [g for g in found if g.status is Status.ERROR]
-        return (errors or found or [None])[0]
+        return (errors or found)[0] if found else None
 
 
 def _short(text: str, limit: int = 80) -> str:
