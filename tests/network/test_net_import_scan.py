@@ -165,3 +165,23 @@ def test_cli_bad_xml_exits_2_with_one_message(tmp_path, capsys, name, expected):
     assert rc == 2
     assert err.strip() == f"govscan: error: {path}{expected}"
     assert "Traceback" not in err
+
+
+def test_findings_from_an_nmap_xml_carry_file_and_line(tmp_path):
+    """Resource.sources: a host finding points at its <host> and open <port> lines, a service at its <port>."""
+    from scanner.store import Store
+
+    db = tmp_path / "g.db"
+    govscan("scan", f"nmap-xml:{LOOPBACK}", "-c", "net-no-telnet", "-c", "net-tls-min-version", "--db", str(db), "-q")
+    view = Store(db).view()
+    got = {(r["control_id"], r["resource_id"]): view.evidence(r["evidence_sha256"]).get("locations")
+           for r in view.findings()}
+    path = str(LOOPBACK)
+    open_port_lines = [14, 88, 89, 164, 167, 168, 171, 195]  # the <port state="open"> elements of the file
+    assert got[("net-no-telnet", "127.0.0.1")] == [
+        {"attribute": "state", "path": path, "line": 9},
+        *({"attribute": "ports", "path": path, "line": n} for n in open_port_lines)]
+    assert got[("net-tls-min-version", "127.0.0.1:32805/tcp")] == [
+        {"attribute": "is_tls", "path": path, "line": 14}, {"attribute": "tls", "path": path, "line": 14}]
+    assert got[("net-tls-min-version", "127.0.0.1:39695/tcp")] == [
+        {"attribute": "is_tls", "path": path, "line": 89}, {"attribute": "tls", "path": path, "line": 89}]
