@@ -45,7 +45,7 @@ def _networks(value: Any, spec: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
+def in_networks(address: str, networks: tuple[str, ...]) -> bool:
     if not networks:
         return True
     try:
@@ -168,7 +168,7 @@ class NetworkProvider(Provider):
         lost: list[CollectError] = []
         up = 0
         for host in run.hosts:
-            if not _in_networks(host["address"], networks):
+            if not in_networks(host["address"], networks):
                 continue
             up += host["state"] == "up"
             if res.HOST in types:
