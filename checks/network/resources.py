@@ -31,6 +31,7 @@ _PORT_ATTRS = (
     Attribute("ports[].service.version", "string", "Product version from version detection."),
     Attribute("ports[].service.extrainfo", "string", "Extra version info (e.g. 'protocol 2.0')."),
     Attribute("ports[].service.tunnel", "string", "'ssl' when the service is wrapped in TLS."),
+    Attribute("ports[].display", "string", "How messages name the port: '8080/tcp (http)'."),
 )
 
 RESOURCE_TYPES = (
@@ -49,7 +50,8 @@ RESOURCE_TYPES = (
             Attribute("open_ports", "list", "Open port numbers (tcp and udp), sorted."),
             Attribute("open_tcp_ports", "list", "Open TCP port numbers, sorted."),
             Attribute("extraports", "list", "Ports nmap summarised ({state, count})."),
-            Attribute("udp_ports", "list", "The UDP entries of ports; unreadable (error) when UDP was not scanned."),
+            Attribute("udp_ports", "list", "The UDP entries of ports. Port lists hold only the ports scanned: a control "
+                      "reading ports nmap did not scan is error (notchecked when UDP was not requested)."),
             Attribute("zone", "string", "Network zone from the inventory (group name or 'zone' variable)."),
             Attribute("source", "string", "'scan' (live nmap) or 'import' (nmap XML file)."),
             Attribute("timed_out", "boolean", "nmap gave up on the host (--host-timeout); the host is an error."),
