@@ -179,13 +179,22 @@ def test_live_host_timeout_is_an_error_not_a_pass(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a UDP scan needs root")
-def test_live_udp_scan_lets_udp_controls_pass(tmp_path):
-    """With udp_ports set the UDP controls are evaluated; a closed UDP port is a real pass."""
+def test_live_udp_scan_lets_udp_controls_pass(services, tmp_path):
+    """With udp_ports set the UDP controls are evaluated; a closed UDP port is a real pass.
+
+    TCP is narrowed to one test service (the default, every TCP port, would probe whatever else
+    listens on this shared machine's loopback), so the approved-ports control cannot pass.
+    """
     db = tmp_path / "g.db"
     rc = govscan("scan", "nmap://127.0.0.1", "-c", "net-no-tftp", "-c", "net-no-snmp-v1-v2c",
+                 "-c", "net-only-approved-ports", "--input", f"ports={services.strong_tls}",
+                 "--input", f"approved_ports=[{services.strong_tls}]",
                  "--input", "udp_ports=69,161", "--db", str(db), "-q")
-    assert rc == 0
+    assert rc == 1
     assert {(r["control_id"], r["status"], r["message"]) for r in findings(db)} == {
         ("net-no-tftp", "pass", "127.0.0.1: no TFTP service open on the UDP ports scanned (69,161)"),
         ("net-no-snmp-v1-v2c", "pass", "127.0.0.1: no SNMP v1/v2c service detected on the UDP ports scanned (69,161)"),
+        ("net-only-approved-ports", "error", f"127.0.0.1: only 1 of 65535 TCP ports were scanned "
+                                             f"({services.strong_tls}); this control is about every TCP port: "
+                                             "scan every port (--input ports=1-65535, the default)"),
     }
