@@ -331,8 +331,14 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
             seen_any = True
             out.append(f)
     if not seen_any and not errors:
-        out.append(ev.finding(target.id, control.resource, Status.NOTAPPLICABLE,
-                              f"{target.name or target.id}: no {control.resource} resource in scope"))
+        unseen = collection.incomplete.get(control.resource)
+        if unseen:  # "none in scope" is not proven when part of the target was not looked at
+            out.append(ev.finding(target.id, control.resource, Status.NOTCHECKED,
+                                  f"{target.name or target.id}: not checked: no {control.resource} resource in scope "
+                                  f"among those collected, but {unseen}"))
+        else:
+            out.append(ev.finding(target.id, control.resource, Status.NOTAPPLICABLE,
+                                  f"{target.name or target.id}: no {control.resource} resource in scope"))
     return out
 
 

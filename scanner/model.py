@@ -223,6 +223,10 @@ class Collection:
     api_calls: int = 0
     fatal: str | None = None
     """Set when the target could not be reached at all (every control on it is ``error``)."""
+    incomplete: dict[str, str] = field(default_factory=dict)
+    """Resource type -> why some resources of that type may not have been seen (a partial port scan
+    finds no TLS service on the ports it skipped): a control that finds none in scope is then
+    ``notchecked`` with that reason, never ``notapplicable``."""
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,9 @@ class NetworkProvider(Provider):
             elif res.SERVICE in types and host["state"] == "up":
                 services.extend(res.service_resources(host, zone, source, file=file))
         coll = Collection(errors=lost)
+        unseen = res.unscanned_services(coverage, source)
+        if unseen and res.SERVICE in types:
+            coll.incomplete[res.SERVICE] = unseen
         if res.HOST in types:
             coll.resources[res.HOST] = hosts_out
         if res.SERVICE in types:

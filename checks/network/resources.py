@@ -270,6 +270,15 @@ class PortCoverage:
         return (errors or found)[0] if found else None
 
 
+def unscanned_services(cov: Coverage, source: str) -> str | None:
+    """Why services may exist that were not seen (a partial TCP scan), or None after a full one."""
+    if not cov.port_scan or any(a <= ALL_PORTS[0] and b >= ALL_PORTS[1] for a, b in cov.spans.get("tcp", ())):
+        return None  # no port scan at all is a host error already
+    how = "scan with nmap -p-" if source == "import" else "scan every port (--input ports=1-65535, the default)"
+    return (f"only {cov.count('tcp')} of 65535 TCP ports were scanned ({_short(cov.ports('tcp') or '')}), so services "
+            f"on the others were not seen: {how}")
+
+
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(",", 1)[0] + ",..."
 

@@ -118,8 +118,14 @@ def test_ports_nmap_never_scanned_are_errors_not_passes(tmp_path):
     path = DATA / "nmap-7.93-p80.xml"
     db = tmp_path / "g.db"
     assert govscan("scan", f"nmap-xml:{path}", "-p", "network-baseline", "--db", str(db), "-q") == 1
-    rows = [r for r in findings(db) if r["resource_id"] == "127.0.0.1"]
-    assert {r["control_id"]: (r["status"], r["message"]) for r in rows} == P80
+    rows = findings(db)
+    assert {r["control_id"]: (r["status"], r["message"]) for r in rows if r["resource_id"] == "127.0.0.1"} == P80
+    # no TLS, SSH or HTTP service was seen, but only port 80 was looked at: not "not applicable"
+    tid = f"nmap-xml:{path}"
+    unseen = (f"{tid}: not checked: no network.service resource in scope among those collected, but only 1 of 65535 "
+              "TCP ports were scanned (80), so services on the others were not seen: scan with nmap -p-")
+    assert {r["control_id"]: (r["resource_id"], r["status"], r["message"]) for r in rows
+            if r["resource_id"] != "127.0.0.1"} == {c: (tid, "notchecked", unseen) for c in SERVICE_CONTROLS}
 
 
 def test_a_partial_tcp_scan_names_the_unscanned_ports_of_each_control(tmp_path):
