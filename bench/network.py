@@ -81,7 +81,8 @@ def make_big_xml(path: Path, hosts: int) -> None:
            '</table><elem key="least strength">A</elem></script>')
     with path.open("w") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n'
-                 '<nmaprun scanner="nmap" args="generated" start="1700000000" version="7.93" xmloutputversion="1.05">\n')
+                 '<nmaprun scanner="nmap" args="generated" start="1700000000" version="7.93" xmloutputversion="1.05">\n'
+                 '<scaninfo type="syn" protocol="tcp" numservices="65535" services="1-65535"/>\n')
         for i in range(hosts):
             addr = f"10.{i // 65536}.{(i // 256) % 256}.{i % 256}"
             extra = ('<port protocol="tcp" portid="23"><state state="open" reason="syn-ack"/><service name="telnet"/>'

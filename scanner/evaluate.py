@@ -180,6 +180,7 @@ class _Evaluator:
                 "value": outcome.value if outcome is not None else None,
                 "expected": decisive.expected if decisive is not None else None,
                 "matched": outcome.matched if outcome is not None else None,
+                "all_matched": self.all_matched(resource, outcome) or [],
             })
             return messages.render(template, context)
         if status is Status.PASS:
@@ -213,9 +214,20 @@ class _Evaluator:
                 ev["found"] = None if outcome.decisive.missing else outcome.decisive.actual
             if outcome.matched is not None:
                 ev["matched"] = outcome.matched
+                every = self.all_matched(resource, outcome)
+                if every is not None and len(every) > 1:
+                    ev["all_matched"] = every
             if outcome.unknown:  # not decided by the data: a key it needs is missing
                 ev["undecided"] = f"{_missing_key(outcome)} is missing"
         return ev
+
+    def all_matched(self, resource: Resource, outcome: Any) -> list[Any] | None:
+        """Every element the decisive quantifier matched (scanner.matches), only for a fail."""
+        if outcome is None or outcome.ok or outcome.matched is None:
+            return None
+        from scanner.matches import all_matches
+
+        return all_matches(self.control.assert_, outcome, resource.attrs, self.inputs, self.now)
 
     def locations(self, resource: Resource) -> list[dict[str, Any]]:
         """The recorded source locations of the attributes this control reads, each with its attribute."""
@@ -285,6 +297,16 @@ class _Evaluator:
             return self.error(resource.id, f"{resource.id}: {exc}", resource.region)
         # only a TRUE assert passes: FALSE and UNKNOWN (data missing) are `fail`
         status = Status.PASS if outcome.ok else Status.FAIL
+        if outcome.ok and resource.coverage:
+            # a pass on a partial list must have read every entry it is about (scanner.coverage)
+            from scanner.coverage import gap
+
+            missing = gap(c.assert_, resource.coverage, self.inputs)
+            if missing is not None:
+                message = f"{resource.id}: {missing.reason}"
+                return self.finding(resource.id, resource.type, missing.status, message,
+                                    {**self.evidence(resource, outcome), "not_covered": missing.reason},
+                                    resource.region)
         evidence = self.evidence(resource, outcome)
         if scope is not None and scope.unknown and scope.decisive is not None:
             evidence["scope_undecided"] = f"{_missing_key(scope)} is missing ({scope.decisive.describe()})"
@@ -329,8 +351,14 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
             seen_any = True
             out.append(f)
     if not seen_any and not errors:
-        out.append(ev.finding(target.id, control.resource, Status.NOTAPPLICABLE,
-                              f"{target.name or target.id}: no {control.resource} resource in scope"))
+        unseen = collection.incomplete.get(control.resource)
+        if unseen:  # "none in scope" is not proven when part of the target was not looked at
+            out.append(ev.finding(target.id, control.resource, Status.NOTCHECKED,
+                                  f"{target.name or target.id}: not checked: no {control.resource} resource in scope "
+                                  f"among those collected, but {unseen}"))
+        else:
+            out.append(ev.finding(target.id, control.resource, Status.NOTAPPLICABLE,
+                                  f"{target.name or target.id}: no {control.resource} resource in scope"))
     return out
 
 

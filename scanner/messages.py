@@ -4,7 +4,8 @@ A placeholder is ``{path}`` or ``{path|fallback}``; ``path`` is read by the same
 keys and evidence paths (:mod:`scanner.conditions.keys`: JMESPath, segments may contain ``-``, ``[0]``
 indexes a list, ``ports[].portid`` projects) but may not contain ``{``, ``}`` or ``|``, and every
 attribute path it reads starts at one of the roots the engine provides (``resource``, ``value``,
-``expected``, ``inputs``, ``matched``, ``target``, ``host``, ``control``). ``{{`` and ``}}`` are literal
+``expected``, ``inputs``, ``matched``, ``all_matched`` (every element a failing ``none_of`` /
+``any_of`` matched: ``{all_matched[].portid}`` lists them), ``target``, ``host``, ``control``). ``{{`` and ``}}`` are literal
 braces. The fallback is literal text (it may not contain ``{``, ``}`` or ``|``).
 
 Rendering only looks values up in plain data (mappings and lists): no code is evaluated and

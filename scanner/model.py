@@ -216,6 +216,10 @@ class Resource:
     -> ``({"path": "/etc/ssh/sshd_config", "line": 12}, ...)`` (``line`` may be absent). A finding's
     evidence carries the locations of the attributes its control reads (``evidence.locations``), which
     reports turn into file locations (SARIF physicalLocation)."""
+    coverage: Mapping[str, Any] = field(default_factory=dict)
+    """List attributes that hold only part of what exists (a port table lists the ports nmap
+    scanned): attribute path -> a :class:`scanner.coverage.ListCoverage`. A control that would pass
+    while reading entries outside the covered part is ``error`` or ``notchecked`` instead."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,10 @@ class Collection:
     api_calls: int = 0
     fatal: str | None = None
     """Set when the target could not be reached at all (every control on it is ``error``)."""
+    incomplete: dict[str, str] = field(default_factory=dict)
+    """Resource type -> why some resources of that type may not have been seen (a partial port scan
+    finds no TLS service on the ports it skipped): a control that finds none in scope is then
+    ``notchecked`` with that reason, never ``notapplicable``."""
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,12 @@ def _tags(attrs: Mapping[str, Any]) -> dict[str, str]:
 
 def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource | None,
             facts: Mapping[str, Any] | None = None) -> bool:
-    """Whether ``waiver`` covers ``finding``: every key given in ``match`` must match (lists are OR)."""
+    """Whether ``waiver`` covers ``finding``: every key given in ``match`` must match (lists are OR).
+
+    ``hosts`` matches the target's address and the ``name`` an operator wrote for it in an
+    inventory; names learned from the network (reverse DNS, nmap hostnames, which ``inventory
+    discover`` writes as ``label``) are never matched, so a PTR record cannot claim a waiver.
+    """
     if not any(fnmatch.fnmatchcase(finding.control_id, g) for g in waiver.controls):
         return False
     m = waiver.match

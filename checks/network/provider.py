@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.network import resources as res
-from checks.network.runner import ScanError, ScanOptions, scan, validate_host
+from checks.network.runner import ScanError, ScanOptions, is_root, scan, validate_host
 from checks.network.xmlparse import NmapRun, parse_file
 from scanner.errors import InputFileError, UsageError
 from scanner.model import CollectError, Collection, Resource, Target
@@ -45,7 +45,7 @@ def _networks(value: Any, spec: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
+def in_networks(address: str, networks: tuple[str, ...]) -> bool:
     if not networks:
         return True
     try:
@@ -134,7 +134,7 @@ class NetworkProvider(Provider):
             run = self._load(str(target.options["file"]))
         except InputFileError as exc:  # changed or vanished since parse_target
             return Collection(fatal=str(exc))
-        coll = self._build(run, target, types, "import")
+        coll = self._build(run, target, types, "import", file=str(target.options["file"]))
         coll.facts.update({"source": "nmap-xml", "file": target.options["file"]})
         if run.exit == "error":
             for t in types & {res.HOST, res.SERVICE}:
@@ -151,14 +151,15 @@ class NetworkProvider(Provider):
                              cancelled=ctx.cancel.is_set, jobs=jobs)
         except (ScanError, UsageError) as exc:
             return Collection(fatal=str(exc))
-        coll = self._build(run, target, types, "scan")
+        coll = self._build(run, target, types, "scan", root=is_root())
         coll.api_calls = runs
         coll.facts.update({"source": "nmap", "ports": options.ports, "timing": f"T{options.timing}"})
         if run.exit == "error":
             coll.fatal = f"nmap failed: {run.errormsg or 'unknown error'}"
         return coll
 
-    def _build(self, run: NmapRun, target: Target, types: frozenset[str], source: str) -> Collection:
+    def _build(self, run: NmapRun, target: Target, types: frozenset[str], source: str, *,
+               file: str | None = None, root: bool = True) -> Collection:
         zone = target.vars.get("zone")
         networks = tuple(target.options.get("networks") or ())
         hosts_out: list[Resource] = []
@@ -167,19 +168,22 @@ class NetworkProvider(Provider):
         lost: list[CollectError] = []
         up = 0
         for host in run.hosts:
-            if not _in_networks(host["address"], networks):
+            if not in_networks(host["address"], networks):
                 continue
             up += host["state"] == "up"
             if res.HOST in types:
-                hosts_out.append(res.host_resource(host, zone, source, coverage))
+                hosts_out.append(res.host_resource(host, zone, source, coverage, file=file, root=root))
             why = res.host_error(host, coverage)
             if res.SERVICE in types and why:
                 # its services are unknown: the service controls must say so for this host, not
                 # report "no TLS service in scope"
                 lost.append(CollectError(res.SERVICE, why, host["address"]))
             elif res.SERVICE in types and host["state"] == "up":
-                services.extend(res.service_resources(host, zone, source))
+                services.extend(res.service_resources(host, zone, source, file=file))
         coll = Collection(errors=lost)
+        unseen = res.unscanned_services(coverage, source)
+        if unseen and res.SERVICE in types:
+            coll.incomplete[res.SERVICE] = unseen
         if res.HOST in types:
             coll.resources[res.HOST] = hosts_out
         if res.SERVICE in types:

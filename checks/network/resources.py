@@ -8,12 +8,18 @@ and ``<address>:<port>/<proto>``.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.network import scripts as sc
+from checks.network.coverage import (  # noqa: F401  (re-exported: the provider and tests use res.*)
+    ALL_PORTS,
+    Coverage,
+    PortCoverage,
+    format_ranges,
+    parse_ranges,
+    unscanned_services,
+)
 from scanner.model import Resource
 from scanner.provider import Attribute, ResourceType
 
@@ -30,6 +36,7 @@ _PORT_ATTRS = (
     Attribute("ports[].service.version", "string", "Product version from version detection."),
     Attribute("ports[].service.extrainfo", "string", "Extra version info (e.g. 'protocol 2.0')."),
     Attribute("ports[].service.tunnel", "string", "'ssl' when the service is wrapped in TLS."),
+    Attribute("ports[].display", "string", "How messages name the port: '8080/tcp (http)'."),
 )
 
 RESOURCE_TYPES = (
@@ -48,7 +55,8 @@ RESOURCE_TYPES = (
             Attribute("open_ports", "list", "Open port numbers (tcp and udp), sorted."),
             Attribute("open_tcp_ports", "list", "Open TCP port numbers, sorted."),
             Attribute("extraports", "list", "Ports nmap summarised ({state, count})."),
-            Attribute("udp_ports", "list", "The UDP entries of ports; unreadable (error) when UDP was not scanned."),
+            Attribute("udp_ports", "list", "The UDP entries of ports. Port lists hold only the ports scanned: a control "
+                      "reading ports nmap did not scan is error (notchecked when UDP was not requested)."),
             Attribute("zone", "string", "Network zone from the inventory (group name or 'zone' variable)."),
             Attribute("source", "string", "'scan' (live nmap) or 'import' (nmap XML file)."),
             Attribute("timed_out", "boolean", "nmap gave up on the host (--host-timeout); the host is an error."),
@@ -112,49 +120,17 @@ def _svc(service: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: service.get(k) for k in ("name", "product", "version", "extrainfo", "tunnel")}
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """What the port scan of one nmap run covered, from its ``<scaninfo>`` elements and arguments."""
-
-    protocols: tuple[str, ...] = ()
-    ports: Mapping[str, str] = field(default_factory=dict)
-    """Protocol -> scanned ports in nmap range syntax (``1-1000``)."""
-    counts: Mapping[str, int] = field(default_factory=dict)
-    host_timeout: str = ""
-
-    @classmethod
-    def of(cls, scaninfo: Sequence[Mapping[str, Any]], args: str) -> Coverage:
-        """Merge the run's ``<scaninfo>`` rows (``-sS -sA`` gives two tcp rows) per protocol."""
-        ports: dict[str, list[str]] = {}
-        counts: dict[str, int] = {}
-        for info in scaninfo:
-            proto = str(info.get("protocol") or "")
-            if not proto:
-                continue
-            ranges = ports.setdefault(proto, [])
-            if info.get("services") and info["services"] not in ranges:
-                ranges.append(str(info["services"]))
-                counts[proto] = counts.get(proto, 0) + int(info.get("numservices") or 0)
-            counts.setdefault(proto, int(info.get("numservices") or 0))
-        m = _HOST_TIMEOUT.search(args or "")
-        return cls(tuple(sorted(ports)), {k: ",".join(v) for k, v in ports.items()}, counts,
-                   m.group(1) if m else "")
-
-    @property
-    def port_scan(self) -> bool:
-        """A port scan ran (nmap -sn, host discovery only, writes no ``<scaninfo>``)."""
-        return bool(self.protocols)
-
-
-_HOST_TIMEOUT = re.compile(r"--host[-_]timeout[= ](\S+)")
-
-
 def host_error(host: Mapping[str, Any], cov: Coverage) -> str | None:
     """Why this host's port results cannot be trusted (so every control on it is ``error``), or None.
 
     An absent port table must never read as "nothing exposed": a host nmap gave up on, or a live
-    host with no ``<ports>`` element, has unknown ports, not zero open ports.
+    host with no ``<ports>`` element, has unknown ports, not zero open ports. Nor may a host whose
+    required fields are missing (``problems`` from the parser) be judged on what is left.
     """
+    problems = host.get("problems") or ()
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return "invalid nmap output: " + "; ".join(problems[:3]) + more
     if host.get("timedout"):
         after = cov.host_timeout
         if not after and host.get("starttime") is not None and host.get("endtime") is not None:
@@ -167,12 +143,28 @@ def host_error(host: Mapping[str, Any], cov: Coverage) -> str | None:
     return None
 
 
+_PORT_LISTS = ("ports", "open_ports", "open_tcp_ports", "udp_ports", "extraports")
+
+
+def _sources(host: Mapping[str, Any], file: str | None) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Where the host's attributes are in the nmap XML: the <host> line, and the open ports' lines."""
+    if not file or not host.get("line"):
+        return {}
+    at = ({"path": file, "line": host["line"]},)
+    open_lines = tuple({"path": file, "line": p["line"]} for p in host["ports"] if p["state"] == "open" and p.get("line"))
+    table = open_lines or ({"path": file, "line": host.get("ports_line") or host["line"]},)
+    out: dict[str, tuple[dict[str, Any], ...]] = {a: at for a in ("address", "addresses", "hostnames", "state", "status",
+                                                                   "timed_out")}
+    out.update({a: table for a in _PORT_LISTS})
+    return out
+
+
 def host_resource(host: Mapping[str, Any], zone: str | None, source: str,
-                  coverage: Coverage | None = None) -> Resource:
+                  coverage: Coverage | None = None, *, file: str | None = None, root: bool = True) -> Resource:
     """The ``network.host`` resource of one parsed ``<host>``."""
     cov = coverage or Coverage()
     ports = [{k: p[k] for k in ("portid", "protocol", "state", "reason")} | {"service": _svc(p["service"])}
-             for p in host["ports"]]
+             | {"display": _display(p)} for p in host["ports"]]
     open_ports = [p for p in host["ports"] if p["state"] == "open"]
     attrs = {
         "address": host["address"],
@@ -189,19 +181,28 @@ def host_resource(host: Mapping[str, Any], zone: str | None, source: str,
         "source": source,
         "timed_out": bool(host.get("timedout")),
         "scanned_protocols": list(cov.protocols),
-        "scanned_tcp_ports": cov.ports.get("tcp"),
-        "scanned_tcp_port_count": cov.counts.get("tcp", 0),
-        "scanned_udp_ports": cov.ports.get("udp"),
-        "scanned_udp_port_count": cov.counts.get("udp", 0),
+        "scanned_tcp_ports": cov.ports("tcp"),
+        "scanned_tcp_port_count": cov.count("tcp"),
+        "scanned_udp_ports": cov.ports("udp"),
+        "scanned_udp_port_count": cov.count("udp"),
+        "udp_scanned": "udp" in cov.protocols,
     }
-    # a file without <scaninfo> that lists UDP ports did scan UDP
-    attrs["udp_scanned"] = "udp" in cov.protocols or bool(attrs["udp_ports"])
-    lost = {}
-    if not attrs["udp_scanned"]:
-        # an unscanned protocol is unknown, not empty: controls reading udp_ports become error
-        lost["udp_ports"] = ("UDP was not scanned (set the input udp_ports, needs root)" if source == "scan"
-                             else "UDP was not scanned in this nmap XML (scan with nmap -sU)")
-    return Resource(host["address"], HOST, attrs, error=host_error(host, cov), attr_errors=lost)
+    # the port lists hold only what nmap scanned: a control passes on them only when the ports it is
+    # about were scanned (scanner.coverage); unscanned UDP that nobody asked for is notchecked
+    partial = {
+        "ports": PortCoverage(cov, source, root),
+        "open_ports": PortCoverage(cov, source, root),
+        "open_tcp_ports": PortCoverage(cov, source, root, ("tcp",)),
+        "udp_ports": PortCoverage(cov, source, root, ("udp",)),
+    }
+    return Resource(host["address"], HOST, attrs, error=host_error(host, cov), coverage=partial,
+                    sources=_sources(host, file))
+
+
+def _display(port: Mapping[str, Any]) -> str:
+    """``8080/tcp (http-proxy)``: how a message names a port."""
+    name = (port.get("service") or {}).get("name")
+    return f"{port['portid']}/{port['protocol']}" + (f" ({name})" if name else "")
 
 
 def _missing(port: Mapping[str, Any], wanted: Iterable[str], source: str) -> dict[str, str]:
@@ -219,7 +220,7 @@ def _missing(port: Mapping[str, Any], wanted: Iterable[str], source: str) -> dic
 
 
 def service_resources(host: Mapping[str, Any], zone: str | None, source: str,
-                      now: dt.datetime | None = None) -> list[Resource]:
+                      now: dt.datetime | None = None, *, file: str | None = None) -> list[Resource]:
     """One ``network.service`` resource per open port of a parsed ``<host>``."""
     out: list[Resource] = []
     for p in host["ports"]:
@@ -249,8 +250,10 @@ def service_resources(host: Mapping[str, Any], zone: str | None, source: str,
             "http": sc.http_info(p["scripts"], service),
             "script_errors": _missing(p, wanted, source),
         }
+        at = ({"path": file, "line": p["line"]},) if file and p.get("line") else ()
         out.append(Resource(f"{host['address']}:{p['portid']}/{p['protocol']}", SERVICE, attrs,
-                            attr_errors=_lost_attributes(attrs["script_errors"])))
+                            attr_errors=_lost_attributes(attrs["script_errors"]),
+                            sources={a: at for a in attrs} if at else {}))
     return out
 
 

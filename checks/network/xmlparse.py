@@ -6,6 +6,13 @@ nmaprun>``, which is allowed, but any entity declaration (internal or external) 
 external entities are never fetched, so a hostile "nmap file" cannot expand or read anything.
 
 Every problem is an :class:`~scanner.errors.InputFileError` naming ``file:line:col``.
+
+Limits (a hostile or corrupt file is refused quickly, exit 2, never a RecursionError or minutes of
+parsing): :data:`MAX_FILE_BYTES` per file, :data:`MAX_DEPTH` nested elements, :data:`MAX_TOKEN_BYTES`
+for one start tag with its attributes or one text run (the bytes between two ``<``), and
+:data:`MAX_HOSTS` ``<host>`` elements. Required fields a verdict depends on (a host's ``<status>`` and
+``<address>``, a port's ``portid``, ``protocol`` and ``<state>``) that are missing make that host an
+error (``problems``), never a pass; a file without nmap's closing ``<runstats><finished/>`` is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +27,18 @@ from xml.parsers import expat
 from scanner.errors import InputFileError
 
 CHUNK = 1 << 16
+MAX_FILE_BYTES = 1 << 30
+"""1 GiB: a 10,000-host scan with every script is about 100 MB."""
+MAX_DEPTH = 64
+"""Nested elements; nmap's deepest (script tables) are about 10."""
+MAX_TOKEN_BYTES = 1 << 20
+"""1 MiB between two ``<``: one start tag with all its attributes, or one text run."""
+MAX_HOSTS = 65536
+"""``<host>`` elements per file: the most addresses one live target scans (a /16)."""
+LINE = "{govscan}line"
+"""Attribute key the parser adds to host and port elements: the line they start on (cannot clash
+with an XML attribute name, which never contains braces)."""
+_LINED = frozenset({"host", "port", "ports"})
 
 
 @dataclass
@@ -75,17 +94,49 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def host_dict(elem: ET.Element) -> dict[str, Any]:
-    """One ``<host>`` element as the dict the resource builders read."""
+def _line(elem: ET.Element | None) -> int | None:
+    return _int(elem.get(LINE)) if elem is not None else None
+
+
+_PROTOCOLS = frozenset({"tcp", "udp", "sctp", "ip"})
+
+
+def host_dict(elem: ET.Element, source: str = "<nmap>") -> dict[str, Any]:
+    """One ``<host>`` element as the dict the resource builders read.
+
+    ``problems`` lists the required fields that are missing (``file:line: what``): the builders make
+    such a host an error for every control, because its state or port table cannot be trusted.
+    """
+    line = _line(elem)
+    problems: list[str] = []
+
+    def problem(at: int | None, what: str) -> None:
+        problems.append(f"{source}:{at or line or 0}: {what}")
+
     status = elem.find("status")
-    addresses = {a.get("addrtype", "ipv4"): a.get("addr", "") for a in elem.findall("address")}
+    if status is None or not status.get("state"):
+        problem(line, "<host> without <status state=...>: whether the host is up is unknown")
+    addresses = {a.get("addrtype", "ipv4"): a.get("addr", "") for a in elem.findall("address") if a.get("addr")}
     address = addresses.get("ipv4") or addresses.get("ipv6") or next(iter(addresses.values()), "")
+    if not address:
+        problem(line, "<host> without <address addr=...>: the host cannot be identified")
+        address = f"(host at line {line or 0})"
     hostnames = [h.get("name", "") for h in elem.findall("hostnames/hostname") if h.get("name")]
     ports: list[dict[str, Any]] = []
     extraports: list[dict[str, Any]] = []
     for p in elem.findall("ports/port"):
+        pline = _line(p)
         state = p.find("state")
         svc = p.find("service")
+        portid = _int(p.get("portid"))
+        protocol = p.get("protocol") or ""
+        if portid is None or not 0 <= portid <= 65535:
+            problem(pline, f"<port> without a valid portid (found {p.get('portid')!r})")
+            portid = None
+        if protocol not in _PROTOCOLS:
+            problem(pline, f"<port> without a valid protocol (found {p.get('protocol')!r})")
+        if state is None or not state.get("state"):
+            problem(pline, f"port {portid}/{protocol or '?'} without <state state=...>: whether it is open is unknown")
         service: dict[str, Any] | None = None
         if svc is not None:
             service = {k: svc.get(k) for k in ("name", "product", "version", "extrainfo", "tunnel",
@@ -93,20 +144,22 @@ def host_dict(elem: ET.Element) -> dict[str, Any]:
             service["conf"] = _int(service["conf"])
             service["cpe"] = [c.text or "" for c in svc.findall("cpe")]
         ports.append({
-            "portid": _int(p.get("portid")),
-            "protocol": p.get("protocol", "tcp"),
-            "state": state.get("state", "unknown") if state is not None else "unknown",
+            "portid": portid,
+            "protocol": protocol or "tcp",
+            "state": state.get("state") or "unknown" if state is not None else "unknown",
             "reason": state.get("reason", "") if state is not None else "",
             "service": service,
             "scripts": {s.get("id", ""): _script(s) for s in p.findall("script")},
+            "line": pline,
         })
     for ep in elem.findall("ports/extraports"):
         extraports.append({"state": ep.get("state", ""), "count": _int(ep.get("count"))})
+    ports_elem = elem.find("ports")
     return {
         "address": address,
         "addresses": addresses,
         "hostnames": hostnames,
-        "state": status.get("state", "unknown") if status is not None else "unknown",
+        "state": status.get("state") or "unknown" if status is not None else "unknown",
         "reason": status.get("reason", "") if status is not None else "",
         "ports": ports,
         "extraports": extraports,
@@ -115,10 +168,53 @@ def host_dict(elem: ET.Element) -> dict[str, Any]:
         "timedout": elem.get("timedout") == "true",
         # no <ports> at all means no port results (a scanned host whose ports are all closed or
         # filtered still gets <ports><extraports .../></ports>)
-        "has_ports": elem.find("ports") is not None,
+        "has_ports": ports_elem is not None,
         "starttime": _int(elem.get("starttime")),
         "endtime": _int(elem.get("endtime")),
+        "line": line,
+        "ports_line": _line(ports_elem),
+        "problems": problems,
     }
+
+
+class _Guard:
+    """Checks raw bytes before expat sees them: file size and the longest run without ``<``.
+
+    expat only calls back once a whole start tag (with every attribute) or text run is read, so a
+    200 MB attribute would be buffered and re-scanned for minutes before any handler could refuse
+    it; counting the bytes between two ``<`` here stops it after :data:`MAX_TOKEN_BYTES`.
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self.total = 0
+        self.run = 0
+        self.line, self.col = 1, 1            # position of the next byte
+        self.run_at = (1, 1)                  # where the current run started (its '<')
+
+    def _pos(self, chunk: bytes, i: int) -> tuple[int, int]:
+        nl = chunk.rfind(b"\n", 0, i)
+        return self.line + chunk.count(b"\n", 0, i), (i - nl if nl >= 0 else self.col + i)
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if self.total > MAX_FILE_BYTES:
+            raise InputFileError(self.source, f"larger than {MAX_FILE_BYTES} bytes, the most govscan reads from "
+                                 "one nmap XML file: split the scan", *self._pos(chunk, 0))
+        first = chunk.find(b"<")
+        if first < 0:
+            self.run += len(chunk)
+        else:
+            self.run += first
+            if self.run <= MAX_TOKEN_BYTES:
+                last = chunk.rfind(b"<")
+                self.run_at = self._pos(chunk, last)
+                self.run = len(chunk) - last - 1
+        if self.run > MAX_TOKEN_BYTES:
+            raise InputFileError(self.source, f"more than {MAX_TOKEN_BYTES} bytes in one tag or text (an attribute "
+                                 "value or text nmap never writes): refusing a possible resource-exhaustion attack",
+                                 *self.run_at)
+        self.line, self.col = self._pos(chunk, len(chunk))
 
 
 class _Builder:
@@ -128,6 +224,8 @@ class _Builder:
         self.tb = ET.TreeBuilder()
         self.run, self.on_host, self.where = run, on_host, where
         self.depth = 0
+        self.hosts_started = 0
+        self.root_end = (0, 0)
         self.root_seen = False
         self.root: ET.Element | None = None
 
@@ -150,6 +248,16 @@ class _Builder:
             self.run.finished = True
             self.run.exit = attrs.get("exit", "success")
             self.run.errormsg = attrs.get("errormsg", "")
+        elif tag == "host" and self.depth == 1:
+            self.hosts_started += 1
+            if self.hosts_started > MAX_HOSTS:
+                raise _Refused(f"more than {MAX_HOSTS} <host> elements: split the scan into several "
+                               "files (or targets with networks:)", self.where())
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(f"elements nested more than {MAX_DEPTH} deep: not nmap output "
+                           "(refusing a possible resource-exhaustion attack)", self.where())
+        if tag in _LINED:
+            attrs = {**attrs, LINE: str(self.where()[0])}
         self.depth += 1
         elem = self.tb.start(tag, attrs)
         if self.depth == 1:
@@ -158,9 +266,11 @@ class _Builder:
     def end(self, tag: str) -> None:
         elem = self.tb.end(tag)
         self.depth -= 1
+        if self.depth == 0:
+            self.root_end = self.where()
         if tag == "host" and self.depth == 1 and self.root is not None:
             self.run.host_count += 1
-            self.on_host(host_dict(elem))
+            self.on_host(host_dict(elem, self.run.source))
             self.root.remove(elem)  # bounded memory: the dict is all we keep
         elif self.depth == 1 and self.root is not None:
             self.root.remove(elem)
@@ -196,9 +306,12 @@ def iter_parse(chunks: Iterable[bytes], source: str, on_host: Callable[[dict[str
     raw.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     seen = False
     at_end = False
+    guard = _Guard(source)
     try:
-        for chunk in chunks:
-            if chunk:
+        for whole in chunks:
+            for at in range(0, len(whole), CHUNK):  # the guard assumes chunks of at most CHUNK bytes
+                chunk = whole[at:at + CHUNK]
+                guard.feed(chunk)
                 seen = seen or bool(chunk.strip())
                 raw.Parse(chunk, False)
         if not seen:
@@ -218,6 +331,9 @@ def iter_parse(chunks: Iterable[bytes], source: str, on_host: Callable[[dict[str
         raise InputFileError(source, msg, exc.lineno, exc.offset + 1) from None
     if not builder.root_seen:
         raise InputFileError(source, "no XML element found: expected nmap XML output (nmap -oX)", 1, 1)
+    if not run.finished:
+        raise InputFileError(source, "not complete nmap output: no <runstats><finished/> before </nmaprun> "
+                             "(nmap writes it at the end of every run; was the file cut or edited?)", *builder.root_end)
     return run
 
 
@@ -244,9 +360,12 @@ def parse_file(path: str | Path, on_host: Callable[[dict[str, Any]], None] | Non
     if p.is_dir():
         raise InputFileError(str(p), "is a directory, expected an nmap XML file")
     try:
-        p.stat()
+        size = p.stat().st_size
     except OSError as exc:
         raise InputFileError(str(p), f"cannot read nmap XML: {exc.strerror}") from None
+    if size > MAX_FILE_BYTES:  # refused before reading a byte (the guard also counts, for pipes)
+        raise InputFileError(str(p), f"{size} bytes is larger than {MAX_FILE_BYTES} bytes, the most govscan reads "
+                             "from one nmap XML file: split the scan", 1, 1)
     hosts: list[dict[str, Any]] = []
     try:
         run = iter_parse(_read_chunks(p), str(p), on_host or hosts.append)

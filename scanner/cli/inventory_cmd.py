@@ -3,6 +3,10 @@
 Hosts with an open SSH port become ``ssh://`` targets a host scan can use (one entry per SSH port,
 with ``ssh_ports`` listing them all); live hosts without SSH are listed as ``nmap://`` targets so a
 network scan still covers them.
+
+Names learned from the network (reverse DNS, nmap's hostnames) are whatever the owner of a PTR
+record says: they are written as ``label`` (shown to people, matched by nothing), never as ``name``,
+which waivers match on and only an operator writes.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ def inventory() -> None:
 
 
 @inventory.command()
-@click.argument("network")
+@click.argument("network", required=False)
+@click.option("--from-xml", "from_xml", type=click.Path(dir_okay=False), default=None,
+              help="Read the hosts from an existing nmap XML file instead of scanning (NETWORK then filters them).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True,
               help="Inventory YAML to write ('-' for stdout).")
 @click.option("--ports", default=SSH_PORTS, show_default=True, help="TCP ports to probe (nmap -p syntax).")
@@ -33,36 +39,48 @@ def inventory() -> None:
 @click.option("--user", default=None, help="SSH user to put in the ssh:// targets.")
 @click.option("--zone", default="discovered", show_default=True, help="Group (zone) name for the hosts.")
 @guarded
-def discover(network: str, output: str, ports: str, timing: str, host_timeout: str, user: str | None,
-             zone: str) -> None:
+def discover(network: str | None, from_xml: str | None, output: str, ports: str, timing: str, host_timeout: str,
+             user: str | None, zone: str) -> None:
     """Scan NETWORK (a CIDR, address or host list a,b,c) and write the live hosts as an inventory.
 
     \b
     Examples:
       govscan inventory discover 192.0.2.0/28 -o inventory.yaml
       govscan inventory discover 10.1.2.0/24 --ports 22,2222,22022 --user audit -o dmz.yaml
+      govscan inventory discover --from-xml scan.xml -o inventory.yaml
     """
     import yaml
 
     from checks.network.runner import ScanError, ScanOptions, scan, validate_host
     from scanner.errors import ScanFailed
 
-    hosts = [validate_host(h) for h in network.split(",") if h.strip()]
-    if not hosts:
-        raise click.UsageError("give a network to discover, e.g. 192.0.2.0/28")
-    options = ScanOptions.from_inputs({"ports": ports, "timing": timing, "host_timeout": host_timeout})
-    try:
-        run, _ = scan(hosts, options, scripts=False)
-    except ScanError as exc:
-        raise ScanFailed(str(exc)) from None
-    doc = build_inventory(run.hosts, network, zone, user)
+    hosts = [validate_host(h) for h in (network or "").split(",") if h.strip()]
+    if from_xml:
+        from checks.network.provider import in_networks
+        from checks.network.xmlparse import parse_file
+
+        run = parse_file(from_xml)  # InputFileError: exit 2 with file:line:col
+        nets = tuple(h if "/" in h else f"{h}/{32 if ':' not in h else 128}" for h in hosts)
+        found = [h for h in run.hosts if not h["problems"] and in_networks(h["address"], nets)]
+        source = f"nmap XML {from_xml}"
+    else:
+        if not hosts:
+            raise click.UsageError("give a network to discover, e.g. 192.0.2.0/28 (or --from-xml FILE)")
+        options = ScanOptions.from_inputs({"ports": ports, "timing": timing, "host_timeout": host_timeout})
+        try:
+            run, _ = scan(hosts, options, scripts=False)
+        except ScanError as exc:
+            raise ScanFailed(str(exc)) from None
+        found = run.hosts
+        source = str(network)
+    doc = build_inventory(found, source, zone, user)
     text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
     if output == "-":
         click.echo(text, nl=False)
     else:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
-    up = sum(1 for h in run.hosts if h["state"] == "up")
+    up = sum(1 for h in found if h["state"] == "up")
     ssh = sum(1 for t in doc["groups"][zone]["targets"] if t["target"].startswith("ssh://"))
     click.echo(f"{up} live host(s), {ssh} SSH target(s) written to {output if output != '-' else 'stdout'}",
                err=True)
@@ -77,12 +95,13 @@ def build_inventory(hosts: list[dict[str, Any]], network: str, zone: str, user: 
             continue
         ssh_ports = sorted(p["portid"] for p in host["ports"]
                            if p["state"] == "open" and (p["service"] or {}).get("name") == "ssh")
-        name = host["hostnames"][0] if host["hostnames"] else host["address"]
+        # a reverse-DNS name is a label, never the name waivers match on (see the module docstring)
+        label = {"label": str(host["hostnames"][0])[:253]} if host["hostnames"] else {}
         for port in ssh_ports:
             who = f"{user}@" if user else ""
-            targets.append({"target": f"ssh://{who}{host['address']}:{port}", "name": name, "ssh_ports": ssh_ports})
+            targets.append({"target": f"ssh://{who}{host['address']}:{port}", **label, "ssh_ports": ssh_ports})
         if not ssh_ports:
-            targets.append({"target": f"nmap://{host['address']}", "name": name})
+            targets.append({"target": f"nmap://{host['address']}", **label})
     return {
         "apiVersion": "govscan/v1",
         "kind": "Inventory",

@@ -19,7 +19,7 @@ from scanner.errors import Diagnostic
 from scanner.policy.yamlpos import Document
 from scanner.suggest import did_you_mean
 
-TEMPLATE_ROOTS = {"resource", "value", "expected", "inputs", "matched", "target", "host", "control"}
+TEMPLATE_ROOTS = {"resource", "value", "expected", "inputs", "matched", "all_matched", "target", "host", "control"}
 MAX_WAIVER_DAYS = 365
 
 

@@ -73,7 +73,9 @@ def banner_host():
 def xml_target(tmp_path_factory):
     path = tmp_path_factory.mktemp("xml") / ESC_NAME
     path.write_text('<?xml version="1.0"?><nmaprun scanner="nmap" args="nmap -p 22 x" start="1">'
-                    '<scaninfo type="syn" protocol="tcp" numservices="1" services="22"/></nmaprun>')
+                    '<scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>'
+                    '<runstats><finished time="2" exit="success"/><hosts up="0" down="0" total="0"/></runstats>'
+                    '</nmaprun>')
     return path
 
 

@@ -114,9 +114,9 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
 class HTTPServer(_Quiet, http.server.ThreadingHTTPServer):
     """Threaded HTTP server; ``tls`` wraps each accepted socket (handshake in the handler thread)."""
 
-    def __init__(self, handler, tls: ssl.SSLContext | None = None, https_port: int = 0):
+    def __init__(self, handler, tls: ssl.SSLContext | None = None, https_port: int = 0, port: int = 0):
         self.tls, self.https_port = tls, https_port
-        super().__init__((LOOPBACK, 0), handler)
+        super().__init__((LOOPBACK, port), handler)
 
     def get_request(self):
         sock, addr = self.socket.accept()
@@ -207,14 +207,14 @@ class Sshd:
         self.proc.wait(timeout=10)
 
 
-def start_sshd(directory: Path, algorithms: str) -> Sshd:
+def start_sshd(directory: Path, algorithms: str, port: int = 0) -> Sshd:
     """Start ``/usr/sbin/sshd -D`` on 127.0.0.1 with its own host key and the given algorithms."""
     sshd = shutil.which("sshd") or "/usr/sbin/sshd"
     directory.mkdir(parents=True, exist_ok=True)
     hostkey = directory / "ssh_host_ed25519_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(hostkey)], check=True)
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation directory
-    port = free_port()
+    port = port or free_port()
     config = directory / "sshd_config"
     config.write_text(f"Port {port}\nListenAddress {LOOPBACK}\nHostKey {hostkey}\nUsePAM no\n"
                       f"PasswordAuthentication no\nKbdInteractiveAuthentication no\n"

@@ -15,11 +15,15 @@ def test_loopback_import_exact_failures(tmp_path, capsys):
     rows = findings(db)
     tid = f"nmap-xml:{LOOPBACK}"
     assert {r["target_id"] for r in rows} == {tid}
-    assert table(rows) == {
+    scanned = "32805,33587,39695,40283,41919,45631,52345,53583"
+    assert table(rows, ("fail", "error", "notchecked")) == {
         ("net-no-telnet", "127.0.0.1"): ("fail", "127.0.0.1: telnet open on 41919/tcp (Linux telnetd)"),
         ("net-no-cleartext-ftp", "127.0.0.1"): ("fail", "127.0.0.1: clear-text FTP open on 33587/tcp (vsftpd)"),
+        # every unapproved port in one finding, not just the first
         ("net-only-approved-ports", "127.0.0.1"): (
-            "fail", "127.0.0.1: port 32805/tcp (http) is open but not approved for zone none (approved: 22, 443)"),
+            "fail", "127.0.0.1: open but not approved for zone none: 32805/tcp (http), 33587/tcp (ftp), "
+                    "39695/tcp (http), 40283/tcp (http), 41919/tcp (telnet), 45631/tcp (http), 52345/tcp (ssh), "
+                    "53583/tcp (ssh) (approved: 22, 443)"),
         ("net-tls-min-version", "127.0.0.1:32805/tcp"): (
             "fail", "127.0.0.1:32805: offers TLS versions TLSv1.0, TLSv1.1; allowed: TLSv1.2, TLSv1.3"),
         ("net-tls-cipher-grade", "127.0.0.1:32805/tcp"): (
@@ -37,13 +41,22 @@ def test_loopback_import_exact_failures(tmp_path, capsys):
         ("net-http-redirects-to-https", "127.0.0.1:45631/tcp"): (
             "fail", "127.0.0.1:45631: serves plain HTTP without redirecting to HTTPS "
                     "(redirect: none, title: govscan test page)"),
+        # the file scanned 8 TCP ports: the controls about other ports say which were not scanned
+        ("net-no-r-services", "127.0.0.1"): (
+            "error", f"127.0.0.1: TCP ports 512-514 were not scanned (scanned: {scanned}): scan with nmap -p T:512-514"),
+        ("net-no-unencrypted-vnc", "127.0.0.1"): (
+            "error", f"127.0.0.1: TCP ports 5900-5906 were not scanned (scanned: {scanned}): "
+                     "scan with nmap -p T:5900-5906"),
+        ("net-no-database-ports-outside-zone", "127.0.0.1"): (
+            "error", "127.0.0.1: TCP ports 1433,1521,3306,5432,5984,6379,9200,9300,11211,27017 were not scanned "
+                     f"(scanned: {scanned}): scan with nmap -p T:1433,1521,3306,5432,5984,6379,9200,9300,11211,27017"),
         # the file is a TCP-only scan: TFTP and SNMP could not be seen, so they are not a pass
         ("net-no-tftp", "127.0.0.1"): (
-            "error", "127.0.0.1: udp_ports could not be read: UDP was not scanned in this nmap XML "
-                     "(scan with nmap -sU)"),
+            "notchecked", "127.0.0.1: not checked: this nmap XML has no UDP scan, so UDP port 69 was not assessed; "
+                          "scan with nmap -sU -p U:69 (as root)"),
         ("net-no-snmp-v1-v2c", "127.0.0.1"): (
-            "error", "127.0.0.1: udp_ports could not be read: UDP was not scanned in this nmap XML "
-                     "(scan with nmap -sU)"),
+            "notchecked", "127.0.0.1: not checked: this nmap XML has no UDP scan, so UDP port 161 was not assessed; "
+                          "scan with nmap -sU -p U:161 (as root)"),
     }
     st = statuses(rows)
     # the compliant services pass the same controls
@@ -54,8 +67,6 @@ def test_loopback_import_exact_failures(tmp_path, capsys):
                     "net-ssh-protocol-2-only"):
         assert st[(control, "127.0.0.1:53583/tcp")] == "pass"
     assert st[("net-http-redirects-to-https", "127.0.0.1:40283/tcp")] == "pass"
-    for control in ("net-no-r-services", "net-no-unencrypted-vnc", "net-no-database-ports-outside-zone"):
-        assert st[(control, "127.0.0.1")] == "pass"
     # scope: a TLS control never looks at SSH or plain services
     assert not any(r["control_id"].startswith("net-tls-") and r["resource_id"].endswith(("52345/tcp", "45631/tcp"))
                    for r in rows)
@@ -83,9 +94,10 @@ groups:
     assert {(r["target_id"], r["control_id"], r["resource_id"]): (r["status"], r["message"])
             for r in rows if r["status"] in ("fail", "error")} == {
         (dmz, "net-only-approved-ports", "192.0.2.10"): (
-            "fail", "192.0.2.10: port 5432/tcp (postgresql) is open but not approved for zone dmz (approved: 443)"),
+            "fail", "192.0.2.10: open but not approved for zone dmz: 5432/tcp (postgresql) (approved: 443)"),
+        # every unapproved port of the host in one finding
         (dmz, "net-only-approved-ports", "192.0.2.11"): (
-            "fail", "192.0.2.11: port 514/tcp (shell) is open but not approved for zone dmz (approved: 443)"),
+            "fail", "192.0.2.11: open but not approved for zone dmz: 514/tcp (shell), 5900/tcp (vnc) (approved: 443)"),
         (dmz, "net-no-database-ports-outside-zone", "192.0.2.10"): (
             "fail", "192.0.2.10: database port 5432/tcp (postgresql) open in zone dmz"),
         (dmz, "net-no-snmp-v1-v2c", "192.0.2.10"): (
@@ -153,3 +165,23 @@ def test_cli_bad_xml_exits_2_with_one_message(tmp_path, capsys, name, expected):
     assert rc == 2
     assert err.strip() == f"govscan: error: {path}{expected}"
     assert "Traceback" not in err
+
+
+def test_findings_from_an_nmap_xml_carry_file_and_line(tmp_path):
+    """Resource.sources: a host finding points at its <host> and open <port> lines, a service at its <port>."""
+    from scanner.store import Store
+
+    db = tmp_path / "g.db"
+    govscan("scan", f"nmap-xml:{LOOPBACK}", "-c", "net-no-telnet", "-c", "net-tls-min-version", "--db", str(db), "-q")
+    view = Store(db).view()
+    got = {(r["control_id"], r["resource_id"]): view.evidence(r["evidence_sha256"]).get("locations")
+           for r in view.findings()}
+    path = str(LOOPBACK)
+    open_port_lines = [14, 88, 89, 164, 167, 168, 171, 195]  # the <port state="open"> elements of the file
+    assert got[("net-no-telnet", "127.0.0.1")] == [
+        {"attribute": "state", "path": path, "line": 9},
+        *({"attribute": "ports", "path": path, "line": n} for n in open_port_lines)]
+    assert got[("net-tls-min-version", "127.0.0.1:32805/tcp")] == [
+        {"attribute": "is_tls", "path": path, "line": 14}, {"attribute": "tls", "path": path, "line": 14}]
+    assert got[("net-tls-min-version", "127.0.0.1:39695/tcp")] == [
+        {"attribute": "is_tls", "path": path, "line": 89}, {"attribute": "tls", "path": path, "line": 89}]

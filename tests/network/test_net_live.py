@@ -35,16 +35,24 @@ groups:
     return rc, findings(db)
 
 
+def udp_hint(port: int) -> str:
+    """What a notchecked UDP control tells root (who can scan UDP) and everyone else."""
+    if os.geteuid() == 0:
+        return f"set --input udp_ports={port} to scan it (nmap -sU)"
+    return f"set --input udp_ports={port} and run as root (a UDP scan, nmap -sU, needs root)"
+
+
 def test_live_scan_exact_failures(services, live):
     rc, rows = live
     s = services
+    scanned = res.format_ranges(res.parse_ranges(",".join(map(str, s.all()))))
     assert rc == 1
     assert {r["target_id"] for r in rows} == {"nmap://127.0.0.1"}
     assert table(rows) == {
         ("net-no-telnet", "127.0.0.1"): ("fail", f"127.0.0.1: telnet open on {s.telnet}/tcp (Linux telnetd)"),
         ("net-no-cleartext-ftp", "127.0.0.1"): ("fail", f"127.0.0.1: clear-text FTP open on {s.ftp}/tcp (vsftpd)"),
         ("net-only-approved-ports", "127.0.0.1"): (
-            "fail", f"127.0.0.1: port {s.telnet}/tcp (telnet) is open but not approved for zone dmz "
+            "fail", f"127.0.0.1: open but not approved for zone dmz: {s.telnet}/tcp (telnet) "
                     f"(approved: {', '.join(map(str, [s.strong_tls, s.redirect_http, s.strong_ssh, s.weak_ssh, s.weak_tls, s.plain_http, s.ftp]))})"),
         ("net-tls-min-version", f"127.0.0.1:{s.weak_tls}/tcp"): (
             "fail", f"127.0.0.1:{s.weak_tls}: offers TLS versions TLSv1.0, TLSv1.1; allowed: TLSv1.2, TLSv1.3"),
@@ -65,11 +73,24 @@ def test_live_scan_exact_failures(services, live):
         ("net-http-redirects-to-https", f"127.0.0.1:{s.plain_http}/tcp"): (
             "fail", f"127.0.0.1:{s.plain_http}: serves plain HTTP without redirecting to HTTPS "
                     "(redirect: none, title: govscan test page)"),
-        # udp_ports is not set: the UDP-only controls say what was not checked instead of passing
-        ("net-no-tftp", "127.0.0.1"): (
-            "error", "127.0.0.1: udp_ports could not be read: UDP was not scanned (set the input udp_ports, needs root)"),
+        # only the services' ports were scanned: the controls about other ports name them
+        ("net-no-r-services", "127.0.0.1"): (
+            "error", f"127.0.0.1: TCP ports 512-514 were not scanned (scanned: {scanned}): add them to the input "
+                     "ports (--input ports=...)"),
+        ("net-no-unencrypted-vnc", "127.0.0.1"): (
+            "error", f"127.0.0.1: TCP ports 5900-5906 were not scanned (scanned: {scanned}): add them to the input "
+                     "ports (--input ports=...)"),
+        ("net-no-database-ports-outside-zone", "127.0.0.1"): (
+            "error", "127.0.0.1: TCP ports 1433,1521,3306,5432,5984,6379,9200,9300,11211,27017 were not scanned "
+                     f"(scanned: {scanned}): add them to the input ports (--input ports=...)"),
+    }
+    # udp_ports is not set: UDP was not requested, so the UDP-only controls are not assessed (never a pass)
+    assert table(rows, ("notchecked",)) == {
+        ("net-no-tftp", "127.0.0.1"): ("notchecked", f"127.0.0.1: not checked: UDP was not scanned (not requested), "
+                                                     f"so UDP port 69 was not assessed; {udp_hint(69)}"),
         ("net-no-snmp-v1-v2c", "127.0.0.1"): (
-            "error", "127.0.0.1: udp_ports could not be read: UDP was not scanned (set the input udp_ports, needs root)"),
+            "notchecked", f"127.0.0.1: not checked: UDP was not scanned (not requested), so UDP port 161 was not "
+                          f"assessed; {udp_hint(161)}"),
     }
     [expired] = [r for r in rows if r["control_id"] == "net-tls-cert-not-expired" and r["status"] == "fail"]
     assert expired["resource_id"] == f"127.0.0.1:{s.weak_tls}/tcp"
@@ -89,7 +110,7 @@ def test_live_scan_compliant_services_pass(services, live):
     assert st[("net-http-redirects-to-https", f"127.0.0.1:{s.redirect_http}/tcp")] == "pass"
     assert [r["message"] for r in rows if r["control_id"] == "net-http-redirects-to-https"
             and r["status"] == "pass"] == [f"127.0.0.1:{s.redirect_http}: redirects to https://localhost:{s.strong_tls}/"]
-    assert sorted(r["control_id"] for r in rows if r["status"] == "error") == ["net-no-snmp-v1-v2c", "net-no-tftp"]
+    assert sorted(r["control_id"] for r in rows if r["status"] == "notchecked") == ["net-no-snmp-v1-v2c", "net-no-tftp"]
 
 
 def test_nmap_missing_is_a_fatal_error_not_a_pass(tmp_path, monkeypatch):
