@@ -88,17 +88,30 @@ def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return out
 
 
+report_option = click.option(
+    "-O", "--report-option", "report_options", multiple=True, metavar="[FORMAT.]NAME=VALUE",
+    help="Option for a report format, e.g. sarif.passes=true or system-id=F01234567 (repeatable; docs/reports.md).",
+)
+
+
+def report_renderers(formats: tuple[str, ...] | list[str], options: tuple[str, ...] | list[str] = ()) -> list[Any]:
+    """One renderer per format with its options; unknown formats or options are usage errors."""
+    from reports.base import split_options
+    from scanner import registry
+
+    classes = [registry.report(fmt) for fmt in formats]
+    per_format = split_options(list(formats), list(options), classes)
+    return [cls(opts) for cls, opts in zip(classes, per_format)]
+
+
 def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
-                  outputs: tuple[str, ...] | list[str]) -> None:
+                  outputs: tuple[str, ...] | list[str], options: tuple[str, ...] | list[str] = ()) -> None:
     """Render each format; to its -o file (written atomically) or to stdout when there is no -o."""
     import os
     import tempfile
 
-    from scanner import registry
-
     view = store.view(scan_id)
-    for i, fmt in enumerate(formats):
-        renderer = registry.report(fmt)()
+    for i, renderer in enumerate(report_renderers(formats, options)):
         path = outputs[i] if i < len(outputs) else None
         if path is None or path == "-":
             stream = sys.stdout.buffer if renderer.binary else sys.stdout
