@@ -45,15 +45,18 @@ for pkg in ("scanner", "checks", "reports"):
     for info in pkgutil.walk_packages(mod.__path__, pkg + "."):
         if not info.name.endswith("__main__"):
             importlib.import_module(info.name)
-import click._textwrap, jinja2, jsonschema, paramiko, yaml  # noqa: F401
+import click._textwrap, encodings.idna, jinja2, jsonschema, paramiko, yaml  # noqa: F401
 from scanner import registry
 from scanner.cli import main
 scratch = tempfile.mkdtemp()
-warm = ["scan", "local", "--db", scratch + "/warm.db", "-c", "host-file-passwd"]
+warm = ["scan", "local", "ssh://nobody@127.0.0.1:1", "--db", scratch + "/warm.db", "-c", "host-file-passwd",
+        "--connect-timeout", "1", "--known-hosts", scratch + "/known_hosts"]
 for fmt in registry.names(registry.REPORTS):
     warm += ["-f", fmt, "-o", f"{scratch}/warm.{fmt}"]
+import contextlib, io
 try:
-    main(warm)
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        main(warm)
 except SystemExit:
     pass
 os.setgroups([]); os.setgid(%(uid)d); os.setuid(%(uid)d)

@@ -270,7 +270,7 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:
 def normalise(text: str, view: ScanView) -> str:
     """Replace what changes between runs (scan id, times, scan and finding hashes) with fixed markers."""
     scan = view.scan
-    subs = {view.id: "SCAN-ID", scan.get("hash") or "": "SCAN-HASH"}
+    subs = {view.id: "SCAN-ID", view.id[:8]: "SCAN-ID-PREFIX", scan.get("hash") or "": "SCAN-HASH"}
     if scan.get("prev_hash"):
         subs[scan["prev_hash"]] = "PREV-HASH"
     for f in view.findings():

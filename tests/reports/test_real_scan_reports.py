@@ -58,8 +58,8 @@ def test_the_real_scan_holds_every_status(real_scan):
     assert waived == [(WAIVED_CONTROL, "/etc/passwd", ACTIVE_WAIVER)]
     lapsed = _rows(real_scan, "SELECT control_id, resource_id, status FROM findings WHERE waiver_id=?", EXPIRED_WAIVER)
     assert lapsed == [(LAPSED_CONTROL, "/etc/group", "fail")]
-    down = _rows(real_scan, "SELECT DISTINCT status FROM findings WHERE target_id=?", real_scan.unreachable)
-    assert down == [("error",)]
+    down = _rows(real_scan, "SELECT DISTINCT status, message FROM findings WHERE target_id=?", real_scan.unreachable)
+    assert len(down) == 1 and down[0][0] == "error" and "connection refused" in down[0][1], down
     if os.geteuid() == 0:  # as uid 65534 /etc/shadow cannot be read: error, never pass
         shadow = _rows(real_scan, "SELECT DISTINCT status FROM findings WHERE resource_type='host.shadow' "
                                   "AND target_id LIKE 'local:%'")
@@ -171,13 +171,16 @@ def test_html_opens_in_chromium_with_every_failing_control(real_scan, tmp_path):
     path = tmp_path / "report.html"
     shutil.copy(real_scan.outputs["html"], path)
     (tmp_path / "profile").mkdir()
-    probe = "[...document.querySelectorAll('#failing article')].map(a => a.id)"
+    probe = ("[[...document.querySelectorAll('#failing article')].map(a => a.id),"
+             " [...document.querySelectorAll('#failing table.unevaluated tr[id]')].map(a => a.id)]")
     with Chromium(binary, tmp_path / "profile") as browser:
-        page, ids = browser.load(path.as_uri(), evaluate=probe)
+        page, (cards, unevaluated) = browser.load(path.as_uri(), evaluate=probe)
     assert page.exceptions == [] and page.console == [] and page.requests == [path.as_uri()]
-    attention = {c for (c,) in _rows(real_scan, "SELECT DISTINCT control_id FROM findings "
-                                                "WHERE status IN ('fail','error','waived')")}
-    assert sorted(ids) == sorted(f"control-{c}" for c in attention)
+    failing = {c for (c,) in _rows(real_scan, "SELECT DISTINCT control_id FROM findings "
+                                              "WHERE status IN ('fail','waived')")}
+    errors = {c for (c,) in _rows(real_scan, "SELECT DISTINCT control_id FROM findings WHERE status='error'")}
+    assert sorted(cards) == sorted(f"control-{c}" for c in failing)
+    assert sorted(unevaluated) == sorted(f"control-{c}" for c in errors - failing)
 
 
 def test_csv_json_ocsf_and_text_formats_carry_every_finding(real_scan):
