@@ -76,6 +76,8 @@ def test_failing_controls_with_evidence_and_remediation(doc):
     assert bad[0] == "fail" and bad[4] == "server_side_encryption.algorithm eq 'aws:kms'" and bad[5].startswith("AES256")
     assert rows["arn:aws:s3:::legacy-open-data-archive (us-east-1)"][0] == "fail WVR-2025-003 expired"
     assert rows[f"{BUCKET_IMG} (us-east-1)"][0] == "waived WVR-2026-014"
+    ssh = doc.xpath("//article[@id='control-host-sshd-no-root-login']//tbody/tr")[0]
+    assert _text(ssh.xpath(".//div[@class='where']")[0]) == "/etc/ssh/sshd_config:33"  # where it was read
 
 
 def test_coverage_by_family_and_fedramp(doc):

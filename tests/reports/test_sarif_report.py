@@ -110,6 +110,14 @@ def test_fail_level_and_evidence_in_message(doc):
         "uri": f"{quote(ACCOUNT, safe='')}/{quote(BUCKET_XSS, safe='')}", "uriBaseId": "TARGETS"}
 
 
+def test_a_finding_with_evidence_locations_points_at_the_file_and_line(doc):
+    r = _by_resource(doc)[("host-sshd-no-root-login", "web01:sshd")]
+    assert r["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "ssh%3A%2F%2Fadmin%40web01%3A22/etc/ssh/sshd_config", "uriBaseId": "TARGETS"},
+        "region": {"startLine": 33}}
+    assert r["locations"][0]["logicalLocations"][1]["fullyQualifiedName"] == "ssh://admin@web01:22/web01:sshd"
+
+
 def test_physical_locations_from_evidence_locations():
     from reports.sarif import physical_locations
 
