@@ -42,6 +42,10 @@ class Renderer(abc.ABC):
             known = ", ".join(sorted(self.options)) or "none"
             raise UsageError(f"report format {self.name!r} has no option {unknown[0]!r} (its options: {known})")
         self.settings: dict[str, str] = dict(options or {})
+        self.check_options()
+
+    def check_options(self) -> None:
+        """Refuse bad option values when the renderer is made (before a scan runs): override to check."""
 
     def option(self, name: str, default: str | None = None) -> str | None:
         """The value the user gave for option ``name`` (or ``default``)."""

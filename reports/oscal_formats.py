@@ -27,6 +27,9 @@ OPTIONS = {
 class _OscalRenderer(Renderer):
     options = OPTIONS
 
+    def check_options(self) -> None:
+        self.flag("evidence-pack")
+
     def builder(self, view: ScanView) -> OscalBuilder:
         return builder(view, system_id=self.option("system-id"), system_id_type=self.option("system-id-type"),
                        ssp_href=self.option("ssp"), in_pack=self.flag("evidence-pack"))

@@ -149,6 +149,10 @@ class SarifRenderer(Renderer):
         "max-results": f"most results to emit (default {MAX_RESULTS}, GitHub's display limit; at most {HARD_MAX_RESULTS})",
     }
 
+    def check_options(self) -> None:
+        self.flag("passes")
+        self._max_results()
+
     def _max_results(self) -> int:
         raw = self.option("max-results", str(MAX_RESULTS)) or ""
         try:

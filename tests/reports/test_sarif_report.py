@@ -89,9 +89,9 @@ def test_report_option_errors_are_usage_errors(factory_view):
     with pytest.raises(UsageError, match="no option 'pass'"):
         SarifRenderer({"pass": "true"})
     with pytest.raises(UsageError, match="expected true or false"):
-        render(SarifRenderer({"passes": "maybe"}), factory_view)
+        SarifRenderer({"passes": "maybe"})
     with pytest.raises(UsageError, match="expected 1 to 25000"):
-        render(SarifRenderer({"max-results": "30000"}), factory_view)
+        SarifRenderer({"max-results": "30000"})
 
 
 def test_fail_level_and_evidence_in_message(doc):
