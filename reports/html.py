@@ -32,7 +32,7 @@ STATUS_LABELS = {"pass": "Passed", "fail": "Failed", "error": "Error", "notappli
 
 
 _INLINE = re.compile(r"`([^`\n]{1,2000})`|\\(n)|\\([a-zA-Z0])")
-_BREAK = re.compile(r"([/:.@_=,\-]+)")
+_BREAK = re.compile(r"([/:@=,\-]+)")
 
 
 def rich(value: Any) -> Any:
