@@ -59,6 +59,8 @@ try:
         main(warm)
 except SystemExit:
     pass
+import shutil
+shutil.rmtree(scratch, ignore_errors=True)
 os.setgroups([]); os.setgid(%(uid)d); os.setuid(%(uid)d)
 os.environ["HOME"] = os.getcwd()
 main(sys.argv[2:])
