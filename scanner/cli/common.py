@@ -95,8 +95,25 @@ def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return out
 
 
+report_option = click.option(
+    "-O", "--report-option", "report_options", multiple=True, metavar="[FORMAT.]NAME=VALUE",
+    help="Option for a report format, e.g. sarif.passes=true or system-id=F01234567 (repeatable; docs/reports.md).",
+)
+
+
+def report_renderers(formats: tuple[str, ...] | list[str], options: tuple[str, ...] | list[str] = ()) -> list[Any]:
+    """One renderer per format with its options; unknown formats or options are usage errors."""
+    from reports.base import split_options
+    from scanner import registry
+
+    classes = [registry.report(fmt) for fmt in formats]
+    per_format = split_options(list(formats), list(options), classes)
+    return [cls(opts) for cls, opts in zip(classes, per_format)]
+
+
 def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
-                  outputs: tuple[str, ...] | list[str], *, quiet: bool = False, sort: str | None = None) -> int:
+                  outputs: tuple[str, ...] | list[str], options: tuple[str, ...] | list[str] = (), *,
+                  quiet: bool = False, sort: str | None = None) -> int:
     """Render each format; to its -o file (written atomically) or to stdout when there is no -o.
 
     Each format is independent: one that fails (a renderer bug, a full disk) is named in one line
@@ -110,10 +127,10 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
 
     view = store.view(scan_id)
     code = 0
-    for i, fmt in enumerate(formats):
+    for i, (fmt, renderer) in enumerate(zip(formats, report_renderers(formats, options))):
         path = outputs[i] if i < len(outputs) else None
         try:
-            _write_report(view, fmt, path, sort)
+            _write_report(view, renderer, path, sort)
         except GovscanError as exc:
             code = max(code, fail(exc))
             continue
@@ -129,13 +146,10 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
     return code
 
 
-def _write_report(view: Any, fmt: str, path: str | None, sort: str | None = None) -> None:
+def _write_report(view: Any, renderer: Any, path: str | None, sort: str | None = None) -> None:
     import os
     import tempfile
 
-    from scanner import registry
-
-    renderer = registry.report(fmt)()
     if sort is not None and hasattr(renderer, "sort"):
         renderer.sort = sort
     if path is None or path == "-":

@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import db_option, echo_err, guarded, parse_inputs, quiet_option, write_reports
+from scanner.cli.common import (
+    db_option, echo_err, guarded, parse_inputs, quiet_option, report_option, report_renderers, write_reports,
+)
 
 
 class TerminalProgress:  # implements scanner.engine.Progress
@@ -74,6 +76,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 @click.option("-f", "--format", "formats", multiple=True, help="Report format to write after the scan (repeatable).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="File for the matching -f (repeatable, in the same order).")
+@report_option
 @click.option("--accept-new-host-keys", is_flag=True,
               help="Trust and record SSH host keys not yet in known_hosts (never a changed key).")
 @click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file (default ~/.ssh/known_hosts).")
@@ -88,7 +91,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],
          waivers: tuple[str, ...], policy_paths: tuple[str, ...], inputs: tuple[str, ...], db_path: str, jobs: int,
          executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None,
-         formats: tuple[str, ...], outputs: tuple[str, ...],
+         formats: tuple[str, ...], outputs: tuple[str, ...], report_options: tuple[str, ...],
          accept_new_host_keys: bool, known_hosts: str | None, connect_timeout: float, script_timeout: float,
          max_output_mib: int | None, sign_key: str | None, quiet: bool) -> None:
     """Scan TARGETS and store the findings.
@@ -111,10 +114,7 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
         raise UsageError(f"{len(formats)} -f but {len(outputs)} -o: give one -o per -f (or a single -f to stdout)")
     if len(formats) > 1 and not outputs:
         raise UsageError("several -f formats need one -o file each")
-    for fmt in formats:
-        from scanner import registry
-
-        registry.report(fmt)  # an unknown format is a usage error before scanning, not after
+    report_renderers(formats, report_options)  # an unknown format or option is a usage error before scanning
     req = ScanRequest(
         targets=list(targets), inventory=inventory, profiles=list(profiles), controls=list(controls),
         waivers=list(waivers), policy_paths=list(policy_paths), inputs=parse_inputs(inputs), jobs=jobs, gate=gate,
@@ -145,7 +145,8 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     finally:
         signal.signal(signal.SIGTERM, old)
     to_stdout = bool(formats) and not outputs
-    reports_failed = write_reports(store, outcome.scan_id, formats, outputs, quiet=quiet) if formats else 0
+    reports_failed = write_reports(store, outcome.scan_id, formats, outputs, report_options,
+                                   quiet=quiet) if formats else 0
     # errors first (each unreachable target, one line), then the summary that counts them
     if not quiet or outcome.exit_code == 3:
         for tid, reason in outcome.unreachable:
