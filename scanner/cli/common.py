@@ -55,6 +55,12 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
         echo_err("govscan: interrupted")
         return 130
     except BrokenPipeError:
+        # the reader went away (`govscan findings | head`): stop quietly, as other command-line tools do;
+        # stdout is pointed at /dev/null so the interpreter's final flush cannot fail again
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
     except SystemExit as exc:  # commands exit with their code (gate, lint)
         code = exc.code
@@ -134,6 +140,8 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
         except GovscanError as exc:
             code = max(code, fail(exc))
             continue
+        except BrokenPipeError:
+            raise  # the reader of stdout went away: not a renderer failure (run_cli ends quietly)
         except Exception as exc:
             code = max(code, report(exc, f"{fmt} report to {path or 'stdout'}"))
             continue
