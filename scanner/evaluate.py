@@ -308,8 +308,14 @@ class _Evaluator:
                                     {**self.evidence(resource, outcome), "not_covered": missing.reason},
                                     resource.region)
         evidence = self.evidence(resource, outcome)
-        if scope is not None and scope.unknown and scope.decisive is not None:
-            evidence["scope_undecided"] = f"{_missing_key(scope)} is missing ({scope.decisive.describe()})"
+        if scope is not None and scope.unknown:
+            why = f"{_missing_key(scope)} is missing" + (f" ({scope.decisive.describe()})" if scope.decisive else "")
+            evidence["scope_undecided"] = why
+            if status is Status.PASS:
+                # in scope or not is unknown: a failure stands either way, a pass would claim more than was read
+                message = f"{resource.id}: cannot tell whether {c.id} applies to it: {why} (scope.where)"
+                return self.finding(resource.id, resource.type, Status.ERROR, message,
+                                    {**evidence, "error": message}, resource.region)
         return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
                             evidence, resource.region)
 

@@ -134,7 +134,7 @@ def test_negation_is_kleene(cond, doc):
 @given(trees, trees, trees, documents, st.data())
 def test_selectors_never_turn_missing_data_into_a_pass_or_not_applicable(where, applies_if, cond, doc, data):
     """With scope.where and applies_if too: less data never makes a pass, nor a new `notapplicable`
-    (an UNKNOWN scope keeps the resource, an UNKNOWN applies_if is `error`)."""
+    (an UNKNOWN scope keeps the resource and never passes it, an UNKNOWN applies_if is `error`)."""
     candidates = removals(doc)
     if not candidates:
         return

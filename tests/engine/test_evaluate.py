@@ -216,6 +216,17 @@ def test_scope_where_unknown_is_assessed_and_false_is_skipped():
     assert got == {"a": (Status.FAIL, "role is missing (role ne 'bastion')"), "c": (Status.PASS, None)}
 
 
+def test_scope_where_unknown_never_passes():
+    """Found by the selector property: out of scope (notapplicable) must not become a pass when the key the
+    scope reads goes missing, even where the assert alone would hold."""
+    ctl = control(scope={"where": {"key": "role", "op": "eq", "value": "web"}},
+                  assert_={"key": "permitrootlogin", "op": "eq", "value": "no"})
+    coll = collection("host.sshd", res("a", permitrootlogin="no"), res("b", role="db", permitrootlogin="no"))
+    got = {f.resource_id: (f.status, f.message) for f in evaluate_control(ctl, TARGET, coll)}
+    assert got == {"a": (Status.ERROR, "a: cannot tell whether host-test-ctl applies to it: role is missing "
+                                       "(role eq 'web') (scope.where)")}
+
+
 def test_applies_if_unknown_is_error_never_notapplicable():
     f = one(evaluate_control(MAX_TRIES, TARGET, collection("host.sshd", res("sshd", maxauthtries="3"))))
     assert f.status is Status.ERROR
