@@ -82,3 +82,37 @@ class ScanView:
 
 def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip([d[0] for d in cur.description], values))
+
+
+def history(store: Store, until: str | None = None) -> list[dict[str, Any]]:
+    """Every sealed, complete scan finished at or before ``until`` (ISO time; None: all), oldest first,
+    with its findings counted per control, target and status: the rows the ledger
+    (:mod:`scanner.ledger`) reads. A scan still running, interrupted or failed validated nothing."""
+    sql = ("SELECT s.id, s.seq, s.finished, f.control_id, f.target_id, f.status, f.severity, count(*) "
+           "FROM scans s JOIN findings f ON f.scan_id = s.id "
+           "WHERE s.hash IS NOT NULL AND s.status = 'complete'" + (" AND s.finished <= ?" if until else "") +
+           " GROUP BY s.id, f.control_id, f.target_id, f.status, f.severity ORDER BY s.seq, f.control_id, f.target_id")
+    cur = store.db.conn.execute(sql, (until,) if until else ())
+    keys = ("scan", "seq", "finished", "control_id", "target_id", "status", "severity", "n")
+    return [dict(zip(keys, r)) for r in cur]
+
+
+def chain_head(store: Store, until: str | None = None) -> dict[str, Any] | None:
+    """The newest sealed scan (highest ``seq``) finished at or before ``until``: the chain head a ledger
+    report was computed from, with its signature when the scan was signed."""
+    sql = "SELECT * FROM scans WHERE hash IS NOT NULL AND seq IS NOT NULL"
+    sql += " AND finished <= ?" if until else ""
+    cur = store.db.conn.execute(sql + " ORDER BY seq DESC LIMIT 1", (until,) if until else ())
+    row = cur.fetchone()
+    return _row(cur, row) if row else None
+
+
+def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """control id -> its snapshot row (decoded) in the newest of ``scan_ids`` that ran it."""
+    out: dict[str, dict[str, Any]] = {}
+    for scan_id in scan_ids:  # oldest first: newer snapshots replace older
+        cur = store.db.conn.execute("SELECT * FROM controls WHERE scan_id = ?", (scan_id,))
+        for r in cur.fetchall():
+            row = _decode("controls", _row(cur, r))
+            out[row["id"]] = row
+    return out
