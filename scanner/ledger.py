@@ -151,10 +151,10 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
     rows = history(store, until)
     class_age = int(_ksi.class_rules(klass)["max_age_days"]) * 86400
     if controls is None:
-        scans = list(dict.fromkeys(r["scan"] for r in rows))
+        ran = list(dict.fromkeys(r["scan"] for r in rows))
         controls = {cid: ControlInfo(cid, s.get("title") or cid, s.get("severity") or "info", s.get("mappings") or {},
                                      _declared_age(s.get("document")))
-                    for cid, s in control_snapshots(store, scans).items()}
+                    for cid, s in control_snapshots(store, ran).items()}
     globs = list(control_globs)
     if globs:
         controls = {cid: c for cid, c in controls.items() if any(fnmatch.fnmatchcase(cid, g) for g in globs)}
@@ -178,11 +178,12 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
     for cid in sorted(controls):
         info = controls[cid]
         max_age = min(a for a in (info.max_age, profile_max_age, class_age) if a is not None)
-        for tid in sorted(targets_of.get(cid, [])) or [None]:
+        targets: list[str | None] = [*sorted(targets_of.get(cid, []))] or [None]
+        for target in targets:
+            scans = sorted(grouped[(cid, target)].items(), key=lambda kv: kv[1]["seq"]) if target else []
             events = tuple(Event(scan, e["seq"], e["time"], scan_result(e["counts"]), e["severity"], dict(e["counts"]))
-                           for scan, e in sorted(grouped.get((cid, tid), {}).items(), key=lambda kv: kv[1]["seq"])) \
-                if tid is not None else ()
-            row = _row(info, tid, events, max_age, as_of)
+                           for scan, e in scans)
+            row = _row(info, target, events, max_age, as_of)
             ledger.rows.append(row)
             by_control[cid].append(row)
     for cov in _ksi.coverage([(cid, c.mappings) for cid, c in controls.items()], klass):

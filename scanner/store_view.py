@@ -108,11 +108,16 @@ def chain_head(store: Store, until: str | None = None) -> dict[str, Any] | None:
 
 
 def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """control id -> its snapshot row (decoded) in the newest of ``scan_ids`` that ran it."""
+    """control id -> its snapshot row (decoded) in the newest of ``scan_ids`` (oldest first) that ran it;
+    each snapshot is read and decoded once, from the newest scan back."""
     out: dict[str, dict[str, Any]] = {}
-    for scan_id in scan_ids:  # oldest first: newer snapshots replace older
-        cur = store.db.conn.execute("SELECT * FROM controls WHERE scan_id = ?", (scan_id,))
-        for r in cur.fetchall():
-            row = _decode("controls", _row(cur, r))
-            out[row["id"]] = row
+    q = store.db.conn.execute
+    for scan_id in reversed(list(scan_ids)):
+        wanted = [cid for (cid,) in q("SELECT id FROM controls WHERE scan_id = ?", (scan_id,)) if cid not in out]
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            cur = q(f"SELECT * FROM controls WHERE scan_id = ? AND id IN ({','.join('?' * len(part))})", (scan_id, *part))
+            for r in cur.fetchall():
+                row = _decode("controls", _row(cur, r))
+                out[row["id"]] = row
     return out
