@@ -20,7 +20,6 @@ from typing import Any, Iterable, Mapping
 
 from scanner import ksi as _ksi
 from scanner.errors import UsageError
-from scanner.model import severity_rank
 
 VALIDATED = ("pass", "fail", "waived", "notapplicable")
 """Results that are a validation: the control decided something about the target."""
@@ -160,15 +159,11 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
         controls = {cid: c for cid, c in controls.items() if any(fnmatch.fnmatchcase(cid, g) for g in globs)}
         if not controls:
             raise UsageError(f"-c {', '.join(globs)}: matches no control of the ledger")
-    grouped: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-    for r in rows:
-        if r["control_id"] not in controls:
-            continue
-        per_scan = grouped.setdefault((r["control_id"], r["target_id"]), {})
-        ev = per_scan.setdefault(r["scan"], {"seq": r["seq"], "time": r["finished"], "counts": {}, "severity": "info"})
-        ev["counts"][r["status"]] = ev["counts"].get(r["status"], 0) + r["n"]
-        if severity_rank(r["severity"]) > severity_rank(ev["severity"]):
-            ev["severity"] = r["severity"]
+    grouped: dict[tuple[str, str], list[Event]] = {}
+    for r in rows:  # oldest first
+        if r["control_id"] in controls:
+            grouped.setdefault((r["control_id"], r["target_id"]), []).append(
+                Event(r["scan"], r["seq"], r["finished"], scan_result(r["counts"]), r["severity"], r["counts"]))
     ledger = Ledger(as_of=until, klass=klass, profile=profile, class_max_age=class_age,
                     chain_head=_head(chain_head(store, until)))
     by_control: dict[str, list[Validation]] = {cid: [] for cid in controls}
@@ -180,9 +175,7 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
         max_age = min(a for a in (info.max_age, profile_max_age, class_age) if a is not None)
         targets: list[str | None] = [*sorted(targets_of.get(cid, []))] or [None]
         for target in targets:
-            scans = sorted(grouped[(cid, target)].items(), key=lambda kv: kv[1]["seq"]) if target else []
-            events = tuple(Event(scan, e["seq"], e["time"], scan_result(e["counts"]), e["severity"], dict(e["counts"]))
-                           for scan, e in scans)
+            events = tuple(grouped[(cid, target)]) if target else ()
             row = _row(info, target, events, max_age, as_of)
             ledger.rows.append(row)
             by_control[cid].append(row)

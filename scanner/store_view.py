@@ -85,16 +85,24 @@ def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def history(store: Store, until: str | None = None) -> list[dict[str, Any]]:
-    """Every sealed, complete scan finished at or before ``until`` (ISO time; None: all), oldest first,
-    with its findings counted per control, target and status: the rows the ledger
-    (:mod:`scanner.ledger`) reads. A scan still running, interrupted or failed validated nothing."""
-    sql = ("SELECT s.id, s.seq, s.finished, f.control_id, f.target_id, f.status, f.severity, count(*) "
-           "FROM scans s JOIN findings f ON f.scan_id = s.id "
-           "WHERE s.hash IS NOT NULL AND s.status = 'complete'" + (" AND s.finished <= ?" if until else "") +
-           " GROUP BY s.id, f.control_id, f.target_id, f.status, f.severity ORDER BY s.seq, f.control_id, f.target_id")
-    cur = store.db.conn.execute(sql, (until,) if until else ())
-    keys = ("scan", "seq", "finished", "control_id", "target_id", "status", "severity", "n")
-    return [dict(zip(keys, r)) for r in cur]
+    """Every sealed, complete scan finished at or before ``until`` (ISO time; None: all), oldest first:
+    per scan, control and target, the finding ``counts`` by status and the highest ``severity``. The
+    rows the ledger (:mod:`scanner.ledger`) reads; a running, interrupted or failed scan validated nothing."""
+    from scanner.model import SEVERITIES, Status
+
+    statuses = [s.value for s in Status]
+    rank = " ".join(f"WHEN '{name}' THEN {len(SEVERITIES) - i}" for i, name in enumerate(SEVERITIES))
+    sql = ("SELECT s.id, s.seq, s.finished, f.control_id, f.target_id, "
+           + ", ".join(f"sum(f.status = '{st}')" for st in statuses)
+           + f", max(CASE f.severity {rank} ELSE 0 END) FROM scans s JOIN findings f ON f.scan_id = s.id "
+           "WHERE s.hash IS NOT NULL AND s.status = 'complete'" + (" AND s.finished <= ?" if until else "")
+           + " GROUP BY s.id, f.control_id, f.target_id ORDER BY s.seq, f.control_id, f.target_id")
+    out = []
+    for r in store.db.conn.execute(sql, (until,) if until else ()):
+        counts = {st: n for st, n in zip(statuses, r[5:-1]) if n}
+        out.append({"scan": r[0], "seq": r[1], "finished": r[2], "control_id": r[3], "target_id": r[4],
+                    "counts": counts, "severity": SEVERITIES[len(SEVERITIES) - r[-1]] if r[-1] else "info"})
+    return out
 
 
 def chain_head(store: Store, until: str | None = None) -> dict[str, Any] | None:
