@@ -51,6 +51,21 @@ def class_rules(klass: str | None) -> Mapping[str, Any]:
     return classes[key]
 
 
+def lineage(pset: Any, profile_ids: Iterable[str]) -> list[Any]:
+    """The named profiles and every profile they extend (a tailored profile keeps its parent's class)."""
+    from scanner.policy.lint import strip_version
+
+    out: dict[str, Any] = {}
+    todo = list(profile_ids)
+    while todo:
+        pid = strip_version(todo.pop())
+        if pid in out or pid not in pset.profiles:
+            continue
+        out[pid] = pset.profiles[pid]
+        todo.extend(out[pid].extends)
+    return list(out.values())
+
+
 def profile_class(profiles: Iterable[Any]) -> str | None:
     """The certification class of the named profiles (the strictest when several name one)."""
     found = [p.certification["class"] for p in profiles

@@ -220,7 +220,7 @@ def _head(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def from_selection(selection: Any, pset: Any, profile_ids: Iterable[str]) -> tuple[dict[str, ControlInfo], str | None,
                                                                                        int | None]:
     """The controls, class and profile ``max_age`` of a tailored selection (``scanner.policy.tailor``)."""
-    profiles = [pset.profiles[p] for p in profile_ids]
+    profiles = _ksi.lineage(pset, profile_ids)
     klass = _ksi.profile_class(profiles)
     ages = [p.max_age for p in profiles if p.max_age is not None]
     controls = {cid: ControlInfo(cid, c.title, c.severity.value, c.mappings, c.max_age)

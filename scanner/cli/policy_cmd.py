@@ -56,9 +56,9 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
     controls = select(pset, profiles).controls if profiles else pset.controls
     klass = None
     if profiles:
-        from scanner.ksi import profile_class
+        from scanner.ksi import lineage, profile_class
 
-        klass = profile_class(pset.profiles[p] for p in profiles)
+        klass = profile_class(lineage(pset, profiles))
     for cid in sorted(controls):
         c = controls[cid]
         if as_json:

@@ -184,3 +184,20 @@ def test_report_fedramp_vdr_is_valid_and_needs_the_package_uri(tmp_path, policy)
     assert v["overdueStatus"] == {"isOverdue": False}
     bad = govscan("status", "--db", str(db), "-f", "fedramp-vdr", "--package-uri", "not a uri")
     assert bad.returncode == 2 and "expected an absolute URI" in bad.stderr
+
+
+def test_a_profile_extending_a_class_keeps_its_class_and_may_tighten_max_age(tmp_path, policy):
+    policy.write_text(CONTROL + """---
+apiVersion: govscan/v1
+kind: Profile
+metadata: {id: agency-20x, title: agency tailoring of Class C}
+extends: [fedramp-20x-class-c]
+max_age: 2d
+""")
+    db = tmp_path / "g.db"
+    row = scan(db, policy, 0)
+    out = as_json(status(db, policy, "-p", "agency-20x", "--as-of", plus(row["finished"], days=2, hours=1), "-f", "json"))
+    assert out["class"] == "c"
+    assert (out["controls"][0]["state"], out["controls"][0]["max_age_days"]) == ("stale", 2)
+    listed = govscan("policy", "list", "--policies", str(policy), "-p", "agency-20x")
+    assert "FedRAMP 20x Class C KSI coverage" in listed.stdout
