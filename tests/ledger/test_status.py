@@ -201,3 +201,20 @@ max_age: 2d
     assert (out["controls"][0]["state"], out["controls"][0]["max_age_days"]) == ("stale", 2)
     listed = govscan("policy", "list", "--policies", str(policy), "-p", "agency-20x")
     assert "FedRAMP 20x Class C KSI coverage" in listed.stdout
+
+
+def test_html_report_has_the_ledger_section_for_a_20x_scan(tmp_path, policy):
+    db = tmp_path / "g.db"
+    proc = govscan("scan", "local", "--db", str(db), "--policies", str(policy), "-p", "fedramp-20x-class-c",
+                   "-c", CID, "-q", "--gate", "none", "--input", f"{CID}.min_uid=1")
+    assert proc.returncode == 0, proc.stderr
+    row = Store(db, create=False).scans(1)[0]
+    out = tmp_path / "r.html"
+    assert govscan("report", "--db", str(db), "-f", "html", "-o", str(out)).returncode == 0
+    html = out.read_text()
+    section = html[html.index('<section id="ledger">'):]
+    section = section[:section.index("</section>")]
+    assert f"as of {row['finished']}" in section and row["hash"] in section and "Class C rules" in section
+    assert "1 of 1 validations stale or failing (0 stale)" in section and "1 open POA&amp;M items" in section
+    assert '<td class="mono">KSI-MLA-EVC</td><td>Evaluating Configurations</td><td>failing</td>' in section
+    assert f'<td>fail</td><td class="mono">{CID}</td>' in section
