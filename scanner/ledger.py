@@ -143,11 +143,11 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
     (a profile's selection); None: every control the stored history ran, from its newest snapshot."""
     import fnmatch
 
-    from scanner.store_view import chain_head, control_snapshots, history
+    from scanner.store_view import chain_head, control_snapshots, ledger_history
 
     as_of = as_of or _dt.datetime.now(_dt.timezone.utc)
     until = iso(as_of)
-    rows = history(store, until)
+    rows = ledger_history(store, until)
     class_age = int(_ksi.class_rules(klass)["max_age_days"]) * 86400
     if controls is None:
         ran = list(dict.fromkeys(r["scan"] for r in rows))

@@ -84,7 +84,7 @@ def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip([d[0] for d in cur.description], values))
 
 
-def history(store: Store, until: str | None = None) -> list[dict[str, Any]]:
+def ledger_history(store: Store, until: str | None = None) -> list[dict[str, Any]]:
     """Every sealed, complete scan finished at or before ``until`` (ISO time; None: all), oldest first:
     per scan, control and target, the finding ``counts`` by status and the highest ``severity``. The
     rows the ledger (:mod:`scanner.ledger`) reads; a running, interrupted or failed scan validated nothing."""
