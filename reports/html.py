@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import IO, Any
 
-from reports import coverage
+from reports import coverage, ledger_section
 from reports.base import Renderer
 from reports.catalog import (
     NIST, SEVERITIES, STATUSES, control_description, evidence_text, framework_label, nist_catalog, nist_display,
@@ -199,6 +199,7 @@ def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 500) -
         "trend": trend(view),
         "max_rows": max_rows,
         "gate": scan.get("gate") or {},
+        "ledger": ledger_section.context(view),
     }
 
 

@@ -122,6 +122,8 @@ class Control:
     sha256: str = ""
     """sha256 of the canonical JSON of :attr:`document`."""
     source: SourcePos | None = None
+    max_age: int | None = None
+    """How fresh its evidence must be, in seconds (``max_age: 3d``); None: the profile's or class's."""
 
     def input_spec(self, name: str) -> InputSpec | None:
         for spec in self.inputs:
@@ -156,6 +158,10 @@ class Profile:
     document: Mapping[str, Any] = field(default_factory=dict)
     sha256: str = ""
     source: SourcePos | None = None
+    max_age: int | None = None
+    """How fresh the evidence of the controls it selects must be, in seconds; None: from the class."""
+    certification: Mapping[str, str] | None = None
+    """``{"framework": "fedramp-20x", "class": "b"|"c"}`` when the profile is for a certification class."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ COMMANDS = {
     "evidence": "scanner.cli.evidence_cmd:evidence",
     "keys": "scanner.cli.evidence_cmd:keys",
     "inventory": "scanner.cli.inventory_cmd:inventory",
+    "status": "scanner.cli.status_cmd:status",
 }
 
 

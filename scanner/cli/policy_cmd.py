@@ -54,6 +54,11 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
 
     pset = load(policy_paths)
     controls = select(pset, profiles).controls if profiles else pset.controls
+    klass = None
+    if profiles:
+        from scanner.ksi import lineage, profile_class
+
+        klass = profile_class(lineage(pset, profiles))
     for cid in sorted(controls):
         c = controls[cid]
         if as_json:
@@ -64,6 +69,15 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
             click.echo(f"{clean(c.id):<46} {c.severity.value:<9} {clean(c.resource):<24} {clean(c.title)}")
     if not as_json:
         click.echo(f"{len(controls)} controls; profiles: {clean(', '.join(sorted(pset.profiles)))}", err=True)
+    if klass is not None:  # a FedRAMP 20x profile: per KSI, methods govscan has / methods the class requires
+        from scanner.ksi import coverage, coverage_lines
+
+        rows = coverage(controls, klass)
+        if as_json:
+            for r in rows:
+                click.echo(json.dumps(r.as_dict()))
+        else:
+            click.echo("\n".join(coverage_lines(rows, klass)))
 
 
 @policy.command()

@@ -48,6 +48,11 @@ def baseline_names() -> list[str]:
     return sorted(p.stem for p in policies.FRAMEWORKS.glob("*.json") if p.stem != "nist-800-53-rev5")
 
 
+def ksi_ids() -> frozenset[str]:
+    """The FedRAMP 20x Key Security Indicator ids (``KSI-CNA-RNT``...) of the shipped rules extract."""
+    return baseline_ids("fedramp-20x") or frozenset()
+
+
 def fedramp_ids() -> frozenset[str]:
     out: set[str] = set()
     for name in ("fedramp-rev5-low", "fedramp-rev5-moderate", "fedramp-rev5-high"):
@@ -206,15 +211,21 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
     for framework, ids in (data.get("mappings") or {}).items():
         if framework.startswith("nist-800-53"):
             known, label = nist_ids(), "NIST SP 800-53 rev5"
+        elif framework == "fedramp-20x":
+            known, label = ksi_ids(), "FedRAMP 20x KSI"
         elif framework.startswith("fedramp"):
             known, label = fedramp_ids(), "FedRAMP rev5 baselines"
         else:
             continue
         for n, cid in enumerate(ids):
             if cid not in known:
-                oscal = re.sub(r"\((\d+)\)", r".\1", str(cid)).lower().replace(" ", "")
-                hint = f" (did you mean {oscal!r}? ids are in OSCAL form)" if oscal in known else did_you_mean(str(cid), known)
-                yield doc.diag(("mappings", framework, n), f"unknown {label} control id {cid!r}{hint}")
+                if framework == "fedramp-20x":
+                    fixed, why, what = str(cid).upper().strip(), "KSI ids are upper case", "id"
+                else:
+                    fixed = re.sub(r"\((\d+)\)", r".\1", str(cid)).lower().replace(" ", "")
+                    why, what = "ids are in OSCAL form", "control id"
+                hint = f" (did you mean {fixed!r}? {why})" if fixed in known else did_you_mean(str(cid), known)
+                yield doc.diag(("mappings", framework, n), f"unknown {label} {what} {cid!r}{hint}")
 
     md = data.get("metadata") or {}
     if md.get("status") == "deprecated" and not md.get("replaced_by"):

@@ -220,8 +220,15 @@ def control_from(data: dict[str, Any], source: SourcePos | None = None) -> Contr
         scope_where=scope.get("where"), scope_regions=tuple(scope["regions"]) if "regions" in scope else None,
         platforms=tuple(target.get("platforms") or ()), applies_if=target.get("applies_if"),
         inputs=inputs, result=data.get("result") or {}, remediation=data.get("remediation") or {},
-        document=data, sha256=sha256_of(data), source=source,
+        document=data, sha256=sha256_of(data), source=source, max_age=duration_seconds(data.get("max_age")),
     )
+
+
+def duration_seconds(text: str | None) -> int | None:
+    """``3d`` / ``12h`` (schema-checked) as seconds; None stays None."""
+    if text is None:
+        return None
+    return int(text[:-1]) * (86400 if text.endswith("d") else 3600)
 
 
 def profile_from(data: dict[str, Any], source: SourcePos | None = None) -> Profile:
@@ -240,7 +247,8 @@ def profile_from(data: dict[str, Any], source: SourcePos | None = None) -> Profi
         baseline=baseline.get("oscal_profile") or baseline.get("framework"),
         include=tuple(select.get("include") or ()), exclude=tuple(exclude),
         inputs=data.get("inputs") or {}, refine=data.get("refine") or {}, gate=data.get("gate") or {},
-        document=data, sha256=sha256_of(data), source=source,
+        document=data, sha256=sha256_of(data), source=source, max_age=duration_seconds(data.get("max_age")),
+        certification=data.get("certification"),
     )
 
 

@@ -64,6 +64,7 @@ def _message(err: Any) -> tuple[tuple[Any, ...], str, bool]:
             "^[a-z0-9][a-z0-9-]{2,63}$": "lowercase letters, digits and dashes, 3 to 64 characters",
             r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$": "a semantic version such as 1.0.0",
             r"^\d{4}-\d{2}-\d{2}$": "a date YYYY-MM-DD",
+            "^[1-9][0-9]{0,3}[dh]$": "a duration such as 3d or 12h (days or hours)",
         }.get(err.validator_value, f"pattern {err.validator_value}")
         return path, f"{err.instance!r} is not valid: expected {hint}", False
     if v == "oneOf":
