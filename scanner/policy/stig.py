@@ -4,7 +4,9 @@ The schema checks each entry's shape; this module checks what it cannot: the ben
 govscan knows (``policies/stig-benchmarks.json``), the Vuln ID is the number of the Rule ID (DISA's
 numbering since the SV- rule ids), a control names a benchmark once, and every control naming the
 same Vuln ID of a benchmark agrees on its Rule ID, STIG ID and severity (several controls may each
-check part of one STIG rule: a checklist then reports the worst of them).
+check part of one STIG rule, each naming the others in ``shared_with``: a checklist then reports the
+worst of them, and Not Reviewed when one of them did not run).
+The ``shared_with`` partners exist and check the same Vuln ID.
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ def check(pset: Any) -> Iterator[Diagnostic]:
             if m and vuln != f"V-{m.group(1)}":
                 yield doc.diag(("stig", n, "vuln_id"), f"Vuln ID {vuln!r} does not match Rule ID {rule!r} "
                                f"(expected 'V-{m.group(1)}')")
+            for k, other in enumerate(e.get("shared_with") or ()):
+                partner = pset.documents.get(("Control", other))
+                if partner is None or not any(p.get("vuln_id") == vuln and p.get("benchmark") == bench
+                                              for p in entries(partner.data)):
+                    yield doc.diag(("stig", n, "shared_with", k),
+                                   f"shared_with names {other!r}, which is not a control checking {vuln} of {bench}")
             identity = (str(rule), str(e.get("stig_id")), str(e.get("severity")))
             first = seen.setdefault((bench, vuln), (identity, ident))
             if first[0] != identity:
