@@ -69,7 +69,7 @@ def _result(view: ScanView, f: Mapping[str, Any], when: str) -> dict[str, Any]:
     return out
 
 
-def _waiver_data(view: ScanView, results: list[Mapping[str, Any]]) -> dict[str, Any] | None:
+def _waiver_data(view: ScanView, results: list[dict[str, Any]]) -> dict[str, Any] | None:
     waivers = {w["id"]: w for w in view.waivers}
     active = sorted({f["waiver_id"] for f in results if f["status"] == "waived" and f.get("waiver_id")})
     if not active:
@@ -133,7 +133,8 @@ def hdf_documents(view: ScanView) -> list[tuple[str, dict[str, Any]]]:
     for tid, kind in targets:
         ids = [cid for cid, c in view.controls.items() if c.get("provider") == kind or (tid, cid) in results]
         ids += sorted({cid for t, cid in results if t == tid} - set(ids))
-        controls, groups = [], {}
+        controls: list[dict[str, Any]] = []
+        groups: dict[str, list[str]] = {}
         for cid in ids:
             c = view.controls.get(cid) or {"id": cid, "title": cid, "severity": "medium"}
             controls.append(_control(view, c, results.get((tid, cid), []), tid, when))

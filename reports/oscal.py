@@ -376,14 +376,15 @@ def builder(view: ScanView) -> OscalBuilder:
 
 
 class AssessmentResultsRenderer(Renderer):
-    """OSCAL 1.1.3 assessment results (imports ``assessment-plan.json``)."""
+    """OSCAL 1.1.3 assessment results (imports ``assessment-plan.json``); 1.1.2 with ``--oscal-version``."""
 
     name = "oscal-ar"
     extension = "json"
     description = "OSCAL 1.1.3 assessment results"
+    oscal_version = OSCAL_VERSION
 
     def render(self, view: ScanView, out: IO) -> None:
-        dump(builder(view).assessment_results(), out)
+        dump(for_version(builder(view).assessment_results(), self.oscal_version), out)
 
 
 class PoamRenderer(Renderer):
@@ -392,9 +393,10 @@ class PoamRenderer(Renderer):
     name = "oscal-poam"
     extension = "json"
     description = "OSCAL 1.1.3 POA&M"
+    oscal_version = OSCAL_VERSION
 
     def render(self, view: ScanView, out: IO) -> None:
-        dump(builder(view).poam(), out)
+        dump(for_version(builder(view).poam(), self.oscal_version), out)
 
 
 def render_plan(view: ScanView, out: IO[str]) -> None:
@@ -408,3 +410,24 @@ def documents(view: ScanView) -> Iterable[tuple[str, dict[str, Any]]]:
     yield AP_HREF, b.assessment_plan()
     yield "assessment-results.json", b.assessment_results()
     yield "poam.json", b.poam()
+
+
+OSCAL_VERSIONS = ("1.1.3", "1.1.2")
+"""OSCAL versions the AR and POA&M can be written as (``--oscal-version``)."""
+
+
+def for_version(doc: dict[str, Any], version: str) -> dict[str, Any]:
+    """``doc`` (one AR, AP or POA&M document) as OSCAL ``version``.
+
+    What govscan writes uses nothing that 1.1.3 added over 1.1.2 (the tests validate the same
+    documents against both official schemas), so only ``metadata.oscal-version`` changes; the
+    builder's shared document is copied, never modified.
+    """
+    if version == OSCAL_VERSION:
+        return doc
+    if version not in OSCAL_VERSIONS:
+        from scanner.errors import UsageError
+
+        raise UsageError(f"OSCAL version {version!r} is not supported (choose {', '.join(OSCAL_VERSIONS)})")
+    (root, body), = doc.items()
+    return {root: {**body, "metadata": {**body["metadata"], "oscal-version": version}}}

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from scanner.cli.common import db_option, guarded, quiet_option, write_reports
+from scanner.cli.common import db_option, guarded, oscal_version_option, quiet_option, write_reports
 
 STATUS_CHOICES = ["pass", "fail", "error", "notapplicable", "notchecked", "waived"]
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
@@ -98,14 +98,16 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
 @click.argument("scan", required=False)
 @db_option
 @click.option("-f", "--format", "formats", multiple=True, default=["table"], show_default=True,
-              help="table, json, markdown, csv, html, sarif, junit, oscal-ar, oscal-poam, ocsf (repeatable).")
+              help="table, json, markdown, csv, html, sarif, junit, oscal-ar, oscal-poam, ocsf, hdf, cklb, ckl "
+                   "(repeatable).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Output file for the matching -f (default: stdout).")
 @sort_option
+@oscal_version_option
 @quiet_option
 @guarded
 def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tuple[str, ...], sort: str,
-           quiet: bool) -> None:
+           oscal_version: str | None, quiet: bool) -> None:
     """Render a stored scan (default: the latest) in one or more formats.
 
     SCAN is a scan id, a unique prefix of one, `latest` or `latest~N`.
@@ -121,7 +123,8 @@ def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tu
     for fmt in formats:
         registry.report(fmt)
     store = Store(db_path, create=False)
-    code = write_reports(store, store.resolve_scan(scan), formats, outputs, quiet=quiet, sort=sort)
+    code = write_reports(store, store.resolve_scan(scan), formats, outputs, quiet=quiet, sort=sort,
+                         oscal_version=oscal_version)
     sys.stdout.flush()
     if code:
         sys.exit(code)
