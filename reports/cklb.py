@@ -10,7 +10,8 @@ one rule (``shared_with``), then the rule takes the worst of their results on th
   target, or a ``shared_with`` partner not in the scan -> ``not_reviewed`` (never Not a Finding);
 - else any ``pass`` -> ``not_a_finding``; else (only ``notapplicable``) -> ``not_applicable``.
 
-Finding details list every result with its message and evidence (expected / found), capped in
+A target gets a checklist when some STIG-identified control is of its kind (its provider) or has a
+result on it: a host STIG says nothing about an AWS account or a network. Finding details list every result with its message and evidence (expected / found), capped in
 size. A scan with one target gives the checklist itself; with several targets the output is a zip
 archive holding one checklist per target (``<n>-<target>.cklb``). UUIDs are uuid5 of the scan, so the
 same scan always renders the same file.
@@ -105,6 +106,8 @@ def checklists(view: ScanView) -> list[Checklist]:
     for t in view.targets:
         rules: dict[str, list[Rule]] = {}
         for (bench, _vuln), pairs in sorted(by_rule.items(), key=lambda kv: (kv[0][0], _vuln_key(kv[0][1]))):
+            if not any(c.get("provider") == t.get("kind") or (t["id"], c["id"]) in results for c, _ in pairs):
+                continue  # a host STIG rule says nothing about an AWS account or a network
             rule = Rule(bench, pairs[0][1], [c for c, _ in pairs])
             for c, e in pairs:
                 rule.results += results.get((t["id"], c["id"]), [])
@@ -115,7 +118,10 @@ def checklists(view: ScanView) -> list[Checklist]:
             rule.details = _details(view, t, rule)
             rule.comments = _comments(rule, waivers)
             rules.setdefault(bench, []).append(rule)
-        out.append(Checklist(t, rules, left_out))
+        if rules:
+            out.append(Checklist(t, rules, left_out))
+    if not out:
+        raise UsageError("no target of this scan is of a kind the scan's STIG-identified controls check")
     return out
 
 

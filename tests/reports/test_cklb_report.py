@@ -162,3 +162,17 @@ def test_zip_member_names_are_safe():
     assert file_name(3, "../../etc/passwd", "cklb") == "003-etc_passwd.cklb"
     assert file_name(1, "ssh://a@b:22", "ckl") == "001-ssh_a_b_22.ckl"
     assert file_name(2, "...", "cklb") == "002-target.cklb"
+
+
+def test_targets_of_another_kind_get_no_checklist(tmp_path):
+    """A host STIG says nothing about a network: local plus an nmap XML target gives one checklist."""
+    db = tmp_path / "mixed.db"
+    nmap_xml = ROOT / "tests" / "network" / "data" / "nmap-7.93-loopback.xml"
+    r = govscan("scan", "--db", str(db), "-q", "--gate", "none", "--policies",
+                str(ROOT / "tests/data/stig/stig-test-controls.yaml"), "-c", "stig-test-pass", "-c", "net-*",
+                "local", f"nmap-xml:{nmap_xml}")
+    assert r.returncode == 0, r.stderr
+    assert "nmap-xml:" in govscan("findings", "--db", str(db)).stdout  # the network target was scanned
+    doc = json.loads(govscan("report", "--db", str(db), "-f", "cklb").stdout)  # one checklist, not a zip
+    assert doc["target_data"]["comments"].startswith("govscan scan ") and ", target local" in doc["target_data"]["comments"]
+    assert [x["group_id"] for x in doc["stigs"][0]["rules"]] == ["V-999001"]
