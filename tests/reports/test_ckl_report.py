@@ -9,7 +9,9 @@ import zipfile
 import pytest
 from lxml import etree
 
-from stigscan import LOCAL, SHIPPED, govscan, node_bin, real_scan, saf
+from stigscan import LOCAL, ROOT, SHIPPED, govscan, node_bin, real_scan, saf
+
+XSD = ROOT / "tests" / "data" / "ckl" / "U_Checklist_Schema_V2.xsd"
 
 CKL_STATUS = {"pass": "NotAFinding", "fail": "Open", "waived": "Open", "notapplicable": "Not_Applicable"}
 
@@ -55,6 +57,16 @@ def test_ckl_xml_statuses_and_escaping(ckl):
         assert vulns[vuln][0]["Rule_Ver"] == [stig_id]
     _root, unreachable = _vulns(down)
     assert {v[1] for v in unreachable.values()} == {"Not_Reviewed"}
+
+
+def test_valid_against_the_checklist_schema_2_5(ckl):
+    _folder, paths = ckl
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    for path in paths:
+        assert schema.validate(etree.parse(str(path))), (path, [str(e) for e in schema.error_log])
+    bad = etree.parse(str(paths[0]))
+    bad.find(".//STATUS").text = "Passed"
+    assert not schema.validate(bad) and "Passed" in str(schema.error_log)
 
 
 @pytest.fixture(scope="module")
