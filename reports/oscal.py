@@ -406,3 +406,24 @@ def documents(view: ScanView, *, in_pack: bool = True) -> Iterable[tuple[str, di
     yield AP_HREF, b.assessment_plan()
     yield "assessment-results.json", b.assessment_results()
     yield "poam.json", b.poam()
+
+
+OSCAL_VERSIONS = ("1.1.3", "1.1.2")
+"""OSCAL versions the AR and POA&M can be written as (``--oscal-version``)."""
+
+
+def for_version(doc: dict[str, Any], version: str) -> dict[str, Any]:
+    """``doc`` (one AR, AP or POA&M document) as OSCAL ``version``.
+
+    What govscan writes uses nothing that 1.1.3 added over 1.1.2 (the tests validate the same
+    documents against both official schemas), so only ``metadata.oscal-version`` changes; the
+    builder's shared document is copied, never modified.
+    """
+    if version == OSCAL_VERSION:
+        return doc
+    if version not in OSCAL_VERSIONS:
+        from scanner.errors import UsageError
+
+        raise UsageError(f"OSCAL version {version!r} is not supported (choose {', '.join(OSCAL_VERSIONS)})")
+    (root, body), = doc.items()
+    return {root: {**body, "metadata": {**body["metadata"], "oscal-version": version}}}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from reports.base import Renderer
-from reports.oscal import OscalBuilder, builder, dump
+from reports.oscal import OSCAL_VERSION, OscalBuilder, builder, dump, for_version
 from scanner.store import ScanView
 
 OPTIONS = {
@@ -26,6 +26,8 @@ OPTIONS = {
 
 class _OscalRenderer(Renderer):
     options = OPTIONS
+    oscal_version = OSCAL_VERSION
+    """``--oscal-version`` (1.1.3, or 1.1.2 for importers that still require it)."""
 
     def check_options(self) -> None:
         self.flag("evidence-pack")
@@ -38,7 +40,7 @@ class _OscalRenderer(Renderer):
         raise NotImplementedError
 
     def render(self, view: ScanView, out: IO) -> None:
-        dump(self.document(self.builder(view)), out)
+        dump(for_version(self.document(self.builder(view)), self.oscal_version), out)
 
 
 class AssessmentPlanRenderer(_OscalRenderer):

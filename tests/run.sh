@@ -23,6 +23,27 @@ if [ -n "$need" ]; then
   fi
 fi
 
+# Node consumer tools of the report formats: MITRE SAF CLI (reads CKL and HDF) and Heimdall Lite (shows HDF),
+# npm packages @mitre/saf and @mitre/heimdall-lite (tests/node/package.json), installed into GOVSCAN_NODE_DIR
+# when missing; node/npm come from Debian when absent and we are root. The tests that need them skip without.
+NODE_DIR=${GOVSCAN_NODE_DIR:-$HOME/.cache/govscan-test-node}
+if [ ! -x "$NODE_DIR/node_modules/.bin/saf" ] || [ ! -f "$NODE_DIR/node_modules/@mitre/heimdall-lite/dist/index.html" ]; then
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: installing nodejs npm"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || true
+  fi
+  if command -v npm >/dev/null 2>&1 && npm view @mitre/saf version >/dev/null 2>&1; then
+    echo "tests/run.sh: installing @mitre/saf and @mitre/heimdall-lite into $NODE_DIR"
+    mkdir -p "$NODE_DIR" && cp tests/node/package.json "$NODE_DIR/package.json"
+    (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null) \
+      || echo "tests/run.sh: npm install failed (the SAF and Heimdall tests will skip)" >&2
+  else
+    echo "tests/run.sh: npm or its registry unavailable (the SAF and Heimdall tests will skip)" >&2
+  fi
+fi
+export GOVSCAN_NODE_DIR="$NODE_DIR"
+
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -m pip install -q -e '.[test]'; then
   # a distribution Python that refuses system-wide installs (PEP 668): use a virtual environment

@@ -16,6 +16,10 @@ db_option = click.option(
 quiet_option = click.option("-q", "--quiet", is_flag=True,
                             help="No progress, summary or `wrote FILE` lines: errors only, and one line when the gate fails.")
 
+oscal_version_option = click.option("--oscal-version", type=click.Choice(["1.1.3", "1.1.2"]),
+                                     help="OSCAL version of oscal-ar and oscal-poam (default 1.1.3; 1.1.2 for "
+                                          "importers that still require it).")
+
 
 def echo_err(message: str) -> None:
     """One line on stderr, terminal-safe: anything in it that came from a target, a file or the store
@@ -119,7 +123,7 @@ def report_renderers(formats: tuple[str, ...] | list[str], options: tuple[str, .
 
 def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
                   outputs: tuple[str, ...] | list[str], options: tuple[str, ...] | list[str] = (), *,
-                  quiet: bool = False, sort: str | None = None) -> int:
+                  quiet: bool = False, sort: str | None = None, oscal_version: str | None = None) -> int:
     """Render each format; to its -o file (written atomically) or to stdout when there is no -o.
 
     Each format is independent: one that fails (a renderer bug, a full disk) is named in one line
@@ -136,7 +140,7 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
     for i, (fmt, renderer) in enumerate(zip(formats, report_renderers(formats, options))):
         path = outputs[i] if i < len(outputs) else None
         try:
-            _write_report(view, renderer, path, sort)
+            _write_report(view, renderer, path, sort, oscal_version)
         except GovscanError as exc:
             code = max(code, fail(exc))
             continue
@@ -154,12 +158,15 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
     return code
 
 
-def _write_report(view: Any, renderer: Any, path: str | None, sort: str | None = None) -> None:
+def _write_report(view: Any, renderer: Any, path: str | None, sort: str | None = None,
+                  oscal_version: str | None = None) -> None:
     import os
     import tempfile
 
     if sort is not None and hasattr(renderer, "sort"):
         renderer.sort = sort
+    if oscal_version is not None and hasattr(renderer, "oscal_version"):  # oscal-ar, oscal-poam
+        renderer.oscal_version = oscal_version
     if path is None or path == "-":
         stream = sys.stdout.buffer if renderer.binary else sys.stdout
         renderer.render(view, stream)

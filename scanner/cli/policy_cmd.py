@@ -135,3 +135,8 @@ def resources(types: tuple[str, ...], provider: str | None, as_json: bool) -> No
         for a in rt.attributes:
             click.echo(f"  {a.name:<40} {a.type:<10} {a.description}")
         click.echo()
+
+
+from scanner.cli.policy_export import export  # noqa: E402  (the export command lives in its own module)
+
+policy.add_command(export)

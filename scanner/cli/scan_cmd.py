@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from scanner.cli.common import (
-    db_option, echo_err, guarded, parse_inputs, quiet_option, report_option, report_renderers, write_reports,
+    db_option, echo_err, guarded, oscal_version_option, parse_inputs, quiet_option, report_option, report_renderers,
+    write_reports,
 )
 
 
@@ -86,6 +87,7 @@ def _interrupt(signum: int, frame: Any) -> None:
               help="MiB an SSH host may send on stdout (and on stderr) before it is an error [default: 64].")
 @click.option("--sign", "sign_key", envvar="GOVSCAN_SIGNING_KEY_FILE", type=click.Path(dir_okay=False),
               help="Ed25519 private key: sign the scan's chain head when it is sealed (env GOVSCAN_SIGNING_KEY_FILE: a path).")
+@oscal_version_option
 @quiet_option
 @guarded
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],
@@ -93,7 +95,7 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
          executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None,
          formats: tuple[str, ...], outputs: tuple[str, ...], report_options: tuple[str, ...],
          accept_new_host_keys: bool, known_hosts: str | None, connect_timeout: float, script_timeout: float,
-         max_output_mib: int | None, sign_key: str | None, quiet: bool) -> None:
+         max_output_mib: int | None, sign_key: str | None, oscal_version: str | None, quiet: bool) -> None:
     """Scan TARGETS and store the findings.
 
     TARGET is `local`, `ssh://[user@]host[:port]`, `aws://[profile][/region]`, `nmap://CIDR-or-host`
@@ -145,8 +147,8 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     finally:
         signal.signal(signal.SIGTERM, old)
     to_stdout = bool(formats) and not outputs
-    reports_failed = write_reports(store, outcome.scan_id, formats, outputs, report_options,
-                                   quiet=quiet) if formats else 0
+    reports_failed = write_reports(store, outcome.scan_id, formats, outputs, report_options, quiet=quiet,
+                                   oscal_version=oscal_version) if formats else 0
     # errors first (each unreachable target, one line), then the summary that counts them
     if not quiet or outcome.exit_code == 3:
         for tid, reason in outcome.unreachable:

@@ -74,6 +74,8 @@ def check(pset: Any) -> list[Diagnostic]:
         elif kind == "Waiver":
             out.extend(_waiver(doc, pset))
     out.extend(_cycles(pset))
+    from scanner.policy import stig
+    out.extend(stig.check(pset))
     # a document that failed its schema: what can still be checked, except where the schema already spoke
     for doc in getattr(pset, "invalid", []):
         taken = {(d.file, d.line, d.col) for d in pset.diagnostics}

@@ -97,7 +97,8 @@ class CliRun:
 
 def govscan(args: list[str], cwd: Path, *, as_nobody: bool = False, timeout: float = 300) -> CliRun:
     """Run the govscan CLI in a subprocess (as uid 65534 when ``as_nobody`` and we are root)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd), "NO_COLOR": "1"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd), "NO_COLOR": "1",
+           "GOVSCAN_FEDRAMP_PACKAGE_URI": "https://fedramp.example/packages/F00000001"}  # fedramp-vdr needs one
     if as_nobody and os.geteuid() == 0:
         cmd = [sys.executable, "-c", SHIM % {"uid": NOBODY}, str(REPO), *args]
     else:
