@@ -105,12 +105,16 @@ def start_cluster(folder: Path, workers: int = 2, env: dict[str, str] | None = N
             cluster.stop()
             raise RuntimeError(f"dask scheduler did not start: {(folder / 'scheduler.log').read_text()}")
         time.sleep(0.1)
-    cluster.address = json.loads(sched_file.read_text())["address"]
-    for i in range(workers):
-        cluster.start_worker(f"worker{i}")
-    if workers:
-        with cluster.client() as client:
-            client.wait_for_workers(workers, timeout=60)
+    try:
+        cluster.address = json.loads(sched_file.read_text())["address"]
+        for i in range(workers):
+            cluster.start_worker(f"worker{i}")
+        if workers:
+            with cluster.client() as client:
+                client.wait_for_workers(workers, timeout=60)
+    except BaseException:
+        cluster.stop()  # never leave a scheduler or worker behind
+        raise
     return cluster
 
 
