@@ -242,3 +242,31 @@ def test_cis_id_is_the_one_of_the_same_check(control: str) -> None:
 def test_system_accounts_without_shell_is_5_4_2_7() -> None:
     assert mapped()["host-user-system-no-shell"] == ("5.4.2.7",)
     assert "host-user-system-no-shell" not in [c for c, cis in mapped().items() if "7.2.8" in cis]
+
+
+COVERAGE_ROWS = (
+    ("automated", "oval", "Automated; the SSG datastream checks it (OVAL)"),
+    ("automated", "ocil-only", "Automated; the SSG datastream asks an auditor (OCIL only)"),
+    ("automated", "none", "Automated; no check in the SSG datastream (no rule, or a rule without one)"),
+    ("manual", "oval", "Manual; the SSG datastream checks it anyway (OVAL)"),
+    ("manual", "none", "Manual; no check in the SSG datastream"),
+)
+
+
+def coverage_table(level: str = "l1_server") -> str:
+    """The Markdown table docs/host.md shows: recommendations of a level, and how many a control carries."""
+    rows = [r for r in ids().values() if r[level] == "yes"]
+    carried = {i for cis in mapped().values() for i in cis}
+    lines = ["| CIS Debian 12 v1.1.0 Level 1 Server | recommendations | carried by a govscan control |",
+             "|---|---:|---:|"]
+    for status, check, label in COVERAGE_ROWS:
+        group = [r for r in rows if (r["cis_status"], r["ssg_check"]) == (status, check)]
+        lines.append(f"| {label} | {len(group)} | {sum(r['id'] in carried for r in group)} |")
+    lines.append(f"| **All** | **{len(rows)}** | **{sum(r['id'] in carried for r in rows)}** |")
+    return "\n".join(lines)
+
+
+def test_docs_coverage_table_is_current() -> None:
+    text = (ROOT / "docs" / "host.md").read_text()
+    block = text.split("<!-- cis-coverage:start -->\n", 1)[1].split("\n<!-- cis-coverage:end -->", 1)[0]
+    assert block == coverage_table(), "docs/host.md: paste tests.host.test_cis_numbers.coverage_table()"
