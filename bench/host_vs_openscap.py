@@ -221,6 +221,13 @@ def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> None:
     for k, v in sorted(classes.items()):
         if k.startswith("not both"):
             print(f"   {v:3d} {k}")
+    verdicts = Counter()
+    for cis_id, _, _, cls in rows:
+        if cls != "agree":
+            judged = [JUDGED[r][0] for r in l1[cis_id] if r in JUDGED and ssg_res.get(r) in ("pass", "fail", "error")]
+            verdicts[judged[0] if judged else "unjudged"] += 1
+    if verdicts:
+        print("   disagreements judged right: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
     print(f"   {'CIS':10} {'SSG':6} {'govscan':8} rules = results | controls = results")
     for cis_id, s, g, cls in rows:
         rules = l1[cis_id]
@@ -242,12 +249,28 @@ def summary(label: str, res: dict[str, str], t: tuple[float, float, int, int]) -
           + "; CIS ids: " + ", ".join(f"{k} {v}" for k, v in idv.most_common()))
 
 
+def rejoin(work: Path) -> None:
+    results = {m: oscap_results(work / f"{m}.xml") for m in MODES if (work / f"{m}.xml").exists()}
+    dbs = sorted(work.glob("gov-True-*.db"))
+    if not dbs:
+        raise SystemExit(f"{work}: no gov-True-*.db (run with --keep first)")
+    print(f"rejoined from {work} (results of an earlier run; no timings)")
+    for mode, res in results.items():
+        if mode.startswith("machine-"):
+            join(res, govscan_results(dbs[-1]), mode)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--repeat", type=int, default=3, help="govscan runs per mode (oscap runs once)")
     parser.add_argument("--keep", type=Path, help="keep the results files in this directory")
+    parser.add_argument("--rejoin", type=Path, metavar="DIR",
+                        help="no runs: join again the results a --keep DIR run left (no timings)")
     args = parser.parse_args()
+    if args.rejoin:
+        rejoin(args.rejoin)
+        return
     modes = [m for m in args.modes.split(",") if m]
     if bad := [m for m in modes if m not in MODES]:
         raise SystemExit(f"unknown mode {bad}; known: {', '.join(MODES)}")
