@@ -1,29 +1,35 @@
-"""Benchmark: govscan's Linux baseline against OpenSCAP on the same machine (prints figures; not a test).
+"""Benchmark: govscan's host controls against OpenSCAP's CIS Debian 12 Level 1 Server profile, joined on CIS numbers.
 
-OpenSCAP side: Debian's ``ssg-debian`` content (ComplianceAsCode 0.1.65, installed with apt if
-missing). It targets Debian 11 and marks most rules not applicable in a container, so this script
-evaluates a *copy* of the datastream with two platform checks widened, and says so:
-  - "installed OS is Debian 11" also accepts Debian 12 (/etc/debian_version ``^1[12]``);
-  - "is a container" looks for files that do not exist, so the machine-only rules (sshd, sysctl,
-    partitions) are evaluated as on a VM.
-A tailoring profile selects the SSG rules that check the same things as govscan controls
-(:data:`SSG_TO_GOVSCAN`); the whole-filesystem rules (world-writable files, unowned files) are left
-out on both sides (govscan runs them only with ``filesystem_walk: true``).
+OpenSCAP side: ``oscap xccdf eval --profile xccdf_org.ssgproject.content_profile_cis_level1_server`` with the
+ComplianceAsCode v0.1.81 Debian 12 datastream (bench/ssg_datastream.py says where it comes from), in modes:
 
-govscan side: ``govscan scan local -p linux-baseline`` (every host control) and the same over SSH to
-a loopback sshd fixture logged in as root. Both tools run as child processes; wall time and the
-child's peak RSS come from ``wait4``.
+- ``machine-as-is``: the datastream unchanged on this machine. It sees a container (``/.dockerenv``) and no
+  kernel package, so its ``machine`` and ``system_with_kernel`` platforms are false and those rules come
+  back notapplicable.
+- ``machine-host-like``: a copy of the datastream whose two container probes (``/.dockerenv``,
+  ``/run/.containerenv``) look for files that do not exist, with Debian's ``linux-base`` package installed
+  (the bench installs it with apt-get if missing, and says so): the rules run as on a VM. What they read is
+  still this container: its /proc/sys is the host kernel's, nothing listens, systemd does not run.
+- ``tree-minimal`` and ``tree-hardened``: ``oscap-chroot TREE`` on the debootstrap trees of
+  tests/host/debootstrap.py (Debian 12 minbase + openssh-server, cron, linux-base; the hardened one through
+  tests/host/harden_tree.sh), datastream unchanged (a tree has no /.dockerenv).
 
-Agreement: per mapped govscan control, its verdict (fail if any resource fails, else pass/notapplicable/
-error) against the SSG rules mapped to it (fail if any fails). Disagreements are listed with the
-reason where it is known (:data:`EXPLAINED`).
+govscan side: ``govscan scan local --gate none`` with every host control of linux-baseline, without and with
+the filesystem walk (``--input filesystem_walk=true``), on this machine only: there is no rootfs target yet
+(issue 10), and running govscan inside a tree would need Python in the tree and would still read the
+machine's kernel, so the trees are OpenSCAP-only here.
 
-When ``PYTHONDONTWRITEBYTECODE`` is set (as in some sandboxes) the children get a private
-``PYTHONPYCACHEPREFIX`` instead, so govscan runs from bytecode after the first run, like an installed
-package. CPU seconds (user + system, from ``wait4``) are printed next to wall time because the
-machine may be shared.
+The join: for each CIS id of the L1 Server profile, SSG's verdict combines the profile's rules carrying the
+id (fail > error > pass > notapplicable) and govscan's combines the controls whose ``mappings`` carry it
+(findings of the walk run). Counted strictly: an id is "evaluated" by a tool when its verdict is pass, fail or
+error (notapplicable, notchecked and notselected are not); errors and unknowns are never agreement. Every
+id both evaluate is printed with both verdicts; each disagreement is judged in :data:`JUDGED` (keyed by SSG
+rule: which tool is right per the CIS audit in the rule's description and OCIL text, printed beside it).
 
-    python bench/host_vs_openscap.py [--repeat 3]
+Wall time, CPU (user + system) and peak RSS of each child come from ``wait4``.
+
+    python bench/host_vs_openscap.py [--modes machine-as-is,machine-host-like,tree-minimal,tree-hardened]
+                                     [--repeat 3] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -36,269 +42,308 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ssg_datastream as ssg  # noqa: E402
+
+from host_vs_openscap_judged import JUDGED  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-SSG_DS = Path("/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml")
-RULE = "xccdf_org.ssgproject.content_rule_"
-
-SSG_TO_GOVSCAN: dict[str, tuple[str, ...]] = {
-    "host-sshd-no-root-login": ("sshd_disable_root_login",),
-    "host-sshd-max-auth-tries": ("sshd_set_max_auth_tries",),
-    "host-sshd-no-empty-passwords": ("sshd_disable_empty_passwords",),
-    "host-sshd-no-hostbased-auth": ("disable_host_auth",),
-    "host-sshd-ignore-rhosts": ("sshd_disable_rhosts",),
-    "host-sshd-log-level": ("sshd_set_loglevel_info",),
-    "host-sshd-client-alive-interval": ("sshd_set_idle_timeout",),
-    "host-sshd-client-alive-count-max": ("sshd_set_keepalive",),
-    "host-sshd-banner": ("sshd_enable_warning_banner_net",),
-    "host-sshd-no-x11-forwarding": ("sshd_disable_x11_forwarding",),
-    "host-sshd-no-tcp-forwarding": ("sshd_disable_tcp_forwarding",),
-    "host-sshd-no-gssapi": ("sshd_disable_gssapi_auth",),
-    "host-sshd-login-grace-time": ("sshd_set_login_grace_time",),
-    "host-sshd-max-sessions": ("sshd_set_max_sessions",),
-    "host-sshd-max-startups": ("sshd_set_maxstartups",),
-    "host-sshd-no-user-environment": ("sshd_do_not_permit_user_env",),
-    "host-sshd-use-pam": ("sshd_enable_pam",),
-    "host-sshd-strict-modes": ("sshd_enable_strictmodes",),
-    "host-sshd-print-last-log": ("sshd_print_last_log",),
-    **{
-        f"host-file-{name}": tuple(f"file_{kind}_etc_{name}" for kind in ("permissions", "owner", "groupowner"))
-        for name in ("passwd", "group", "shadow", "gshadow")
-    },
-    **{
-        f"host-file-{name}-backup": tuple(f"file_{kind}_backup_etc_{name}" for kind in ("permissions", "owner", "groupowner"))
-        for name in ("passwd", "group", "shadow", "gshadow")
-    },
-    "host-file-ssh-private-host-keys": ("file_permissions_sshd_private_key",),
-    "host-file-ssh-public-host-keys": ("file_permissions_sshd_pub_key",),
-    "host-login-defs-pass-max-days": ("accounts_maximum_age_login_defs",),
-    "host-login-defs-pass-min-days": ("accounts_minimum_age_login_defs",),
-    "host-login-defs-pass-warn-age": ("accounts_password_warn_age_login_defs",),
-    "host-login-defs-umask": ("accounts_umask_etc_login_defs",),
-    "host-user-uid0-root-only": ("accounts_no_uid_except_zero",),
-    "host-user-shadowed-password": ("accounts_password_all_shadowed",),
-    "host-user-unique-name": ("account_unique_name",),
-    "host-user-root-gid-0": ("accounts_root_gid_zero",),
-    "host-user-primary-group-exists": ("gid_passwd_group_same",),
-    "host-shadow-no-empty-password": ("no_empty_passwords_etc_shadow",),
-    "host-pkg-no-telnet-server": ("package_telnetd_removed", "package_inetutils-telnetd_removed", "package_telnetd-ssl_removed"),
-    "host-pkg-no-nis": ("package_nis_removed",),
-    "host-audit-installed": ("package_audit_installed",),
-    "host-audit-enabled": ("service_auditd_enabled",),
-    "host-audit-immutable": ("audit_rules_immutable",),
-    "host-audit-max-log-file": ("auditd_data_retention_max_log_file",),
-    "host-audit-keep-logs": ("auditd_data_retention_max_log_file_action",),
-    "host-audit-disk-full": ("auditd_data_disk_full_action",),
-    "host-audit-admin-space-left": ("auditd_data_retention_admin_space_left_action",),
-    "host-audit-identity": ("audit_rules_usergroup_modification",),
-    "host-audit-logins": ("audit_rules_login_events",),
-    "host-audit-modules": ("audit_rules_kernel_module_loading",),
-    "host-audit-mac-policy": ("audit_rules_mac_modification",),
-    "host-svc-cron-enabled": ("service_cron_enabled",),
-    "host-sysctl-protected-links": ("sysctl_fs_protected_hardlinks", "sysctl_fs_protected_symlinks"),
-    "host-sysctl-suid-dumpable": ("sysctl_fs_suid_dumpable",),
-    "host-sysctl-kptr-restrict": ("sysctl_kernel_kptr_restrict",),
-    "host-sysctl-aslr": ("sysctl_kernel_randomize_va_space",),
-    "host-kmod-rds": ("kernel_module_rds_disabled",),
-    "host-kmod-tipc": ("kernel_module_tipc_disabled",),
-    "host-mount-dev-shm-nodev": ("mount_option_dev_shm_nodev",),
-    "host-mount-dev-shm-nosuid": ("mount_option_dev_shm_nosuid",),
-    "host-mount-tmp-separate": ("partition_for_tmp",),
-}
-"""govscan control -> the SSG rules that check the same thing."""
-
-_EXPLICIT = ("SSG requires the keyword written in sshd_config; govscan reads the effective value (sshd -T), "
-             "where OpenSSH's compiled-in default is already compliant")
-_PERSISTED = ("SSG also requires the value persisted in /etc/sysctl.conf or sysctl.d; govscan checks the running "
-              "kernel's value (in a container, the host kernel's)")
-_MODPROBE = ("SSG requires an `install <module> /bin/true` line in modprobe.d whatever the kernel; govscan passes "
-             "when the module is neither loaded nor loadable, which includes a kernel without the module")
-EXPLAINED: dict[str, str] = {
-    **{c: _EXPLICIT for c in (
-        "host-sshd-ignore-rhosts", "host-sshd-no-empty-passwords", "host-sshd-no-gssapi", "host-sshd-no-hostbased-auth",
-        "host-sshd-no-user-environment", "host-sshd-print-last-log", "host-sshd-strict-modes", "host-sshd-log-level",
-        "host-sshd-max-sessions")},
-    "host-sshd-client-alive-count-max": _EXPLICIT + "; SSG's var_sshd_set_keepalive is also stricter (0)",
-    "host-sysctl-aslr": _PERSISTED,
-    "host-sysctl-suid-dumpable": _PERSISTED,
-    "host-kmod-rds": _MODPROBE,
-    "host-kmod-tipc": _MODPROBE,
-    "host-sshd-client-alive-interval": "oscap reports the SSG rule notselected: its parent group is not selected "
-                                       "in this content, so the tailoring cannot enable it (no SSG verdict)",
-}
-"""govscan control -> why the two tools legitimately disagree on it (observed on Debian 12 in a container)."""
-
-
-def ensure_content() -> None:
-    if not shutil.which("oscap"):
-        raise SystemExit("oscap not installed: apt-get install openscap-scanner")
-    if SSG_DS.exists():
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SystemExit(f"{SSG_DS} missing: apt-get install ssg-debian")
-    print("installing ssg-debian (SCAP Security Guide content) ...")
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "ssg-debian"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, capture_output=True)
-
-
-def patched_datastream(work: Path) -> Path:
-    """A copy of the SSG datastream whose Debian-11 and not-a-container platform checks also hold here."""
-    text = SSG_DS.read_text()
-    text, n_os = re.subn(r"\^11\.\[0-9\]\+\$", "^1[12].[0-9]+$", text)
-    text, n_ct = re.subn(r"<unix:filepath([^>]*)>(/\.dockerenv|/run/\.containerenv)</unix:filepath>",
-                         r"<unix:filepath\1>/nonexistent-govscan-bench\2</unix:filepath>", text)
-    if not n_os or not n_ct:
-        raise SystemExit(f"{SSG_DS}: platform checks not found where expected (os {n_os}, container {n_ct})")
-    out = work / "ssg-debian11-ds-bench.xml"
-    out.write_text(text)
-    return out
-
-
-def tailoring(work: Path) -> tuple[Path, str]:
-    """An XCCDF 1.2 tailoring file with one profile selecting exactly the mapped SSG rules."""
-    profile = "xccdf_io.govscan_profile_bench_mirror"
-    rules = sorted({r for rs in SSG_TO_GOVSCAN.values() for r in rs})
-    selects = "\n".join(f'    <xccdf:select idref="{RULE}{r}" selected="true"/>' for r in rules)
-    path = work / "tailoring.xml"
-    path.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<xccdf:Tailoring xmlns:xccdf="http://checklists.nist.gov/xccdf/1.2" id="xccdf_io.govscan_tailoring_bench">\n'
-        '  <xccdf:version time="2026-01-01T00:00:00">1</xccdf:version>\n'
-        f'  <xccdf:Profile id="{profile}">\n    <xccdf:title>govscan mirror rules</xccdf:title>\n{selects}\n'
-        '  </xccdf:Profile>\n</xccdf:Tailoring>\n'
-    )
-    return path, profile
-
-
+PROFILE = "cis_level1_server"
+MODES = ("machine-as-is", "machine-host-like", "tree-minimal", "tree-hardened")
+ORDER = {"fail": 5, "error": 4, "unknown": 4, "notchecked": 3, "pass": 2, "notapplicable": 1, "notselected": 0,
+         "informational": 2, "fixed": 2, "absent": 0}
+GOVSCAN = str(Path(sys.executable).with_name("govscan")) if Path(sys.executable).with_name("govscan").exists() \
+    else "govscan"
 CHILD_ENV = dict(os.environ)
 if CHILD_ENV.pop("PYTHONDONTWRITEBYTECODE", None):
     CHILD_ENV["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="govscan-bench-pyc-")
-CPU: dict[str, list[float]] = {}
-"""argv[0] -> CPU seconds (user + system) of each run."""
 
 
-def timed(argv: list[str]) -> tuple[float, int, int]:
-    """Run argv; return wall seconds, the child's peak RSS in MiB, and its exit code."""
+def timed(argv: list[str]) -> tuple[float, float, int, int]:
+    """Run argv; (wall s, CPU s, peak RSS MiB of the child and its waited-for children, exit code)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=CHILD_ENV)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-        CPU.setdefault(argv[0], []).append(usage.ru_utime + usage.ru_stime)
         code = os.waitstatus_to_exitcode(status)
         if code not in (0, 1, 2):  # oscap: 2 = some rule failed; govscan: 1 = gate failed
             err.seek(0)
             raise SystemExit(f"{argv[0]} exited {code}: {err.read().decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss // 1024, code
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, code
 
 
-def ssg_results(results_xml: Path) -> dict[str, str]:
-    """SSG rule (short name) -> result from an XCCDF results file."""
-    ns = {"x": "http://checklists.nist.gov/xccdf/1.2"}
-    out = {}
-    for rr in ET.parse(results_xml).getroot().iter(f"{{{ns['x']}}}rule-result"):
-        rule = rr.get("idref", "").removeprefix(RULE)
-        result = rr.find("x:result", ns)
-        out[rule] = result.text if result is not None and result.text else "unknown"
-    return out
+CONTAINER_PROBE = re.compile(r"(<unix:filepath[^>]*>)(/\.dockerenv|/run/\.containerenv)(</unix:filepath>)")
+KERNEL_TEST = re.compile(r'(<linux:dpkginfo_test id="oval:ssg-inventory_test_kernel_installed:tst:1"[^>]*'
+                         r'check_existence=")all_exist(")')
 
 
-def govscan_verdicts(db: Path, target_prefix: str) -> dict[str, str]:
-    """govscan control -> verdict on one target (fail > error > pass > notapplicable over its resources)."""
+def datastreams(work: Path) -> dict[str, Path]:
+    """The datastream as plain XML under ``work``: ``plain`` (unchanged), ``hostlike`` (container probes look
+    for files that do not exist) and ``tree`` (its kernel-package platform test always holds: see run_oscap)."""
+    plain = work / "ssg-debian12-ds.xml"
+    src = ssg.DS_XZ
+    if src.suffix == ".xz":
+        with open(plain, "wb") as out:
+            subprocess.run(["xz", "-dc", str(src)], stdout=out, check=True)
+    else:
+        shutil.copyfile(src, plain)
+    text = plain.read_text()
+    hostlike, n = CONTAINER_PROBE.subn(r"\1/nonexistent-govscan-bench\2\3", text)
+    tree, k = KERNEL_TEST.subn(r"\1any_exist\2", text)
+    if n != 2 or k != 1:
+        raise SystemExit(f"{src}: expected 2 container probes and 1 kernel-package test, found {n} and {k}")
+    (work / "ssg-debian12-ds-hostlike.xml").write_text(hostlike)
+    (work / "ssg-debian12-ds-tree.xml").write_text(tree)
+    return {"plain": plain, "hostlike": work / "ssg-debian12-ds-hostlike.xml", "tree": work / "ssg-debian12-ds-tree.xml"}
+
+
+def linux_base_installed(root: Path = Path("/")) -> bool:
+    status = (root / "var/lib/dpkg/status").read_text(errors="replace")
+    return re.search(r"^Package: linux-base\nStatus: install ok installed$", status, re.M) is not None
+
+
+def ensure_linux_base() -> bool:
+    """Install Debian's linux-base here if missing; True when this call installed it (main() removes it after)."""
+    if linux_base_installed():
+        return False
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "linux-base"], check=True,
+                   capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return True
+
+
+def remove_linux_base() -> None:
+    subprocess.run(["apt-get", "purge", "-y", "-qq", "linux-base"], check=True, capture_output=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def oscap_results(path: Path) -> dict[str, str]:
+    x = ssg.X
+    return {(rr.get("idref") or "").removeprefix(ssg.RULE): (rr.findtext(f"{x}result") or "unknown")
+            for rr in ET.parse(path).getroot().iter(f"{x}rule-result")}
+
+
+def govscan_results(db: Path) -> dict[str, str]:
+    """control -> verdict over its resources on the local target (fail > error > notchecked > pass > n/a)."""
     sys.path.insert(0, str(ROOT))
     from scanner.store import Store
 
-    order = {"fail": 4, "error": 3, "pass": 2, "notapplicable": 1, "notchecked": 0, "waived": 0}
     store = Store(str(db), create=False)
     try:
         out: dict[str, str] = {}
         for row in store.view().findings():
-            if row["target_id"].startswith(target_prefix):
-                cur = out.get(row["control_id"])
-                if cur is None or order[row["status"]] > order[cur]:
-                    out[row["control_id"]] = row["status"]
+            cur = out.get(row["control_id"])
+            if cur is None or ORDER[row["status"]] > ORDER[cur]:
+                out[row["control_id"]] = row["status"]
         return out
     finally:
         store.close()
 
 
+def govscan_cis() -> dict[str, tuple[str, ...]]:
+    """CIS id -> host controls carrying it."""
+    sys.path.insert(0, str(ROOT))
+    from scanner.policy.loader import load
+
+    out: dict[str, list[str]] = {}
+    for cid, c in load([ROOT / "policies" / "controls" / "host"], builtin=False).controls.items():
+        for cis_id in c.mappings.get("cis-debian-12", ()):
+            out.setdefault(cis_id, []).append(cid)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
 def combine(results: list[str]) -> str:
-    if any(r == "fail" for r in results):
-        return "fail"
-    if any(r in ("error", "unknown") for r in results):
-        return "error"
-    if all(r == "notapplicable" for r in results):
-        return "notapplicable"
-    return "pass" if all(r in ("pass", "notapplicable") for r in results) else "/".join(sorted(set(results)))
+    decided = [r for r in results if r not in ("notselected", "absent")]
+    if not decided:
+        return "absent"
+    top = max(decided, key=lambda r: ORDER[r])
+    return {"unknown": "error", "informational": "pass", "fixed": "pass"}.get(top, top)
+
+
+def evaluated(verdict: str) -> bool:
+    return verdict in ("pass", "fail", "error")
+
+
+def run_oscap(mode: str, ds: dict[str, Path], work: Path, trees: object) -> tuple[tuple[float, float, int, int], Path]:
+    """One oscap run. Tree modes use the ``tree`` copy: under oscap-chroot 1.3.7 the CPE platform check
+    ``system_with_kernel`` (dpkginfo linux-base) is false although the tree has linux-base installed (the rules'
+    own dpkginfo checks do see the tree's packages), which would make 203 rules notapplicable; the copy lets
+    that test hold, after this function has read ``Status: install ok installed`` for linux-base in the tree."""
+    res = work / f"{mode}.xml"
+    profile = ssg.PROFILE + PROFILE
+    if mode.startswith("machine-"):
+        argv = ["oscap", "xccdf", "eval", "--profile", profile, "--results", str(res),
+                str(ds["plain" if mode == "machine-as-is" else "hostlike"])]
+    else:
+        tree = getattr(trees, mode.removeprefix("tree-"))
+        if not linux_base_installed(tree):
+            raise SystemExit(f"{tree}: linux-base is not installed in the tree")
+        argv = ["oscap-chroot", str(tree), "xccdf", "eval", "--profile", profile, "--results", str(res), str(ds["tree"])]
+    return timed(argv), res
+
+
+def judge_lines(cis_id: str, rules: tuple[str, ...], ssg_res: dict[str, str]) -> list[str]:
+    out = []
+    for r in rules:
+        if ssg_res.get(r) in ("pass", "fail", "error", "unknown") and r in JUDGED:
+            right, why = JUDGED[r]
+            out.append(f"      judge [{r}]: {right} is right: {why}")
+    if not out:
+        rule = ssg.rules()[rules[0]]
+        audit = (rule.ocil or rule.description)[:240]
+        out.append(f"      UNJUDGED ({cis_id}); CIS audit per SSG: {audit}")
+    return out
+
+
+def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> None:
+    l1 = ssg.profile_ids(PROFILE)
+    mapped = govscan_cis()
+    both = [i for i in l1 if i in mapped]
+    rows, classes = [], Counter()
+    for cis_id in both:
+        s = combine([ssg_res.get(r, "absent") for r in l1[cis_id]])
+        g = combine([gov.get(c, "absent") for c in mapped[cis_id]])
+        if not (evaluated(s) and evaluated(g)):
+            classes[f"not both evaluated (ssg {s}, govscan {g})"] += 1
+            continue
+        cls = "agree" if s == g and s != "error" else "disagree"
+        classes[cls] += 1
+        rows.append((cis_id, s, g, cls))
+    n = classes["agree"] + classes["disagree"]
+    print(f"\n== join on CIS ids, SSG {label} vs govscan (walk run): {len(l1)} ids in the L1 Server profile, "
+          f"{len(both)} mapped by govscan controls, {n} evaluated by both")
+    print(f"   agree {classes['agree']}, disagree {classes['disagree']}"
+          f" -> {100 * classes['agree'] / max(n, 1):.1f} % agreement (errors count as disagreement)")
+    for k, v in sorted(classes.items()):
+        if k.startswith("not both"):
+            print(f"   {v:3d} {k}")
+    verdicts = Counter()
+    for cis_id, _, _, cls in rows:
+        if cls != "agree":
+            judged = [JUDGED[r][0] for r in l1[cis_id] if r in JUDGED and ssg_res.get(r) in ("pass", "fail", "error")]
+            verdicts[judged[0] if judged else "unjudged"] += 1
+    if verdicts:
+        print("   disagreements judged right: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
+    print(f"   {'CIS':10} {'SSG':6} {'govscan':8} rules = results | controls = results")
+    for cis_id, s, g, cls in rows:
+        rules = l1[cis_id]
+        mark = "  " if cls == "agree" else "!!"
+        detail = ", ".join(f"{r}={ssg_res.get(r, 'absent')}" for r in rules)
+        ctrl = ", ".join(f"{c}={gov.get(c, 'absent')}" for c in mapped[cis_id])
+        print(f"{mark} {cis_id:10} {s:6} {g:8} {detail} | {ctrl}")
+        if cls != "agree":
+            print("\n".join(judge_lines(cis_id, rules, ssg_res)))
+
+
+def summary(label: str, res: dict[str, str], t: tuple[float, float, int, int]) -> None:
+    sel = [res.get(r, "absent") for r in ssg.profile_rules(PROFILE)]
+    counts = Counter(sel)
+    ids = ssg.profile_ids(PROFILE)
+    idv = Counter(combine([res.get(r, "absent") for r in rules]) for rules in ids.values())
+    print(f"  oscap {label:18} {t[0]:7.1f} s  CPU {t[1]:6.1f} s  peak RSS {t[2]:4d} MiB  rules: "
+          + ", ".join(f"{k} {v}" for k, v in counts.most_common())
+          + "; CIS ids: " + ", ".join(f"{k} {v}" for k, v in idv.most_common()))
+
+
+def rejoin(work: Path) -> None:
+    results = {m: oscap_results(work / f"{m}.xml") for m in MODES if (work / f"{m}.xml").exists()}
+    dbs = sorted(work.glob("gov-True-*.db"))
+    if not dbs:
+        raise SystemExit(f"{work}: no gov-True-*.db (run with --keep first)")
+    print(f"rejoined from {work} (results of an earlier run; no timings)")
+    for mode, res in results.items():
+        if mode.startswith("machine-"):
+            join(res, govscan_results(dbs[-1]), mode)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--repeat", type=int, default=3, help="govscan runs per mode (oscap runs once)")
+    parser.add_argument("--keep", type=Path, help="keep the results files in this directory")
+    parser.add_argument("--rejoin", type=Path, metavar="DIR",
+                        help="no runs: join again the results a --keep DIR run left (no timings)")
     args = parser.parse_args()
-    ensure_content()
-    work = Path(tempfile.mkdtemp(prefix="govscan-bench-oscap-"))
+    if args.rejoin:
+        rejoin(args.rejoin)
+        return
+    modes = [m for m in args.modes.split(",") if m]
+    if bad := [m for m in modes if m not in MODES]:
+        raise SystemExit(f"unknown mode {bad}; known: {', '.join(MODES)}")
+    for tool in ("oscap", "oscap-chroot"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} not installed: apt-get install openscap-scanner openscap-utils")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="govscan-bench-oscap-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
-        ds = patched_datastream(work)
-        tailor, profile = tailoring(work)
-        n_rules = len({r for rs in SSG_TO_GOVSCAN.values() for r in rs})
-        print(f"OpenSCAP {subprocess.run(['oscap', '--version'], capture_output=True, text=True).stdout.split()[5]}"
-              f", content {SSG_DS.name} (patched copy), tailoring of {n_rules} SSG rules mapped to "
-              f"{len(SSG_TO_GOVSCAN)} govscan controls; best of {args.repeat}\n")
-        oscap = []
-        for i in range(args.repeat):
-            res = work / f"oscap-{i}.xml"
-            oscap.append(timed(["oscap", "xccdf", "eval", "--tailoring-file", str(tailor), "--profile", profile,
-                                "--results", str(res), str(ds)]))
-        ssg = ssg_results(res)
-        gov = []
-        for i in range(args.repeat):
-            db = work / f"gov-{i}.db"
-            gov.append(timed(["govscan", "scan", "local", "-p", "linux-baseline", "--db", str(db), "--quiet",
-                              "--gate", "none"]))
-        verdicts = govscan_verdicts(db, "local:")
-        o_wall, o_rss = min(w for w, _, _ in oscap), max(r for _, r, _ in oscap)
-        g_wall, g_rss = min(w for w, _, _ in gov), max(r for _, r, _ in gov)
-        o_cpu, g_cpu = min(CPU["oscap"]), min(CPU["govscan"])
-        if "PYTHONPYCACHEPREFIX" in CHILD_ENV:
-            print("  (PYTHONDONTWRITEBYTECODE is set here: the children run with a private bytecode cache instead)")
-        print(f"  oscap, {n_rules} rules:                   {o_wall:7.2f} s  CPU {o_cpu:5.2f} s  peak RSS {o_rss:4d} MiB")
-        print(f"  govscan local, {len(verdicts)} controls (whole baseline): {g_wall:7.2f} s  CPU {g_cpu:5.2f} s  "
-              f"peak RSS {g_rss:4d} MiB")
-        print(f"  time ratio oscap/govscan {o_wall / g_wall:.1f}x (CPU {o_cpu / max(g_cpu, 0.01):.1f}x), "
-              f"memory ratio {o_rss / max(g_rss, 1):.1f}x")
-        t0 = time.perf_counter()
-        subprocess.run(["govscan", "policy", "list"], capture_output=True, env=CHILD_ENV)
-        load = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], env=CHILD_ENV)
-        bare = time.perf_counter() - t0
-        print(f"  (a bare Python interpreter start: {bare:.2f} s)")
-        print(f"  (govscan policy list, i.e. start-up + loading the policy pack alone: {load:.2f} s)")
-        rest = max(g_wall - load, 0.01)
-        print(f"  govscan without start-up and policy loading (collect + evaluate + store): ~{rest:.2f} s, "
-              f"ratio {o_wall / rest:.1f}x")
+        ds = datastreams(work)
+        trees = None
+        if any(m.startswith("tree-") for m in modes):
+            sys.path.insert(0, str(ROOT / "tests" / "host"))
+            import debootstrap
 
-        print("\nAgreement on the mapped rules (govscan verdict vs SSG rules combined):")
-        agree = differ = 0
-        lines = []
-        for control, rules in sorted(SSG_TO_GOVSCAN.items()):
-            g = verdicts.get(control, "absent")
-            s = combine([ssg.get(r, "absent") for r in rules])
-            if g == s:
-                agree += 1
-                continue
-            differ += 1
-            why = EXPLAINED.get(control, "")
-            detail = ", ".join(f"{r}={ssg.get(r, 'absent')}" for r in rules)
-            lines.append(f"  {control:36} govscan {g:13} ssg {s:13} ({detail}){'  -- ' + why if why else ''}")
-        print(f"  {agree} agree, {differ} differ")
-        print("\n".join(lines))
+            try:
+                trees = debootstrap.trees()
+                print(f"debootstrap trees: {trees.minimal.parent} (build took {trees.build_seconds:.0f} s"
+                      f"{', cached' if trees.cached else ''})")
+            except debootstrap.TreesUnavailable as exc:
+                print(f"debootstrap trees unavailable, tree modes skipped: {exc}")
+                modes = [m for m in modes if not m.startswith("tree-")]
+        version = subprocess.run(["oscap", "--version"], capture_output=True, text=True).stdout.split()[5]
+        print(f"OpenSCAP {version}, {ssg.DS_XZ.name}, profile {PROFILE} "
+              f"({len(ssg.profile_rules(PROFILE))} rules, {len(ssg.profile_ids(PROFILE))} CIS ids)")
+        results: dict[str, dict[str, str]] = {}
+        installed = False
+        try:
+            for mode in modes:
+                if mode == "machine-as-is" and linux_base_installed():
+                    print("  (machine-as-is: linux-base is installed on this machine, so its kernel rules apply)")
+                if mode == "machine-host-like":
+                    installed = ensure_linux_base()
+                    print(f"  (machine-host-like: container probes pointed at nonexistent files; linux-base "
+                          f"{'installed by the bench for this run' if installed else 'already installed'})")
+                t, path = run_oscap(mode, ds, work, trees)
+                results[mode] = oscap_results(path)
+                summary(mode, results[mode], t)
+                if installed:
+                    remove_linux_base()
+                    installed = False
+        finally:
+            if installed:
+                remove_linux_base()
+
+        gov: dict[str, str] = {}
+        for walk in (False, True):
+            runs = []
+            for i in range(args.repeat):
+                db = work / f"gov-{walk}-{i}.db"
+                argv = [GOVSCAN, "scan", "local", "-p", "linux-baseline", "--db", str(db), "--quiet", "--gate", "none"]
+                runs.append(timed(argv + (["--input", "filesystem_walk=true"] if walk else [])))
+            best = min(runs)
+            got = govscan_results(db)
+            print(f"  govscan local {'with walk' if walk else 'no walk  '} {best[0]:6.2f} s  CPU {best[1]:5.2f} s  "
+                  f"peak RSS {max(r[2] for r in runs):4d} MiB (best of {args.repeat}); controls: "
+                  + ", ".join(f"{k} {v}" for k, v in Counter(got.values()).most_common()))
+            if walk:
+                gov = got
+        for mode in modes:
+            if mode.startswith("machine-"):
+                join(results[mode], gov, mode)
+        if "tree-minimal" in results and "tree-hardened" in results:
+            ids = ssg.profile_ids(PROFILE)
+            flips = [(i, combine([results["tree-minimal"].get(r, "absent") for r in rules]),
+                      combine([results["tree-hardened"].get(r, "absent") for r in rules])) for i, rules in ids.items()]
+            flips = [f for f in flips if f[1] != f[2]]
+            print(f"\n== trees: {len(flips)} CIS ids change verdict from minimal to hardened (SSG):")
+            print("   " + ", ".join(f"{i} {a}->{b}" for i, a, b in flips))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(CHILD_ENV.get("PYTHONPYCACHEPREFIX", work), ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(CHILD_ENV.get("PYTHONPYCACHEPREFIX", "/nonexistent"), ignore_errors=True)
 
 
 if __name__ == "__main__":

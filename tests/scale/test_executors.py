@@ -37,8 +37,10 @@ def govscan(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def rows(db: Path) -> set[tuple[str, str, str, str, str]]:
+    """Every finding but host.listening ones: sockets other processes open between two scans change those."""
     with sqlite3.connect(db) as conn:
-        return set(conn.execute("SELECT control_id, target_id, resource_id, status, message FROM findings"))
+        return set(conn.execute("SELECT control_id, target_id, resource_id, status, message FROM findings "
+                                "WHERE resource_type != 'host.listening'"))
 
 
 def test_processes_and_threads_give_the_same_findings(tmp_path: Path) -> None:
