@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -107,6 +108,7 @@ def test_four_days_old_is_stale_under_class_c_and_fresh_under_class_b(tmp_path, 
 def test_status_json_carries_the_chain_head_it_was_computed_from(tmp_path, policy):
     db = tmp_path / "g.db"
     first = scan(db, policy, 0)
+    time.sleep(1.1)  # stored times have one-second resolution: the two scans must not finish in the same second
     second = scan(db, policy, 0)
     out = as_json(status(db, policy, "-f", "json"))
     assert out["chain_head"] == {"scan": second["id"], "seq": second["seq"], "status": "complete",
