@@ -250,6 +250,7 @@ def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[s
     """Per resource type, the attribute paths the selected controls (and waivers) can read."""
     from scanner.evaluate import attributes_read
     from scanner.messages import placeholders
+    from scanner.resource_types import lookup
 
     out: dict[str, set[str]] = {}
     unsure: set[str] = set()
@@ -266,8 +267,9 @@ def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[s
                 root, _, rest = path.partition(".")
                 if root == "resource" and rest:
                     need.add(rest.split("|")[0])
-        if tags:
-            need |= {"Tags", "tags"}
+        kind = lookup(c.resource) if tags else None
+        if kind is not None and kind.identity.labels:  # a waiver matching on tags reads the labels
+            need.add(kind.identity.labels)
     # a type left out of the map is collected in full
     return {k: frozenset(v) for k, v in out.items() if k not in unsure}
 

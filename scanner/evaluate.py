@@ -66,7 +66,6 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-_AWS_REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 def _missing_key(outcome: Any) -> str:
     """The key whose absence left a condition UNKNOWN: ``dictcheck``, ``ports``, or for a list element
     ``ports[2].service.name`` (``@`` is the element itself)."""
@@ -337,7 +336,7 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
     out: list[Finding] = []
     for err in errors:
         rid = f"{target.id}/{err.scope}" if err.scope else target.id
-        region = err.scope if err.scope and _AWS_REGION.match(err.scope) else None
+        region = err.region
         out.append(ev.error(rid, f"{control.resource} not collected{f' ({err.scope})' if err.scope else ''}: {err.message}", region))
     platform = collection.facts.get("platform") if collection.facts else None
     seen_any = False

@@ -230,6 +230,8 @@ class CollectError:
     message: str
     scope: str | None = None
     """What part was lost, e.g. a region ``us-east-1`` or an API ``s3:GetBucketPolicy``."""
+    region: str | None = None
+    """The region the lost part was in (set by providers whose resources carry a region)."""
 
 
 @dataclass

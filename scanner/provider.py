@@ -42,6 +42,12 @@ class ResourceType:
     def attribute_names(self) -> frozenset[str]:
         return frozenset(a.name.split(".")[0].split("[")[0] for a in self.attributes)
 
+    def schema(self) -> Any:
+        """The nested attribute schema (:class:`scanner.resource_types.Node`) the lint checks paths against."""
+        from scanner.resource_types import schema
+
+        return schema(self.attributes)
+
 
 @dataclass
 class CollectContext:
@@ -73,9 +79,23 @@ class Provider(abc.ABC):
     name: ClassVar[str]
     """The provider name used in controls' ``target.provider`` (host, aws, network)."""
 
-    @abc.abstractmethod
+    resource_modules: ClassVar[tuple[str, ...]] = ()
+    """Modules whose ``@resources.register`` classes are this provider's resource types (imported on
+    first use; a provider may instead define its types in its own module)."""
+
+    def kinds(self) -> list[Any]:
+        """This provider's registered resource type classes (:class:`scanner.resource_types.ResourceKind`)."""
+        import importlib
+
+        from scanner.resource_types import resources
+
+        for module in self.resource_modules:
+            importlib.import_module(module)
+        return resources.of(self.name)
+
     def resource_types(self) -> Sequence[ResourceType]:
-        """Every resource type this provider can collect."""
+        """Every resource type this provider can collect, as documentation records."""
+        return tuple(k.describe() for k in self.kinds())
 
     @abc.abstractmethod
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
