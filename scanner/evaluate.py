@@ -139,6 +139,17 @@ def _lost(reads: frozenset[str] | None, attr_errors: Mapping[str, str]) -> str |
     return None
 
 
+def _provider_context(target: Target) -> dict[str, Any]:
+    """The template roots the target's provider adds (none for a provider that is not registered)."""
+    from scanner import registry
+    from scanner.errors import UsageError
+
+    try:
+        return registry.provider(target.kind).template_context(target)
+    except UsageError:
+        return {}
+
+
 class _Evaluator:
     def __init__(self, control: Control, target: Target, inputs: Mapping[str, Any], now: datetime | None = None):
         self.now = now
@@ -152,7 +163,7 @@ class _Evaluator:
         self.base_context = {
             "inputs": shown,
             "target": {"id": target.id, "name": target.name or target.address, "address": target.address},
-            "host": {"name": target.name or target.address, "address": target.address},
+            **_provider_context(target),  # e.g. the host provider's {host.name}
             "control": {"id": control.id, "title": control.title},
         }
 

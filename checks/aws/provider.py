@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from checks.aws.session import parse_chain
 from scanner.errors import UsageError
 from scanner.model import CollectError, Collection, Target
-from scanner.provider import CollectContext, Provider
+from scanner.provider import CollectContext, Provider, TargetForm
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 _CONNECTION_OPTIONS = ("profile", "regions", "role_arn", "external_id", "session_name", "role_chain",
@@ -47,6 +47,12 @@ class AwsProvider(Provider):
     """Collects AWS account resources through boto3 (read-only calls only)."""
 
     name = "aws"
+    target_forms = (
+        TargetForm("aws://[PROFILE][/REGION[,REGION...]]", "aws://prod/us-east-1,us-west-2",
+                   "one AWS account: a profile from ~/.aws/config (default: the boto3 credential chain) "
+                   "and the regions to scan (default: every enabled region)"),
+    )
+    default_profile = "aws-foundations"
     resource_modules = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data")
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.transport import LocalTransport, Transport, TransportError
 from scanner.model import CollectError, Collection, Target
-from scanner.provider import CollectContext, Provider
+from scanner.provider import CollectContext, Provider, TargetForm
 
 #: Seconds the fact script may take, on top of the filesystem walk's own bound.
 SCRIPT_TIMEOUT = 60
@@ -21,9 +21,33 @@ class HostProvider(Provider):
 
     name = "host"
     resource_modules = ("checks.host.resources",)
+    target_forms = (
+        TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
+        TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",
+                   "a Linux host over SSH (paramiko; host keys verified, see docs/ssh.md)"),
+    )
+    default_profile = "linux-baseline"
+    template_roots = ("host",)
 
     def default_target(self) -> str | None:
         return "local"
+
+    def template_context(self, target: Target) -> dict[str, Any]:
+        return {"host": {"name": target.name or target.address, "address": target.address}}
+
+    def cli_options(self) -> list[Callable[[Any], Any]]:
+        import click
+
+        return [
+            click.option("--accept-new-host-keys", is_flag=True,
+                         help="Trust and record SSH host keys not yet in known_hosts (never a changed key)."),
+            click.option("--known-hosts", type=click.Path(dir_okay=False),
+                         help="known_hosts file (default ~/.ssh/known_hosts)."),
+            click.option("--script-timeout", default=120.0, show_default=True, type=float,
+                         help="Seconds for fact gathering on a host."),
+            click.option("--max-output-mib", type=click.IntRange(1, 65536), metavar="MIB",
+                         help="MiB an SSH host may send on stdout (and on stderr) before it is an error [default: 64]."),
+        ]
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if spec == "local":

@@ -25,7 +25,7 @@ from checks.network.runner import ScanError, ScanOptions, is_root, scan, validat
 from checks.network.xmlparse import NmapRun, parse_file
 from scanner.errors import InputFileError, UsageError
 from scanner.model import CollectError, Collection, Resource, Target
-from scanner.provider import CollectContext, Provider
+from scanner.provider import CollectContext, Provider, TargetForm
 
 SCAN_OPTIONS = ("ports", "timing", "host_timeout", "scan_type", "udp_ports", "skip_discovery")
 XML_PREFIX = "nmap-xml:"
@@ -59,6 +59,11 @@ class NetworkProvider(Provider):
     """Hosts and services from nmap: live scans or imported XML."""
 
     name = "network"
+    target_forms = (
+        TargetForm("nmap://CIDR-or-hosts", "nmap://192.0.2.0/28", "hosts scanned live with nmap (comma list allowed)"),
+        TargetForm("nmap-xml:FILE", "nmap-xml:scan.xml", "an existing nmap XML file, read without scanning"),
+    )
+    default_profile = "network-baseline"
     resource_modules = ("checks.network.resources",)
 
     def __init__(self) -> None:
@@ -66,6 +71,9 @@ class NetworkProvider(Provider):
         # collect reuses that parse instead of reading a large file twice.
         self._parsed: dict[tuple[str, int, int], NmapRun] = {}
         self._lock = threading.Lock()
+
+    def commands(self) -> Mapping[str, str]:
+        return {"inventory discover": "checks.network.discover:discover"}
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if spec.startswith(XML_PREFIX):

@@ -20,7 +20,19 @@ from scanner.policy.yamlpos import Document
 from scanner.resource_types import Node, path_problem
 from scanner.suggest import did_you_mean
 
-TEMPLATE_ROOTS = {"resource", "value", "expected", "inputs", "matched", "all_matched", "target", "host", "control"}
+TEMPLATE_ROOTS = {"resource", "value", "expected", "inputs", "matched", "all_matched", "target", "control"}
+"""Message template roots of every control; a provider adds its own (``template_roots``: host's ``host``)."""
+
+
+def _template_roots(resource: str) -> set[str]:
+    from scanner import registry
+    from scanner.errors import UsageError
+
+    try:
+        extra = registry.provider(resource.split(".")[0]).template_roots
+    except UsageError:
+        extra = ()
+    return TEMPLATE_ROOTS | set(extra)
 MAX_WAIVER_DAYS = 365
 
 
@@ -198,7 +210,7 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
     # templates and evidence paths are parsed by the walker that reads them (scanner.conditions.keys)
     for status in ("pass", "fail", "error", "notapplicable"):
         if status in result:
-            for message in messages.template_problems(result[status], TEMPLATE_ROOTS):
+            for message in messages.template_problems(result[status], _template_roots(resource)):
                 yield doc.diag(("result", status), message)
             for root, *rest in messages.placeholder_paths(result[status]):
                 ref = rest[0] if rest else None
