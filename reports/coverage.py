@@ -49,8 +49,12 @@ class ControlResult:
         return (-SEVERITY_RANK.get(self.control.get("severity", "info"), 0), -self.attention, self.id)
 
 
-def collect(view: Any, *, max_rows: int) -> tuple[dict[str, ControlResult], dict[str, Counter], Counter]:
-    """One pass over the findings: per-control results, per-target status counts, findings per waiver."""
+def collect(view: Any, *, max_rows: int, per_target: dict[str, dict[str, str]] | None = None,
+            ) -> tuple[dict[str, ControlResult], dict[str, Counter], Counter]:
+    """One pass over the findings: per-control results, per-target status counts, findings per waiver.
+
+    ``per_target``, when given, is filled with target id -> control id -> the most serious of its
+    fail / error / waived results on that target (what each target's "failing controls" list shows)."""
     results = {cid: ControlResult(cid, c) for cid, c in view.controls.items()}
     targets: dict[str, Counter] = {t["id"]: Counter() for t in view.targets}
     evidence_cache: dict[str, Any] = {}
@@ -64,6 +68,11 @@ def collect(view: Any, *, max_rows: int) -> tuple[dict[str, ControlResult], dict
         targets.setdefault(f["target_id"], Counter())[f["status"]] += 1
         if f.get("waiver_id"):
             waivers[f["waiver_id"]] += 1
+        if per_target is not None and f["status"] in ("fail", "error", "waived"):
+            mine = per_target.setdefault(f["target_id"], {})
+            old = mine.get(cid)
+            if old is None or _STATE_ORDER.index(f["status"]) < _STATE_ORDER.index(old):
+                mine[cid] = f["status"]
         if f["status"] in ("fail", "error", "waived") and len(res.rows) < max_rows:
             sha = f.get("evidence_sha256")
             if sha and sha not in evidence_cache:

@@ -13,6 +13,7 @@ browser opens quickly.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +31,65 @@ STATUS_LABELS = {"pass": "Passed", "fail": "Failed", "error": "Error", "notappli
                  "notchecked": "Not checked", "waived": "Waived"}
 
 
+_INLINE = re.compile(r"`([^`\n]{1,2000})`|\\(n)|\\([a-zA-Z0])")
+_BREAK = re.compile(r"([/:@=,\-]+)")
+
+
+def rich(value: Any) -> Any:
+    """Text for display: every character escaped; Markdown code spans become ``<code>``, an escaped line
+    break (the ``\\n`` the engine writes for a newline in a value) a real line break, other backslash
+    escapes (``\\l`` in /etc/issue) a visibly literal token. Nothing from the data is ever markup."""
+    from markupsafe import Markup, escape
+
+    text = "" if value is None else str(value)
+    out, pos = [], 0
+    for m in _INLINE.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        if m.group(1) is not None:
+            out.append(Markup("<code>%s</code>") % m.group(1))
+        elif m.group(2):
+            out.append(Markup('<span class="esc" title="line break">\u21b5</span><br>'))
+        else:
+            out.append(Markup('<code class="esc">\\%s</code>') % m.group(3))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def ident(value: Any) -> Any:
+    """An identifier (resource id, ARN, target) escaped, with line-break opportunities only after its
+    separators (/ : @ = , -), so narrow columns never break it mid-word (nor an address mid-number)."""
+    from markupsafe import Markup, escape
+
+    parts = _BREAK.split("" if value is None else str(value))
+    return Markup("").join(escape(p) + (Markup("<wbr>") if i % 2 else "") for i, p in enumerate(parts))
+
+
+def _humanise(key: str) -> str:
+    return str(key).replace("_", " ").replace("-", " ")
+
+
+def _plain_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_humanise(k)}: {_plain_value(v)}" for k, v in sorted(value.items()))
+    return str(value)
+
+
+def pairs(mapping: Any) -> list[tuple[str, str]]:
+    """A JSON object as (label, text) rows for a definition list, instead of raw JSON."""
+    if not isinstance(mapping, dict):
+        return []
+    first = [k for k in ("passed", "reason") if k in mapping]
+    keys = first + sorted(k for k in mapping if k not in first)
+    return [(_humanise(k), _plain_value(mapping[k])) for k in keys]
+
+
 def _env() -> Any:
     import jinja2  # heavy-ish: imported only when an HTML report is rendered
 
@@ -40,7 +100,34 @@ def _env() -> Any:
     env.filters["tojson_text"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
     env.filters["nist"] = nist_display
     env.filters["fw"] = framework_label
+    env.filters["rich"] = rich
+    env.filters["ident"] = ident
+    env.filters["pairs"] = pairs
     return env
+
+
+_OTHER = ("notapplicable", "notchecked")
+
+
+def trend(view: ScanView, width: int = 64, height: int = 120) -> list[dict[str, Any]]:
+    """The last scans of the same targets (this one last): per scan its status totals and the geometry
+    of a stacked column (pass at the bottom, then waived, error, fail; heights proportional to the
+    largest scan)."""
+    rows = []
+    for h in view.history():
+        totals = {s: sum((h["summary"].get(s) or {}).values()) for s in STATUSES}
+        rows.append({**h, "totals": totals, "other": sum(totals[s] for s in _OTHER),
+                     "all": sum(totals.values())})
+    top = max([r["all"] for r in rows] + [1])
+    for i, r in enumerate(rows):
+        y, segments = float(height), []
+        for key in ("pass", "waived", "error", "fail"):
+            hgt = height * r["totals"][key] / top
+            if hgt:
+                y -= hgt
+                segments.append({"key": key, "y": round(y, 2), "h": round(hgt, 2), "n": r["totals"][key]})
+        r.update(x=10 + i * (width + 14), w=width, segments=segments, current=r["id"] == view.id)
+    return rows
 
 
 def _bars(counts: dict[str, int], keys: tuple[str, ...], width: int = 600) -> list[dict[str, Any]]:
@@ -65,7 +152,8 @@ def _columns(counts: dict[str, int], keys: tuple[str, ...], height: int = 120) -
 
 def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 500) -> dict[str, Any]:
     """Everything the template shows, computed from the scan (exposed for tests)."""
-    results, target_counts, waiver_findings = coverage.collect(view, max_rows=max_rows)
+    per_target: dict[str, dict[str, str]] = {}
+    results, target_counts, waiver_findings = coverage.collect(view, max_rows=max_rows, per_target=per_target)
     ordered = sorted(results.values(), key=lambda r: r.sort_key)
     matrix = view.counts()
     by_status = {s: sum(matrix.get(s, {}).values()) for s in STATUSES}
@@ -91,7 +179,8 @@ def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 500) -
         "severity_columns": _columns(failing_by_sev, SEVERITIES),
         "failing_by_sev": failing_by_sev,
         "controls": ordered,
-        "attention": attention,
+        "attention": [r for r in attention if r.counts["fail"] or r.counts["waived"]],
+        "unevaluated": [r for r in attention if not (r.counts["fail"] or r.counts["waived"])],
         "control_states": {s: sum(1 for r in ordered if r.state == s) for s in STATUSES},
         "frameworks": coverage.frameworks(ordered),
         "families": coverage.nist_families(ordered),
@@ -105,9 +194,25 @@ def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 500) -
         "exclusions": view.exclusions,
         "targets": view.targets,
         "target_counts": target_counts,
+        "target_failing": {tid: _failing_list(per_target.get(tid, {}), results) for tid in
+                           {t["id"] for t in view.targets} | set(per_target)},
+        "trend": trend(view),
         "max_rows": max_rows,
         "gate": scan.get("gate") or {},
     }
+
+
+def _failing_list(states: dict[str, str], results: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """One target's controls by state (fail, waived, error), most severe first."""
+    out: dict[str, list[dict[str, Any]]] = {"fail": [], "waived": [], "error": []}
+    for cid, state in states.items():
+        res = results.get(cid)
+        control = res.control if res is not None else {"id": cid, "title": cid, "severity": "info"}
+        out[state].append({"id": cid, "title": control.get("title") or cid, "severity": control.get("severity")})
+    rank = {sev: i for i, sev in enumerate(SEVERITIES)}
+    for rows in out.values():
+        rows.sort(key=lambda c: (rank.get(c["severity"], 9), c["id"]))
+    return out
 
 
 class HtmlRenderer(Renderer):

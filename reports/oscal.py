@@ -16,62 +16,22 @@ control characters (the schema's StringDatatype forbids line breaks and edge whi
 
 from __future__ import annotations
 
+import base64
 import json
-import re
 import uuid
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from reports.base import Renderer
+from reports.oscal_text import NS, NIST_FRAMEWORKS, _control_sort_key, _datetime, md, nist_ids, prop, text
 from scanner.store import ScanView
 
+__all__ = ["AP_HREF", "NIST_FRAMEWORKS", "NS", "OSCAL_VERSION", "OscalBuilder", "builder", "documents", "dump",
+           "md", "nist_ids", "prop", "render_plan", "text"]
+
 OSCAL_VERSION = "1.1.3"
-NS = "urn:govscan:oscal"
-"""Namespace of govscan's own props (OSCAL reserves un-namespaced prop names for itself)."""
 AP_HREF = "assessment-plan.json"
-NIST_FRAMEWORKS = ("nist-800-53-rev5", "fedramp-rev5")
-_TOKEN = re.compile(r"^[^\W\d][\w.\-]*$")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
-
-
-def text(value: Any) -> str:
-    """A value for a StringDatatype field: control characters shown as ``\\uXXXX``, never empty."""
-    out = str(value if value is not None else "")
-    if not out.isprintable():  # the rare hostile string pays for the per-character walk
-        out = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in out)
-    return out.strip() or "-"
-
-
-def md(value: Any) -> str:
-    """Attacker-controlled text for a markup field: Markdown/HTML specials backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text(value))
-
-
-def prop(name: str, value: Any) -> dict[str, str]:
-    return {"name": name, "ns": NS, "value": text(value)}
-
-
-def nist_ids(control: dict[str, Any]) -> list[str]:
-    """The NIST SP 800-53 ids a control row maps to (FedRAMP rev5 uses the same ids), sorted."""
-    ids: set[str] = set()
-    for fw in NIST_FRAMEWORKS:
-        for cid in (control.get("mappings") or {}).get(fw) or []:
-            if isinstance(cid, str) and _TOKEN.match(cid.lower()):
-                ids.add(cid.lower())
-    return sorted(ids, key=_control_sort_key)
-
-
-def _control_sort_key(cid: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[-.]", cid))
-
-
-def _datetime(value: str | None, fallback: str) -> str:
-    """ISO date or date-time -> the date-time with zone OSCAL wants (a date means end of that day)."""
-    if not value:
-        return fallback
-    return f"{value}T23:59:59Z" if len(value) == 10 else value
 
 
 @dataclass
@@ -87,9 +47,14 @@ class _Objective:
 class OscalBuilder:
     """Builds the AP, AR and POA&M of one stored scan from a single pass over its findings."""
 
-    def __init__(self, view: ScanView):
+    def __init__(self, view: ScanView, *, system_id: str | None = None, system_id_type: str | None = None,
+                 ssp_href: str | None = None, in_pack: bool = False):
         self.view = view
         self.scan = view.scan
+        self.system_id, self.system_id_type, self.ssp_href = system_id, system_id_type, ssp_href
+        self.in_pack = in_pack
+        """True when the documents are written into an evidence pack (evidence/<sha256>.json beside them)."""
+        self.totals: dict[str, int] = {}
         self._ns = uuid.uuid5(uuid.NAMESPACE_URL, f"govscan:scan:{view.id}")
         self.start = self.scan["started"]
         self.end = self.scan.get("finished") or self.start
@@ -116,6 +81,7 @@ class OscalBuilder:
             obs = self._observation(f)
             self.observations.append(obs)
             status = f["status"]
+            self.totals[status] = self.totals.get(status, 0) + 1
             for nid in nist.get(f["control_id"], []):
                 o = self.objectives.setdefault(nid, _Objective())
                 o.controls.add(f["control_id"])
@@ -164,11 +130,14 @@ class OscalBuilder:
             "collected": f["time"] or self.start,
         }
         if f["evidence_sha256"]:
-            obs["relevant-evidence"] = [{
-                "href": f"evidence/{f['evidence_sha256']}.json",
-                "description": "Evidence observed by govscan (JSON, named by its sha256).",
-                "props": [prop("sha256", f["evidence_sha256"])],
-            }]
+            evidence: dict[str, Any] = {"props": [prop("sha256", f["evidence_sha256"])]}
+            if self.in_pack:
+                evidence["href"] = f"evidence/{f['evidence_sha256']}.json"
+                evidence["description"] = "Evidence observed by govscan (JSON, named by its sha256)."
+            else:  # no file beside a standalone document: say where the evidence is kept
+                evidence["description"] = (f"Evidence observed by govscan: JSON with sha256 {f['evidence_sha256']} in "
+                                           "the govscan database (govscan findings --json; govscan evidence pack).")
+            obs["relevant-evidence"] = [evidence]
         return obs
 
     def _target_uid(self, target_id: str) -> str:
@@ -186,8 +155,23 @@ class OscalBuilder:
         props = [prop("scan-id", self.view.id), prop("scan-hash", s.get("hash") or "unsealed"),
                  prop("scan-status", s["status"]), prop("profile", s.get("profile") or "-"),
                  prop("tool-version", s.get("tool_version") or "-")]
+        if self.system_id:
+            props.append(prop("system-id", self.system_id))
         return {"title": title, "last-modified": self.end, "version": text(f"scan-{s.get('seq') or 0}"),
                 "oscal-version": OSCAL_VERSION, "props": props}
+
+    def system_identifier(self) -> dict[str, str]:
+        """The POA&M's system-id: the one the user named, else a uuid derived from the scanned targets."""
+        if self.system_id:
+            try:
+                uuid.UUID(self.system_id)
+                default_type = "https://ietf.org/rfc/rfc4122"
+            except ValueError:
+                default_type = "http://fedramp.gov/ns/oscal"
+            return {"identifier-type": self.system_id_type or default_type, "id": text(self.system_id)}
+        targets = "\x1f".join(sorted(t["id"] for t in self.view.targets))
+        return {"identifier-type": "https://ietf.org/rfc/rfc4122",
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"govscan:system:{targets}"))}
 
     def reviewed_controls(self) -> dict[str, Any]:
         ids = sorted({n for c in self.view.controls.values() for n in nist_ids(c)}, key=_control_sort_key)
@@ -258,11 +242,13 @@ class OscalBuilder:
     def assessment_plan(self) -> dict[str, Any]:
         """A minimal assessment plan: the controls and targets the scan was set to assess."""
         ssp = self.uid("resource", "ssp")
+        import_ssp = ({"href": self.ssp_href} if self.ssp_href else
+                      {"href": f"#{ssp}", "remarks": "No SSP was given to govscan (-O ssp=HREF); the back-matter "
+                                                     "resource says so."})
         return {"assessment-plan": {
             "uuid": self.uid("assessment-plan"),
             "metadata": self.metadata(f"govscan assessment plan: profile {text(self.scan.get('profile'))}"),
-            "import-ssp": {"href": f"#{ssp}",
-                           "remarks": "No SSP was given to govscan; the back-matter resource says so."},
+            "import-ssp": import_ssp,
             "local-definitions": self.local_definitions(),
             "reviewed-controls": self.reviewed_controls(),
             "assessment-subjects": [{"type": "inventory-item", "description": "Every target of the scan.",
@@ -308,12 +294,23 @@ class OscalBuilder:
             result["risks"] = risks
         if findings:
             result["findings"] = findings
-        return {"assessment-results": {
+        doc: dict[str, Any] = {
             "uuid": self.uid("assessment-results"),
             "metadata": self.metadata(f"govscan assessment results: profile {text(self.scan.get('profile'))}"),
-            "import-ap": {"href": AP_HREF, "remarks": "The assessment plan is assessment-plan.json in the evidence pack."},
-            "results": [result],
-        }}
+        }
+        if self.in_pack:
+            doc["import-ap"] = {"href": AP_HREF, "remarks": "assessment-plan.json beside this file in the evidence pack."}
+        else:  # standalone: the plan travels inside the document, so the reference resolves wherever it is
+            ap_uuid = self.uid("resource", "assessment-plan")
+            plan = json.dumps(self.assessment_plan(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+            doc["import-ap"] = {"href": f"#{ap_uuid}", "remarks": "The assessment plan is embedded in back-matter."}
+            doc["back-matter"] = {"resources": [{
+                "uuid": ap_uuid, "title": "govscan assessment plan",
+                "description": "The OSCAL assessment plan of this scan (also: govscan report -f oscal-ap).",
+                "base64": {"filename": AP_HREF, "media-type": "application/oscal.ap+json",
+                           "value": base64.b64encode(plan).decode("ascii")}}]}
+        doc["results"] = [result]
+        return {"assessment-results": doc}
 
     def poam(self) -> dict[str, Any]:
         risks = self.risks()
@@ -334,15 +331,36 @@ class OscalBuilder:
         doc: dict[str, Any] = {
             "uuid": self.uid("poam"),
             "metadata": self.metadata(f"govscan POA&M: profile {text(self.scan.get('profile'))}"),
-            "local-definitions": {k: v for k, v in self.local_definitions().items()},
         }
+        if self.ssp_href:
+            doc["import-ssp"] = {"href": self.ssp_href}
+        doc["system-id"] = self.system_identifier()
+        doc["local-definitions"] = {k: v for k, v in self.local_definitions().items()}
         if related:
             doc["observations"] = [by_uuid[u] for u in related]
             doc["risks"] = risks
-        # poam-items must not be empty: a clean scan says so in one item
-        doc["poam-items"] = items or [{"uuid": self.uid("poam-item", "none"), "title": "No open items",
-                                        "description": "The scan found no failing or waived result."}]
+        doc["poam-items"] = items + self._coverage_items(bool(items))
         return {"plan-of-action-and-milestones": doc}
+
+    def _coverage_items(self, has_risks: bool) -> list[dict[str, Any]]:
+        """What the POA&M must say besides the risks: what was not assessed, or that nothing was."""
+        t = self.totals
+        unassessed = t.get("error", 0) + t.get("notchecked", 0)
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(t.items())) or "no results"
+        if not (t.get("pass") or t.get("fail") or t.get("waived")):
+            return [{"uuid": self.uid("poam-item", "nothing-assessed"), "title": "Nothing was assessed",
+                     "description": md(f"No control could be evaluated on any target of this scan ({counts}): "
+                                       "this is not a clean result. Fix the errors and scan again.")}]
+        out = []
+        if unassessed:
+            out.append({"uuid": self.uid("poam-item", "not-assessed"),
+                        "title": md(f"{unassessed} results could not be evaluated"),
+                        "description": md(f"{t.get('error', 0)} error and {t.get('notchecked', 0)} notchecked results "
+                                          f"({counts}): those controls were not assessed on those resources.")})
+        if not has_risks and not out:
+            out.append({"uuid": self.uid("poam-item", "none"), "title": "No open items",
+                        "description": md(f"Every assessed result passed or does not apply ({counts}).")})
+        return out
 
 
 def _objective_state(statuses: dict[str, int]) -> tuple[str, str] | None:
@@ -363,48 +381,28 @@ def dump(doc: dict[str, Any], out: IO[str]) -> None:
     out.write("\n")
 
 
-_BUILDERS: weakref.WeakKeyDictionary[ScanView, OscalBuilder] = weakref.WeakKeyDictionary()
+_BUILDERS: weakref.WeakKeyDictionary[ScanView, dict[tuple[Any, ...], OscalBuilder]] = weakref.WeakKeyDictionary()
 
 
-def builder(view: ScanView) -> OscalBuilder:
-    """The builder of ``view``, shared by the AR and POA&M renderers of a sealed scan (one pass)."""
+def builder(view: ScanView, **settings: Any) -> OscalBuilder:
+    """The builder of ``view`` with ``settings``, shared by the OSCAL renderers of a sealed scan (one pass)."""
     if not view.scan.get("hash"):
-        return OscalBuilder(view)
-    if view not in _BUILDERS:
-        _BUILDERS[view] = OscalBuilder(view)
-    return _BUILDERS[view]
-
-
-class AssessmentResultsRenderer(Renderer):
-    """OSCAL 1.1.3 assessment results (imports ``assessment-plan.json``)."""
-
-    name = "oscal-ar"
-    extension = "json"
-    description = "OSCAL 1.1.3 assessment results"
-
-    def render(self, view: ScanView, out: IO) -> None:
-        dump(builder(view).assessment_results(), out)
-
-
-class PoamRenderer(Renderer):
-    """OSCAL 1.1.3 plan of action and milestones: open failures and approved deviations."""
-
-    name = "oscal-poam"
-    extension = "json"
-    description = "OSCAL 1.1.3 POA&M"
-
-    def render(self, view: ScanView, out: IO) -> None:
-        dump(builder(view).poam(), out)
+        return OscalBuilder(view, **settings)
+    key = tuple(sorted(settings.items()))
+    cache = _BUILDERS.setdefault(view, {})
+    if key not in cache:
+        cache[key] = OscalBuilder(view, **settings)
+    return cache[key]
 
 
 def render_plan(view: ScanView, out: IO[str]) -> None:
-    """Write the minimal assessment plan the assessment results import."""
-    dump(builder(view).assessment_plan(), out)
+    """Write the assessment plan (the one an evidence pack's assessment results import)."""
+    dump(builder(view, in_pack=True).assessment_plan(), out)
 
 
-def documents(view: ScanView) -> Iterable[tuple[str, dict[str, Any]]]:
+def documents(view: ScanView, *, in_pack: bool = True) -> Iterable[tuple[str, dict[str, Any]]]:
     """The three OSCAL documents of a scan, by their file name in an evidence pack (one pass)."""
-    b = builder(view)
+    b = builder(view, in_pack=in_pack)
     yield AP_HREF, b.assessment_plan()
     yield "assessment-results.json", b.assessment_results()
     yield "poam.json", b.poam()

@@ -1,44 +1,72 @@
 """SARIF 2.1.0 report (DESIGN.md section 6) for code-scanning dashboards and CI.
 
-- rules are the scan's controls (help = description + remediation, framework ids as tags and as
-  ``relationships`` to a NIST SP 800-53 taxonomy);
-- one result per finding with ``kind`` pass / fail / review (error) / notApplicable / open
-  (notchecked); a fail carries ``level`` by severity, every other kind ``level: none``;
-- results have logical locations (target -> resource), never physical ones (there is no source file);
-- ``partialFingerprints`` hash control + target + resource, so the same problem matches across scans;
-- a waived finding is a ``fail`` with an accepted external suppression; a finding whose waiver has
-  expired carries a *rejected* suppression, so dashboards show it as open;
-- error findings also become ``toolExecutionNotifications`` of the invocation.
+What a code-scanning dashboard shows is what needs attention, so by default one result per finding
+that is ``fail`` (including a fail whose waiver expired: a *rejected* suppression), ``error`` (never
+a pass: shown as a failing result saying it could not be evaluated) or ``waived`` (an *accepted*
+external suppression). Passing, not applicable and not checked results are counted in the run's
+properties and a notification; ``-O sarif.passes=true`` emits them too (kind pass / notApplicable /
+open, level none).
+
+Locations: every result location has a ``physicalLocation`` (GitHub code scanning rejects a file
+whose results carry only logical locations). Where the finding's evidence names the file and line an
+attribute was read from (``evidence.locations``: sshd_config, sysctl.d, login.defs, an nmap XML),
+that file and line, under the ``TARGETS`` base (``<target>/<path>``), or as given when the path is
+relative (a file of the repository, e.g. the nmap XML a pipeline scanned); otherwise a stable
+artifact named ``<target>/<resource>`` under ``TARGETS``. Logical locations carry the target and the
+resource (ARN, host, port).
+
+GitHub's upload limits (docs/reports.md cites them) are kept: at most ``max-results`` results
+(default 5,000: what code scanning displays of a run; hard limit 25,000), chosen deterministically
+by severity, then fail before error before waived, then control, target and resource; the run's
+notifications say what was left out. At most 10 tags per rule, 100 locations per result.
+``partialFingerprints`` hash control + target + resource, so the same problem matches across scans.
 """
 
 from __future__ import annotations
 
 import json
-from typing import IO, Any, Iterator, Mapping
+from collections import Counter
+from typing import IO, Any, Iterable, Iterator, Mapping
+from urllib.parse import quote
 
 from reports.base import Renderer
 from reports.catalog import (
-    NIST, control_description, evidence_text, fingerprint, framework_label, nist_catalog, nist_display,
+    NIST, SEVERITY_RANK, control_description, evidence_text, fingerprint, framework_label, nist_catalog, nist_display,
     remediation_text, waivers_by_id,
 )
+from scanner.errors import UsageError
 from scanner.store import ScanView
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "govscanFinding/v1"
+BASE_ID = "TARGETS"
 
-_KIND = {"pass": "pass", "fail": "fail", "waived": "fail", "error": "review",
+# GitHub code scanning limits (docs.github.com, "SARIF results exceed limits"): the display limits,
+# so that nothing a user is shown was silently dropped by the dashboard.
+MAX_RESULTS = 5000
+HARD_MAX_RESULTS = 25000
+MAX_TAGS = 10
+MAX_LOCATIONS = 100
+
+ATTENTION = ("fail", "error", "waived")
+OTHER = ("notchecked", "pass", "notapplicable")
+_KIND = {"pass": "pass", "fail": "fail", "waived": "fail", "error": "fail",
          "notapplicable": "notApplicable", "notchecked": "open"}
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning reads this property (0.0-10.0) to rank security results.
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+_STATUS_ORDER = {s: i for i, s in enumerate(ATTENTION + OTHER)}
 
 
 def _rule(control: Mapping[str, Any], nist_index: dict[str, int]) -> dict[str, Any]:
     mappings = control.get("mappings") or {}
     description = control_description(control) or control["title"]
     remediation = remediation_text(control)
-    tags = ["security", "compliance", *(control.get("tags") or [])]
-    tags += [f"{fw}/{cid}" for fw, ids in sorted(mappings.items()) for cid in ids]
+    tags: list[str] = []
+    for tag in ["security", "compliance", *(control.get("tags") or []),
+                *(f"{fw}/{cid}" for fw, ids in sorted(mappings.items()) for cid in ids)]:
+        if tag not in tags and len(tags) < MAX_TAGS:
+            tags.append(str(tag))
     help_text = description + (f"\n\nRemediation: {remediation}" if remediation else "")
     rule: dict[str, Any] = {
         "id": control["id"],
@@ -76,14 +104,70 @@ def _taxonomy(ids: list[str]) -> dict[str, Any]:
     }
 
 
+def _segment(value: str) -> str:
+    """One URI path segment naming a target or resource (every reserved character percent-encoded)."""
+    return quote(value, safe="") or "-"
+
+
+def physical_locations(target_id: str, resource_id: str, evidence: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The physical locations of a finding: the files and lines its evidence names, else the resource."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    for loc in (evidence or {}).get("locations") or []:
+        if not isinstance(loc, Mapping) or not isinstance(loc.get("path"), str) or not loc["path"]:
+            continue
+        path, line = loc["path"], loc.get("line")
+        line = line if isinstance(line, int) and not isinstance(line, bool) and line > 0 else 0
+        if (path, line) in seen:
+            continue
+        seen.add((path, line))
+        if path.startswith("/"):  # a file on the scanned target
+            artifact = {"uri": _segment(target_id) + quote(path, safe="/"), "uriBaseId": BASE_ID}
+        else:  # relative: a file beside the scan (e.g. the nmap XML a pipeline scanned)
+            artifact = {"uri": quote(path, safe="/")}
+        physical: dict[str, Any] = {"artifactLocation": artifact}
+        if line:
+            physical["region"] = {"startLine": line}
+        entry: dict[str, Any] = {"physicalLocation": physical}
+        if loc.get("attribute"):
+            entry["message"] = {"text": f"{loc['attribute']} read here"}
+        out.append(entry)
+    if not out:
+        uri = _segment(target_id) if resource_id == target_id else f"{_segment(target_id)}/{_segment(resource_id)}"
+        out.append({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": BASE_ID}}})
+    return out
+
+
 class SarifRenderer(Renderer):
     """SARIF 2.1.0, validated against the OASIS schema; streamed so a million results fit in memory."""
 
     name = "sarif"
     extension = "sarif"
     description = "SARIF 2.1.0 for code-scanning dashboards"
+    options = {
+        "passes": "true: also emit pass, notapplicable and notchecked results (default false)",
+        "max-results": f"most results to emit (default {MAX_RESULTS}, GitHub's display limit; at most {HARD_MAX_RESULTS})",
+    }
+
+    def check_options(self) -> None:
+        self.flag("passes")
+        self._max_results()
+
+    def _max_results(self) -> int:
+        raw = self.option("max-results", str(MAX_RESULTS)) or ""
+        try:
+            n = int(raw)
+        except ValueError:
+            n = -1
+        if not 1 <= n <= HARD_MAX_RESULTS:
+            raise UsageError(f"report option sarif.max-results={raw!r}: expected 1 to {HARD_MAX_RESULTS}")
+        return n
 
     def render(self, view: ScanView, out: IO) -> None:
+        statuses = ATTENTION + (OTHER if self.flag("passes") else ())
+        limit = self._max_results()
+        counts = view.counts()
+        selected = _select(view, statuses, counts, limit)
         nist_ids = sorted({cid for c in view.controls.values() for cid in (c.get("mappings") or {}).get(NIST, ())})
         nist_index = {cid: i for i, cid in enumerate(nist_ids)}
         rule_ids = list(view.controls)
@@ -98,27 +182,32 @@ class SarifRenderer(Renderer):
         }
         if nist_ids:
             driver["supportedTaxonomies"] = [{"name": framework_label(NIST), "index": 0}]
+        totals = {s: sum(counts.get(s, {}).values()) for s in ATTENTION + OTHER}
         head = {
             "tool": {"driver": driver},
             "automationDetails": {"id": f"govscan/{scan.get('profile') or 'scan'}/{view.id}",
                                   "guid": view.id},
+            "originalUriBaseIds": {BASE_ID: {"description": {
+                "text": "Scanned targets, not files of this repository: <target>/<file path on the target> or "
+                        "<target>/<resource>, each target and resource id percent-encoded."}}},
             "columnKind": "unicodeCodePoints",
             "properties": {
                 "govscan/scanHash": scan.get("hash"), "govscan/prevHash": scan.get("prev_hash"),
                 "govscan/profile": scan.get("profile"), "govscan/profileSha256": scan.get("profile_sha256"),
                 "govscan/status": scan.get("status"), "govscan/gate": scan.get("gate"),
+                "govscan/findings": totals, "govscan/emitted": sorted(statuses),
                 "govscan/excluded": [{"control": e["control_id"], "reason": e["reason"]} for e in view.exclusions],
             },
         }
         if nist_ids:
             head["taxonomies"] = [_taxonomy(nist_ids)]
-        notifications: list[dict[str, Any]] = []
+        notifications = _coverage_notes(totals, statuses, selected, limit)
         dump = json.dumps
         out.write('{"$schema": ' + dump(SCHEMA_URI) + ', "version": "2.1.0", "runs": [')
         out.write(dump(head, ensure_ascii=False)[:-1])  # leave the run object open for the results
         out.write(', "results": [')
         first = True
-        for result in self._results(view, rule_index, notifications):
+        for result in self._results(view, statuses, selected, rule_index, notifications):
             out.write(("" if first else ",\n") + dump(result, ensure_ascii=False))
             first = False
         invocation = {
@@ -130,32 +219,40 @@ class SarifRenderer(Renderer):
         invocation = {k: v for k, v in invocation.items() if v is not None}
         out.write('], "invocations": [' + dump(invocation, ensure_ascii=False) + "]}]}\n")
 
-    def _results(self, view: ScanView, rule_index: dict[str, int],
-                 notifications: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _results(self, view: ScanView, statuses: tuple[str, ...], selected: "_Selection",
+                 rule_index: dict[str, int], notifications: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         waivers = waivers_by_id(view.waivers)
-        evidence: dict[str, tuple[str, str]] = {}
-        for f in view.findings():
+        evidence: dict[str, Any] = {}
+        unreachable: set[tuple[str, str]] = set()
+        for f in view.findings(status=statuses):
+            if not selected.keeps(f):
+                continue
             status = f["status"]
-            kind = _KIND.get(status, "review")
             sha = f.get("evidence_sha256") or ""
             if len(evidence) > 50_000:  # bounded memory on million-finding scans
                 evidence.clear()
             if sha not in evidence:
-                evidence[sha] = evidence_text(view.evidence(sha))
-            expected, found = evidence[sha]
+                evidence[sha] = view.evidence(sha)
+            ev = evidence[sha]
+            expected, found = evidence_text(ev)
             text = f["message"]
-            if status in ("fail", "waived") and (expected or found):
+            if status == "error":
+                text = f"Could not be evaluated: {text}"
+            elif status in ("fail", "waived") and (expected or found):
                 text += f" (expected {expected}; found {found})"
             rid, tid = f["resource_id"], f["target_id"]
-            # A resource id that already names its target (an error on the target itself) is not repeated.
-            fqn = rid if rid.startswith(tid) else f"{tid}/{rid}"
-            location = {"logicalLocations": [{"name": rid, "fullyQualifiedName": fqn, "kind": "resource"}]}
+            logical = [{"name": tid, "fullyQualifiedName": tid, "kind": "target"}]
+            if rid != tid:
+                logical.append({"name": rid, "fullyQualifiedName": f"{tid}/{rid}", "kind": "resource"})
+            locations = physical_locations(tid, rid, ev)[:MAX_LOCATIONS]
+            locations[0]["logicalLocations"] = logical
+            kind = _KIND.get(status, "fail")
             result: dict[str, Any] = {
                 "ruleId": f["control_id"], "kind": kind,
                 "level": _LEVEL.get(f["severity"], "warning") if kind == "fail" else "none",
-                "message": {"text": text}, "locations": [location],
-                "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f["control_id"], f["target_id"], f["resource_id"])},
-                "properties": {"status": status, "severity": f["severity"], "target": f["target_id"],
+                "message": {"text": text}, "locations": locations,
+                "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f["control_id"], tid, rid)},
+                "properties": {"status": status, "severity": f["severity"], "target": tid, "resource": rid,
                                "resourceType": f["resource_type"], "region": f.get("region"),
                                "expected": expected, "found": found, "evidenceSha256": f.get("evidence_sha256")},
             }
@@ -164,12 +261,78 @@ class SarifRenderer(Renderer):
             waiver = waivers.get(f.get("waiver_id") or "")
             if waiver is not None:
                 result["suppressions"] = [_suppression(waiver, applied=status == "waived")]
-            if status == "error":
-                notifications.append({
-                    "level": "error", "message": {"text": f["message"]},
-                    "descriptor": {"id": f["control_id"]}, "locations": [location],
-                })
+            if status == "error" and (tid, f["message"]) not in unreachable and len(unreachable) < 100:
+                unreachable.add((tid, f["message"]))  # one notification per distinct cause, not per control
+                notifications.append({"level": "error", "message": {"text": _prefixed(tid, f["message"])},
+                                      "descriptor": {"id": f["control_id"]}})
             yield result
+
+
+class _Selection:
+    """Which findings a truncated run keeps: whole (severity, status) groups, then the first ``partial``
+    ids of the boundary group in (control, target, resource) order."""
+
+    def __init__(self, cut: tuple[str, str] | None, groups: set[tuple[str, str]], partial: set[int]):
+        self.cut, self.groups, self.partial = cut, groups, partial
+        self.emitted = 0
+        self.omitted: Counter = Counter()
+
+    def keeps(self, f: Mapping[str, Any]) -> bool:
+        group = (f["severity"], f["status"])
+        keep = self.cut is None or group in self.groups or (group == self.cut and f["id"] in self.partial)
+        if keep:
+            self.emitted += 1
+        return keep
+
+
+def _group_order(severity: str, status: str) -> tuple[int, int]:
+    return (-SEVERITY_RANK.get(severity, -1), _STATUS_ORDER.get(status, 99))
+
+
+def _select(view: ScanView, statuses: Iterable[str], counts: Mapping[str, Mapping[str, int]], limit: int) -> _Selection:
+    groups = sorted(((sev, st) for st in statuses for sev, n in (counts.get(st) or {}).items() if n),
+                    key=lambda g: _group_order(*g))
+    total = sum(counts[st][sev] for sev, st in groups)
+    if total <= limit:
+        return _Selection(None, set(groups), set())
+    kept: set[tuple[str, str]] = set()
+    room = limit
+    for sev, st in groups:
+        n = counts[st][sev]
+        if n <= room:
+            kept.add((sev, st))
+            room -= n
+            continue
+        rows = sorted((f["control_id"], f["target_id"], f["resource_id"], f["id"])
+                      for f in view.findings(status=[st], severity=[sev]))
+        sel = _Selection((sev, st), kept, {r[3] for r in rows[:room]})
+        for s2, st2 in groups:
+            if (s2, st2) not in kept:
+                sel.omitted[(s2, st2)] = counts[st2][s2] - (room if (s2, st2) == (sev, st) else 0)
+        return sel
+    return _Selection(None, set(groups), set())
+
+
+def _coverage_notes(totals: Mapping[str, int], statuses: tuple[str, ...], selected: _Selection,
+                    limit: int) -> list[dict[str, Any]]:
+    notes: list[dict[str, Any]] = []
+    if selected.omitted:
+        left = sum(selected.omitted.values())
+        detail = ", ".join(f"{n} {st} {sev}" for (sev, st), n in sorted(selected.omitted.items(),
+                                                                        key=lambda kv: _group_order(*kv[0])))
+        notes.append({"level": "warning", "message": {"text": (
+            f"Results truncated to {limit} (GitHub code scanning displays at most {MAX_RESULTS} per run): "
+            f"{left} lower-severity results not included ({detail}); most severe first, then fail, error, "
+            "waived, then control, target and resource. The CSV and HTML reports list every finding.")}})
+    hidden = {s: totals.get(s, 0) for s in OTHER if s not in statuses and totals.get(s, 0)}
+    if hidden:
+        notes.append({"level": "note", "message": {"text": (
+            "Not emitted (no attention needed): " + ", ".join(f"{n} {s}" for s, n in hidden.items())
+            + ". govscan report -f sarif -O sarif.passes=true includes them.")}})
+    if totals.get("notchecked") and "notchecked" not in statuses:
+        notes.append({"level": "warning", "message": {"text": (
+            f"{totals['notchecked']} results were not checked (not assessed, not a pass).")}})
+    return notes
 
 
 def _suppression(waiver: Mapping[str, Any], *, applied: bool) -> dict[str, Any]:
@@ -187,3 +350,7 @@ def _suppression(waiver: Mapping[str, Any], *, applied: bool) -> dict[str, Any]:
                        "poam": doc.get("poam_id"), "approvedBy": approved.get("name"),
                        "approverRole": approved.get("role"), "state": waiver.get("state")},
     }
+
+
+def _prefixed(target_id: str, message: str) -> str:
+    return message if message.startswith(target_id) else f"{target_id}: {message}"

@@ -1,7 +1,10 @@
 """Compare two stored scans: what is new, fixed, still failing, re-rated or newly (un)waived.
 
 Findings are keyed by (control id, target id, resource id); resource ids are stable across scans
-by contract. A result is *failing* when it is ``fail`` or ``error`` (an error is never a pass).
+by contract. A target-level result (resource id == target id, e.g. every control of an unreachable
+host is ``error`` on the host itself) stands for each resource of that control on that target that
+the other scan has, so a host that became reachable shows ``error -> fail`` (still failing) and
+``error -> pass`` (fixed), never "absent -> fail" plus "no longer assessed". A result is *failing* when it is ``fail`` or ``error`` (an error is never a pass).
 Categories are disjoint; every key of either scan lands in exactly one:
 
 - ``new``: failing in B, neither failing nor waived in A (or absent from A);
@@ -119,23 +122,52 @@ def _scan_info(view: ScanView) -> dict[str, Any]:
             "profile": s.get("profile"), "hash": s.get("hash")}
 
 
+def _pairs(before: dict[Key, Side], after: dict[Key, Side]) -> Iterator[tuple[Key, Side | None, Side | None]]:
+    """Match A's and B's results by (control, target, resource), across statuses.
+
+    A target-level result (resource id == target id: the host was unreachable, a collection failed) stands
+    for every resource of that control on that target: when only one scan has it, it is paired with each
+    resource the other scan has for that control and target, instead of showing as an unrelated key.
+    """
+    def covering(mine: dict[Key, Side], other: dict[Key, Side]) -> set[tuple[str, str]]:
+        return {(c, t) for (c, t, r) in mine if r == t and (c, t, r) not in other}
+
+    a_cover, b_cover = covering(before, after), covering(after, before)
+    used_a: set[tuple[str, str]] = set()
+    used_b: set[tuple[str, str]] = set()
+    for key, side in after.items():
+        c, t, r = key
+        if r == t and (c, t) in b_cover:
+            continue  # B's target-level result: paired below with A's resources, or alone
+        if key in before:
+            yield key, before[key], side
+        elif (c, t) in a_cover:
+            used_a.add((c, t))
+            yield key, before[(c, t, t)], side
+        else:
+            yield key, None, side
+    for key, side in before.items():
+        c, t, r = key
+        if key in after or (r == t and (c, t) in a_cover):
+            continue
+        if (c, t) in b_cover:
+            used_b.add((c, t))
+            yield key, side, after[(c, t, t)]
+        else:
+            yield key, side, None
+    for c, t in b_cover - used_b:
+        yield (c, t, t), None, after[(c, t, t)]
+    for c, t in a_cover - used_a:
+        yield (c, t, t), before[(c, t, t)], None
+
+
 def diff(a: ScanView, b: ScanView) -> Diff:
     """Compare ``a`` (before) with ``b`` (after)."""
-    before = _index(a)
     result = Diff(_scan_info(a), _scan_info(b))
-    seen: set[Key] = set()
-    for key, side in _index(b).items():
-        seen.add(key)
-        old = before.get(key)
-        cat = classify(old, side)
+    for key, old, new in _pairs(_index(a), _index(b)):
+        cat = classify(old, new)
         if cat:
-            result.changes[cat].append(Change(cat, *key, old, side))
-        else:
-            result.unchanged += 1
-    for key in before.keys() - seen:
-        cat = classify(before[key], None)
-        if cat:
-            result.changes[cat].append(Change(cat, *key, before[key], None))
+            result.changes[cat].append(Change(cat, *key, old, new))
         else:
             result.unchanged += 1
     for changes in result.changes.values():

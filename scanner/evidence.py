@@ -58,7 +58,7 @@ def _render(view: ScanView, fmt: str) -> bytes:
         cls = registry.report(fmt)
     except UsageError as exc:
         raise UsageError(f"evidence pack needs the {fmt!r} report, which is not available: {exc}") from exc
-    renderer = cls()
+    renderer = cls({"evidence-pack": "true"} if "evidence-pack" in getattr(cls, "options", {}) else None)
     if getattr(renderer, "binary", False):
         buf = io.BytesIO()
         renderer.render(view, buf)

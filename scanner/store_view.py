@@ -79,6 +79,26 @@ class ScanView:
     def finding_count(self) -> int:
         return self.store.db.conn.execute("SELECT count(*) FROM findings WHERE scan_id = ?", (self.id,)).fetchone()[0]
 
+    def history(self, limit: int = 12) -> list[dict[str, Any]]:
+        """The sealed scans of exactly this scan's targets up to this one, oldest first (at most ``limit``):
+        ``{"id", "seq", "started", "status", "summary"}`` (summary: status -> severity -> n)."""
+        seq = self.scan.get("seq")
+        if seq is None:
+            return []
+        mine = sorted(t["id"] for t in self.targets)
+        cur = self.store.db.conn.execute(
+            "SELECT s.id, s.seq, s.started, s.status, s.summary, (SELECT group_concat(id, char(31)) FROM "
+            "(SELECT id FROM targets WHERE scan_id = s.id ORDER BY id)) FROM scans s "
+            "WHERE s.seq IS NOT NULL AND s.seq <= ? ORDER BY s.seq DESC LIMIT 500", (seq,))
+        out = []
+        for sid, sseq, started, status, summary, targets in cur:
+            if sorted((targets or "").split("\x1f")) == mine or (not targets and not mine):
+                out.append({"id": sid, "seq": sseq, "started": started, "status": status,
+                            "summary": json.loads(summary) if summary else {}})
+                if len(out) >= limit:
+                    break
+        return out[::-1]
+
 
 def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip([d[0] for d in cur.description], values))

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The one test command (README and .ci/run both run it): installs what the tests need, then runs them.
-# System packages (Debian/Ubuntu): nmap, openssh-server, chromium, openssl, sudo. Installed only when missing,
+# System packages (Debian/Ubuntu): nmap, openssh-server, chromium, openssl, sudo, poppler-utils (PDF pages of the HTML report). Installed only when missing,
 # and only when running as root (otherwise: install them yourself, the tests that need them say so).
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v nmap >/dev/null 2>&1 || need="$need nmap"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v sudo >/dev/null 2>&1 || need="$need sudo"
+command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "tests/run.sh: installing$need"

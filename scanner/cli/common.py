@@ -55,6 +55,12 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
         echo_err("govscan: interrupted")
         return 130
     except BrokenPipeError:
+        # the reader went away (`govscan findings | head`): stop quietly, as other command-line tools do;
+        # stdout is pointed at /dev/null so the interpreter's final flush cannot fail again
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
     except SystemExit as exc:  # commands exit with their code (gate, lint)
         code = exc.code
@@ -95,8 +101,25 @@ def parse_inputs(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return out
 
 
+report_option = click.option(
+    "-O", "--report-option", "report_options", multiple=True, metavar="[FORMAT.]NAME=VALUE",
+    help="Option for a report format, e.g. sarif.passes=true or system-id=F01234567 (repeatable; docs/reports.md).",
+)
+
+
+def report_renderers(formats: tuple[str, ...] | list[str], options: tuple[str, ...] | list[str] = ()) -> list[Any]:
+    """One renderer per format with its options; unknown formats or options are usage errors."""
+    from reports.base import split_options
+    from scanner import registry
+
+    classes = [registry.report(fmt) for fmt in formats]
+    per_format = split_options(list(formats), list(options), classes)
+    return [cls(opts) for cls, opts in zip(classes, per_format)]
+
+
 def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str],
-                  outputs: tuple[str, ...] | list[str], *, quiet: bool = False, sort: str | None = None) -> int:
+                  outputs: tuple[str, ...] | list[str], options: tuple[str, ...] | list[str] = (), *,
+                  quiet: bool = False, sort: str | None = None) -> int:
     """Render each format; to its -o file (written atomically) or to stdout when there is no -o.
 
     Each format is independent: one that fails (a renderer bug, a full disk) is named in one line
@@ -110,13 +133,15 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
 
     view = store.view(scan_id)
     code = 0
-    for i, fmt in enumerate(formats):
+    for i, (fmt, renderer) in enumerate(zip(formats, report_renderers(formats, options))):
         path = outputs[i] if i < len(outputs) else None
         try:
-            _write_report(view, fmt, path, sort)
+            _write_report(view, renderer, path, sort)
         except GovscanError as exc:
             code = max(code, fail(exc))
             continue
+        except BrokenPipeError:
+            raise  # the reader of stdout went away: not a renderer failure (run_cli ends quietly)
         except Exception as exc:
             code = max(code, report(exc, f"{fmt} report to {path or 'stdout'}"))
             continue
@@ -129,13 +154,10 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
     return code
 
 
-def _write_report(view: Any, fmt: str, path: str | None, sort: str | None = None) -> None:
+def _write_report(view: Any, renderer: Any, path: str | None, sort: str | None = None) -> None:
     import os
     import tempfile
 
-    from scanner import registry
-
-    renderer = registry.report(fmt)()
     if sort is not None and hasattr(renderer, "sort"):
         renderer.sort = sort
     if path is None or path == "-":

@@ -26,7 +26,8 @@ def diff(scan_a: str, scan_b: str, fmt: str, output: str | None, gate_spec: str,
     """Compare scan A (before) with scan B (after, default: the latest).
 
     Scans are ids, unique id prefixes, `latest` or `latest~N`. Findings match on control, target and
-    resource id. Categories: new, waiver-expired, severity-changed, still-failing, newly-waived,
+    resource id whatever their status; an error on a whole target (unreachable host) stands for each
+    resource of that control on that target in the other scan. Categories: new, waiver-expired, severity-changed, still-failing, newly-waived,
     fixed, not-assessed. Exit codes: 0 gate passed, 1 gate failed, 2 usage error.
     """
     from scanner.diff import RENDERERS, gate

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from scanner.cli.common import db_option, guarded, quiet_option, write_reports
+from scanner.cli.common import db_option, guarded, quiet_option, report_option, report_renderers, write_reports
 
 STATUS_CHOICES = ["pass", "fail", "error", "notapplicable", "notchecked", "waived"]
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
@@ -98,19 +98,19 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
 @click.argument("scan", required=False)
 @db_option
 @click.option("-f", "--format", "formats", multiple=True, default=["table"], show_default=True,
-              help="table, json, markdown, csv, html, sarif, junit, oscal-ar, oscal-poam, ocsf (repeatable).")
+              help="table, json, markdown, csv, html, sarif, junit, oscal-ar, oscal-ap, oscal-poam, ocsf (repeatable).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Output file for the matching -f (default: stdout).")
 @sort_option
+@report_option
 @quiet_option
 @guarded
 def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tuple[str, ...], sort: str,
-           quiet: bool) -> None:
+           report_options: tuple[str, ...], quiet: bool) -> None:
     """Render a stored scan (default: the latest) in one or more formats.
 
     SCAN is a scan id, a unique prefix of one, `latest` or `latest~N`.
     """
-    from scanner import registry
     from scanner.errors import UsageError
     from scanner.store import Store
 
@@ -118,10 +118,9 @@ def report(scan: str | None, db_path: str, formats: tuple[str, ...], outputs: tu
         raise UsageError(f"{len(formats)} -f but {len(outputs)} -o: give one -o per -f")
     if len(formats) > 1 and not outputs:
         raise UsageError("several -f formats need one -o file each")
-    for fmt in formats:
-        registry.report(fmt)
+    report_renderers(formats, report_options)
     store = Store(db_path, create=False)
-    code = write_reports(store, store.resolve_scan(scan), formats, outputs, quiet=quiet, sort=sort)
+    code = write_reports(store, store.resolve_scan(scan), formats, outputs, report_options, quiet=quiet, sort=sort)
     sys.stdout.flush()
     if code:
         sys.exit(code)

@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import db_option, echo_err, guarded, parse_inputs, quiet_option, write_reports
+from scanner.cli.common import (
+    db_option, echo_err, guarded, parse_inputs, quiet_option, report_option, report_renderers, write_reports,
+)
 from scanner.cli.plugins import provider_options
 
 
@@ -75,6 +77,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 @click.option("-f", "--format", "formats", multiple=True, help="Report format to write after the scan (repeatable).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="File for the matching -f (repeatable, in the same order).")
+@report_option
 @provider_options  # e.g. the host provider's --known-hosts, --accept-new-host-keys, --script-timeout
 @click.option("--connect-timeout", default=10.0, show_default=True, type=float, help="Seconds to connect to a target.")
 @click.option("--sign", "sign_key", envvar="GOVSCAN_SIGNING_KEY_FILE", type=click.Path(dir_okay=False),
@@ -84,8 +87,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, ...], controls: tuple[str, ...],
          waivers: tuple[str, ...], policy_paths: tuple[str, ...], inputs: tuple[str, ...], db_path: str, jobs: int,
          executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None,
-         formats: tuple[str, ...], outputs: tuple[str, ...], connect_timeout: float, sign_key: str | None,
-         quiet: bool, **provider_opts: Any) -> None:
+         formats: tuple[str, ...], outputs: tuple[str, ...], report_options: tuple[str, ...],
+         connect_timeout: float, sign_key: str | None, quiet: bool, **provider_opts: Any) -> None:
     """Scan TARGETS and store the findings.
 
     TARGET is `local`, `ssh://[user@]host[:port]`, `aws://[profile][/region]`, `nmap://CIDR-or-host`
@@ -106,10 +109,7 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
         raise UsageError(f"{len(formats)} -f but {len(outputs)} -o: give one -o per -f (or a single -f to stdout)")
     if len(formats) > 1 and not outputs:
         raise UsageError("several -f formats need one -o file each")
-    for fmt in formats:
-        from scanner import registry
-
-        registry.report(fmt)  # an unknown format is a usage error before scanning, not after
+    report_renderers(formats, report_options)  # an unknown format or option is a usage error before scanning
     req = ScanRequest(
         targets=list(targets), inventory=inventory, profiles=list(profiles), controls=list(controls),
         waivers=list(waivers), policy_paths=list(policy_paths), inputs=parse_inputs(inputs), jobs=jobs, gate=gate,
@@ -138,7 +138,8 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
     finally:
         signal.signal(signal.SIGTERM, old)
     to_stdout = bool(formats) and not outputs
-    reports_failed = write_reports(store, outcome.scan_id, formats, outputs, quiet=quiet) if formats else 0
+    reports_failed = write_reports(store, outcome.scan_id, formats, outputs, report_options,
+                                   quiet=quiet) if formats else 0
     # errors first (each unreachable target, one line), then the summary that counts them
     if not quiet or outcome.exit_code == 3:
         for tid, reason in outcome.unreachable:

@@ -276,3 +276,15 @@ def test_findings_have_a_header_and_the_most_severe_come_first(fleet):
     head = table.index(next(line for line in table if line.startswith("status   severity")))
     sevs = [ranks[re.split(r"\s+", line)[1]] for line in table[head + 1:]]
     assert sevs == sorted(sevs) and sevs
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`govscan report -f markdown | head -1`: the reader goes away; no internal error, no traceback."""
+    db = tmp_path / "g.db"
+    assert subprocess.run([sys.executable, "-m", "scanner", "scan", "local", "--db", str(db),
+                           "-q", "--gate", "none"], capture_output=True).returncode == 0
+    # `true` exits at once, long before govscan (which takes a few hundred ms to start) writes
+    for command in ("report -f markdown", "findings", "report -f json"):
+        proc = subprocess.run(f"{sys.executable} -m scanner {command} --db {db} | true",
+                              shell=True, capture_output=True, text=True)
+        assert proc.stderr == "", (command, proc.stderr)

@@ -23,3 +23,17 @@ def factory_view(tmp_path_factory: pytest.TempPathFactory) -> ScanView:
 def fresh_view(tmp_path: Path) -> ScanView:
     """A factory scan in a store of its own, for tests that need isolation."""
     return new_scan(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def real_scan():
+    """One real ``govscan scan`` (local + an unreachable host, waivers) run as uid 65534, every format
+    written by the scan itself (see realscan.py)."""
+    from realscan import make_real_scan, remove
+    from scanner import registry
+
+    scan = make_real_scan(registry.names(registry.REPORTS), ["-O", "system-id=F00000001"])
+    try:
+        yield scan
+    finally:
+        remove(scan)

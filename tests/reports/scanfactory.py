@@ -8,7 +8,8 @@
 - hostile text in resource ids, messages, evidence, a target name and a control tag
   (``<script>``, ``"><img onerror>``, ``=HYPERLINK(...)``, CSV formula prefixes, ``]]>``,
   an ANSI escape and an RTL override);
-- controls mapped to NIST SP 800-53 rev5, FedRAMP rev5 and CIS ids.
+- controls mapped to NIST SP 800-53 rev5, FedRAMP rev5 and CIS ids;
+- a failing finding whose evidence says where its value was read (``evidence.locations``: file:line).
 
 ``EXPECTED`` lists (control, resource, status) for every finding, so tests can assert which control
 had which result on which resource. ``normalise(text, view)`` replaces the volatile parts (scan id,
@@ -141,7 +142,8 @@ def _findings() -> list[Finding]:
                 "legacy-open-data-archive: encryption is AES256 (waiver WVR-2025-003 expired 2025-06-30)",
                 _ev({enc: "AES256"}, enc, "eq", "aws:kms", "AES256"), region="us-east-1", waiver_id="WVR-2025-003"),
         Finding(ssh, WEB, "web01:sshd", "host.sshd", F.FAIL, M, "web01: PermitRootLogin=yes (allowed: ['no'])",
-                _ev({"permitrootlogin": "yes"}, "permitrootlogin", "in", ["no"], "yes")),
+                {**_ev({"permitrootlogin": "yes"}, "permitrootlogin", "in", ["no"], "yes"),
+                 "locations": [{"attribute": "permitrootlogin", "path": "/etc/ssh/sshd_config", "line": 33}]}),
         Finding(ssh, WEB, f"web01:sshd{CDATA_END}{ANSI}", "host.sshd", F.PASS, M,
                 f"web01: PermitRootLogin=no {CSV_PREFIXES[1]} {RTL}",
                 _ev({"permitrootlogin": "no", "banner": CDATA_END + ANSI}, "permitrootlogin", "in", ["no"], "no", ok=True)),
@@ -270,7 +272,7 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:
 def normalise(text: str, view: ScanView) -> str:
     """Replace what changes between runs (scan id, times, scan and finding hashes) with fixed markers."""
     scan = view.scan
-    subs = {view.id: "SCAN-ID", scan.get("hash") or "": "SCAN-HASH"}
+    subs = {view.id: "SCAN-ID", view.id[:8]: "SCAN-ID-PREFIX", scan.get("hash") or "": "SCAN-HASH"}
     if scan.get("prev_hash"):
         subs[scan["prev_hash"]] = "PREV-HASH"
     for f in view.findings():

@@ -18,7 +18,8 @@ import pytest
 from scanfactory import BUCKET_IMG, BUCKET_LAPSED, BUCKET_XSS, XSS_SCRIPT, new_scan, normalise
 
 import scanner
-from reports.oscal import AssessmentResultsRenderer, PoamRenderer, documents
+from reports.oscal import documents
+from reports.oscal_formats import AssessmentResultsRenderer, PoamRenderer
 from scanner import registry
 from scanner.store import ScanView
 
@@ -36,8 +37,8 @@ def validators() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def docs(factory_view: ScanView) -> dict[str, dict[str, Any]]:
-    return dict(documents(factory_view))
+def docs(factory_view: ScanView) -> dict[str, dict[str, Any]]:  # as a standalone -f oscal-* file
+    return dict(documents(factory_view, in_pack=False))
 
 
 def _errors(validator: Any, doc: Any) -> list[str]:
@@ -86,13 +87,35 @@ def test_one_observation_per_finding_carrying_its_evidence(factory_view, docs):
         p = _props(o)
         assert (p["control-id"], p["result"], p["target"]) == (row["control_id"], row["status"], row["target_id"])
         if row["evidence_sha256"]:
-            assert o["relevant-evidence"][0]["href"] == f"evidence/{row['evidence_sha256']}.json"
+            # standalone: no link to a file that is not there; the sha256 and where to find it instead
+            assert "href" not in o["relevant-evidence"][0]
+            assert _props(o["relevant-evidence"][0])["sha256"] == row["evidence_sha256"]
+            assert row["evidence_sha256"] in o["relevant-evidence"][0]["description"]
         else:
             assert "relevant-evidence" not in o
     xss = next(o for o in obs if _props(o)["resource"] == BUCKET_XSS)
     assert "found: (missing)" in xss["description"]
     lapsed = next(o for o in obs if _props(o)["resource"] == BUCKET_LAPSED)
     assert (_props(lapsed)["waiver"], _props(lapsed)["waiver-state"]) == ("WVR-2025-003", "expired")
+
+
+def test_in_an_evidence_pack_the_documents_link_the_files_beside_them(factory_view):
+    packed = dict(documents(factory_view, in_pack=True))
+    ar = packed["assessment-results.json"]["assessment-results"]
+    assert ar["import-ap"]["href"] == "assessment-plan.json" and "back-matter" not in ar
+    hrefs = {e["href"] for o in ar["results"][0]["observations"] for e in o.get("relevant-evidence", [])}
+    shas = {r["evidence_sha256"] for r in factory_view.findings() if r["evidence_sha256"]}
+    assert hrefs == {f"evidence/{sha}.json" for sha in shas}
+
+
+def test_standalone_results_embed_the_plan_they_import(docs):
+    import base64
+
+    ar = docs["assessment-results.json"]["assessment-results"]
+    href = ar["import-ap"]["href"]
+    assert href.startswith("#")
+    (res,) = [r for r in ar["back-matter"]["resources"] if r["uuid"] == href[1:]]
+    assert json.loads(base64.b64decode(res["base64"]["value"])) == docs["assessment-plan.json"]
 
 
 def test_findings_per_nist_objective_follow_the_design_mapping(docs):
@@ -131,15 +154,19 @@ def test_risks_open_for_failures_and_deviation_approved_for_waivers(docs):
 
 def test_poam_lists_open_failures_and_waived_deviations_with_poam_id(docs):
     poam = docs["poam.json"]["plan-of-action-and-milestones"]
-    items = {(_props(i)["control-id"], _props(i).get("waiver")): i for i in poam["poam-items"]}
+    items = {(_props(i)["control-id"], _props(i).get("waiver")): i for i in poam["poam-items"] if i.get("props")}
+    # the factory scan has 2 error and 1 notchecked results: the POA&M says they were not assessed
+    (unassessed,) = [i for i in poam["poam-items"] if not i.get("props")]
+    assert unassessed["title"] == "3 results could not be evaluated"
+    assert poam["system-id"]["identifier-type"] == "https://ietf.org/rfc/rfc4122"
     assert set(items) == {("aws-s3-encryption-at-rest", None), ("aws-s3-encryption-at-rest", "WVR-2026-014"),
                           ("host-sshd-no-root-login", None), ("net-no-cleartext-admin-services", None)}
     assert _props(items[("aws-s3-encryption-at-rest", "WVR-2026-014")])["poam-id"] == "V-2026-0042"
     assert "poam-id" not in _props(items[("host-sshd-no-root-login", None)])
     risk_ids = {r["uuid"] for r in poam["risks"]}
-    assert all(i["related-risks"][0]["risk-uuid"] in risk_ids for i in poam["poam-items"])
+    assert all(i["related-risks"][0]["risk-uuid"] in risk_ids for i in items.values())
     obs_ids = {o["uuid"] for o in poam["observations"]}
-    assert all(r["observation-uuid"] in obs_ids for i in poam["poam-items"] for r in i["related-observations"])
+    assert all(r["observation-uuid"] in obs_ids for i in items.values() for r in i["related-observations"])
 
 
 def _strings(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
@@ -187,10 +214,28 @@ def test_a_clean_scan_still_yields_valid_documents(tmp_path, validators):
     docs = dict(documents(store.view(sid)))
     for name, doc in docs.items():
         assert _errors(validators[name], doc) == [], name
-    assert docs["poam.json"]["plan-of-action-and-milestones"]["poam-items"][0]["title"] == "No open items"
+    # a scan that assessed nothing never says "No open items"
+    assert [i["title"] for i in docs["poam.json"]["plan-of-action-and-milestones"]["poam-items"]] == [
+        "Nothing was assessed"]
+
+
+def test_poam_of_a_scan_whose_every_result_passed_says_no_open_items(tmp_path, validators):
+    from scanner.model import Finding, ScanStatus, Severity, Status
+    from scanner.store import Store
+
+    store = Store(tmp_path / "clean.db")
+    sid = store.begin_scan(profile="p", profile_sha256="0" * 64, tool_version="0")
+    store.add_findings(sid, [Finding("c1", "local:h", "sshd", "host.sshd", Status.PASS, Severity.HIGH, "ok", {})])
+    store.finish_scan(sid, ScanStatus.COMPLETE)
+    poam = dict(documents(store.view(sid)))["poam.json"]
+    assert _errors(validators["poam.json"], poam) == []
+    assert [i["title"] for i in poam["plan-of-action-and-milestones"]["poam-items"]] == ["No open items"]
 
 
 def _golden_text(doc: dict[str, Any], view: ScanView) -> str:
+    doc = json.loads(json.dumps(doc))
+    for res in (doc.get("assessment-results") or {}).get("back-matter", {}).get("resources", []):
+        res["base64"]["value"] = "BASE64-OF-THE-ASSESSMENT-PLAN"  # checked by test_standalone_results_embed...
     text = normalise(json.dumps(doc, indent=2, ensure_ascii=False), view)
     seen: dict[str, str] = {}
     text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
