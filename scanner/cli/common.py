@@ -19,8 +19,8 @@ quiet_option = click.option("-q", "--quiet", is_flag=True,
 
 def echo_err(message: str) -> None:
     """One line on stderr, terminal-safe: anything in it that came from a target, a file or the store
-    (escape sequences, line breaks, bidi overrides) is shown escaped (reports.text.clean)."""
-    from reports.text import clean
+    (escape sequences, line breaks, bidi overrides) is shown escaped (scanner.cli.terminal.clean)."""
+    from scanner.cli.terminal import clean
 
     click.echo(clean(message), err=True)
 

@@ -8,6 +8,7 @@ import sys
 import click
 
 from scanner.cli.common import db_option, guarded, quiet_option, report_option, report_renderers, write_reports
+from scanner.model import SORTS
 
 STATUS_CHOICES = ["pass", "fail", "error", "notapplicable", "notchecked", "waived"]
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
@@ -20,7 +21,7 @@ SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
 @guarded
 def scans(db_path: str, limit: int, as_json: bool) -> None:
     """List stored scans, newest first."""
-    from reports.text import clean
+    from scanner.cli.terminal import clean
     from scanner.store import Store
 
     rows = Store(db_path, create=False).scans(limit)
@@ -45,7 +46,7 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
                    f"{clean(targets)[:60]}")
 
 
-SORT_CHOICES = ["severity", "status", "control", "resource", "target"]  # = reports.text.SORTS (not imported at startup)
+SORT_CHOICES = list(SORTS)
 sort_option = click.option("--sort", default="severity", show_default=True, type=click.Choice(SORT_CHOICES),
                            help="Order of findings: most severe first, then status (fail, error, waived...), "
                                 "control, resource; or by one of the other keys first.")
@@ -69,7 +70,8 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
     \b
     Example: govscan findings --status fail --severity high
     """
-    from reports.text import clean, sort_key
+    from scanner.cli.terminal import clean
+    from scanner.model import sort_key
     from scanner.store import Store
 
     view = Store(db_path, create=False).view(scan)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from reports.text import clean, status_severity_table
+from scanner.cli.terminal import clean, status_severity_table
 from scanner.gate import describe
 
 MAX_FAILING = 25
