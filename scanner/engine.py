@@ -383,9 +383,7 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
             if cancel.is_set():
                 executor.shutdown(wait=False, cancel_futures=True)  # do not wait for collectors still running
             progress.end()
-        rows = [{"control_id": c, "status": s, "severity": v, "waiver_id": w, "n": n} for c, s, v, w, n in store.db.conn.execute(
-            "SELECT control_id, status, severity, waiver_id, count(*) FROM findings WHERE scan_id = ? "
-            "GROUP BY control_id, status, severity, waiver_id", (scan_id,))]
+        rows = store.control_results(scan_id)
         expired = {w.id for w in p.waivers if is_expired(w)}
         gate = decide(rows, policy(sel.gate, req.gate, sel.profile), expired)
         all_down = len(unreachable) == len(p.targets)

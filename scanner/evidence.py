@@ -98,14 +98,9 @@ def pack_files(view: ScanView) -> dict[str, bytes]:
                                ("waivers", "waiver", view.waivers)):
         for name, data in _snapshots(view, rows, folder, kind).values():
             files[name] = data
-    conn = view.store.db.conn
-    referenced = {r[0] for r in conn.execute(
-        "SELECT DISTINCT evidence_sha256 FROM findings WHERE scan_id = ? AND evidence_sha256 IS NOT NULL", (view.id,))}
-    for sha, data in conn.execute(
-        "SELECT e.sha256, e.data FROM evidence e WHERE e.sha256 IN "
-        "(SELECT DISTINCT evidence_sha256 FROM findings WHERE scan_id = ?) ORDER BY e.sha256", (view.id,)
-    ):
-        blob = data.encode("utf-8")
+    referenced, present = view.store.scan_evidence(view.id)
+    for sha, text in present:
+        blob = text.encode("utf-8")
         if sha256(blob) != sha:
             raise StoreError(f"evidence {sha}: stored data does not match its sha256 (run 'govscan verify-db')")
         files[f"evidence/{sha}.json"] = blob

@@ -84,10 +84,10 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
         click.echo(f"{'status':<13} {'severity':<9} {'control':<40} {'target':<24} resource\n    message")
     for f in rows:
         if as_json:
-            f = dict(f)
-            f["evidence"] = view.evidence(f["evidence_sha256"])
+            evidence = view.evidence(f.evidence_sha256)
+            row = {**f, "evidence": dict(evidence) if evidence is not None else None}
             # ASCII JSON: the same data, and no raw escape sequence or bidi override reaches a terminal
-            click.echo(json.dumps(f, default=str, ensure_ascii=True))
+            click.echo(json.dumps(row, default=str, ensure_ascii=True))
         else:
             click.echo(f"{clean(f['status']):<13} {clean(f['severity']):<9} {clean(f['control_id']):<40} "
                        f"{clean(f['target_id']):<24} {clean(f['resource_id'])}\n    {clean(f['message'])}")
