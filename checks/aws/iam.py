@@ -15,7 +15,7 @@ from typing import Any
 from checks.aws.api import Api
 from checks.aws.policydoc import all_blocked, allows_full_admin
 from checks.aws.session import ApiFailure
-from checks.aws.kind import GLOBAL, AwsKind
+from checks.aws.kind import GlobalAwsKind
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -251,7 +251,7 @@ def collect_server_certificates(api: Api, region: str | None) -> list[Resource]:
 
 
 @resources.register("aws.account")
-class Account(AwsKind):
+class Account(GlobalAwsKind):
     description = ("Account-wide settings: password policy, S3 account public access block, "
         "security contact and the AWS Support role.")
     attributes = (
@@ -260,8 +260,9 @@ class Account(AwsKind):
             A("PasswordPolicy.MinimumPasswordLength", "integer", "minimum password length"),
             A("PasswordPolicy.PasswordReusePrevention", "integer", "previous passwords remembered"),
             A("PasswordPolicy.MaxPasswordAge", "integer", "days before a password expires"),
-            *(A(f"PasswordPolicy.Require{c}", "boolean", f"passwords must contain {c.lower()}")
-              for c in ("UppercaseCharacters", "LowercaseCharacters", "Numbers", "Symbols")),
+            *(A(f"PasswordPolicy.Require{c}", "boolean", f"passwords must contain {what}")
+              for c, what in (("UppercaseCharacters", "an upper-case letter"), ("LowercaseCharacters",
+                              "a lower-case letter"), ("Numbers", "a digit"), ("Symbols", "a symbol"))),
             A("PasswordPolicy.AllowUsersToChangePassword", "boolean", "users may change their own password"),
             A("PasswordPolicy.ExpirePasswords", "boolean", "passwords expire (MaxPasswordAge is set)"),
             A("PasswordPolicy.HardExpiry", "boolean", "an expired password can only be reset by an administrator"),
@@ -274,13 +275,11 @@ class Account(AwsKind):
         )
     permissions = ("iam:GetAccountPasswordPolicy", "s3:GetPublicAccessBlock (S3 Control)",
          "account:GetAlternateContact", "iam:GetAccountAuthorizationDetails")
-    regional = False
-    identity = GLOBAL
     build = staticmethod(collect_account)
 
 
 @resources.register("aws.iam.root")
-class IamRoot(AwsKind):
+class IamRoot(GlobalAwsKind):
     description = "The account root user, from the IAM credential report."
     attributes = (
             A("Arn", "string", "root user ARN"),
@@ -294,13 +293,11 @@ class IamRoot(AwsKind):
         ) + _KEY_ATTRS
     permissions = ("iam:GetAccountSummary", "iam:GenerateCredentialReport", "iam:GetCredentialReport",
          "iam:ListVirtualMFADevices")
-    regional = False
-    identity = GLOBAL
     build = staticmethod(collect_root)
 
 
 @resources.register("aws.iam.user")
-class IamUser(AwsKind):
+class IamUser(GlobalAwsKind):
     description = "An IAM user: credential report row plus its attached policies and groups."
     attributes = (
             A("UserName", "string", "user name"),
@@ -318,13 +315,11 @@ class IamUser(AwsKind):
             A("has_direct_policies", "boolean", "policies are attached to the user, not via groups"),
         ) + _KEY_ATTRS
     permissions = ("iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetAccountAuthorizationDetails")
-    regional = False
-    identity = GLOBAL
     build = staticmethod(collect_users)
 
 
 @resources.register("aws.iam.policy")
-class IamPolicy(AwsKind):
+class IamPolicy(GlobalAwsKind):
     description = "A managed IAM policy (customer managed, or AWS managed and attached)."
     attributes = (
             A("PolicyName", "string", "policy name"),
@@ -336,13 +331,11 @@ class IamPolicy(AwsKind):
               "'*' (or NotAction not excluding '*') on Resource '*' (or NotResource not excluding '*')"),
         )
     permissions = ("iam:GetAccountAuthorizationDetails",)
-    regional = False
-    identity = GLOBAL
     build = staticmethod(collect_policies)
 
 
 @resources.register("aws.iam.server_certificate")
-class IamServerCertificate(AwsKind):
+class IamServerCertificate(GlobalAwsKind):
     description = "A server certificate stored in IAM."
     attributes = (
             A("ServerCertificateName", "string", "name"),
@@ -350,6 +343,4 @@ class IamServerCertificate(AwsKind):
             A("Expiration", "datetime", "when the certificate expires"),
         )
     permissions = ("iam:ListServerCertificates",)
-    regional = False
-    identity = GLOBAL
     build = staticmethod(collect_server_certificates)

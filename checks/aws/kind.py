@@ -39,5 +39,8 @@ class AwsKind(ResourceKind):
         return super().labels_of(attrs)
 
 
-#: A global type: read once per account; its resources carry no region.
-GLOBAL = Identity(id="the resource ARN", account="account_id", region=False, labels="Tags")
+class GlobalAwsKind(AwsKind):
+    """An account-wide AWS type (IAM): read once per account; its resources carry no region."""
+
+    identity = Identity(id="the resource ARN", account="account_id", region=False, labels="Tags")
+    regional = False
