@@ -117,11 +117,12 @@ def start_hosts(n: int, key_pub: str) -> list[fx.SshdHost]:
 
 def transport_breakdown(host: fx.SshdHost, key: Path, known: Path) -> tuple[float, float, int]:
     """Connect+auth seconds, fact-script seconds and output bytes for the full script, via the library."""
-    from checks.host.script import DEFAULT_FILES, SECTIONS_BY_TYPE, build_script, sections_for
+    from checks.host.provider import HostProvider
+    from checks.host.script import DEFAULT_FILES, build_script, sections_for
     from checks.host.ssh import open_transport, parse_ssh_target
     from scanner.provider import CollectContext
 
-    types = [t for t in SECTIONS_BY_TYPE if t != "host.filesystem"]
+    types = [k.name for k in HostProvider().kinds() if k.name != "host.filesystem"]
     script, _ = build_script(sections_for(types), files=DEFAULT_FILES, walk_timeout=0)
     target = parse_ssh_target(host.spec(), {"key": str(key), "sudo": True})
     t0 = time.perf_counter()

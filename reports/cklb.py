@@ -48,7 +48,7 @@ class Rule:
     benchmark: str
     entry: Mapping[str, Any]
     controls: list[Mapping[str, Any]] = field(default_factory=list)
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[Mapping[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     status: str = "not_reviewed"
     details: str = ""
@@ -97,7 +97,7 @@ def checklists(view: ScanView) -> list[Checklist]:
         raise UsageError("the scan has no target: there is nothing to write a checklist for")
     stig_ids = {c["id"] for pairs in by_rule.values() for c, _ in pairs}
     left_out = len(set(view.controls) - stig_ids)
-    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    results: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for f in view.findings():
         if f["control_id"] in stig_ids:
             results.setdefault((f["target_id"], f["control_id"]), []).append(f)

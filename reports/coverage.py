@@ -76,9 +76,9 @@ def collect(view: Any, *, max_rows: int, per_target: dict[str, dict[str, str]] |
         if f["status"] in ("fail", "error", "waived") and len(res.rows) < max_rows:
             sha = f.get("evidence_sha256")
             if sha and sha not in evidence_cache:
-                evidence_cache[sha] = view.evidence(sha)
-            f["evidence"] = evidence_cache.get(sha) if sha else None
-            res.rows.append(f)
+                ev = view.evidence(sha)
+                evidence_cache[sha] = dict(ev) if ev is not None else None
+            res.rows.append({**f, "evidence": evidence_cache.get(sha) if sha else None})
     return results, targets, waivers
 
 

@@ -69,7 +69,7 @@ def _result(view: ScanView, f: Mapping[str, Any], when: str) -> dict[str, Any]:
     return out
 
 
-def _waiver_data(view: ScanView, results: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _waiver_data(view: ScanView, results: list[Mapping[str, Any]]) -> dict[str, Any] | None:
     waivers = {w["id"]: w for w in view.waivers}
     active = sorted({f["waiver_id"] for f in results if f["status"] == "waived" and f.get("waiver_id")})
     if not active:
@@ -84,7 +84,7 @@ def _waiver_data(view: ScanView, results: list[dict[str, Any]]) -> dict[str, Any
             "justification": "; ".join(parts), "message": f"{len(active)} waiver(s) accept these failures"}
 
 
-def _control(view: ScanView, c: Mapping[str, Any], found: list[dict[str, Any]], target: str,
+def _control(view: ScanView, c: Mapping[str, Any], found: list[Mapping[str, Any]], target: str,
              when: str) -> dict[str, Any]:
     cid = c["id"]
     hdf_results = [_result(view, f, when) for f in found[:MAX_RESULTS_PER_CONTROL]]
@@ -120,7 +120,7 @@ def hdf_documents(view: ScanView) -> list[tuple[str, dict[str, Any]]]:
     """``(target id, HDF document)`` per target: HDF describes one system per run."""
     scan = view.scan
     when = scan.get("started") or "1970-01-01T00:00:00Z"
-    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    results: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for f in view.findings():
         results.setdefault((f["target_id"], f["control_id"]), []).append(f)
     profile = str(scan.get("profile") or "govscan")

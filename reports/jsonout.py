@@ -31,7 +31,8 @@ class JsonRenderer(Renderer):
         first = True
         for f in view.findings():
             row = {k: v for k, v in f.items() if k not in ("scan_id",)}
-            row["evidence"] = view.evidence(f["evidence_sha256"])
+            evidence = view.evidence(f.evidence_sha256)
+            row["evidence"] = dict(evidence) if evidence is not None else None
             out.write(("\n" if first else ",\n") + dump(row))
             first = False
         out.write("\n]}\n")

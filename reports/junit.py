@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from reports.base import Renderer
 from reports.catalog import evidence_text, remediation_text, waivers_by_id
 from scanner.store import ScanView
+from scanner.store_view import FindingRecord, WaiverState
 
 # Characters XML 1.0 forbids (C0 controls except tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -88,7 +89,7 @@ class JunitRenderer(Renderer):
         return [(k, v) for k, v in props if v]
 
     @staticmethod
-    def _testcase(view: ScanView, control: Mapping[str, Any], f: Mapping[str, Any],
+    def _testcase(view: ScanView, control: Mapping[str, Any], f: FindingRecord,
                   waivers: Mapping[str, Mapping[str, Any]]) -> str:
         name = f["resource_id"] if f["resource_id"] == f["target_id"] else f"{f['resource_id']} [{f['target_id']}]"
         head = f"    <testcase name={xml_attr(name)} classname={xml_attr(f['control_id'])} time=\"0\""
@@ -103,7 +104,7 @@ class JunitRenderer(Renderer):
                      f"target: {f['target_id']}" + (f" region {f['region']}" if f.get("region") else "")]
             if expected or found:
                 lines.append(f"expected: {expected}\nfound: {found}")
-            if waiver is not None and status == "fail":
+            if waiver is not None and f.waiver_state is WaiverState.EXPIRED:
                 lines.append(f"waiver {waiver['id']} expired on {waiver.get('expires')}: it no longer applies")
             remediation = remediation_text(control)
             if remediation and status == "fail":

@@ -22,10 +22,11 @@ import uuid
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Mapping
 
 from reports.oscal_text import NS, NIST_FRAMEWORKS, _control_sort_key, _datetime, md, nist_ids, prop, text
 from scanner.store import ScanView
+from scanner.store_view import WaiverState
 
 __all__ = ["AP_HREF", "NIST_FRAMEWORKS", "NS", "OSCAL_VERSION", "OscalBuilder", "builder", "documents", "dump",
            "md", "nist_ids", "prop", "render_plan", "text"]
@@ -88,20 +89,20 @@ class OscalBuilder:
                 o.statuses[status] = o.statuses.get(status, 0) + 1
                 o.observations.append(obs["uuid"])
             if status == "fail" or status == "waived":
-                waiver = f["waiver_id"] if status == "waived" else None
-                if status == "fail" and f["waiver_id"]:
+                waiver = f["waiver_id"] if f.waiver_state is WaiverState.WAIVED else None
+                if f.waiver_state is WaiverState.EXPIRED:
                     self.lapsed.setdefault(f["control_id"], set()).add(f["waiver_id"])
                 self.risk_groups.setdefault((f["control_id"], waiver), []).append(obs["uuid"])
         for (cid, waiver) in self.risk_groups:
             for nid in nist.get(cid, []):
                 self.objectives[nid].risks.append(self.uid("risk", cid, waiver))
 
-    def _observation(self, f: dict[str, Any]) -> dict[str, Any]:
+    def _observation(self, f: Mapping[str, Any]) -> dict[str, Any]:
         status = f["status"]
         sha = f["evidence_sha256"]
         if sha not in self._evidence:  # findings share evidence blobs: read each once
             self._evidence = self._evidence if len(self._evidence) < 10000 else {}
-            ev_all = self.view.evidence(sha) or {}
+            ev_all: Mapping[str, Any] = self.view.evidence(sha) or {}
             self._evidence[sha] = {k: ev_all.get(k) for k in ("expected", "found", "error")}
         ev = self._evidence[sha]
         desc = f"{md(f['message'])}"

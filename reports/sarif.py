@@ -36,6 +36,7 @@ from reports.catalog import (
 )
 from scanner.errors import UsageError
 from scanner.store import ScanView
+from scanner.store_view import WaiverState
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "govscanFinding/v1"
@@ -260,7 +261,7 @@ class SarifRenderer(Renderer):
                 result["ruleIndex"] = rule_index[f["control_id"]]
             waiver = waivers.get(f.get("waiver_id") or "")
             if waiver is not None:
-                result["suppressions"] = [_suppression(waiver, applied=status == "waived")]
+                result["suppressions"] = [_suppression(waiver, applied=f.waiver_state is WaiverState.WAIVED)]
             if status == "error" and (tid, f["message"]) not in unreachable and len(unreachable) < 100:
                 unreachable.add((tid, f["message"]))  # one notification per distinct cause, not per control
                 notifications.append({"level": "error", "message": {"text": _prefixed(tid, f["message"])},

@@ -7,37 +7,15 @@ escapes every character that markdown or HTML would interpret.
 from __future__ import annotations
 
 import re
-from typing import IO, Any, Mapping
+from typing import IO, Any
 
 from reports.base import Renderer
+from scanner.cli.terminal import STATUSES, clean, status_severity_table
+from scanner.model import SEVERITIES, SORTS, sort_key
 
-STATUSES = ("pass", "fail", "error", "waived", "notapplicable", "notchecked")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-SORTS = ("severity", "status", "control", "resource", "target")
-"""``--sort`` keys of ``findings`` and of the table and markdown reports; ``severity`` is the default."""
-# what needs attention first: a failure, then what could not be evaluated, then the rest
-_STATUS_RANK = {s: i for i, s in enumerate(("fail", "error", "waived", "notchecked", "notapplicable", "pass"))}
-_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+__all__ = ["SORTS", "STATUSES", "MarkdownRenderer", "TableRenderer", "clean", "md", "sort_key",
+           "status_severity_table"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def clean(text: Any) -> str:
-    """Text safe for a terminal: every character that is not printable (C0/C1 controls such as ESC
-    and newlines, bidi overrides and other format characters, line separators, unassigned code
-    points) shown as ``\\xNN``/``\\uNNNN``/``\\UNNNNNNNN``, so one value cannot forge another line,
-    rewrite the screen or reorder what is shown. The one function the CLI and text reports use for
-    anything that came from a target, a file or the store."""
-    s = "" if text is None else str(text)
-    if s.isprintable():
-        return s
-    return "".join(c if c.isprintable() else _escape(c) for c in s)
-
-
-def _escape(c: str) -> str:
-    code = ord(c)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def md(text: Any) -> str:
@@ -47,35 +25,6 @@ def md(text: Any) -> str:
     s = _MD_SPECIAL.sub(r"\\\1", s)
     # a cell starting with a formula character stays inert if pasted into a spreadsheet
     return s
-
-
-def sort_key(by: str = "severity") -> Any:
-    """Sort key for finding rows: by ``by`` first, then most severe first, then status (fail, error,
-    waived, ...), control id, resource id and target id."""
-    if by not in SORTS:
-        raise ValueError(f"sort by one of {', '.join(SORTS)}")
-
-    def key(f: Mapping[str, Any]) -> tuple[Any, ...]:
-        parts = {"severity": _SEVERITY_RANK.get(f.get("severity") or "", len(SEVERITIES)),
-                 "status": _STATUS_RANK.get(f.get("status") or "", len(_STATUS_RANK)),
-                 "control": f.get("control_id") or "", "resource": f.get("resource_id") or "",
-                 "target": f.get("target_id") or ""}
-        return (parts[by],) + tuple(parts[k] for k in SORTS)
-
-    return key
-
-
-def status_severity_table(counts: Mapping[str, Mapping[str, int]]) -> str:
-    """A status x severity count grid."""
-    head = f"{'status':<14}" + "".join(f"{s:>10}" for s in SEVERITIES) + f"{'total':>10}"
-    lines = [head, "-" * len(head)]
-    for status in STATUSES:
-        row = counts.get(status, {})
-        total = sum(row.values())
-        if not total:
-            continue
-        lines.append(f"{status:<14}" + "".join(f"{row.get(s, 0):>10}" for s in SEVERITIES) + f"{total:>10}")
-    return "\n".join(lines)
 
 
 def _scan_header(view: Any) -> list[tuple[str, str]]:

@@ -62,11 +62,9 @@ def signature_ok(public: Ed25519PublicKey, anchor: Mapping[str, Any]) -> bool:
 
 def head(store: Store) -> dict[str, Any] | None:
     """The anchor of the chain's newest sealed scan (None when nothing is sealed)."""
-    cur = store.conn.execute("SELECT * FROM scans WHERE seq IS NOT NULL AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1")
-    row = cur.fetchone()
-    if row is None:
+    scan = store.latest_sealed_scan()
+    if scan is None:
         return None
-    scan = dict(zip([d[0] for d in cur.description], row))
     from scanner.store import now
 
     return {"format": FORMAT, **fields(scan), "signature": scan.get("signature"), "exported": now()}
@@ -127,17 +125,15 @@ def check_anchor(store: Store, anchor: Mapping[str, Any], public: Ed25519PublicK
         elif not signature_ok(public, anchor):
             problems.append(f"anchor of scan {sid}: its signature does not verify with this public key "
                             "(the anchor was edited, or signed with another key)")
-    cur = store.conn.execute("SELECT * FROM scans WHERE id = ?", (sid,))
-    row = cur.fetchone()
-    before = store.conn.execute("SELECT count(*) FROM scans WHERE hash IS NOT NULL AND seq IS NOT NULL "
-                                "AND seq < ?", (seq,)).fetchone()[0] if isinstance(seq, int) else 0
+    found = store.find_scan_row(sid)
+    before = store.sealed_before(seq) if isinstance(seq, int) else 0
     if isinstance(seq, int) and before < seq - 1:
         problems.append(f"TRUNCATED: the anchor says {seq - 1} sealed scan(s) came before scan {sid}; "
                         f"the database holds {before}")
-    if row is None:
+    if found is None:
         problems.append(f"TRUNCATED: anchored scan {sid} (seq {seq}, hash {want}) is missing from the database")
         return problems
-    scan = dict(zip([d[0] for d in cur.description], row))
+    scan = found
     if not scan.get("hash") or scan.get("seq") is None:
         problems.append(f"ROLLED BACK: anchored scan {sid} was sealed as {anchor['status']} (seq {seq}); "
                         f"it is now {scan['status']} and unsealed")
@@ -154,10 +150,7 @@ def check_anchor(store: Store, anchor: Mapping[str, Any], public: Ed25519PublicK
 def check_signatures(store: Store, public: Ed25519PublicKey) -> tuple[list[str], int]:
     """Stored chain-head signatures that do not verify with ``public``; and how many did."""
     problems, good = [], 0
-    cur = store.conn.execute("SELECT * FROM scans WHERE hash IS NOT NULL ORDER BY seq")
-    names = [d[0] for d in cur.description]
-    for values in cur.fetchall():
-        scan = dict(zip(names, values))
+    for scan in store.sealed_scans():
         if not scan.get("signature"):
             continue
         if signature_ok(public, {**fields(scan), "signature": scan["signature"]}):

@@ -216,7 +216,7 @@ def gate(d: Diff, spec: str) -> tuple[bool, str]:
 
 def _plain(value: Any) -> str:
     """Terminal-safe: control characters (ANSI escapes, line breaks, bidi overrides) shown escaped."""
-    from reports.text import clean
+    from scanner.cli.terminal import clean
 
     return clean(value)
 

@@ -19,7 +19,7 @@ from scanner.evaluate import evaluate_all, resolve_inputs
 from scanner.gate import GateResult, decide, policy
 from scanner.model import Collection, Control, Finding, ScanStatus, Target, Waiver
 from scanner.policy import load as load_policies
-from scanner.policy.tailor import DEFAULT_PROFILES, Selection, select
+from scanner.policy.tailor import Selection, select
 from scanner.provider import CollectContext
 from scanner.remote import ControlSet, TargetResult, TargetTask, scan_target
 from scanner.store import Store
@@ -190,15 +190,15 @@ def plan(req: ScanRequest) -> Plan:
         listed, inventory_sha = inventory.resolve(req.inventory, dict(req.options), resolve_targets)
         found.extend(listed)
     specs = list(req.targets)
-    if not specs and not req.inventory:
-        specs = ["local"]
+    if not specs and not req.inventory:  # the providers' default targets (the host provider's `local`)
+        specs = [t for t in (p.default_target() for p in registry.providers()) if t]
     found.extend((t, None) for t in resolve_targets(specs, req.options))
     targets = _unique_targets(found)
 
     profiles = list(req.profiles)
     if not profiles and not req.controls:
         kinds = sorted({t.kind for t in targets})
-        profiles = [DEFAULT_PROFILES[k] for k in kinds if DEFAULT_PROFILES.get(k) in pset.profiles]
+        profiles = [p for p in map(_default_profile, kinds) if p in pset.profiles]
     selection = select(pset, profiles, req.controls)
     if not selection.controls:
         raise UsageError(f"profile {selection.profile} selects no control")
@@ -209,13 +209,21 @@ def plan(req: ScanRequest) -> Plan:
     for t in targets:
         controls = [c for c in selection.controls.values() if c.provider == t.kind]
         if not controls:
-            hint = DEFAULT_PROFILES.get(t.kind)
+            hint = _default_profile(t.kind)
             raise UsageError(f"no selected control applies to target {t.id} ({t.kind})"
                              + (f"; try -p {hint}" if hint else ""))
         per_target[t.id] = sorted(controls, key=lambda c: c.id)
         inputs[t.id] = {c.id: resolve_inputs(c, selection.inputs.get(c.id), t.vars, cli_inputs) for c in controls}
     waivers = list(pset.waivers.values())
     return Plan(targets, selection, waivers, per_target, inputs, inventory_sha, cli_inputs)
+
+
+def _default_profile(kind: str) -> str | None:
+    """The profile a provider's targets get when none is given (its ``default_profile``)."""
+    try:
+        return registry.provider(kind).default_profile
+    except UsageError:
+        return None
 
 
 def collect_target(target: Target, controls: list[Control], ctx: CollectContext) -> Collection:
@@ -250,6 +258,7 @@ def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[s
     """Per resource type, the attribute paths the selected controls (and waivers) can read."""
     from scanner.evaluate import attributes_read
     from scanner.messages import placeholders
+    from scanner.resource_types import lookup
 
     out: dict[str, set[str]] = {}
     unsure: set[str] = set()
@@ -266,8 +275,9 @@ def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[s
                 root, _, rest = path.partition(".")
                 if root == "resource" and rest:
                     need.add(rest.split("|")[0])
-        if tags:
-            need |= {"Tags", "tags"}
+        kind = lookup(c.resource) if tags else None
+        if kind is not None and kind.identity.labels:  # a waiver matching on tags reads the labels
+            need.add(kind.identity.labels)
     # a type left out of the map is collected in full
     return {k: frozenset(v) for k, v in out.items() if k not in unsure}
 
@@ -373,9 +383,7 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
             if cancel.is_set():
                 executor.shutdown(wait=False, cancel_futures=True)  # do not wait for collectors still running
             progress.end()
-        rows = [{"control_id": c, "status": s, "severity": v, "waiver_id": w, "n": n} for c, s, v, w, n in store.db.conn.execute(
-            "SELECT control_id, status, severity, waiver_id, count(*) FROM findings WHERE scan_id = ? "
-            "GROUP BY control_id, status, severity, waiver_id", (scan_id,))]
+        rows = store.control_results(scan_id)
         expired = {w.id for w in p.waivers if is_expired(w)}
         gate = decide(rows, policy(sel.gate, req.gate, sel.profile), expired)
         all_down = len(unreachable) == len(p.targets)

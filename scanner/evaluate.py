@@ -66,7 +66,6 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-_AWS_REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 def _missing_key(outcome: Any) -> str:
     """The key whose absence left a condition UNKNOWN: ``dictcheck``, ``ports``, or for a list element
     ``ports[2].service.name`` (``@`` is the element itself)."""
@@ -140,6 +139,17 @@ def _lost(reads: frozenset[str] | None, attr_errors: Mapping[str, str]) -> str |
     return None
 
 
+def _provider_context(target: Target) -> dict[str, Any]:
+    """The template roots the target's provider adds (none for a provider that is not registered)."""
+    from scanner import registry
+    from scanner.errors import UsageError
+
+    try:
+        return registry.provider(target.kind).template_context(target)
+    except UsageError:
+        return {}
+
+
 class _Evaluator:
     def __init__(self, control: Control, target: Target, inputs: Mapping[str, Any], now: datetime | None = None):
         self.now = now
@@ -153,7 +163,7 @@ class _Evaluator:
         self.base_context = {
             "inputs": shown,
             "target": {"id": target.id, "name": target.name or target.address, "address": target.address},
-            "host": {"name": target.name or target.address, "address": target.address},
+            **_provider_context(target),  # e.g. the host provider's {host.name}
             "control": {"id": control.id, "title": control.title},
         }
 
@@ -343,7 +353,7 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
     out: list[Finding] = []
     for err in errors:
         rid = f"{target.id}/{err.scope}" if err.scope else target.id
-        region = err.scope if err.scope and _AWS_REGION.match(err.scope) else None
+        region = err.region
         out.append(ev.error(rid, f"{control.resource} not collected{f' ({err.scope})' if err.scope else ''}: {err.message}", region))
     platform = collection.facts.get("platform") if collection.facts else None
     seen_any = False

@@ -36,7 +36,8 @@ SIGNATURE = "manifest.sig"
 FORMAT = "govscan-evidence-pack/1"
 #: (file in the pack, registered report format); every one is required.
 REPORTS = (("report.html", "html"), ("assessment-results.json", "oscal-ar"),
-           ("poam.json", "oscal-poam"), ("findings.csv", "csv"))
+           ("poam.json", "oscal-poam"), ("findings.csv", "csv"), ("assessment-plan.json", "oscal-ap"))
+"""The reports in a pack, by file name and format (the assessment results import assessment-plan.json)."""
 _AR_HASH = re.compile(rb'"name":\s*"scan-hash",\s*"ns":\s*"[^"]*",\s*"value":\s*"([^"]*)"')
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -82,7 +83,6 @@ def _snapshots(view: ScanView, rows: list[dict[str, Any]], folder: str, kind: st
 
 def pack_files(view: ScanView) -> dict[str, bytes]:
     """Every file of the pack but the manifest and signature, by path."""
-    from reports.oscal import AP_HREF, render_plan
     from scanner.integrity import check_scan
 
     scan = view.scan
@@ -94,21 +94,13 @@ def pack_files(view: ScanView) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for name, fmt in REPORTS:
         files[name] = _render(view, fmt)
-    plan = io.StringIO()
-    render_plan(view, plan)
-    files[AP_HREF] = plan.getvalue().encode("utf-8")
     for folder, kind, rows in (("controls", "control", list(view.controls.values())),
                                ("waivers", "waiver", view.waivers)):
         for name, data in _snapshots(view, rows, folder, kind).values():
             files[name] = data
-    conn = view.store.db.conn
-    referenced = {r[0] for r in conn.execute(
-        "SELECT DISTINCT evidence_sha256 FROM findings WHERE scan_id = ? AND evidence_sha256 IS NOT NULL", (view.id,))}
-    for sha, data in conn.execute(
-        "SELECT e.sha256, e.data FROM evidence e WHERE e.sha256 IN "
-        "(SELECT DISTINCT evidence_sha256 FROM findings WHERE scan_id = ?) ORDER BY e.sha256", (view.id,)
-    ):
-        blob = data.encode("utf-8")
+    referenced, present = view.store.scan_evidence(view.id)
+    for sha, text in present:
+        blob = text.encode("utf-8")
         if sha256(blob) != sha:
             raise StoreError(f"evidence {sha}: stored data does not match its sha256 (run 'govscan verify-db')")
         files[f"evidence/{sha}.json"] = blob

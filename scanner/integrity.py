@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,10 +48,7 @@ def _sha(text: str) -> str:
 def check_findings(store: Store, scan_id: str) -> tuple[list[str], int]:
     """Problems with the finding rows of one scan, and how many rows were checked."""
     problems, n = [], 0
-    cur = store.db.conn.execute("SELECT * FROM findings WHERE scan_id = ? ORDER BY id", (scan_id,))
-    names = [d[0] for d in cur.description]
-    for values in cur:
-        row = dict(zip(names, values))
+    for row in store.finding_rows(scan_id):
         n += 1
         if finding_hash(row) != row["hash"]:
             problems.append(f"scan {scan_id}: finding #{row['id']} ({row['control_id']} on "
@@ -62,9 +59,7 @@ def check_findings(store: Store, scan_id: str) -> tuple[list[str], int]:
 def _check_snapshots(store: Store, scan_id: str) -> list[str]:
     problems = []
     for table, kind in (("controls", "control"), ("waivers", "waiver")):
-        for ident, sha, doc in store.db.conn.execute(
-            f"SELECT id, sha256, document FROM {table} WHERE scan_id = ? ORDER BY id", (scan_id,)
-        ):
+        for ident, sha, doc in store.documents(scan_id, table):
             try:
                 got = _sha(canonical_json(json.loads(doc)))
             except (TypeError, ValueError):
@@ -77,8 +72,7 @@ def _check_snapshots(store: Store, scan_id: str) -> list[str]:
 
 def check_scan(store: Store, scan_id: str) -> list[str]:
     """Problems with one sealed scan: its findings, snapshots and its own hash (not the chain link)."""
-    cur = store.db.conn.execute("SELECT * FROM scans WHERE id = ?", (scan_id,))
-    scan = dict(zip([d[0] for d in cur.description], cur.fetchone()))  # raw row: the hash is over the stored text
+    scan = store.scan_row(scan_id)  # raw row: the hash is over the stored text
     problems, _ = check_findings(store, scan_id)
     problems += _check_snapshots(store, scan["id"])
     problems += _check_scan_hash(store, scan)
@@ -112,30 +106,20 @@ def _changed_columns(scan: Mapping[str, Any]) -> list[str]:
 def check_evidence(store: Store) -> tuple[list[str], int]:
     """Evidence rows whose data does not hash to their key, and finding references to missing evidence."""
     problems, n = [], 0
-    for sha, data in store.db.conn.execute("SELECT sha256, data FROM evidence ORDER BY sha256"):
+    for sha, data in store.all_evidence():
         n += 1
         if data is None or _sha(data) != sha:
             problems.append(f"evidence {sha} was altered: its data does not hash to its sha256")
-    for scan_id, sha in store.db.conn.execute(
-        "SELECT DISTINCT f.scan_id, f.evidence_sha256 FROM findings f LEFT JOIN evidence e "
-        "ON e.sha256 = f.evidence_sha256 WHERE f.evidence_sha256 IS NOT NULL AND e.sha256 IS NULL"
-    ):
+    for scan_id, sha in store.missing_evidence():
         problems.append(f"scan {scan_id}: evidence {sha} is referenced but missing")
     return problems, n
-
-
-def _scan_rows(store: Store) -> Iterable[dict[str, Any]]:
-    cur = store.db.conn.execute("SELECT * FROM scans ORDER BY seq IS NULL, seq, started")
-    names = [d[0] for d in cur.description]
-    for values in cur.fetchall():
-        yield dict(zip(names, values))
 
 
 def verify_db(store: Store) -> DbReport:
     """Walk every scan in chain order and check everything a hash covers."""
     rep = DbReport()
     prev: dict[str, Any] | None = None
-    for scan in _scan_rows(store):
+    for scan in store.scan_rows_in_chain_order():
         rep.scans += 1
         if scan["seq"] is None or not scan["hash"]:
             if scan["status"] == "running":

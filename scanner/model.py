@@ -22,6 +22,28 @@ def severity_rank(name: str, default: int = -1) -> int:
     return _SEVERITY_RANK.get(name, default)
 
 
+#: ``--sort`` keys of ``findings`` and of the table and markdown reports; ``severity`` is the default.
+SORTS: tuple[str, ...] = ("severity", "status", "control", "resource", "target")
+# what needs attention first: a failure, then what could not be evaluated, then the rest
+_ATTENTION = {s: i for i, s in enumerate(("fail", "error", "waived", "notchecked", "notapplicable", "pass"))}
+
+
+def sort_key(by: str = "severity") -> Any:
+    """Sort key for finding rows: by ``by`` first, then most severe first, then status (fail, error,
+    waived, ...), control id, resource id and target id."""
+    if by not in SORTS:
+        raise ValueError(f"sort by one of {', '.join(SORTS)}")
+
+    def key(f: Mapping[str, Any]) -> tuple[Any, ...]:
+        parts = {"severity": -severity_rank(f.get("severity") or "", -1),
+                 "status": _ATTENTION.get(f.get("status") or "", len(_ATTENTION)),
+                 "control": f.get("control_id") or "", "resource": f.get("resource_id") or "",
+                 "target": f.get("target_id") or ""}
+        return (parts[by],) + tuple(parts[k] for k in SORTS)
+
+    return key
+
+
 def canonical_json(obj: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, UTF-8 kept; the one form every hash is taken over
     (documents, findings, scans, evidence packs)."""
@@ -236,6 +258,8 @@ class CollectError:
     message: str
     scope: str | None = None
     """What part was lost, e.g. a region ``us-east-1`` or an API ``s3:GetBucketPolicy``."""
+    region: str | None = None
+    """The region the lost part was in (set by providers whose resources carry a region)."""
 
 
 @dataclass

@@ -42,6 +42,12 @@ class ResourceType:
     def attribute_names(self) -> frozenset[str]:
         return frozenset(a.name.split(".")[0].split("[")[0] for a in self.attributes)
 
+    def schema(self) -> Any:
+        """The nested attribute schema (:class:`scanner.resource_types.Node`) the lint checks paths against."""
+        from scanner.resource_types import schema
+
+        return schema(self.attributes)
+
 
 @dataclass
 class CollectContext:
@@ -67,15 +73,51 @@ class CollectContext:
     """Report a short progress note (shown on a terminal, never stored)."""
 
 
+@dataclass(frozen=True)
+class TargetForm:
+    """One way to write a target this provider handles, documented with an example that parses."""
+
+    syntax: str
+    """``ssh://[user@]host[:port]``"""
+    example: str
+    """A spec :meth:`Provider.parse_target` accepts (the conformance tests parse it)."""
+    description: str = ""
+
+
 class Provider(abc.ABC):
-    """Base class of every provider plugin."""
+    """Base class of every provider plugin.
+
+    Everything provider-specific is declared here, not in the engine: its resource types (registered
+    classes, :mod:`scanner.resource_types`), its target forms, its default profile and target, the
+    options it adds to ``govscan scan``, the commands it adds to the CLI and the template roots its
+    messages may use.
+    """
 
     name: ClassVar[str]
     """The provider name used in controls' ``target.provider`` (host, aws, network)."""
+    target_forms: ClassVar[tuple[TargetForm, ...]] = ()
+    default_profile: ClassVar[str | None] = None
+    """The profile ``govscan scan`` runs on this provider's targets when none is given."""
+    template_roots: ClassVar[tuple[str, ...]] = ()
+    """Extra message template roots (``{host.name}``) :meth:`template_context` fills."""
 
-    @abc.abstractmethod
+    resource_modules: ClassVar[tuple[str, ...]] = ()
+    """Modules whose ``@resources.register`` classes are this provider's resource types (imported on
+    first use; a provider may instead define its types in its own module)."""
+
+    def kinds(self) -> list[Any]:
+        """This provider's registered resource type classes (:class:`scanner.resource_types.ResourceKind`)."""
+        import importlib
+
+        from scanner.resource_types import resources
+
+        for module in self.resource_modules:
+            importlib.import_module(module)
+        return resources.of(self.name)
+
     def resource_types(self) -> Sequence[ResourceType]:
-        """Every resource type this provider can collect."""
+        """Every resource type this provider can collect, as documentation records."""
+        return tuple(k.describe() for k in self.kinds())
 
     @abc.abstractmethod
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
@@ -100,3 +142,17 @@ class Provider(abc.ABC):
     def default_target(self) -> str | None:
         """The target scanned when ``govscan scan`` is given none (only the host provider has one)."""
         return None
+
+    def template_context(self, target: Target) -> dict[str, Any]:
+        """Values of :attr:`template_roots` for messages about ``target``."""
+        return {}
+
+    def cli_options(self) -> list[Callable[[Any], Any]]:
+        """``click.option`` decorators this provider adds to ``govscan scan``; their values reach
+        :meth:`parse_target` and :attr:`CollectContext.options` under the option's name."""
+        return []
+
+    def commands(self) -> Mapping[str, str]:
+        """Commands this provider adds to the CLI (datasette's ``register_commands``): the command
+        path, e.g. ``inventory discover``, -> ``module:attribute`` of a click command, imported on use."""
+        return {}

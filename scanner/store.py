@@ -22,6 +22,7 @@ from scanner.errors import StoreError
 from scanner.model import Finding, ScanStatus, canonical_json
 from scanner.store_lock import ScanLocks, write_failure
 from scanner.store_sql import SCHEMA_V1, SCHEMA_V2, LazyDatabase, insert, update
+from scanner.store_read import StoreReads
 from scanner.store_view import ScanView, _row
 
 __all__ = ["Store", "ScanView", "canonical", "sha256_text", "now", "finding_hash", "field_hashes", "hashed_columns"]
@@ -84,7 +85,7 @@ def field_hashes(row: Mapping[str, Any]) -> dict[str, str]:
     return {k: sha256_text(canonical(row.get(k))) for k in hashed_columns(row.get("hash_version"))}
 
 
-class Store:
+class Store(StoreReads):
     """A govscan database. Creates it (mode 0600, WAL) and migrates it forward on open.
 
     ``readonly`` (the default when ``create`` is false, as every reading command opens it) opens the
@@ -316,7 +317,7 @@ class Store:
         conn = self.conn
         with conn:
             conn.execute("BEGIN IMMEDIATE")
-            row = self._scan_row(scan_id)
+            row = self.scan_row(scan_id)
             if row["hash"]:
                 return str(row["hash"])
             last = conn.execute("SELECT seq, hash FROM scans WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
@@ -324,7 +325,7 @@ class Store:
             prev_hash = last[1] if last else None
             updates: dict[str, Any] = {
                 "status": status.value, "finished": now(), "seq": seq, "prev_hash": prev_hash,
-                "summary": canonical(self._summary(scan_id)),
+                "summary": canonical(self.summary(scan_id)),
             }
             if row.get("hash_version") is None:
                 updates["hash_version"] = HASH_VERSION  # a scan an older govscan began: sealed with today's formula
@@ -342,14 +343,6 @@ class Store:
                 updates["signature"] = sign_statement(self.signing_key, row)
             update(conn, "scans", ("id",), (scan_id,), updates)
         return str(updates["hash"])
-
-    def _summary(self, scan_id: str) -> dict[str, Any]:
-        counts: dict[str, dict[str, int]] = {}
-        for status, severity, n in self.conn.execute(
-            "SELECT status, severity, count(*) FROM findings WHERE scan_id = ? GROUP BY status, severity", (scan_id,)
-        ):
-            counts.setdefault(status, {})[severity] = n
-        return counts
 
     # -- integrity --------------------------------------------------------------------------
 
@@ -374,13 +367,6 @@ class Store:
         return h.hexdigest()
 
     # -- reading ----------------------------------------------------------------------------
-
-    def _scan_row(self, scan_id: str) -> dict[str, Any]:
-        cur = self.conn.execute("SELECT * FROM scans WHERE id = ?", (scan_id,))
-        row = cur.fetchone()
-        if row is None:
-            raise StoreError(f"{self.path}: no scan {scan_id!r}")
-        return _row(cur, row)
 
     def scans(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Scan rows, newest first."""

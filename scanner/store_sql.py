@@ -2,8 +2,10 @@
 
 The store used to go through sqlite-utils for everything; importing it (and numpy, which it imports
 when installed) cost every scan ~0.2 s of start-up. The scan path now uses ``sqlite3`` directly with
-the same schema text and the same JSON encoding of list/mapping cells; ``Store.db`` still offers a
-``sqlite_utils.Database`` to code that wants one, built on first use.
+the same schema text and the same JSON encoding of list/mapping cells, and every read is one of the
+store's queries (:mod:`scanner.store_read`), so sqlite-utils is no longer a runtime dependency: the
+scan path never needed its table API, and the reads are a dozen fixed queries. ``Store.db`` still
+offers a ``sqlite_utils.Database`` (tests inspect stores with it) when sqlite-utils is installed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ class LazyDatabase:
 
     def _real(self) -> Any:
         if self._db is None:
-            import sqlite_utils
+            try:
+                import sqlite_utils
+            except ImportError as exc:  # a test extra, not a dependency of govscan
+                raise RuntimeError("Store.db needs sqlite-utils (pip install 'govscan[test]')") from exc
 
             self._db = sqlite_utils.Database(self.conn)
         return self._db

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 if TYPE_CHECKING:
@@ -27,57 +29,140 @@ def _decode(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+class WaiverState(str, enum.Enum):
+    """What a waiver did to a finding (the renderers read this, never re-derive it)."""
+
+    WAIVED = "waived"
+    """A waiver in force covers the failure: the finding is ``waived``."""
+    EXPIRED = "expired"
+    """A matching waiver had expired when the scan ran: the finding stays ``fail`` and names it."""
+
+
+#: Version of the evidence document a finding references (the keys :class:`Evidence` reads). Evidence
+#: is content-addressed and hashed into the chain, so the version is declared here, not stored in it.
+EVIDENCE_SCHEMA = 1
+
+#: The stored columns of a finding, in table order: what ``dict(record)`` holds.
+FINDING_COLUMNS = ("id", "scan_id", "control_id", "target_id", "resource_id", "resource_type", "region", "status",
+                   "severity", "message", "evidence_sha256", "waiver_id", "time", "hash")
+
+
+@dataclass(frozen=True, eq=False)  # equal to a mapping of the same columns, as a row was
+class FindingRecord(Mapping[str, Any]):
+    """One stored finding as renderers read it: typed, frozen, with its waiver state explicit.
+
+    It is also a read-only mapping of the stored columns (``f["status"]``, ``dict(f)``), so a
+    renderer written against rows keeps working while it moves to attributes."""
+
+    id: int
+    scan_id: str
+    control_id: str
+    target_id: str
+    resource_id: str
+    resource_type: str
+    region: str | None
+    status: str
+    """pass, fail, error, waived, notapplicable or notchecked (:class:`scanner.model.Status`)."""
+    severity: str
+    message: str
+    evidence_sha256: str | None
+    waiver_id: str | None
+    time: str
+    hash: str
+    """The finding's hash in the scan's chain."""
+    waiver_state: WaiverState | None = None
+    """``waived`` or ``expired`` when a waiver matched the failure, else None."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "FindingRecord":
+        state = None
+        if row.get("waiver_id"):
+            state = WaiverState.WAIVED if row["status"] == "waived" else WaiverState.EXPIRED
+        values: dict[str, Any] = {k: row.get(k) for k in FINDING_COLUMNS}
+        return cls(**values, waiver_state=state)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in FINDING_COLUMNS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FINDING_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(FINDING_COLUMNS)
+
+
+@dataclass(frozen=True, eq=False)  # equal to the stored document it reads
+class Evidence(Mapping[str, Any]):
+    """The evidence of a finding (schema :data:`EVIDENCE_SCHEMA`): what was expected and observed,
+    where it was read. A read-only mapping of the stored document as well."""
+
+    document: Mapping[str, Any]
+    schema: int = EVIDENCE_SCHEMA
+
+    @property
+    def expected(self) -> Any:
+        return self.document.get("expected")
+
+    @property
+    def found(self) -> Any:
+        return self.document.get("found")
+
+    @property
+    def observed(self) -> Mapping[str, Any]:
+        """Attribute path -> the value the control read (``result.evidence`` paths included)."""
+        return self.document.get("observed") or {}
+
+    @property
+    def locations(self) -> list[Mapping[str, Any]]:
+        """``{"attribute", "path", "line"}`` of where the attributes read were found on the target."""
+        return list(self.document.get("locations") or [])
+
+    @property
+    def error(self) -> str | None:
+        return self.document.get("error")
+
+    def __getitem__(self, key: str) -> Any:
+        return self.document[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.document)
+
+    def __len__(self) -> int:
+        return len(self.document)
+
+
 class ScanView:
-    """A read-only view of one stored scan: what every renderer reads."""
+    """A read-only view of one stored scan: what every renderer reads (the store runs the SQL)."""
 
     def __init__(self, store: Store, scan_id: str):
         self.store = store
         self.id = scan_id
-        self.scan = _decode("scans", store._scan_row(scan_id))
-        q = store.db.conn.execute
-        cur = q("SELECT * FROM targets WHERE scan_id = ? ORDER BY id", (scan_id,))
-        self.targets = [_decode("targets", _row(cur, r)) for r in cur.fetchall()]
-        cur = q("SELECT * FROM controls WHERE scan_id = ? ORDER BY id", (scan_id,))
-        self.controls = {r["id"]: r for r in (_decode("controls", _row(cur, x)) for x in cur.fetchall())}
-        cur = q("SELECT * FROM waivers WHERE scan_id = ? ORDER BY id", (scan_id,))
-        self.waivers = [_decode("waivers", _row(cur, r)) for r in cur.fetchall()]
-        cur = q("SELECT * FROM exclusions WHERE scan_id = ? ORDER BY control_id", (scan_id,))
-        self.exclusions = [_row(cur, r) for r in cur.fetchall()]
+        self.scan = _decode("scans", store.scan_row(scan_id))
+        self.targets = [_decode("targets", r) for r in store.snapshot_rows(scan_id, "targets")]
+        self.controls = {r["id"]: r for r in (_decode("controls", x) for x in store.snapshot_rows(scan_id, "controls"))}
+        self.waivers = [_decode("waivers", r) for r in store.snapshot_rows(scan_id, "waivers")]
+        self.exclusions = store.snapshot_rows(scan_id, "exclusions")
 
     def findings(self, *, status: Iterable[str] | None = None, severity: Iterable[str] | None = None,
-                 control: str | None = None, resource: str | None = None) -> Iterator[dict[str, Any]]:
-        """Finding rows in insertion order, optionally filtered; streamed, not loaded at once."""
-        sql = "SELECT * FROM findings WHERE scan_id = ?"
-        args: list[Any] = [self.id]
-        for col, values in (("status", status), ("severity", severity)):
-            if values:
-                values = list(values)
-                sql += f" AND {col} IN ({','.join('?' * len(values))})"
-                args += values
-        if control:
-            sql += " AND control_id GLOB ?"
-            args.append(control)
-        if resource:
-            sql += " AND resource_id GLOB ?"
-            args.append(resource)
-        cur = self.store.db.conn.execute(sql + " ORDER BY id", args)
-        names = [d[0] for d in cur.description]
-        for r in cur:
-            yield dict(zip(names, r))
+                 control: str | None = None, resource: str | None = None) -> Iterator[FindingRecord]:
+        """Findings in insertion order, optionally filtered; streamed, not loaded at once."""
+        for row in self.store.finding_rows(self.id, status=status, severity=severity, control=control,
+                                           resource=resource):
+            yield FindingRecord.from_row(row)
 
-    def evidence(self, sha256: str | None) -> Any:
-        """The evidence JSON stored under ``sha256`` (None if absent)."""
-        if not sha256:
-            return None
-        row = self.store.db.conn.execute("SELECT data FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
-        return json.loads(row[0]) if row else None
+    def evidence(self, sha256: str | None) -> Evidence | None:
+        """The evidence stored under ``sha256`` (None if absent)."""
+        text = self.store.evidence_text(sha256) if sha256 else None
+        return Evidence(json.loads(text)) if text is not None else None
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Finding counts: status -> severity -> n."""
-        return self.store._summary(self.id)
+        return self.store.summary(self.id)
 
     def finding_count(self) -> int:
-        return self.store.db.conn.execute("SELECT count(*) FROM findings WHERE scan_id = ?", (self.id,)).fetchone()[0]
+        return self.store.finding_count(self.id)
 
     def history(self, limit: int = 12) -> list[dict[str, Any]]:
         """The sealed scans of exactly this scan's targets up to this one, oldest first (at most ``limit``):
@@ -86,12 +171,8 @@ class ScanView:
         if seq is None:
             return []
         mine = sorted(t["id"] for t in self.targets)
-        cur = self.store.db.conn.execute(
-            "SELECT s.id, s.seq, s.started, s.status, s.summary, (SELECT group_concat(id, char(31)) FROM "
-            "(SELECT id FROM targets WHERE scan_id = s.id ORDER BY id)) FROM scans s "
-            "WHERE s.seq IS NOT NULL AND s.seq <= ? ORDER BY s.seq DESC LIMIT 500", (seq,))
         out = []
-        for sid, sseq, started, status, summary, targets in cur:
+        for sid, sseq, started, status, summary, targets in self.store.history_rows(seq):
             if sorted((targets or "").split("\x1f")) == mine or (not targets and not mine):
                 out.append({"id": sid, "seq": sseq, "started": started, "status": status,
                             "summary": json.loads(summary) if summary else {}})

@@ -36,11 +36,6 @@ def _glob_any(value: str | None, patterns: Iterable[str]) -> bool:
     return value is not None and any(fnmatch.fnmatchcase(value, p) for p in patterns)
 
 
-def _tags(attrs: Mapping[str, Any]) -> dict[str, str]:
-    raw = attrs.get("Tags") or attrs.get("tags") or {}
-    if isinstance(raw, list):  # AWS style [{"Key": k, "Value": v}]
-        return {str(t.get("Key")): str(t.get("Value")) for t in raw if isinstance(t, dict)}
-    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
 def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource | None,
@@ -53,10 +48,14 @@ def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource
     """
     if not any(fnmatch.fnmatchcase(finding.control_id, g) for g in waiver.controls):
         return False
+    from scanner.resource_types import lookup
+
     m = waiver.match
+    kind = lookup(finding.resource_type)  # its identity facets say what account and labels are
     if "accounts" in m:
-        account = str((facts or {}).get("account_id") or target.vars.get("account_id")
-                      or target.options.get("account_id") or "")
+        key = kind.identity.account if kind is not None else None
+        account = str(((facts or {}).get(key) or target.vars.get(key) or target.options.get(key) or "")
+                      if key else "")
         if account not in [str(a) for a in m["accounts"]]:
             return False
     if "regions" in m and not _glob_any(finding.region, m["regions"]):
@@ -77,7 +76,7 @@ def matches(waiver: Waiver, finding: Finding, target: Target, resource: Resource
         if not ok:
             return False
     if "tags" in m:
-        tags = _tags(resource.attrs) if resource is not None else {}
+        tags = kind.labels_of(resource.attrs) if resource is not None and kind is not None else {}
         if any(tags.get(k) != str(v) for k, v in m["tags"].items()):
             return False
     return True

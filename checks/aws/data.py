@@ -6,32 +6,11 @@ from typing import Any
 
 from checks.aws.api import Api
 from checks.aws.session import ApiFailure
+from checks.aws.kind import AwsKind
 from scanner.model import Resource
 from scanner.provider import Attribute as A
-from scanner.provider import ResourceType
+from scanner.resource_types import resources
 
-TYPES = (
-    ResourceType(
-        "aws.kms.key", "A KMS key with its rotation status.",
-        (A("KeyId", "string", "key id"), A("KeyManager", "string", "CUSTOMER or AWS"),
-         A("KeySpec", "string", "SYMMETRIC_DEFAULT, RSA_2048..."), A("KeyState", "string", "Enabled..."),
-         A("KeyUsage", "string", "ENCRYPT_DECRYPT..."),
-         A("KeyRotationEnabled", "boolean",
-           "automatic rotation is on (read for enabled customer symmetric keys only, else null)")),
-        ("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus"),
-    ),
-    ResourceType(
-        "aws.rds.instance", "An RDS database instance.",
-        (A("DBInstanceIdentifier", "string", "instance id"), A("Engine", "string", "engine"),
-         A("StorageEncrypted", "boolean", "storage encrypted at rest"),
-         A("PubliclyAccessible", "boolean", "has a publicly resolvable endpoint"),
-         A("BackupRetentionPeriod", "integer", "days of automated backups"),
-         A("AutoMinorVersionUpgrade", "boolean", "minor engine upgrades are applied automatically"),
-         A("MultiAZ", "boolean", "multi-AZ deployment"),
-         A("DeletionProtection", "boolean", "deletion protection is on")),
-        ("rds:DescribeDBInstances",),
-    ),
-)
 
 
 _KEY = "aws.kms.key"
@@ -81,7 +60,27 @@ def collect_db_instances(api: Api, region: str | None) -> list[Resource]:
     return out
 
 
-COLLECTORS = {
-    "aws.kms.key": (collect_keys, True),
-    "aws.rds.instance": (collect_db_instances, True),
-}
+@resources.register("aws.kms.key")
+class KmsKey(AwsKind):
+    description = "A KMS key with its rotation status."
+    attributes = (A("KeyId", "string", "key id"), A("KeyManager", "string", "CUSTOMER or AWS"),
+         A("KeySpec", "string", "SYMMETRIC_DEFAULT, RSA_2048..."), A("KeyState", "string", "Enabled..."),
+         A("KeyUsage", "string", "ENCRYPT_DECRYPT..."),
+         A("KeyRotationEnabled", "boolean",
+           "automatic rotation is on (read for enabled customer symmetric keys only, else null)"))
+    permissions = ("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus")
+    build = staticmethod(collect_keys)
+
+
+@resources.register("aws.rds.instance")
+class RdsInstance(AwsKind):
+    description = "An RDS database instance."
+    attributes = (A("DBInstanceIdentifier", "string", "instance id"), A("Engine", "string", "engine"),
+         A("StorageEncrypted", "boolean", "storage encrypted at rest"),
+         A("PubliclyAccessible", "boolean", "has a publicly resolvable endpoint"),
+         A("BackupRetentionPeriod", "integer", "days of automated backups"),
+         A("AutoMinorVersionUpgrade", "boolean", "minor engine upgrades are applied automatically"),
+         A("MultiAZ", "boolean", "multi-AZ deployment"),
+         A("DeletionProtection", "boolean", "deletion protection is on"))
+    permissions = ("rds:DescribeDBInstances",)
+    build = staticmethod(collect_db_instances)

@@ -7,9 +7,10 @@ from typing import Any, Iterable
 from checks.aws.api import Api
 from checks.aws.exposure import (FAMILIES, PORT_PROTOCOLS, WORLD, acl_exposure, open_inputs, port_inputs,
                                  ports_of_interest, sg_exposure)
+from checks.aws.kind import AwsKind
 from scanner.model import Resource
 from scanner.provider import Attribute as A
-from scanner.provider import ResourceType
+from scanner.resource_types import resources
 
 _OPEN = (
     A("world_open_rules", "list",
@@ -39,55 +40,6 @@ _OPEN = (
             f"every protocol, or every TCP or UDP port, allowed from {WORLD[fam]} (world_all_ports_{fam} not empty)")
           for fam in FAMILIES)
 
-TYPES = (
-    ResourceType(
-        "aws.ec2.security_group", "A VPC security group and the ports it opens to the internet.",
-        (A("GroupId", "string", "sg id"), A("GroupName", "string", "name"), A("VpcId", "string", "VPC"),
-         A("IpPermissions", "list", "ingress rules"), A("IpPermissionsEgress", "list", "egress rules"),
-         A("is_default", "boolean", "the VPC's default security group")) + _OPEN,
-        ("ec2:DescribeSecurityGroups",),
-    ),
-    ResourceType(
-        "aws.ec2.network_acl", "A VPC network ACL and the ports its ingress entries open to the internet.",
-        (A("NetworkAclId", "string", "acl id"), A("VpcId", "string", "VPC"),
-         A("IsDefault", "boolean", "the VPC's default ACL"), A("Entries", "list", "ACL entries")) + _OPEN,
-        ("ec2:DescribeNetworkAcls",),
-    ),
-    ResourceType(
-        "aws.ec2.instance", "An EC2 instance: metadata service options, public address, profile.",
-        (A("InstanceId", "string", "instance id"), A("State", "string", "running, stopped..."),
-         A("MetadataOptions", "map", "HttpTokens, HttpEndpoint..."),
-         A("imdsv2_required", "boolean", "IMDSv1 cannot be used: HttpTokens is required or the metadata "
-           "endpoint is disabled"),
-         A("imds_mode", "string", "'disabled' (HttpEndpoint disabled), 'IMDSv2 required' (HttpTokens "
-           "required), 'IMDSv1 allowed', or 'unknown' when DescribeInstances gave no metadata options"),
-         A("PublicIpAddress", "string", "public IPv4 address; null when none"),
-         A("has_public_ip", "boolean", "the instance has a public IPv4 address"),
-         A("IamInstanceProfile", "map", "instance profile; null when none"),
-         A("VpcId", "string", "VPC"), A("Tags", "map", "tags as {key: value}")),
-        ("ec2:DescribeInstances",),
-    ),
-    ResourceType(
-        "aws.ec2.volume", "An EBS volume.",
-        (A("VolumeId", "string", "volume id"), A("Encrypted", "boolean", "encrypted at rest"),
-         A("KmsKeyId", "string", "KMS key"), A("State", "string", "in-use, available..."),
-         A("Tags", "map", "tags as {key: value}")),
-        ("ec2:DescribeVolumes",),
-    ),
-    ResourceType(
-        "aws.ec2.region_settings", "Per-region EC2 account settings.",
-        (A("Region", "string", "region"),
-         A("EbsEncryptionByDefault", "boolean", "new EBS volumes are encrypted by default")),
-        ("ec2:GetEbsEncryptionByDefault",),
-    ),
-    ResourceType(
-        "aws.vpc", "A VPC with its flow logs.",
-        (A("VpcId", "string", "vpc id"), A("IsDefault", "boolean", "the region's default VPC"),
-         A("CidrBlock", "string", "primary CIDR"), A("FlowLogs", "list", "flow logs on the VPC"),
-         A("flow_logs_enabled", "boolean", "an active flow log exists for the VPC")),
-        ("ec2:DescribeVpcs", "ec2:DescribeFlowLogs"),
-    ),
-)
 
 
 def _tags(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
@@ -189,11 +141,68 @@ def collect_vpcs(api: Api, region: str | None) -> list[Resource]:
     return out
 
 
-COLLECTORS = {
-    "aws.ec2.security_group": (collect_security_groups, True),
-    "aws.ec2.network_acl": (collect_network_acls, True),
-    "aws.ec2.instance": (collect_instances, True),
-    "aws.ec2.volume": (collect_volumes, True),
-    "aws.ec2.region_settings": (collect_region_settings, True),
-    "aws.vpc": (collect_vpcs, True),
-}
+@resources.register("aws.ec2.security_group")
+class Ec2SecurityGroup(AwsKind):
+    description = "A VPC security group and the ports it opens to the internet."
+    attributes = (A("GroupId", "string", "sg id"), A("GroupName", "string", "name"), A("VpcId", "string", "VPC"),
+         A("IpPermissions", "list", "ingress rules"), A("IpPermissionsEgress", "list", "egress rules"),
+         A("is_default", "boolean", "the VPC's default security group"),
+         A("Description", "string", "the group's description"), A("Tags", "map", "tags as {key: value}")) + _OPEN
+    permissions = ("ec2:DescribeSecurityGroups",)
+    build = staticmethod(collect_security_groups)
+
+
+@resources.register("aws.ec2.network_acl")
+class Ec2NetworkAcl(AwsKind):
+    description = "A VPC network ACL and the ports its ingress entries open to the internet."
+    attributes = (A("NetworkAclId", "string", "acl id"), A("VpcId", "string", "VPC"),
+         A("IsDefault", "boolean", "the VPC's default ACL"), A("Entries", "list", "ACL entries")) + _OPEN
+    permissions = ("ec2:DescribeNetworkAcls",)
+    build = staticmethod(collect_network_acls)
+
+
+@resources.register("aws.ec2.instance")
+class Ec2Instance(AwsKind):
+    description = "An EC2 instance: metadata service options, public address, profile."
+    attributes = (A("InstanceId", "string", "instance id"), A("State", "string", "running, stopped..."),
+         A("MetadataOptions", "map", "HttpTokens, HttpEndpoint..."),
+         A("imdsv2_required", "boolean", "IMDSv1 cannot be used: HttpTokens is required or the metadata "
+           "endpoint is disabled"),
+         A("imds_mode", "string", "'disabled' (HttpEndpoint disabled), 'IMDSv2 required' (HttpTokens "
+           "required), 'IMDSv1 allowed', or 'unknown' when DescribeInstances gave no metadata options"),
+         A("PublicIpAddress", "string", "public IPv4 address; null when none"),
+         A("has_public_ip", "boolean", "the instance has a public IPv4 address"),
+         A("IamInstanceProfile", "map", "instance profile; null when none"),
+         A("VpcId", "string", "VPC"), A("Tags", "map", "tags as {key: value}"))
+    permissions = ("ec2:DescribeInstances",)
+    build = staticmethod(collect_instances)
+
+
+@resources.register("aws.ec2.volume")
+class Ec2Volume(AwsKind):
+    description = "An EBS volume."
+    attributes = (A("VolumeId", "string", "volume id"), A("Encrypted", "boolean", "encrypted at rest"),
+         A("KmsKeyId", "string", "KMS key"), A("State", "string", "in-use, available..."),
+         A("Tags", "map", "tags as {key: value}"))
+    permissions = ("ec2:DescribeVolumes",)
+    build = staticmethod(collect_volumes)
+
+
+@resources.register("aws.ec2.region_settings")
+class Ec2RegionSettings(AwsKind):
+    description = "Per-region EC2 account settings."
+    attributes = (A("Region", "string", "region"),
+         A("EbsEncryptionByDefault", "boolean", "new EBS volumes are encrypted by default"))
+    permissions = ("ec2:GetEbsEncryptionByDefault",)
+    build = staticmethod(collect_region_settings)
+
+
+@resources.register("aws.vpc")
+class Vpc(AwsKind):
+    description = "A VPC with its flow logs."
+    attributes = (A("VpcId", "string", "vpc id"), A("IsDefault", "boolean", "the region's default VPC"),
+         A("CidrBlock", "string", "primary CIDR"), A("FlowLogs", "list", "flow logs on the VPC"),
+         A("flow_logs_enabled", "boolean", "an active flow log exists for the VPC"),
+         A("Tags", "map", "tags as {key: value}"))
+    permissions = ("ec2:DescribeVpcs", "ec2:DescribeFlowLogs")
+    build = staticmethod(collect_vpcs)

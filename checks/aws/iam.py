@@ -15,9 +15,10 @@ from typing import Any
 from checks.aws.api import Api
 from checks.aws.policydoc import all_blocked, allows_full_admin
 from checks.aws.session import ApiFailure
+from checks.aws.kind import GlobalAwsKind
 from scanner.model import Resource
 from scanner.provider import Attribute as A
-from scanner.provider import ResourceType
+from scanner.resource_types import resources
 
 _REPORT_NOT_READY = ("ReportInProgress", "ReportNotPresent", "ReportExpired")
 _POLL_SECONDS = 2.0
@@ -35,83 +36,6 @@ _KEY_ATTRS = tuple(
     )
 )
 
-TYPES = (
-    ResourceType(
-        "aws.account", "Account-wide settings: password policy, S3 account public access block, "
-        "security contact and the AWS Support role.",
-        (
-            A("AccountId", "string", "12-digit account id"),
-            A("PasswordPolicy", "map", "GetAccountPasswordPolicy result; null when no policy is set"),
-            A("PasswordPolicy.MinimumPasswordLength", "integer", "minimum password length"),
-            A("PasswordPolicy.PasswordReusePrevention", "integer", "previous passwords remembered"),
-            A("PasswordPolicy.MaxPasswordAge", "integer", "days before a password expires"),
-            A("password_policy_exists", "boolean", "an account password policy is set"),
-            A("PublicAccessBlock", "map", "S3 account-level public access block; null when unset"),
-            A("public_access_blocked", "boolean", "all four account-level S3 block settings are true"),
-            A("SecurityContact", "map", "the SECURITY alternate contact; null when unset"),
-            A("SupportRoles", "list", "roles with the AWSSupportAccess managed policy attached"),
-            A("support_role_exists", "boolean", "at least one role has AWSSupportAccess attached"),
-        ),
-        ("iam:GetAccountPasswordPolicy", "s3:GetPublicAccessBlock (S3 Control)",
-         "account:GetAlternateContact", "iam:GetAccountAuthorizationDetails"),
-    ),
-    ResourceType(
-        "aws.iam.root", "The account root user, from the IAM credential report.",
-        (
-            A("Arn", "string", "root user ARN"),
-            A("mfa_active", "boolean", "an MFA device is enabled for root (GetAccountSummary)"),
-            A("access_keys_present", "boolean", "root has access keys (GetAccountSummary)"),
-            A("credential_report_row", "boolean", "the credential report has a <root_account> row"),
-            A("hardware_mfa", "boolean", "root MFA is enabled and is not a virtual device"),
-            A("active_access_keys", "integer", "number of active root access keys"),
-            A("password_last_used", "datetime", "last console sign-in (null when never/unknown)"),
-            A("last_activity", "datetime", "latest of password and access key use (null when never)"),
-        ) + _KEY_ATTRS,
-        ("iam:GetAccountSummary", "iam:GenerateCredentialReport", "iam:GetCredentialReport",
-         "iam:ListVirtualMFADevices"),
-    ),
-    ResourceType(
-        "aws.iam.user", "An IAM user: credential report row plus its attached policies and groups.",
-        (
-            A("UserName", "string", "user name"),
-            A("Arn", "string", "user ARN"),
-            A("user_creation_time", "datetime", "when the user was created"),
-            A("password_enabled", "boolean", "the user has a console password"),
-            A("password_last_used", "datetime", "last console sign-in (null when never)"),
-            A("password_last_changed", "datetime", "when the password was set"),
-            A("password_last_activity", "datetime", "last sign-in, or when the password was set if never"),
-            A("mfa_active", "boolean", "an MFA device is enabled"),
-            A("active_access_keys", "integer", "number of active access keys"),
-            A("AttachedManagedPolicies", "list", "managed policies attached directly to the user"),
-            A("UserPolicyList", "list", "inline policies of the user"),
-            A("GroupList", "list", "groups the user belongs to"),
-            A("has_direct_policies", "boolean", "policies are attached to the user, not via groups"),
-        ) + _KEY_ATTRS,
-        ("iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetAccountAuthorizationDetails"),
-    ),
-    ResourceType(
-        "aws.iam.policy", "A managed IAM policy (customer managed, or AWS managed and attached).",
-        (
-            A("PolicyName", "string", "policy name"),
-            A("Arn", "string", "policy ARN"),
-            A("Scope", "string", "Local (customer managed) or AWS"),
-            A("AttachmentCount", "integer", "users, groups and roles it is attached to"),
-            A("Document", "map", "the default version's policy document"),
-            A("allows_full_admin", "boolean", "an Allow statement grants every action on every resource: Action "
-              "'*' (or NotAction not excluding '*') on Resource '*' (or NotResource not excluding '*')"),
-        ),
-        ("iam:GetAccountAuthorizationDetails",),
-    ),
-    ResourceType(
-        "aws.iam.server_certificate", "A server certificate stored in IAM.",
-        (
-            A("ServerCertificateName", "string", "name"),
-            A("Arn", "string", "ARN"),
-            A("Expiration", "datetime", "when the certificate expires"),
-        ),
-        ("iam:ListServerCertificates",),
-    ),
-)
 
 
 def _value(raw: str) -> Any:
@@ -326,11 +250,97 @@ def collect_server_certificates(api: Api, region: str | None) -> list[Resource]:
     return out
 
 
-# resource type -> (collector, regional)
-COLLECTORS = {
-    "aws.account": (collect_account, False),
-    "aws.iam.root": (collect_root, False),
-    "aws.iam.user": (collect_users, False),
-    "aws.iam.policy": (collect_policies, False),
-    "aws.iam.server_certificate": (collect_server_certificates, False),
-}
+@resources.register("aws.account")
+class Account(GlobalAwsKind):
+    description = ("Account-wide settings: password policy, S3 account public access block, "
+        "security contact and the AWS Support role.")
+    attributes = (
+            A("AccountId", "string", "12-digit account id"),
+            A("PasswordPolicy", "map", "GetAccountPasswordPolicy result; null when no policy is set"),
+            A("PasswordPolicy.MinimumPasswordLength", "integer", "minimum password length"),
+            A("PasswordPolicy.PasswordReusePrevention", "integer", "previous passwords remembered"),
+            A("PasswordPolicy.MaxPasswordAge", "integer", "days before a password expires"),
+            *(A(f"PasswordPolicy.Require{c}", "boolean", f"passwords must contain {what}")
+              for c, what in (("UppercaseCharacters", "an upper-case letter"), ("LowercaseCharacters",
+                              "a lower-case letter"), ("Numbers", "a digit"), ("Symbols", "a symbol"))),
+            A("PasswordPolicy.AllowUsersToChangePassword", "boolean", "users may change their own password"),
+            A("PasswordPolicy.ExpirePasswords", "boolean", "passwords expire (MaxPasswordAge is set)"),
+            A("PasswordPolicy.HardExpiry", "boolean", "an expired password can only be reset by an administrator"),
+            A("password_policy_exists", "boolean", "an account password policy is set"),
+            A("PublicAccessBlock", "map", "S3 account-level public access block; null when unset"),
+            A("public_access_blocked", "boolean", "all four account-level S3 block settings are true"),
+            A("SecurityContact", "map", "the SECURITY alternate contact; null when unset"),
+            A("SupportRoles", "list", "roles with the AWSSupportAccess managed policy attached"),
+            A("support_role_exists", "boolean", "at least one role has AWSSupportAccess attached"),
+        )
+    permissions = ("iam:GetAccountPasswordPolicy", "s3:GetPublicAccessBlock (S3 Control)",
+         "account:GetAlternateContact", "iam:GetAccountAuthorizationDetails")
+    build = staticmethod(collect_account)
+
+
+@resources.register("aws.iam.root")
+class IamRoot(GlobalAwsKind):
+    description = "The account root user, from the IAM credential report."
+    attributes = (
+            A("Arn", "string", "root user ARN"),
+            A("mfa_active", "boolean", "an MFA device is enabled for root (GetAccountSummary)"),
+            A("access_keys_present", "boolean", "root has access keys (GetAccountSummary)"),
+            A("credential_report_row", "boolean", "the credential report has a <root_account> row"),
+            A("hardware_mfa", "boolean", "root MFA is enabled and is not a virtual device"),
+            A("active_access_keys", "integer", "number of active root access keys"),
+            A("password_last_used", "datetime", "last console sign-in (null when never/unknown)"),
+            A("last_activity", "datetime", "latest of password and access key use (null when never)"),
+        ) + _KEY_ATTRS
+    permissions = ("iam:GetAccountSummary", "iam:GenerateCredentialReport", "iam:GetCredentialReport",
+         "iam:ListVirtualMFADevices")
+    build = staticmethod(collect_root)
+
+
+@resources.register("aws.iam.user")
+class IamUser(GlobalAwsKind):
+    description = "An IAM user: credential report row plus its attached policies and groups."
+    attributes = (
+            A("UserName", "string", "user name"),
+            A("Arn", "string", "user ARN"),
+            A("user_creation_time", "datetime", "when the user was created"),
+            A("password_enabled", "boolean", "the user has a console password"),
+            A("password_last_used", "datetime", "last console sign-in (null when never)"),
+            A("password_last_changed", "datetime", "when the password was set"),
+            A("password_last_activity", "datetime", "last sign-in, or when the password was set if never"),
+            A("mfa_active", "boolean", "an MFA device is enabled"),
+            A("active_access_keys", "integer", "number of active access keys"),
+            A("AttachedManagedPolicies", "list", "managed policies attached directly to the user"),
+            A("UserPolicyList", "list", "inline policies of the user"),
+            A("GroupList", "list", "groups the user belongs to"),
+            A("has_direct_policies", "boolean", "policies are attached to the user, not via groups"),
+        ) + _KEY_ATTRS
+    permissions = ("iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetAccountAuthorizationDetails")
+    build = staticmethod(collect_users)
+
+
+@resources.register("aws.iam.policy")
+class IamPolicy(GlobalAwsKind):
+    description = "A managed IAM policy (customer managed, or AWS managed and attached)."
+    attributes = (
+            A("PolicyName", "string", "policy name"),
+            A("Arn", "string", "policy ARN"),
+            A("Scope", "string", "Local (customer managed) or AWS"),
+            A("AttachmentCount", "integer", "users, groups and roles it is attached to"),
+            A("Document", "map", "the default version's policy document"),
+            A("allows_full_admin", "boolean", "an Allow statement grants every action on every resource: Action "
+              "'*' (or NotAction not excluding '*') on Resource '*' (or NotResource not excluding '*')"),
+        )
+    permissions = ("iam:GetAccountAuthorizationDetails",)
+    build = staticmethod(collect_policies)
+
+
+@resources.register("aws.iam.server_certificate")
+class IamServerCertificate(GlobalAwsKind):
+    description = "A server certificate stored in IAM."
+    attributes = (
+            A("ServerCertificateName", "string", "name"),
+            A("Arn", "string", "ARN"),
+            A("Expiration", "datetime", "when the certificate expires"),
+        )
+    permissions = ("iam:ListServerCertificates",)
+    build = staticmethod(collect_server_certificates)

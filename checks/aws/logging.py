@@ -8,52 +8,11 @@ from typing import Any
 from checks.aws.api import Api
 from checks.aws.s3 import bucket_logging
 from checks.aws.session import ApiFailure
+from checks.aws.kind import AwsKind
 from scanner.model import Resource
 from scanner.provider import Attribute as A
-from scanner.provider import ResourceType
+from scanner.resource_types import resources
 
-TYPES = (
-    ResourceType(
-        "aws.cloudtrail.trail", "A CloudTrail trail (listed in its home region).",
-        (A("Name", "string", "trail name"), A("HomeRegion", "string", "home region"),
-         A("IsMultiRegionTrail", "boolean", "records events from every region"),
-         A("LogFileValidationEnabled", "boolean", "log file integrity validation is on"),
-         A("KmsKeyId", "string", "KMS key encrypting the logs; null for SSE-S3"),
-         A("kms_encrypted", "boolean", "logs are encrypted with a KMS key"),
-         A("S3BucketName", "string", "log bucket"),
-         A("CloudWatchLogsLogGroupArn", "string", "CloudWatch Logs group; null when none"),
-         A("IsLogging", "boolean", "the trail is currently logging"),
-         A("management_events_all", "boolean", "read and write management events are recorded"),
-         A("s3_bucket_logging_enabled", "boolean", "server access logging is on for the log bucket")),
-        ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
-         "s3:GetBucketLogging", "s3:GetBucketLocation"),
-    ),
-    ResourceType(
-        "aws.cloudtrail.region", "CloudTrail coverage of one region (one per scanned region).",
-        (A("Region", "string", "region"), A("Trails", "list", "trails that record this region"),
-         A("multi_region_logging", "boolean",
-           "a logging multi-region trail records all read and write management events"),
-         A("logging_trail", "boolean", "a logging trail records this region"),
-         A("s3_write_data_events", "boolean", "a logging trail records S3 object-level write events"),
-         A("s3_read_data_events", "boolean", "a logging trail records S3 object-level read events")),
-        ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"),
-    ),
-    ResourceType(
-        "aws.config.recorder", "The AWS Config recorder of one region (one per scanned region).",
-        (A("Region", "string", "region"), A("exists", "boolean", "a configuration recorder exists"),
-         A("Name", "string", "recorder name"), A("recording", "boolean", "the recorder is recording"),
-         A("all_supported", "boolean", "records all supported resource types"),
-         A("include_global_resource_types", "boolean", "records global (IAM) resources"),
-         A("lastStatus", "string", "last delivery status")),
-        ("config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"),
-    ),
-    ResourceType(
-        "aws.guardduty.detector", "The GuardDuty detector of one region (one per scanned region).",
-        (A("Region", "string", "region"), A("exists", "boolean", "a detector exists"),
-         A("DetectorId", "string", "detector id"), A("Status", "string", "ENABLED or DISABLED")),
-        ("guardduty:ListDetectors", "guardduty:GetDetector"),
-    ),
-)
 
 
 def _trails(api: Api, region: str) -> list[dict[str, Any]]:
@@ -186,9 +145,53 @@ def collect_guardduty(api: Api, region: str | None) -> list[Resource]:
     return [Resource(rid, "aws.guardduty.detector", attrs, region=region)]
 
 
-COLLECTORS = {
-    "aws.cloudtrail.trail": (collect_trails, True),
-    "aws.cloudtrail.region": (collect_trail_regions, True),
-    "aws.config.recorder": (collect_config, True),
-    "aws.guardduty.detector": (collect_guardduty, True),
-}
+@resources.register("aws.cloudtrail.trail")
+class CloudtrailTrail(AwsKind):
+    description = "A CloudTrail trail (listed in its home region)."
+    attributes = (A("Name", "string", "trail name"), A("HomeRegion", "string", "home region"),
+         A("IsMultiRegionTrail", "boolean", "records events from every region"),
+         A("LogFileValidationEnabled", "boolean", "log file integrity validation is on"),
+         A("KmsKeyId", "string", "KMS key encrypting the logs; null for SSE-S3"),
+         A("kms_encrypted", "boolean", "logs are encrypted with a KMS key"),
+         A("S3BucketName", "string", "log bucket"),
+         A("CloudWatchLogsLogGroupArn", "string", "CloudWatch Logs group; null when none"),
+         A("IsLogging", "boolean", "the trail is currently logging"),
+         A("management_events_all", "boolean", "read and write management events are recorded"),
+         A("s3_bucket_logging_enabled", "boolean", "server access logging is on for the log bucket"))
+    permissions = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
+         "s3:GetBucketLogging", "s3:GetBucketLocation")
+    build = staticmethod(collect_trails)
+
+
+@resources.register("aws.cloudtrail.region")
+class CloudtrailRegion(AwsKind):
+    description = "CloudTrail coverage of one region (one per scanned region)."
+    attributes = (A("Region", "string", "region"), A("Trails", "list", "trails that record this region"),
+         A("multi_region_logging", "boolean",
+           "a logging multi-region trail records all read and write management events"),
+         A("logging_trail", "boolean", "a logging trail records this region"),
+         A("s3_write_data_events", "boolean", "a logging trail records S3 object-level write events"),
+         A("s3_read_data_events", "boolean", "a logging trail records S3 object-level read events"))
+    permissions = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")
+    build = staticmethod(collect_trail_regions)
+
+
+@resources.register("aws.config.recorder")
+class ConfigRecorder(AwsKind):
+    description = "The AWS Config recorder of one region (one per scanned region)."
+    attributes = (A("Region", "string", "region"), A("exists", "boolean", "a configuration recorder exists"),
+         A("Name", "string", "recorder name"), A("recording", "boolean", "the recorder is recording"),
+         A("all_supported", "boolean", "records all supported resource types"),
+         A("include_global_resource_types", "boolean", "records global (IAM) resources"),
+         A("lastStatus", "string", "last delivery status"))
+    permissions = ("config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus")
+    build = staticmethod(collect_config)
+
+
+@resources.register("aws.guardduty.detector")
+class GuarddutyDetector(AwsKind):
+    description = "The GuardDuty detector of one region (one per scanned region)."
+    attributes = (A("Region", "string", "region"), A("exists", "boolean", "a detector exists"),
+         A("DetectorId", "string", "detector id"), A("Status", "string", "ENABLED or DISABLED"))
+    permissions = ("guardduty:ListDetectors", "guardduty:GetDetector")
+    build = staticmethod(collect_guardduty)

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping
 
-from checks.aws import data, ec2, iam, logging, s3
 from checks.aws.session import parse_chain
 from scanner.errors import UsageError
-from scanner.model import CollectError, Collection, Resource, Target
-from scanner.provider import CollectContext, Provider, ResourceType
+from scanner.model import CollectError, Collection, Target
+from scanner.provider import CollectContext, Provider, TargetForm
 
-_MODULES = (iam, s3, ec2, logging, data)
-Collector = Callable[[Any, "str | None"], list[Resource]]
-COLLECTORS: dict[str, tuple[Collector, bool]] = {k: v for m in _MODULES for k, v in m.COLLECTORS.items()}
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 _CONNECTION_OPTIONS = ("profile", "regions", "role_arn", "external_id", "session_name", "role_chain",
                        "max_attempts", "jobs")
@@ -51,9 +47,13 @@ class AwsProvider(Provider):
     """Collects AWS account resources through boto3 (read-only calls only)."""
 
     name = "aws"
-
-    def resource_types(self) -> Sequence[ResourceType]:
-        return tuple(t for m in _MODULES for t in m.TYPES)
+    target_forms = (
+        TargetForm("aws://[PROFILE][/REGION[,REGION...]]", "aws://prod/us-east-1,us-west-2",
+                   "one AWS account: a profile from ~/.aws/config (default: the boto3 credential chain) "
+                   "and the regions to scan (default: every enabled region)"),
+    )
+    default_profile = "aws-foundations"
+    resource_modules = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data")
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if not spec.startswith("aws://"):
@@ -92,9 +92,10 @@ class AwsProvider(Provider):
     def collect(self, target: Target, types: frozenset[str], ctx: CollectContext) -> Collection:
         from checks.aws.runner import run_collection
 
-        wanted = [t for t in COLLECTORS if t in types]
-        unknown = sorted(set(types) - set(COLLECTORS))
-        out = run_collection(target.options, wanted, ctx, COLLECTORS, _SLOW_FIRST)
+        kinds = {k.name: k for k in self.kinds()}
+        wanted = [t for t in kinds if t in types]
+        unknown = sorted(set(types) - set(kinds))
+        out = run_collection(target.options, wanted, ctx, kinds, _SLOW_FIRST)
         for name in unknown:
             out.errors.append(CollectError(name, f"resource type {name} is not collected by the aws provider"))
         return out

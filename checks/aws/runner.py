@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Mapping, Sequence
 
 from checks.aws.api import Api
+from checks.aws.kind import AwsKind
 from checks.aws.session import DEFAULT_MAX_ATTEMPTS, ApiFailure, AwsSession, RoleHop, call
 from scanner.model import CollectError, Collection, Resource
 from scanner.provider import CollectContext
@@ -22,12 +23,12 @@ def _describe(failure: ApiFailure, region: str | None) -> str:
 
 
 def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: CollectContext,
-                   collectors: Mapping[str, tuple[Callable[..., list[Resource]], bool]],
+                   kinds: Mapping[str, type[AwsKind]],
                    slow_first: Sequence[str] = ()) -> Collection:
     """Collect ``wanted`` resource types for the account ``options`` describe (never raises)."""
     started = time.monotonic()
     out = Collection()
-    regional = [t for t in wanted if collectors[t][1]]
+    regional = [t for t in wanted if kinds[t].regional]
     try:
         max_attempts = int(options.get("max_attempts") or DEFAULT_MAX_ATTEMPTS)
         workers = int(options.get("jobs") or MAX_WORKERS)  # the scan-wide --jobs counts targets
@@ -69,26 +70,26 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
                 regional, bad = [], {}
             for region, why in bad.items():
                 for t in regional:
-                    out.errors.append(CollectError(t, f"region {region} {why}", scope=region))
+                    out.errors.append(CollectError(t, f"region {region} {why}", scope=region, region=region))
         # Without a regional type the regions are not listed; the configured ones still bound S3.
         api.regions = tuple(regions) if regional else tuple(configured)
         out.facts["regions"] = regions
         tasks: list[tuple[str, str | None]] = []
         for t in sorted(wanted, key=lambda t: (t not in slow_first, t)):
-            tasks += [(t, r) for r in regions] if collectors[t][1] else [(t, None)]
+            tasks += [(t, r) for r in regions] if kinds[t].regional else [(t, None)]
         for t in wanted:
             out.resources.setdefault(t, [])
         with ThreadPoolExecutor(max(1, min(workers, len(tasks))), thread_name_prefix="aws") as pool:
             futures: list[tuple[str, str | None, Future[list[Resource]]]] = [
-                (t, r, pool.submit(_task, collectors[t][0], api, r, ctx)) for t, r in tasks]
+                (t, r, pool.submit(_task, kinds[t].build, api, r, ctx)) for t, r in tasks]
             for t, r, fut in futures:
                 try:
                     out.resources[t].extend(fut.result())
                 except ApiFailure as failure:
-                    out.errors.append(CollectError(t, _describe(failure, r), scope=r or failure.api))
+                    out.errors.append(CollectError(t, _describe(failure, r), scope=r or failure.api, region=r))
                 except Exception as exc:  # a collector bug: reported as error, never a pass
                     out.errors.append(CollectError(t, f"collector failed: {type(exc).__name__}: {exc}",
-                                                   scope=r))
+                                                   scope=r, region=r))
     out.api_calls = session.counter.total
     out.facts.update(api_calls=out.api_calls, http_attempts=session.counter.attempts,
                      repeated_calls=[k for k in session.counter.repeated() if k not in _POLLED],

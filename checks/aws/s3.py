@@ -8,43 +8,11 @@ from checks.aws.api import Api
 from checks.aws.iam import account_public_access_block
 from checks.aws.policydoc import acl_public, as_document, all_blocked, denies_insecure_transport
 from checks.aws.session import ApiFailure
+from checks.aws.kind import AwsKind
 from scanner.model import Resource
 from scanner.provider import Attribute as A
-from scanner.provider import ResourceType
+from scanner.resource_types import resources
 
-TYPES = (
-    ResourceType(
-        "aws.s3.bucket", "An S3 bucket with its encryption, versioning, access and logging settings.",
-        (
-            A("Name", "string", "bucket name"),
-            A("Region", "string", "bucket region"),
-            A("Encryption", "map", "ServerSideEncryptionConfiguration; null when none"),
-            A("Encryption.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm", "string",
-              "default encryption algorithm (AES256, aws:kms, aws:kms:dsse)"),
-            A("Versioning", "map", "GetBucketVersioning result: Status, MFADelete"),
-            A("versioning_enabled", "boolean", "Versioning.Status is Enabled"),
-            A("mfa_delete_enabled", "boolean", "Versioning.MFADelete is Enabled"),
-            A("PublicAccessBlock", "map", "bucket-level public access block; null when unset"),
-            A("public_access_blocked", "boolean", "all four bucket-level block settings are true"),
-            A("account_public_access_blocked", "boolean", "all four account-level block settings are true"),
-            A("effective_public_access_blocked", "boolean", "blocked at bucket or account level"),
-            A("Policy", "map", "bucket policy document; null when none"),
-            A("policy_is_public", "boolean", "GetBucketPolicyStatus says the policy is public"),
-            A("tls_only_policy", "boolean", "the policy denies requests without aws:SecureTransport"),
-            A("Grants", "list", "ACL grants"),
-            A("acl_public", "boolean", "an ACL grant to AllUsers or AuthenticatedUsers"),
-            A("Logging", "map", "server access logging target; null when disabled"),
-            A("logging_enabled", "boolean", "server access logging is enabled"),
-            A("Tags", "map", "bucket tags as {key: value}"),
-        ),
-        ("s3:ListAllMyBuckets", "s3:GetBucketLocation (when ListBuckets gives no BucketRegion)",
-         "s3:GetEncryptionConfiguration",
-         "s3:GetBucketVersioning", "s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicy",
-         "s3:GetBucketPolicyStatus (when a policy exists)", "s3:GetBucketAcl", "s3:GetBucketLogging",
-         "s3:GetBucketTagging",
-         "s3:GetAccountPublicAccessBlock"),
-    ),
-)
 
 
 _LOCATIONS = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
@@ -215,4 +183,39 @@ def collect_buckets(api: Api, region: str | None) -> list[Resource]:
     return [r for r in api.fan_out(lambda b: _bucket(api, b, account_bpa), buckets) if r is not None]
 
 
-COLLECTORS = {"aws.s3.bucket": (collect_buckets, False)}
+@resources.register("aws.s3.bucket")
+class S3Bucket(AwsKind):
+    description = "An S3 bucket with its encryption, versioning, access and logging settings."
+    attributes = (
+            A("Name", "string", "bucket name"),
+            A("Region", "string", "bucket region"),
+            A("Encryption", "map", "ServerSideEncryptionConfiguration; null when none"),
+            A("Encryption.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm", "string",
+              "default encryption algorithm (AES256, aws:kms, aws:kms:dsse)"),
+            A("Encryption.Rules[0].ApplyServerSideEncryptionByDefault.KMSMasterKeyID", "string",
+              "the KMS key of aws:kms encryption (absent for AES256)"),
+            A("Encryption.Rules[0].BucketKeyEnabled", "boolean", "an S3 Bucket Key is used for SSE-KMS"),
+            A("Versioning", "map", "GetBucketVersioning result: Status, MFADelete"),
+            A("versioning_enabled", "boolean", "Versioning.Status is Enabled"),
+            A("mfa_delete_enabled", "boolean", "Versioning.MFADelete is Enabled"),
+            A("PublicAccessBlock", "map", "bucket-level public access block; null when unset"),
+            A("public_access_blocked", "boolean", "all four bucket-level block settings are true"),
+            A("account_public_access_blocked", "boolean", "all four account-level block settings are true"),
+            A("effective_public_access_blocked", "boolean", "blocked at bucket or account level"),
+            A("Policy", "map", "bucket policy document; null when none"),
+            A("policy_is_public", "boolean", "GetBucketPolicyStatus says the policy is public"),
+            A("tls_only_policy", "boolean", "the policy denies requests without aws:SecureTransport"),
+            A("Grants", "list", "ACL grants"),
+            A("acl_public", "boolean", "an ACL grant to AllUsers or AuthenticatedUsers"),
+            A("Logging", "map", "server access logging target; null when disabled"),
+            A("logging_enabled", "boolean", "server access logging is enabled"),
+            A("Tags", "map", "bucket tags as {key: value}"),
+        )
+    permissions = ("s3:ListAllMyBuckets", "s3:GetBucketLocation (when ListBuckets gives no BucketRegion)",
+         "s3:GetEncryptionConfiguration",
+         "s3:GetBucketVersioning", "s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicy",
+         "s3:GetBucketPolicyStatus (when a policy exists)", "s3:GetBucketAcl", "s3:GetBucketLogging",
+         "s3:GetBucketTagging",
+         "s3:GetAccountPublicAccessBlock")
+    regional = False  # listed once; each bucket carries its own region
+    build = staticmethod(collect_buckets)

@@ -8,40 +8,46 @@ from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.transport import LocalTransport, Transport, TransportError
-from scanner.model import CollectError, Collection, Resource, Target
-from scanner.provider import CollectContext, Provider, ResourceType
+from scanner.model import CollectError, Collection, Target
+from scanner.provider import CollectContext, Provider, TargetForm
 
 #: Seconds the fact script may take, on top of the filesystem walk's own bound.
 SCRIPT_TIMEOUT = 60
 DEFAULT_WALK_TIMEOUT = 300
 
 
-def _parsers() -> dict[str, Callable[..., list[Resource]]]:
-    from checks.host.parsers import accounts, audit, files, kernel, net, pam, sshd, system
-
-    return {
-        "host.os": system.parse_os, "host.sshd": sshd.parse_sshd, "host.packages": system.parse_packages,
-        "host.services": system.parse_services, "host.sysctl": kernel.parse_sysctl,
-        "host.files": files.parse_files, "host.users": accounts.parse_users, "host.groups": accounts.parse_groups,
-        "host.shadow": accounts.parse_shadow, "host.login_defs": accounts.parse_login_defs,
-        "host.pam": pam.parse_pam, "host.mounts": kernel.parse_mounts, "host.auditd": audit.parse_auditd,
-        "host.kernel_modules": kernel.parse_kernel_modules, "host.listening": net.parse_listening,
-        "host.banners": files.parse_banners,
-    }
-
-
 class HostProvider(Provider):
     """Collects host.* resources by running ``facts.sh`` once per target."""
 
     name = "host"
-
-    def resource_types(self) -> Sequence[ResourceType]:
-        from checks.host.resources import RESOURCE_TYPES
-
-        return RESOURCE_TYPES
+    resource_modules = ("checks.host.resources",)
+    target_forms = (
+        TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
+        TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",
+                   "a Linux host over SSH (paramiko; host keys verified, see docs/ssh.md)"),
+    )
+    default_profile = "linux-baseline"
+    template_roots = ("host",)
 
     def default_target(self) -> str | None:
         return "local"
+
+    def template_context(self, target: Target) -> dict[str, Any]:
+        return {"host": {"name": target.name or target.address, "address": target.address}}
+
+    def cli_options(self) -> list[Callable[[Any], Any]]:
+        import click
+
+        return [
+            click.option("--accept-new-host-keys", is_flag=True,
+                         help="Trust and record SSH host keys not yet in known_hosts (never a changed key)."),
+            click.option("--known-hosts", type=click.Path(dir_okay=False),
+                         help="known_hosts file (default ~/.ssh/known_hosts)."),
+            click.option("--script-timeout", default=120.0, show_default=True, type=float,
+                         help="Seconds for fact gathering on a host."),
+            click.option("--max-output-mib", type=click.IntRange(1, 65536), metavar="MIB",
+                         help="MiB an SSH host may send on stdout (and on stderr) before it is an error [default: 64]."),
+        ]
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if spec == "local":
@@ -90,25 +96,23 @@ class HostProvider(Provider):
     def parse(out: Any, types: Sequence[str], *, walk: bool = False, walk_timeout: int = 0,
               errors: Sequence[CollectError] = ()) -> Collection:
         """Turn parsed script output into a collection (pure; used by golden tests)."""
-        from checks.host.parsers.files import parse_walk
+        from checks.host.resources import HostKind, Os, resources
 
         coll = Collection(errors=list(errors))
-        parsers = _parsers()
         failed = {e.resource_type for e in errors}
         for t in types:
             if t in failed:
                 continue
+            kind = resources.get(t)
             try:
-                if t == "host.filesystem":
-                    coll.resources[t] = parse_walk(out if walk else None, walk_timeout)
-                elif t in parsers:
-                    coll.resources[t] = parsers[t](out)
-                else:
+                if kind is None or not issubclass(kind, HostKind):
                     coll.errors.append(CollectError(t, f"unknown host resource type {t}"))
+                else:
+                    coll.resources[t] = kind.build(out, walk=walk, walk_timeout=walk_timeout)
             except FactError as exc:
                 coll.errors.append(CollectError(t, str(exc)))
         try:
-            os_res = _parsers()["host.os"](out)[0].attrs
+            os_res = Os.build(out)[0].attrs
             coll.facts = {"platform": "linux",
                           **{k: os_res[k] for k in ("pretty_name", "family", "kernel", "hostname", "is_root")}}
         except FactError as exc:

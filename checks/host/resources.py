@@ -6,8 +6,11 @@ attribute not declared here.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+from scanner.model import Resource
 from scanner.provider import Attribute as A
-from scanner.provider import ResourceType
+from scanner.resource_types import Identity, ResourceKind, resources
 
 # sshd -T keywords (OpenSSH 8.x-9.x). Comma lists become lists; repeatable keywords become lists.
 SSHD_KEYWORDS = ["acceptenv", "addressfamily", "allowagentforwarding", "allowgroups", "allowstreamlocalforwarding", "allowtcpforwarding", "allowusers", "authenticationmethods", "authorizedkeyscommand", "authorizedkeyscommanduser", "authorizedkeysfile", "authorizedprincipalscommand", "authorizedprincipalscommanduser", "authorizedprincipalsfile", "banner", "casignaturealgorithms", "channeltimeout", "chrootdirectory", "ciphers", "clientalivecountmax", "clientaliveinterval", "compression", "denygroups", "denyusers", "disableforwarding", "exposeauthinfo", "fingerprinthash", "forcecommand", "gatewayports", "gssapiauthentication", "gssapicleanupcredentials", "gssapikexalgorithms", "gssapikeyexchange", "gssapistorecredentialsonrekey", "gssapistrictacceptorcheck", "hostbasedacceptedalgorithms", "hostbasedauthentication", "hostbasedusesnamefrompacketonly", "hostcertificate", "hostkey", "hostkeyagent", "hostkeyalgorithms", "ignorerhosts", "ignoreuserknownhosts", "include", "ipqos", "kbdinteractiveauthentication", "kerberosauthentication", "kerberosorlocalpasswd", "kerberosticketcleanup", "kexalgorithms", "listenaddress", "logingracetime", "loglevel", "macs", "maxauthtries", "maxsessions", "maxstartups", "modulifile", "passwordauthentication", "permitemptypasswords", "permitlisten", "permitopen", "permitrootlogin", "permittty", "permittunnel", "permituserenvironment", "permituserrc", "persourcemaxstartups", "persourcenetblocksize", "pidfile", "port", "printlastlog", "printmotd", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes", "pubkeyauthentication", "pubkeyauthoptions", "rekeylimit", "requiredrsasize", "revokedkeys", "securitykeyprovider", "setenv", "streamlocalbindmask", "streamlocalbindunlink", "strictmodes", "subsystem", "syslogfacility", "tcpkeepalive", "trustedusercakeys", "unusedconnectiontimeout", "usedns", "usepam", "versionaddendum", "x11displayoffset", "x11forwarding", "x11uselocalhost", "xauthlocation"]
@@ -21,8 +24,35 @@ _CRON = ("a cron daemon is installed: a cron binary (cron, crond, fcron) on PATH
          "systemd-cron, bcron, fcron, dcron); an error when neither was found and the package list could not be read")
 _PERMS = "permission bits set, as names: suid sgid sticky ur uw ux gr gw gx or ow ox"
 
-RESOURCE_TYPES: tuple[ResourceType, ...] = (
-    ResourceType("host.os", "The operating system (one per host, id `os`).", (
+
+class HostKind(ResourceKind):
+    """A host resource type: built by a parser from sections of the fact script (``facts.sh``)."""
+
+    identity = Identity(id="fixed per type (`os`, `sshd`) or `<kind>:<name>`", account=None)
+    commands: ClassVar[tuple[str, ...]] = ()
+    """What the sections run or read on the host (shown by ``govscan resources``)."""
+    sections: ClassVar[tuple[str, ...]] = ()
+    """The fact-script sections the parser reads."""
+    parser: ClassVar[str] = ""
+    """``module.function`` under :mod:`checks.host.parsers` that builds the resources."""
+
+    @classmethod
+    def collected_with(cls) -> tuple[str, ...]:
+        return cls.commands
+
+    @classmethod
+    def build(cls, out: Any, **options: Any) -> list[Resource]:
+        """The resources of this type in the parsed script output (raises FactError)."""
+        import importlib
+
+        module, _, func = cls.parser.rpartition(".")
+        return list(getattr(importlib.import_module(f"checks.host.parsers.{module}"), func)(out))
+
+
+@resources.register("host.os")
+class Os(HostKind):
+    description = "The operating system (one per host, id `os`)."
+    attributes = (
         A("hostname", "string", "kernel host name"), A("id", "string", "os-release ID, e.g. debian, rhel"),
         A("id_like", "list", "os-release ID_LIKE words"),
         A("family", "string", "debian | rhel | suse | alpine | arch | other"),
@@ -30,12 +60,19 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("version_id", "string", "os-release VERSION_ID"), A("kernel", "string", "uname -r"),
         A("arch", "string", "uname -m"), A("uid", "integer", "uid the fact script ran as"),
         A("is_root", "boolean", "whether the facts were read as root"),
-    ), ("cat /etc/os-release", "uname", "id -u")),
-    ResourceType("host.sshd", "Effective OpenSSH server configuration: id `sshd` for the global one (`sshd -T`, or "
+    )
+    commands = ("cat /etc/os-release", "uname", "id -u")
+    sections = ("os",)
+    parser = "system.parse_os"
+
+
+@resources.register("host.sshd")
+class Sshd(HostKind):
+    description = ("Effective OpenSSH server configuration: id `sshd` for the global one (`sshd -T`, or "
                  "the configuration files and OpenSSH's defaults when `sshd -T` cannot run), and one resource "
                  "`sshd[Match <criteria>]` per Match block with the configuration a connection matching it gets. "
-                 "Keywords are lower-case; numbers are integers; algorithm lists and repeatable keywords are lists.",
-                 (A("installed", "boolean", "whether an sshd binary exists"),
+                 "Keywords are lower-case; numbers are integers; algorithm lists and repeatable keywords are lists.")
+    attributes = (A("installed", "boolean", "whether an sshd binary exists"),
                   A("source", "string", "where the values come from: `sshd -T` or `config-files`"),
                   A("sshd_t_error", "string", "why sshd -T could not run (source config-files)"),
                   A("version", "string", "OpenSSH version (sshd -V)"),
@@ -43,15 +80,30 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
                   A("match_location", "string", "file:line of the Match line (Match resources only)"),
                   A("maxstartups_start", "integer", "first number of MaxStartups (start:rate:full)"),
                   A("maxstartups_full", "integer", "last number of MaxStartups"),
-                  *(A(k, "list" if k in _SSHD_LISTS else "string|integer", f"sshd -T `{k}`") for k in SSHD_KEYWORDS)),
-                 ("sshd -T", "sshd -V", "cat /etc/ssh/sshd_config and its Include files")),
-    ResourceType("host.packages", "Installed packages (one per host, id `packages`).", (
+                  *(A(k, "list" if k in _SSHD_LISTS else "string|integer", f"sshd -T `{k}`") for k in SSHD_KEYWORDS))
+    commands = ("sshd -T", "sshd -V", "cat /etc/ssh/sshd_config and its Include files")
+    sections = ("sshd",)
+    parser = "sshd.parse_sshd"
+
+
+@resources.register("host.packages")
+class Packages(HostKind):
+    description = "Installed packages (one per host, id `packages`)."
+    attributes = (
         A("manager", "string", "dpkg | rpm"), A("installed", "map", "package name -> version"),
         A("names", "list", "installed package names, sorted"),
         A("packages", "list", "[{name, version}] for quantifiers (`matched.name` in messages)"),
         A("count", "integer", "number of installed packages"),
-    ), ("dpkg-query -W", "rpm -qa")),
-    ResourceType("host.services", "systemd units: services, sockets, timers (one per host, id `services`).", (
+    )
+    commands = ("dpkg-query -W", "rpm -qa")
+    sections = ("packages",)
+    parser = "system.parse_packages"
+
+
+@resources.register("host.services")
+class Services(HostKind):
+    description = "systemd units: services, sockets, timers (one per host, id `services`)."
+    attributes = (
         A("systemd_running", "boolean", "whether systemd runs (activity is known)"),
         A("units", "list", "[{name, enabled, active, sub, enabled_any, running}]: enabled is the unit-file state "
           "(enabled, disabled, static, masked, ...), active null when systemd does not run; enabled_any: the "
@@ -63,11 +115,19 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("masked", "list", "names of masked units"),
         A("active", "list", "names of active units; null when systemd does not run"),
         A("cron_installed", "boolean", _CRON), A("cron_installed_reason", "string", "how cron_installed was decided"),
-    ), ("systemctl list-unit-files", "systemctl list-units")),
-    ResourceType("host.sysctl", "Running kernel parameters from /proc/sys (one per host, id `sysctl`), as a "
+    )
+    commands = ("systemctl list-unit-files", "systemctl list-units")
+    sections = ("units", "packages", "cron")
+    parser = "system.parse_services"
+
+
+@resources.register("host.sysctl")
+class Sysctl(HostKind):
+    description = ("Running kernel parameters from /proc/sys (one per host, id `sysctl`), as a "
                  "nested map: key `net.ipv4.ip_forward` reads /proc/sys/net/ipv4/ip_forward. Integers are "
                  "integers; parameters the kernel lacks are absent. `persisted` holds the values the sysctl "
-                 "configuration applies at boot (systemd-sysctl precedence, see docs/host.md).", (
+                 "configuration applies at boot (systemd-sysctl precedence, see docs/host.md).")
+    attributes = (
         A("net", "map", "net.* parameters"), A("kernel", "map", "kernel.* parameters"),
         A("fs", "map", "fs.* parameters"), A("dev", "map", "dev.* parameters"),
         A("user", "map", "user.* parameters"), A("vm", "map", "vm.* parameters"),
@@ -81,9 +141,17 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("core_hard_limit", "string|integer", "hard core-size limit of every user (`*` hard|- core) from "
           "/etc/security/limits.conf and limits.d/*.conf (last entry wins; `unlimited` as text); absent when unset"),
         A("core_hard_limit_at", "string", "`file:line` of that limits entry"),
-    ), ("read /proc/sys/*", "cat /etc/sysctl.d/*.conf /etc/sysctl.conf", "cat /etc/security/limits.conf")),
-    ResourceType("host.files", "Metadata of security-relevant paths (one per path, id = the path; missing "
-                 "paths have exists false). Extra paths through the `extra_files` input.", (
+    )
+    commands = ("read /proc/sys/*", "cat /etc/sysctl.d/*.conf /etc/sysctl.conf", "cat /etc/security/limits.conf")
+    sections = ("sysctl", "sysctl_conf", "limits")
+    parser = "kernel.parse_sysctl"
+
+
+@resources.register("host.files")
+class Files(HostKind):
+    description = ("Metadata of security-relevant paths (one per path, id = the path; missing "
+                 "paths have exists false). Extra paths through the `extra_files` input.")
+    attributes = (
         A("path", "string", "absolute path"), A("exists", "boolean", "whether the path exists"),
         A("type", "string", "file | directory | symlink | socket | fifo | char-device | block-device"),
         A("mode", "string", "octal mode, 4 digits, e.g. 0640"), A("perms", "list", _PERMS),
@@ -91,8 +159,16 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("uid", "integer", "owner uid"), A("gid", "integer", "group gid"),
         A("cron_installed", "boolean", "cron paths only (/etc/crontab, /etc/cron.*): " + _CRON),
         A("cron_installed_reason", "string", "cron paths only: how cron_installed was decided"),
-    ), ("stat -c",)),
-    ResourceType("host.users", "Accounts of /etc/passwd (one per account, id `user:<name>`).", (
+    )
+    commands = ("stat -c",)
+    sections = ("files", "packages", "cron")
+    parser = "files.parse_files"
+
+
+@resources.register("host.users")
+class Users(HostKind):
+    description = "Accounts of /etc/passwd (one per account, id `user:<name>`)."
+    attributes = (
         A("name", "string", "login name"), A("uid", "integer", "uid"), A("gid", "integer", "primary gid"),
         A("home", "string", "home directory"), A("shell", "string", "login shell field as written (may be empty)"),
         A("effective_shell", "string", "the shell login runs: the field, or /bin/sh when it is empty (passwd(5))"),
@@ -104,17 +180,33 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("primary_group", "string", "name of the primary group, null if it does not exist"),
         A("primary_group_exists", "boolean", "the primary gid exists in /etc/group"),
         A("groups", "list", "supplementary groups"),
-    ), ("cat /etc/passwd /etc/group",)),
-    ResourceType("host.groups", "Groups of /etc/group (one per group, id `group:<name>`).", (
+    )
+    commands = ("cat /etc/passwd /etc/group",)
+    sections = ("passwd", "group", "login_defs")
+    parser = "accounts.parse_users"
+
+
+@resources.register("host.groups")
+class Groups(HostKind):
+    description = "Groups of /etc/group (one per group, id `group:<name>`)."
+    attributes = (
         A("name", "string", "group name"), A("gid", "integer", "gid"),
         A("password_shadowed", "boolean", "password field is `x`"),
         A("members", "list", "supplementary members"),
         A("primary_members", "list", "accounts whose primary group this is"),
         A("duplicate_name", "boolean", "the name appears more than once"),
         A("gid_shared_with", "list", "other groups with the same gid"),
-    ), ("cat /etc/group /etc/passwd",)),
-    ResourceType("host.shadow", "Password state and ageing from /etc/shadow (one per account, id "
-                 "`shadow:<name>`). Needs root: otherwise every control on it is error.", (
+    )
+    commands = ("cat /etc/group /etc/passwd",)
+    sections = ("group", "passwd")
+    parser = "accounts.parse_groups"
+
+
+@resources.register("host.shadow")
+class Shadow(HostKind):
+    description = ("Password state and ageing from /etc/shadow (one per account, id "
+                 "`shadow:<name>`). Needs root: otherwise every control on it is error.")
+    attributes = (
         A("name", "string", "login name"), A("uid", "integer", "uid from /etc/passwd (null if absent)"),
         A("in_passwd", "boolean", "the account exists in /etc/passwd"),
         A("system", "boolean", "uid below UID_MIN, or 65534"),
@@ -126,9 +218,17 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("min_days", "integer", "minimum days between changes"), A("max_days", "integer", "maximum password age"),
         A("warn_days", "integer", "warning days"), A("inactive_days", "integer", "days after expiry until lock"),
         A("expire", "integer", "account expiry (days since epoch)"),
-    ), ("cat /etc/shadow",)),
-    ResourceType("host.login_defs", "/etc/login.defs (one per host, id `login.defs`), keys lower-case: "
-                 "pass_max_days, pass_min_days, pass_warn_age, umask, encrypt_method, uid_min, ...", (
+    )
+    commands = ("cat /etc/shadow",)
+    sections = ("shadow", "passwd", "login_defs")
+    parser = "accounts.parse_shadow"
+
+
+@resources.register("host.login_defs")
+class LoginDefs(HostKind):
+    description = ("/etc/login.defs (one per host, id `login.defs`), keys lower-case: "
+                 "pass_max_days, pass_min_days, pass_warn_age, umask, encrypt_method, uid_min, ...")
+    attributes = (
         A("exists", "boolean", "the file exists"),
         *(A(k, "integer", f"{k.upper()}") for k in (
             "pass_max_days", "pass_min_days", "pass_warn_age", "pass_min_len", "uid_min", "uid_max",
@@ -138,9 +238,18 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("umask_allows", "list", "permission bits a new file may get under UMASK (" + _PERMS + ")"),
         A("create_home", "string", "CREATE_HOME"), A("usergroups_enab", "string", "USERGROUPS_ENAB"),
         A("useradd_inactive", "integer", "INACTIVE from /etc/default/useradd"),
-    ), ("cat /etc/login.defs /etc/default/useradd",)),
-    ResourceType("host.pam", "PAM password, authentication and lockout configuration (one per host, id `pam`) "
-                 "from common-* (Debian) or system-auth/password-auth (RHEL family).", (
+    )
+    open_attributes = "every other login.defs key, lower-case (string or integer)"
+    commands = ("cat /etc/login.defs /etc/default/useradd",)
+    sections = ("login_defs",)
+    parser = "accounts.parse_login_defs"
+
+
+@resources.register("host.pam")
+class Pam(HostKind):
+    description = ("PAM password, authentication and lockout configuration (one per host, id `pam`) "
+                 "from common-* (Debian) or system-auth/password-auth (RHEL family).")
+    attributes = (
         A("layout", "string", "debian | rhel"), A("files", "list", "files read"),
         A("auth", "list", "[{file, type, control, module, args}] auth stack"),
         A("account", "list", "account stack"), A("password", "list", "password stack"),
@@ -155,15 +264,31 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("pwhistory_remember", "integer", "number of old passwords remembered"),
         A("unix_hashing", "string", "hash option of pam_unix in the password stack (yescrypt, sha512, ...)"),
         A("nullok", "boolean", "pam_unix accepts empty passwords (nullok) in auth or password"),
-    ), ("cat /etc/pam.d/common-* /etc/pam.d/system-auth /etc/security/*.conf",)),
-    ResourceType("host.mounts", "Mount points of interest: /tmp /dev/shm /var /var/tmp /var/log /var/log/audit "
-                 "/home (one per mount point, id `mount:<path>`; not mounted -> mounted false).", (
+    )
+    commands = ("cat /etc/pam.d/common-* /etc/pam.d/system-auth /etc/security/*.conf",)
+    sections = ("pam",)
+    parser = "pam.parse_pam"
+
+
+@resources.register("host.mounts")
+class Mounts(HostKind):
+    description = ("Mount points of interest: /tmp /dev/shm /var /var/tmp /var/log /var/log/audit "
+                 "/home (one per mount point, id `mount:<path>`; not mounted -> mounted false).")
+    attributes = (
         A("mountpoint", "string", "path"), A("mounted", "boolean", "a filesystem is mounted there"),
         A("source", "string", "device or source"), A("fstype", "string", "filesystem type"),
         A("options", "list", "mount options"), A("nodev", "boolean", "nodev set"),
         A("nosuid", "boolean", "nosuid set"), A("noexec", "boolean", "noexec set"),
-    ), ("cat /proc/self/mounts",)),
-    ResourceType("host.auditd", "Linux audit: daemon, rules and kernel command line (one per host, id `auditd`).", (
+    )
+    commands = ("cat /proc/self/mounts",)
+    sections = ("mounts",)
+    parser = "kernel.parse_mounts"
+
+
+@resources.register("host.auditd")
+class Auditd(HostKind):
+    description = "Linux audit: daemon, rules and kernel command line (one per host, id `auditd`)."
+    attributes = (
         A("installed", "boolean", "auditctl exists"), A("enabled", "integer", "auditctl -s enabled (0, 1, 2)"),
         A("failure", "integer", "auditctl -s failure mode"), A("backlog_limit", "integer", "auditctl -s backlog_limit"),
         A("status", "map", "all auditctl -s values"), A("conf", "map", "auditd.conf, keys lower-case"),
@@ -173,27 +298,59 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("immutable", "boolean", "rules end with -e 2 (or the kernel reports enabled 2)"),
         A("cmdline", "string", "/proc/cmdline"), A("cmdline_audit", "integer", "audit= on the kernel command line"),
         A("cmdline_backlog_limit", "integer", "audit_backlog_limit= on the kernel command line"),
-    ), ("auditctl -s", "auditctl -l", "cat /etc/audit/auditd.conf /etc/audit/rules.d/*.rules /proc/cmdline")),
-    ResourceType("host.kernel_modules", "Kernel modules (one per host, id `kernel_modules`). `modules` has an entry "
+    )
+    commands = ("auditctl -s", "auditctl -l", "cat /etc/audit/auditd.conf /etc/audit/rules.d/*.rules /proc/cmdline")
+    sections = ("audit_status", "audit_rules", "audit_conf")
+    parser = "audit.parse_auditd"
+
+
+@resources.register("host.kernel_modules")
+class KernelModules(HostKind):
+    description = ("Kernel modules (one per host, id `kernel_modules`). `modules` has an entry "
                  "per module of interest (cramfs freevxfs hfs hfsplus jffs2 squashfs udf usb_storage dccp sctp rds "
-                 "tipc firewire_core bluetooth; `-` written `_`).", (
+                 "tipc firewire_core bluetooth; `-` written `_`).")
+    attributes = (
         A("modules_supported", "boolean", "the kernel loads modules (/proc/modules exists)"),
         A("loaded", "list", "loaded module names"),
         A("modules", "map", "name -> {loaded, available (module file or built in), builtin, install_command, "
           "disabled (install /bin/false|true), blacklisted, loadable}"),
-    ), ("cat /proc/modules", "grep install|blacklist /etc/modprobe.d", "find /lib/modules/$(uname -r)")),
-    ResourceType("host.listening", "Listening TCP and UDP sockets (one per socket, id `<proto>:<address>:<port>`).", (
+    )
+    commands = ("cat /proc/modules", "grep install|blacklist /etc/modprobe.d", "find /lib/modules/$(uname -r)")
+    sections = ("modules",)
+    parser = "kernel.parse_kernel_modules"
+
+
+@resources.register("host.listening")
+class Listening(HostKind):
+    description = "Listening TCP and UDP sockets (one per socket, id `<proto>:<address>:<port>`)."
+    attributes = (
         A("protocol", "string", "tcp | udp"), A("address", "string", "bound address (* or 0.0.0.0 or :: = any)"),
         A("port", "integer", "port"), A("process", "string", "process name (root only)"),
         A("pid", "integer", "process id (root only)"), A("loopback_only", "boolean", "bound to a loopback address"),
-    ), ("ss -Htulnp", "cat /proc/net/tcp /proc/net/udp")),
-    ResourceType("host.banners", "Login banners /etc/issue, /etc/issue.net, /etc/motd (one per file, id `banner:<path>`).", (
+    )
+    commands = ("ss -Htulnp", "cat /proc/net/tcp /proc/net/udp")
+    sections = ("listening",)
+    parser = "net.parse_listening"
+
+
+@resources.register("host.banners")
+class Banners(HostKind):
+    description = "Login banners /etc/issue, /etc/issue.net, /etc/motd (one per file, id `banner:<path>`)."
+    attributes = (
         A("path", "string", "path"), A("exists", "boolean", "the file exists"),
         A("content", "string", "the text (a file over 1 MiB is an error for controls reading it)"),
-    ), ("cat /etc/issue /etc/issue.net /etc/motd",)),
-    ResourceType("host.filesystem", "Filesystem walk (one per host, id `filesystem`): only when the input "
+    )
+    commands = ("cat /etc/issue /etc/issue.net /etc/motd",)
+    sections = ("banners",)
+    parser = "files.parse_banners"
+
+
+@resources.register("host.filesystem")
+class Filesystem(HostKind):
+    description = ("Filesystem walk (one per host, id `filesystem`): only when the input "
                  "`filesystem_walk` is true; otherwise walked is false. One `find -xdev` pass per local "
-                 "filesystem, bounded by `filesystem_walk_timeout`. Lists keep the first 1000 paths.", (
+                 "filesystem, bounded by `filesystem_walk_timeout`. Lists keep the first 1000 paths.")
+    attributes = (
         A("walked", "boolean", "the walk ran"),
         A("world_writable_files", "list", "regular files writable by others"),
         A("world_writable_files_count", "integer", "their number"),
@@ -201,5 +358,12 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         A("world_writable_dirs_without_sticky_count", "integer", "their number"),
         A("unowned_files", "list", "paths whose uid has no account"), A("unowned_files_count", "integer", "their number"),
         A("ungrouped_files", "list", "paths whose gid has no group"), A("ungrouped_files_count", "integer", "their number"),
-    ), ("find / -xdev -perm -0002 -nouser -nogroup",)),
-)
+    )
+    commands = ("find / -xdev -perm -0002 -nouser -nogroup",)
+    sections = ("walk",)
+
+    @classmethod
+    def build(cls, out: Any, **options: Any) -> list[Resource]:
+        from checks.host.parsers.files import parse_walk
+
+        return parse_walk(out if options.get("walk") else None, int(options.get("walk_timeout") or 0))

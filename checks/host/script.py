@@ -14,27 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources as _res
 
-#: Which script sections each resource type needs.
-SECTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "host.os": ("os",),
-    "host.sshd": ("sshd",),
-    "host.packages": ("packages",),
-    "host.services": ("units", "packages", "cron"),
-    "host.sysctl": ("sysctl", "sysctl_conf", "limits"),
-    "host.files": ("files", "packages", "cron"),
-    "host.users": ("passwd", "group", "login_defs"),
-    "host.groups": ("group", "passwd"),
-    "host.shadow": ("shadow", "passwd", "login_defs"),
-    "host.login_defs": ("login_defs",),
-    "host.pam": ("pam",),
-    "host.mounts": ("mounts",),
-    "host.auditd": ("audit_status", "audit_rules", "audit_conf"),
-    "host.kernel_modules": ("modules",),
-    "host.listening": ("listening",),
-    "host.banners": ("banners",),
-    "host.filesystem": ("walk",),
-}
-
 #: Security-relevant paths ``host.files`` always stats (globs expand on the host).
 DEFAULT_FILES: tuple[str, ...] = (
     "/etc/passwd", "/etc/passwd-", "/etc/shadow", "/etc/shadow-", "/etc/group", "/etc/group-",
@@ -78,10 +57,14 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_./*?\[\]@+:,=-]+$")
 
 
 def sections_for(types: Iterable[str]) -> list[str]:
-    """The script sections (deduplicated, in a stable order) that ``types`` need."""
+    """The script sections (deduplicated, in a stable order) that ``types`` need (each type's
+    ``sections``, see :mod:`checks.host.resources`)."""
+    from checks.host.resources import resources
+
     out: list[str] = []
     for t in sorted(types):
-        for s in SECTIONS_BY_TYPE.get(t, ()):
+        kind = resources.get(t)
+        for s in getattr(kind, "sections", ()):
             if s not in out:
                 out.append(s)
     return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from checks.network.runner import ScanError, ScanOptions, is_root, scan, validat
 from checks.network.xmlparse import NmapRun, parse_file
 from scanner.errors import InputFileError, UsageError
 from scanner.model import CollectError, Collection, Resource, Target
-from scanner.provider import CollectContext, Provider, ResourceType
+from scanner.provider import CollectContext, Provider, TargetForm
 
 SCAN_OPTIONS = ("ports", "timing", "host_timeout", "scan_type", "udp_ports", "skip_discovery")
 XML_PREFIX = "nmap-xml:"
@@ -59,6 +59,12 @@ class NetworkProvider(Provider):
     """Hosts and services from nmap: live scans or imported XML."""
 
     name = "network"
+    target_forms = (
+        TargetForm("nmap://CIDR-or-hosts", "nmap://192.0.2.0/28", "hosts scanned live with nmap (comma list allowed)"),
+        TargetForm("nmap-xml:FILE", "nmap-xml:scan.xml", "an existing nmap XML file, read without scanning"),
+    )
+    default_profile = "network-baseline"
+    resource_modules = ("checks.network.resources",)
 
     def __init__(self) -> None:
         # parse_target parses nmap-xml files eagerly (bad input must stop the CLI before the scan);
@@ -66,8 +72,8 @@ class NetworkProvider(Provider):
         self._parsed: dict[tuple[str, int, int], NmapRun] = {}
         self._lock = threading.Lock()
 
-    def resource_types(self) -> Sequence[ResourceType]:
-        return res.RESOURCE_TYPES
+    def commands(self) -> Mapping[str, str]:
+        return {"inventory discover": "checks.network.discover:discover"}
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if spec.startswith(XML_PREFIX):
@@ -172,14 +178,14 @@ class NetworkProvider(Provider):
                 continue
             up += host["state"] == "up"
             if res.HOST in types:
-                hosts_out.append(res.host_resource(host, zone, source, coverage, file=file, root=root))
+                hosts_out.extend(res.NetworkHost.build(host, zone, source, coverage, file=file, root=root))
             why = res.host_error(host, coverage)
             if res.SERVICE in types and why:
                 # its services are unknown: the service controls must say so for this host, not
                 # report "no TLS service in scope"
                 lost.append(CollectError(res.SERVICE, why, host["address"]))
             elif res.SERVICE in types and host["state"] == "up":
-                services.extend(res.service_resources(host, zone, source, file=file))
+                services.extend(res.NetworkService.build(host, zone, source, coverage, file=file))
         coll = Collection(errors=lost)
         unseen = res.unscanned_services(coverage, source)
         if unseen and res.SERVICE in types:

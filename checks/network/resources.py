@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from checks.network import scripts as sc
 from checks.network.coverage import (  # noqa: F401  (re-exported: the provider and tests use res.*)
@@ -21,7 +21,8 @@ from checks.network.coverage import (  # noqa: F401  (re-exported: the provider 
     unscanned_services,
 )
 from scanner.model import Resource
-from scanner.provider import Attribute, ResourceType
+from scanner.provider import Attribute
+from scanner.resource_types import Identity, ResourceKind, resources
 
 HOST = "network.host"
 SERVICE = "network.service"
@@ -39,79 +40,25 @@ _PORT_ATTRS = (
     Attribute("ports[].display", "string", "How messages name the port: '8080/tcp (http)'."),
 )
 
-RESOURCE_TYPES = (
-    ResourceType(
-        HOST,
-        "One address nmap scanned (or an nmap XML file listed), with its port table.",
-        (
-            Attribute("address", "string", "IPv4 (or IPv6) address; the resource id."),
-            Attribute("addresses", "map", "All addresses by type (ipv4, ipv6, mac)."),
-            Attribute("hostnames", "list", "Names nmap resolved or was given."),
-            Attribute("state", "string", "up, down or unknown."),
-            Attribute("status.state", "string", "Same as state (nmap's <status> element)."),
-            Attribute("status.reason", "string", "Why nmap decided the host state."),
-            Attribute("ports", "list", "Every port nmap reported (open, closed, filtered)."),
-            *_PORT_ATTRS,
-            Attribute("open_ports", "list", "Open port numbers (tcp and udp), sorted."),
-            Attribute("open_tcp_ports", "list", "Open TCP port numbers, sorted."),
-            Attribute("extraports", "list", "Ports nmap summarised ({state, count})."),
-            Attribute("udp_ports", "list", "The UDP entries of ports. Port lists hold only the ports scanned: a control "
-                      "reading ports nmap did not scan is error (notchecked when UDP was not requested)."),
-            Attribute("zone", "string", "Network zone from the inventory (group name or 'zone' variable)."),
-            Attribute("source", "string", "'scan' (live nmap) or 'import' (nmap XML file)."),
-            Attribute("timed_out", "boolean", "nmap gave up on the host (--host-timeout); the host is an error."),
-            Attribute("scanned_protocols", "list", "Protocols the port scan covered (nmap <scaninfo>): tcp, udp, sctp."),
-            Attribute("scanned_tcp_ports", "string", "TCP ports scanned, in nmap range syntax; null if TCP was not scanned."),
-            Attribute("scanned_tcp_port_count", "integer", "How many TCP ports were scanned."),
-            Attribute("scanned_udp_ports", "string", "UDP ports scanned, in nmap range syntax; null if UDP was not scanned."),
-            Attribute("scanned_udp_port_count", "integer", "How many UDP ports were scanned."),
-            Attribute("udp_scanned", "boolean", "The scan covered UDP (nmap -sU)."),
-        ),
-        api_calls=("nmap -sn", "nmap -sS|-sT -sV"),
-    ),
-    ResourceType(
-        SERVICE,
-        "One open port on a host and what nmap learned about it: version, TLS, SSH, HTTP.",
-        (
-            Attribute("host", "string", "Address of the host."),
-            Attribute("hostnames", "list", "Names of the host."),
-            Attribute("port", "integer", "Port number."),
-            Attribute("protocol", "string", "tcp or udp."),
-            Attribute("state", "string", "Port state (services are made for open ports)."),
-            Attribute("service", "string", "Service name (ssh, http, ftp, ...)."),
-            Attribute("product", "string", "Product from version detection."),
-            Attribute("version", "string", "Product version."),
-            Attribute("extrainfo", "string", "Extra version info."),
-            Attribute("tunnel", "string", "'ssl' when wrapped in TLS."),
-            Attribute("cpe", "list", "CPE names from version detection."),
-            Attribute("zone", "string", "Network zone from the inventory."),
-            Attribute("is_tls", "boolean", "The service speaks TLS."),
-            Attribute("is_ssh", "boolean", "The service is SSH."),
-            Attribute("is_http", "boolean", "The service is plain (not TLS) HTTP."),
-            Attribute("tls", "map", "ssl-enum-ciphers + ssl-cert results; null when not enumerated."),
-            Attribute("tls.versions", "list", "Protocol versions offered (SSLv3, TLSv1.0 ... TLSv1.3)."),
-            Attribute("tls.ciphers", "list", "Cipher suites offered: {name, grade (A-F), version, kex_info}."),
-            Attribute("tls.least_grade", "string", "Worst cipher grade offered (A best, F worst)."),
-            Attribute("tls.warnings", "list", "ssl-enum-ciphers warnings, prefixed by version."),
-            Attribute("tls.cert", "map", "Leaf certificate: subject, issuer, self_signed, not_before, "
-                      "not_after, expired, days_left, sig_algo, key_type, key_bits."),
-            Attribute("ssh", "map", "ssh2-enum-algos results; null when not enumerated."),
-            Attribute("ssh.kex", "list", "Key exchange algorithms offered."),
-            Attribute("ssh.ciphers", "list", "Encryption algorithms offered."),
-            Attribute("ssh.macs", "list", "MAC algorithms offered."),
-            Attribute("ssh.host_keys", "list", "Host key algorithms offered."),
-            Attribute("ssh.compression", "list", "Compression algorithms offered."),
-            Attribute("ssh.protocol_versions", "list", "SSH protocol versions ('1', '2') from banner and sshv1."),
-            Attribute("http", "map", "http-title results for plain HTTP; null when not probed."),
-            Attribute("http.redirects_to_https", "boolean", "The root URL redirects to an https:// URL."),
-            Attribute("http.redirect_url", "string", "Where the root URL redirects."),
-            Attribute("http.title", "string", "Page title when not redirected."),
-            Attribute("script_errors", "map", "NSE script id -> error, for scripts that failed or did not run."),
-        ),
-        api_calls=("nmap -sV", "nmap --script ssl-enum-ciphers,ssl-cert", "nmap --script ssh2-enum-algos,sshv1",
-                   "nmap --script http-title"),
-    ),
-)
+
+
+
+class NetworkKind(ResourceKind):
+    """A network resource type, built from one parsed nmap ``<host>``."""
+
+    commands: ClassVar[tuple[str, ...]] = ()
+    """The nmap runs behind it (shown by ``govscan resources``)."""
+    scripts: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """NSE script id -> the attribute paths its output fills (lost when the script fails)."""
+
+    @classmethod
+    def collected_with(cls) -> tuple[str, ...]:
+        return cls.commands
+
+    @staticmethod
+    def build(host: Mapping[str, Any], zone: str | None, source: str, coverage: Coverage | None = None, *,
+              file: str | None = None, root: bool = True) -> list[Resource]:
+        raise NotImplementedError
 
 
 def _svc(service: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -257,20 +204,103 @@ def service_resources(host: Mapping[str, Any], zone: str | None, source: str,
     return out
 
 
-# which resource attributes each NSE script feeds
-_SCRIPT_ATTRIBUTES = {
-    "ssl-enum-ciphers": ("tls.versions", "tls.ciphers", "tls.least_grade"),
-    "ssl-cert": ("tls.cert",),
-    "ssh2-enum-algos": ("ssh",),
-    "sshv1": ("ssh.protocol_versions",),
-    "http-title": ("http",),
-}
-
-
 def _lost_attributes(script_errors: Mapping[str, str]) -> dict[str, str]:
     """Attribute path -> reason, for what a failed or missing script would have filled in."""
     out: dict[str, str] = {}
     for sid, why in script_errors.items():
-        for attr in _SCRIPT_ATTRIBUTES.get(sid, ("http",) if sid.startswith("http") else ()):
+        for attr in NetworkService.scripts.get(sid, ("http",) if sid.startswith("http") else ()):
             out.setdefault(attr, f"nmap script {sid}: {why}")
     return out
+
+
+@resources.register(HOST)
+class NetworkHost(NetworkKind):
+    description = "One address nmap scanned (or an nmap XML file listed), with its port table."
+    attributes = (
+            Attribute("address", "string", "IPv4 (or IPv6) address; the resource id."),
+            Attribute("addresses", "map", "All addresses by type (ipv4, ipv6, mac)."),
+            Attribute("hostnames", "list", "Names nmap resolved or was given."),
+            Attribute("state", "string", "up, down or unknown."),
+            Attribute("status.state", "string", "Same as state (nmap's <status> element)."),
+            Attribute("status.reason", "string", "Why nmap decided the host state."),
+            Attribute("ports", "list", "Every port nmap reported (open, closed, filtered)."),
+            *_PORT_ATTRS,
+            Attribute("open_ports", "list", "Open port numbers (tcp and udp), sorted."),
+            Attribute("open_tcp_ports", "list", "Open TCP port numbers, sorted."),
+            Attribute("extraports", "list", "Ports nmap summarised ({state, count})."),
+            Attribute("udp_ports", "list", "The UDP entries of ports. Port lists hold only the ports scanned: a control "
+                      "reading ports nmap did not scan is error (notchecked when UDP was not requested)."),
+            Attribute("zone", "string", "Network zone from the inventory (group name or 'zone' variable)."),
+            Attribute("source", "string", "'scan' (live nmap) or 'import' (nmap XML file)."),
+            Attribute("timed_out", "boolean", "nmap gave up on the host (--host-timeout); the host is an error."),
+            Attribute("scanned_protocols", "list", "Protocols the port scan covered (nmap <scaninfo>): tcp, udp, sctp."),
+            Attribute("scanned_tcp_ports", "string", "TCP ports scanned, in nmap range syntax; null if TCP was not scanned."),
+            Attribute("scanned_tcp_port_count", "integer", "How many TCP ports were scanned."),
+            Attribute("scanned_udp_ports", "string", "UDP ports scanned, in nmap range syntax; null if UDP was not scanned."),
+            Attribute("scanned_udp_port_count", "integer", "How many UDP ports were scanned."),
+            Attribute("udp_scanned", "boolean", "The scan covered UDP (nmap -sU)."),
+        )
+    commands = ("nmap -sn", "nmap -sS|-sT -sV")
+    identity = Identity(id="the address", host="address")
+
+    @staticmethod
+    def build(host: Mapping[str, Any], zone: str | None, source: str, coverage: Coverage | None = None, *,
+              file: str | None = None, root: bool = True) -> list[Resource]:
+        return [host_resource(host, zone, source, coverage, file=file, root=root)]
+
+
+@resources.register(SERVICE)
+class NetworkService(NetworkKind):
+    description = "One open port on a host and what nmap learned about it: version, TLS, SSH, HTTP."
+    attributes = (
+            Attribute("host", "string", "Address of the host."),
+            Attribute("hostnames", "list", "Names of the host."),
+            Attribute("port", "integer", "Port number."),
+            Attribute("protocol", "string", "tcp or udp."),
+            Attribute("state", "string", "Port state (services are made for open ports)."),
+            Attribute("service", "string", "Service name (ssh, http, ftp, ...)."),
+            Attribute("product", "string", "Product from version detection."),
+            Attribute("version", "string", "Product version."),
+            Attribute("extrainfo", "string", "Extra version info."),
+            Attribute("tunnel", "string", "'ssl' when wrapped in TLS."),
+            Attribute("cpe", "list", "CPE names from version detection."),
+            Attribute("zone", "string", "Network zone from the inventory."),
+            Attribute("is_tls", "boolean", "The service speaks TLS."),
+            Attribute("is_ssh", "boolean", "The service is SSH."),
+            Attribute("is_http", "boolean", "The service is plain (not TLS) HTTP."),
+            Attribute("tls", "map", "ssl-enum-ciphers + ssl-cert results; null when not enumerated."),
+            Attribute("tls.versions", "list", "Protocol versions offered (SSLv3, TLSv1.0 ... TLSv1.3)."),
+            Attribute("tls.ciphers", "list", "Cipher suites offered: {name, grade (A-F), version, kex_info}."),
+            Attribute("tls.least_grade", "string", "Worst cipher grade offered (A best, F worst)."),
+            Attribute("tls.warnings", "list", "ssl-enum-ciphers warnings, prefixed by version."),
+            Attribute("tls.cert", "map", "Leaf certificate: subject, issuer, self_signed, not_before, "
+                      "not_after, expired, days_left, sig_algo, key_type, key_bits."),
+            Attribute("ssh", "map", "ssh2-enum-algos results; null when not enumerated."),
+            Attribute("ssh.kex", "list", "Key exchange algorithms offered."),
+            Attribute("ssh.ciphers", "list", "Encryption algorithms offered."),
+            Attribute("ssh.macs", "list", "MAC algorithms offered."),
+            Attribute("ssh.host_keys", "list", "Host key algorithms offered."),
+            Attribute("ssh.compression", "list", "Compression algorithms offered."),
+            Attribute("ssh.protocol_versions", "list", "SSH protocol versions ('1', '2') from banner and sshv1."),
+            Attribute("http", "map", "http-title results for plain HTTP; null when not probed."),
+            Attribute("http.redirects_to_https", "boolean", "The root URL redirects to an https:// URL."),
+            Attribute("http.redirect_url", "string", "Where the root URL redirects."),
+            Attribute("http.title", "string", "Page title when not redirected."),
+            Attribute("http.served_over_tls", "boolean", "The probed service is wrapped in TLS (HTTPS)."),
+            Attribute("script_errors", "map", "NSE script id -> error, for scripts that failed or did not run."),
+        )
+    commands = ("nmap -sV", "nmap --script ssl-enum-ciphers,ssl-cert", "nmap --script ssh2-enum-algos,sshv1",
+                "nmap --script http-title")
+    identity = Identity(id="`<address>:<port>/<proto>`", host="host")
+    scripts = {
+        "ssl-enum-ciphers": ("tls.versions", "tls.ciphers", "tls.least_grade"),
+        "ssl-cert": ("tls.cert",),
+        "ssh2-enum-algos": ("ssh",),
+        "sshv1": ("ssh.protocol_versions",),
+        "http-title": ("http",),
+    }
+
+    @staticmethod
+    def build(host: Mapping[str, Any], zone: str | None, source: str, coverage: Coverage | None = None, *,
+              file: str | None = None, root: bool = True) -> list[Resource]:
+        return service_resources(host, zone, source, file=file)

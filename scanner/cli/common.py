@@ -23,8 +23,8 @@ oscal_version_option = click.option("--oscal-version", type=click.Choice(["1.1.3
 
 def echo_err(message: str) -> None:
     """One line on stderr, terminal-safe: anything in it that came from a target, a file or the store
-    (escape sequences, line breaks, bidi overrides) is shown escaped (reports.text.clean)."""
-    from reports.text import clean
+    (escape sequences, line breaks, bidi overrides) is shown escaped (scanner.cli.terminal.clean)."""
+    from scanner.cli.terminal import clean
 
     click.echo(clean(message), err=True)
 

@@ -59,7 +59,7 @@ def report(exc: BaseException, what: str = "") -> int:
     """Print one line about ``exc`` (``what`` says what was being done) and return its exit code."""
     code = CANNOT_WRITE if _is_write_failure(exc) else INTERNAL
     kind = "cannot write" if code == CANNOT_WRITE else "internal error"
-    from reports.text import clean
+    from scanner.cli.terminal import clean
 
     head = f"govscan: {kind}{f' ({clean(what)})' if what else ''}: {type(exc).__name__}: {clean(exc)}"
     if code == CANNOT_WRITE:

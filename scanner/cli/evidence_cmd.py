@@ -167,9 +167,8 @@ def verify_db(db_path: str, anchor_path: str | None, pubkey: str | None, export_
             problems, signed = anchors.check_signatures(store, public)
             rep.problems += problems
         anchor_problems = anchors.check_anchor(store, anchor, public) if anchor else []
-        locked = {r[1] for r in store.conn.execute("PRAGMA table_info(scans)")} >= {"hash_version"}
-        stale = [sid for sid in rep.unsealed if locked and store.locks.held_elsewhere(sid) is False
-                 and store.conn.execute("SELECT hash_version FROM scans WHERE id = ?", (sid,)).fetchone()[0]]
+        stale = [sid for sid in rep.unsealed
+                 if store.hash_version(sid) and store.locks.held_elsewhere(sid) is False]
         head = anchors.head(store)
     finally:
         store.close()

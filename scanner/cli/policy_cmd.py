@@ -48,7 +48,7 @@ def lint(paths: tuple[str, ...], no_builtin: bool, strict: bool) -> None:
 @guarded
 def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: bool) -> None:
     """List controls (id, severity, resource type, title) and profiles."""
-    from reports.text import clean
+    from scanner.cli.terminal import clean
     from scanner.policy import load
     from scanner.policy.tailor import select
 
@@ -88,7 +88,7 @@ def show(ident: str, policy_paths: tuple[str, ...]) -> None:
     """Show a control, profile or waiver document and where it comes from."""
     import yaml
 
-    from reports.text import clean
+    from scanner.cli.terminal import clean
     from scanner.errors import UsageError
     from scanner.policy import load
     from scanner.suggest import did_you_mean

@@ -10,6 +10,7 @@ import click
 from scanner.cli.common import (
     db_option, guarded, oscal_version_option, quiet_option, report_option, report_renderers, write_reports,
 )
+from scanner.model import SORTS
 
 STATUS_CHOICES = ["pass", "fail", "error", "notapplicable", "notchecked", "waived"]
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
@@ -22,7 +23,7 @@ SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
 @guarded
 def scans(db_path: str, limit: int, as_json: bool) -> None:
     """List stored scans, newest first."""
-    from reports.text import clean
+    from scanner.cli.terminal import clean
     from scanner.store import Store
 
     rows = Store(db_path, create=False).scans(limit)
@@ -47,7 +48,7 @@ def scans(db_path: str, limit: int, as_json: bool) -> None:
                    f"{clean(targets)[:60]}")
 
 
-SORT_CHOICES = ["severity", "status", "control", "resource", "target"]  # = reports.text.SORTS (not imported at startup)
+SORT_CHOICES = list(SORTS)
 sort_option = click.option("--sort", default="severity", show_default=True, type=click.Choice(SORT_CHOICES),
                            help="Order of findings: most severe first, then status (fail, error, waived...), "
                                 "control, resource; or by one of the other keys first.")
@@ -71,7 +72,8 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
     \b
     Example: govscan findings --status fail --severity high
     """
-    from reports.text import clean, sort_key
+    from scanner.cli.terminal import clean
+    from scanner.model import sort_key
     from scanner.store import Store
 
     view = Store(db_path, create=False).view(scan)
@@ -84,10 +86,10 @@ def findings(scan: str | None, db_path: str, statuses: tuple[str, ...], severiti
         click.echo(f"{'status':<13} {'severity':<9} {'control':<40} {'target':<24} resource\n    message")
     for f in rows:
         if as_json:
-            f = dict(f)
-            f["evidence"] = view.evidence(f["evidence_sha256"])
+            evidence = view.evidence(f.evidence_sha256)
+            row = {**f, "evidence": dict(evidence) if evidence is not None else None}
             # ASCII JSON: the same data, and no raw escape sequence or bidi override reaches a terminal
-            click.echo(json.dumps(f, default=str, ensure_ascii=True))
+            click.echo(json.dumps(row, default=str, ensure_ascii=True))
         else:
             click.echo(f"{clean(f['status']):<13} {clean(f['severity']):<9} {clean(f['control_id']):<40} "
                        f"{clean(f['target_id']):<24} {clean(f['resource_id'])}\n    {clean(f['message'])}")

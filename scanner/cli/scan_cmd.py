@@ -13,6 +13,7 @@ from scanner.cli.common import (
     db_option, echo_err, guarded, oscal_version_option, parse_inputs, quiet_option, report_option, report_renderers,
     write_reports,
 )
+from scanner.cli.plugins import provider_options
 
 
 class TerminalProgress:  # implements scanner.engine.Progress
@@ -78,13 +79,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="File for the matching -f (repeatable, in the same order).")
 @report_option
-@click.option("--accept-new-host-keys", is_flag=True,
-              help="Trust and record SSH host keys not yet in known_hosts (never a changed key).")
-@click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file (default ~/.ssh/known_hosts).")
+@provider_options  # e.g. the host provider's --known-hosts, --accept-new-host-keys, --script-timeout
 @click.option("--connect-timeout", default=10.0, show_default=True, type=float, help="Seconds to connect to a target.")
-@click.option("--script-timeout", default=120.0, show_default=True, type=float, help="Seconds for fact gathering on a host.")
-@click.option("--max-output-mib", type=click.IntRange(1, 65536), metavar="MIB",
-              help="MiB an SSH host may send on stdout (and on stderr) before it is an error [default: 64].")
 @click.option("--sign", "sign_key", envvar="GOVSCAN_SIGNING_KEY_FILE", type=click.Path(dir_okay=False),
               help="Ed25519 private key: sign the scan's chain head when it is sealed (env GOVSCAN_SIGNING_KEY_FILE: a path).")
 @oscal_version_option
@@ -94,8 +90,8 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
          waivers: tuple[str, ...], policy_paths: tuple[str, ...], inputs: tuple[str, ...], db_path: str, jobs: int,
          executor: str, tls_ca: str | None, tls_cert: str | None, tls_key: str | None, gate: str | None,
          formats: tuple[str, ...], outputs: tuple[str, ...], report_options: tuple[str, ...],
-         accept_new_host_keys: bool, known_hosts: str | None, connect_timeout: float, script_timeout: float,
-         max_output_mib: int | None, sign_key: str | None, oscal_version: str | None, quiet: bool) -> None:
+         connect_timeout: float, sign_key: str | None, oscal_version: str | None, quiet: bool,
+         **provider_opts: Any) -> None:
     """Scan TARGETS and store the findings.
 
     TARGET is `local`, `ssh://[user@]host[:port]`, `aws://[profile][/region]`, `nmap://CIDR-or-host`
@@ -121,9 +117,7 @@ def scan(targets: tuple[str, ...], inventory: str | None, profiles: tuple[str, .
         targets=list(targets), inventory=inventory, profiles=list(profiles), controls=list(controls),
         waivers=list(waivers), policy_paths=list(policy_paths), inputs=parse_inputs(inputs), jobs=jobs, gate=gate,
         executor=executor, executor_options={"tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key},
-        options={"accept_new_host_keys": accept_new_host_keys, "known_hosts": known_hosts,
-                 "connect_timeout": connect_timeout, "script_timeout": script_timeout,
-                 "max_output_mib": max_output_mib},
+        options={"connect_timeout": connect_timeout, **provider_opts},
     )
     if sign_key:
         from scanner.cli.evidence_cmd import load_signing_key

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from reports.text import clean, status_severity_table
+from scanner.cli.terminal import clean, status_severity_table
 from scanner.gate import describe
 
 MAX_FAILING = 25
@@ -21,11 +21,7 @@ def print_summary(view: Any, outcome: Any, db_path: str, *, err: bool = False) -
     if unassessed:
         echo(f"Not assessed: {unassessed} finding{'s' if unassessed != 1 else ''} notchecked (a check that did not "
              "run is not a pass): govscan findings --status notchecked")
-    failing = view.store.db.conn.execute(
-        "SELECT f.control_id, c.severity, count(*), c.title FROM findings f JOIN controls c "
-        "ON c.scan_id = f.scan_id AND c.id = f.control_id WHERE f.scan_id = ? AND f.status = 'fail' "
-        "GROUP BY f.control_id ORDER BY CASE c.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 "
-        "WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, f.control_id", (view.id,)).fetchall()
+    failing = view.store.failing_controls(view.id)
     if failing:
         echo()
         echo(f"Failing controls ({len(failing)}):")

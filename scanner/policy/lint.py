@@ -17,9 +17,22 @@ from typing import Any, Iterator
 
 from scanner.errors import Diagnostic
 from scanner.policy.yamlpos import Document
+from scanner.resource_types import Node, path_problem
 from scanner.suggest import did_you_mean
 
-TEMPLATE_ROOTS = {"resource", "value", "expected", "inputs", "matched", "all_matched", "target", "host", "control"}
+TEMPLATE_ROOTS = {"resource", "value", "expected", "inputs", "matched", "all_matched", "target", "control"}
+"""Message template roots of every control; a provider adds its own (``template_roots``: host's ``host``)."""
+
+
+def _template_roots(resource: str) -> set[str]:
+    from scanner import registry
+    from scanner.errors import UsageError
+
+    try:
+        extra = registry.provider(resource.split(".")[0]).template_roots
+    except UsageError:
+        extra = ()
+    return TEMPLATE_ROOTS | set(extra)
 MAX_WAIVER_DAYS = 365
 
 
@@ -107,7 +120,7 @@ def _control(doc: Document, control: Any) -> Iterator[Diagnostic]:
                        f"unknown resource type {control.resource!r}{did_you_mean(control.resource, types)}")
     elif not control.resource.startswith(control.provider + "."):
         yield doc.diag(("target", "resource"), f"resource type {control.resource!r} is not provided by {control.provider!r}")
-    attrs = rtype.attribute_names() if rtype is not None else None
+    attrs = rtype.schema() if rtype is not None else None
 
     declared = [i["name"] for i in data.get("inputs") or ()]
     seen_inputs: set[str] = set()
@@ -144,7 +157,7 @@ def partial(doc: Document) -> list[Diagnostic]:
         rtype = registry.resource_types().get(resource)
     except UsageError:
         rtype = None
-    attrs = rtype.attribute_names() if rtype is not None else None
+    attrs = rtype.schema() if rtype is not None else None
     inputs: list[Any] = data["inputs"] if isinstance(data.get("inputs"), list) else []
     declared = [i["name"] for i in inputs if isinstance(i, dict) and isinstance(i.get("name"), str)]
     out: list[Diagnostic] = []
@@ -154,6 +167,23 @@ def partial(doc: Document) -> list[Diagnostic]:
     except (TypeError, AttributeError, KeyError, ValueError, IndexError):
         pass  # the rest of this document is too malformed to read; the schema said why
     return out
+
+
+def _unknown_attribute(schema: Node, path: tuple[str, ...] | None, resource: str, where: str = "") -> str | None:
+    """The message for an attribute path the resource type's schema does not declare, else None.
+
+    Every segment is checked down to an attribute declared without children (an open map)."""
+    found = path_problem(schema, path) if path else None
+    if found is None:
+        return None
+    return f"unknown attribute {found[0]!r} of {resource}{where}{_suggest(found)}"
+
+
+def _suggest(found: tuple[str, list[str]]) -> str:
+    """`` (did you mean 'tls.least_grade'?)`` among the names declared where the path left the schema."""
+    bad, names = found
+    parent = bad.rpartition(".")[0]
+    return did_you_mean(bad, [f"{parent}.{n}" if parent else n for n in names])
 
 
 def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str]) -> Iterator[Diagnostic]:
@@ -177,10 +207,9 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
         if attrs:
             for sub, key in conditions.resource_keys(cond):
                 for read in conditions.read_paths(key):  # every attribute the key reads, functions included
-                    head = read[0] if read else None
-                    if head and head not in attrs:
-                        yield doc.diag(base + sub,
-                                       f"unknown attribute {head!r} of {resource}{did_you_mean(head, attrs)}")
+                    problem = _unknown_attribute(attrs, read, resource)
+                    if problem:
+                        yield doc.diag(base + sub, problem)
 
     result = data.get("result") or {}
     from scanner import messages
@@ -188,15 +217,16 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
     # templates and evidence paths are parsed by the walker that reads them (scanner.conditions.keys)
     for status in ("pass", "fail", "error", "notapplicable"):
         if status in result:
-            for message in messages.template_problems(result[status], TEMPLATE_ROOTS):
+            for message in messages.template_problems(result[status], _template_roots(resource)):
                 yield doc.diag(("result", status), message)
             for root, *rest in messages.placeholder_paths(result[status]):
                 ref = rest[0] if rest else None
                 if root == "inputs" and ref is not None and ref not in declared:
                     yield doc.diag(("result", status), f"unknown input {ref!r} in message{did_you_mean(ref, declared)}")
-                elif root == "resource" and ref is not None and attrs and ref not in attrs and ref != "id":
-                    yield doc.diag(("result", status), f"unknown attribute {ref!r} of {resource} in message"
-                                   f"{did_you_mean(ref, attrs)}")
+                elif root == "resource" and ref is not None and attrs and ref != "id":
+                    problem = _unknown_attribute(attrs, tuple(rest), resource, " in message")
+                    if problem:
+                        yield doc.diag(("result", status), problem)
     for n, attr in enumerate(result.get("evidence") or ()):
         problem = conditions.key_problem(attr)
         if problem:
@@ -206,9 +236,9 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
             if attr_path is None:
                 yield doc.diag(("result", "evidence", n), f"evidence path {attr!r} reads the whole resource: "
                                "name the attributes to keep")
-            elif attrs and attr_path[0] not in attrs:
-                yield doc.diag(("result", "evidence", n),
-                               f"unknown attribute {attr!r} of {resource}{did_you_mean(attr_path[0], attrs)}")
+            elif attrs and path_problem(attrs, attr_path):
+                yield doc.diag(("result", "evidence", n), f"unknown attribute {attr!r} of {resource}"
+                               f"{_suggest(path_problem(attrs, attr_path) or ('', []))}")
 
     for framework, ids in (data.get("mappings") or {}).items():
         if framework.startswith("nist-800-53"):

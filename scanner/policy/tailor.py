@@ -22,7 +22,6 @@ from scanner.policy.loader import PolicySet, sha256_of
 from scanner.suggest import did_you_mean
 
 # The profile `govscan scan` uses for a kind of target when none is given.
-DEFAULT_PROFILES = {"host": "linux-baseline", "aws": "aws-foundations", "network": "network-baseline"}
 
 
 @dataclass

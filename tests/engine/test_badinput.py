@@ -124,6 +124,12 @@ CASES = {
     '37-waiver-future-approval.yaml': [
         '37-waiver-future-approval.yaml:7:47: approval date 2031-06-01 is in the future: a waiver is approved when it is signed, not ahead of time',
     ],
+    # the lint checks whole attribute paths against the type's nested schema, not only the first segment
+    '38-unknown-nested-attribute.yaml': [
+        "38-unknown-nested-attribute.yaml:11:15: unknown attribute 'tls.least_grad' of network.service (did you mean 'tls.least_grade'?)",
+        "38-unknown-nested-attribute.yaml:13:9: unknown attribute 'ssh.kexx' of network.service in message (did you mean 'ssh.kex'?)",
+        "38-unknown-nested-attribute.yaml:14:28: unknown attribute 'http.titel' of network.service (did you mean 'http.title'?)",
+    ],
 }
 
 

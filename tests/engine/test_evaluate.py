@@ -157,7 +157,10 @@ def test_collectors_are_told_which_attributes_the_selected_controls_read():
     assert _attributes_needed([c], []) == {"host.sshd": frozenset({"tls.cert.expired", "zone", "installed",
                                                                     "Name", "Encryption"})}
     tagged = waiver(match={"tags": {"owner": "x"}})
-    assert {"Tags", "tags"} <= _attributes_needed([c], [tagged])["host.sshd"]
+    # a tags waiver reads the labels attribute the type's identity declares; host.sshd has none
+    assert _attributes_needed([c], [tagged]) == _attributes_needed([c], [])
+    bucket = control("aws-x", "aws.s3.bucket", {"key": "versioning_enabled", "op": "is-true"})
+    assert _attributes_needed([bucket], [tagged]) == {"aws.s3.bucket": frozenset({"versioning_enabled", "Tags"})}
 
 
 def test_a_key_that_is_not_a_plain_path_makes_its_type_collected_in_full():

@@ -9,8 +9,8 @@ from scanner.waivers import apply, is_expired
 from .helpers import TARGET, res, waiver
 
 
-def fail(cid="host-test-ctl", rid="/etc/shadow", sev=Severity.HIGH):
-    return Finding(cid, TARGET.id, rid, "host.files", Status.FAIL, sev, "mode is 0644")
+def fail(cid="host-test-ctl", rid="/etc/shadow", sev=Severity.HIGH, rtype="host.files"):
+    return Finding(cid, TARGET.id, rid, rtype, Status.FAIL, sev, "mode is 0644")
 
 
 def test_matching_waiver_waives_and_expired_one_says_so():
@@ -35,10 +35,16 @@ def test_waiver_match_keys_are_anded():
     assert apply([fail()], [w], TARGET, {})[0].status is Status.FAIL  # host 'box' does not match
     w = waiver(match={"resources": [{"regex": "^/etc/(g)?shadow$"}], "hosts": ["bo?"]})
     assert apply([fail()], [w], TARGET, {})[0].status is Status.WAIVED
+    # tags are the labels the resource type's identity declares (AWS: Tags, either shape)
     w = waiver(match={"tags": {"data-class": "public"}})
-    tagged = {"/etc/shadow": res("/etc/shadow", "host.files", Tags=[{"Key": "data-class", "Value": "public"}])}
-    assert apply([fail()], [w], TARGET, tagged)[0].status is Status.WAIVED
-    assert apply([fail()], [w], TARGET, {})[0].status is Status.FAIL
+    vol = fail(rid="vol-1", rtype="aws.ec2.volume")
+    for shape in ([{"Key": "data-class", "Value": "public"}], {"data-class": "public"}):
+        tagged = {"vol-1": res("vol-1", "aws.ec2.volume", Tags=shape)}
+        assert apply([vol], [w], TARGET, tagged)[0].status is Status.WAIVED
+    assert apply([vol], [w], TARGET, {})[0].status is Status.FAIL
+    # a host file has no labels: an attribute that happens to be called Tags is not one
+    tagged = {"/etc/shadow": res("/etc/shadow", "host.files", Tags={"data-class": "public"})}
+    assert apply([fail()], [w], TARGET, tagged)[0].status is Status.FAIL
 
 
 def test_waivers_never_touch_passes_or_errors():
@@ -107,9 +113,12 @@ def test_several_profiles_take_the_strictest_gate_and_drop_exclusions_of_selecte
 
 def test_account_match_reads_the_account_the_collector_found():
     w = waiver(match={"accounts": ["123456789012"]})
-    assert apply([fail()], [w], TARGET, {}, facts={"account_id": "123456789012"})[0].status is Status.WAIVED
-    assert apply([fail()], [w], TARGET, {}, facts={"account_id": "999999999999"})[0].status is Status.FAIL
-    assert apply([fail()], [w], TARGET, {})[0].status is Status.FAIL
+    bucket = fail(rid="arn:aws:s3:::b", rtype="aws.s3.bucket")
+    assert apply([bucket], [w], TARGET, {}, facts={"account_id": "123456789012"})[0].status is Status.WAIVED
+    assert apply([bucket], [w], TARGET, {}, facts={"account_id": "999999999999"})[0].status is Status.FAIL
+    assert apply([bucket], [w], TARGET, {})[0].status is Status.FAIL
+    # the account is an identity facet of AWS types; a host file belongs to no account
+    assert apply([fail()], [w], TARGET, {}, facts={"account_id": "123456789012"})[0].status is Status.FAIL
 
 
 def test_profile_hash_covers_its_parents():

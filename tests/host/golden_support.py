@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 from checks.host.provider import HostProvider
-from checks.host.script import SECTIONS_BY_TYPE, parse_output
+from checks.host.script import parse_output
 from scanner.evaluate import evaluate_control
 from scanner.model import Finding, Target
 from scanner.policy.loader import load
@@ -32,7 +32,7 @@ def evaluate_golden(case: str) -> tuple[Finding, ...]:
     sel = baseline()
     out = parse_output((GOLDEN / f"{case}.out").read_text(), MARKER)
     types = sorted({c.resource for c in sel.controls.values()} | {"host.os"})
-    assert set(types) <= set(SECTIONS_BY_TYPE)
+    assert set(types) <= {k.name for k in HostProvider().kinds()}
     coll = HostProvider.parse(out, types, walk="walk" in out.sections, walk_timeout=300)
     findings: list[Finding] = []
     for cid in sorted(sel.controls):
