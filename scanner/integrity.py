@@ -23,6 +23,7 @@ from typing import Any
 
 from scanner.model import canonical_json
 from scanner.store import Store, field_hashes, finding_hash
+from scanner.store_view import findings_in_order
 
 
 @dataclass
@@ -48,7 +49,7 @@ def _sha(text: str) -> str:
 def check_findings(store: Store, scan_id: str) -> tuple[list[str], int]:
     """Problems with the finding rows of one scan, and how many rows were checked."""
     problems, n = [], 0
-    cur = store.db.conn.execute("SELECT * FROM findings WHERE scan_id = ? ORDER BY id", (scan_id,))
+    cur = findings_in_order(store.db.conn, scan_id)
     names = [d[0] for d in cur.description]
     for values in cur:
         row = dict(zip(names, values))

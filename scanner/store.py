@@ -22,7 +22,7 @@ from scanner.errors import StoreError
 from scanner.model import Finding, ScanStatus, canonical_json
 from scanner.store_lock import ScanLocks, write_failure
 from scanner.store_sql import SCHEMA_V1, SCHEMA_V2, LazyDatabase, insert, update
-from scanner.store_view import ScanView, _row
+from scanner.store_view import ScanView, _row, findings_in_order
 
 __all__ = ["Store", "ScanView", "canonical", "sha256_text", "now", "finding_hash", "field_hashes", "hashed_columns"]
 
@@ -375,9 +375,7 @@ class Store:
             names = [d[0] for d in cur.description]
             for values in cur:
                 h.update(canonical({k: v for k, v in zip(names, values) if k != "document"}).encode())
-        for (fh,) in self.conn.execute(
-            "SELECT hash FROM findings WHERE scan_id = ? ORDER BY id", (row["id"],)
-        ):
+        for (fh,) in findings_in_order(self.conn, row["id"], "hash"):
             h.update((fh or "").encode())
         return h.hexdigest()
 

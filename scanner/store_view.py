@@ -27,6 +27,18 @@ def _decode(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def findings_in_order(conn: sqlite3.Connection, scan_id: str, columns: str = "*") -> sqlite3.Cursor:
+    """The finding rows of one scan in id order (the hash chain's order), streamed without a sort.
+
+    ``WHERE scan_id = ? ORDER BY id`` would read the rows through an index on ``(scan_id, ...)`` and
+    sort all of them (a million-row temporary B-tree, in memory where ``temp_store`` is MEMORY). The
+    scan's first and last id come from an index instead; the table is then walked in rowid order
+    between them, skipping rows of any other scan written in between (``+scan_id``: no index)."""
+    lo, hi = conn.execute("SELECT min(id), max(id) FROM findings WHERE scan_id = ?", (scan_id,)).fetchone()
+    return conn.execute(f"SELECT {columns} FROM findings WHERE id BETWEEN ? AND ? AND +scan_id = ? ORDER BY id",
+                        (lo if lo is not None else 0, hi if hi is not None else -1, scan_id))
+
+
 class ScanView:
     """A read-only view of one stored scan: what every renderer reads."""
 
@@ -47,6 +59,12 @@ class ScanView:
     def findings(self, *, status: Iterable[str] | None = None, severity: Iterable[str] | None = None,
                  control: str | None = None, resource: str | None = None) -> Iterator[dict[str, Any]]:
         """Finding rows in insertion order, optionally filtered; streamed, not loaded at once."""
+        if not (status or severity or control or resource):
+            cur = findings_in_order(self.store.db.conn, self.id)
+            names = [d[0] for d in cur.description]
+            for r in cur:
+                yield dict(zip(names, r))
+            return
         sql = "SELECT * FROM findings WHERE scan_id = ?"
         args: list[Any] = [self.id]
         for col, values in (("status", status), ("severity", severity)):
