@@ -23,12 +23,13 @@ When ``PYTHONDONTWRITEBYTECODE`` is set (as in some sandboxes) the children get 
 package. CPU seconds (user + system, from ``wait4``) are printed next to wall time because the
 machine may be shared.
 
-    python bench/host_vs_openscap.py [--repeat 3]
+    python bench/host_vs_openscap.py [--repeat 3] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -237,6 +238,7 @@ def combine(results: list[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to this file")
     args = parser.parse_args()
     ensure_content()
     work = Path(tempfile.mkdtemp(prefix="govscan-bench-oscap-"))
@@ -296,6 +298,12 @@ def main() -> None:
             lines.append(f"  {control:36} govscan {g:13} ssg {s:13} ({detail}){'  -- ' + why if why else ''}")
         print(f"  {agree} agree, {differ} differ")
         print("\n".join(lines))
+        if args.json:
+            Path(args.json).write_text(json.dumps({
+                "oscap": {"rules": n_rules, "wall_s": round(o_wall, 2), "cpu_s": round(o_cpu, 2), "peak_rss_mib": o_rss},
+                "govscan": {"controls": len(verdicts), "wall_s": round(g_wall, 2), "cpu_s": round(g_cpu, 2),
+                            "peak_rss_mib": g_rss, "startup_and_policy_load_s": round(load, 2)},
+                "agree": agree, "differ": differ}, indent=2) + "\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(CHILD_ENV.get("PYTHONPYCACHEPREFIX", work), ignore_errors=True)
