@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import urllib.parse
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -70,14 +71,9 @@ def finding_hash(row: Mapping[str, Any]) -> str:
 
 def values_hash(values: Sequence[Any]) -> str:
     """:func:`finding_hash` of the hashed columns' values given in ``_FINDING_HASHED`` order."""
-    parts = []
-    for v in values:
-        if v is None:
-            parts.append("-;")
-        else:
-            s = str(v)
-            parts.append(f"{len(s)}:{s};")
-    return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
+    return hashlib.sha256("".join([
+        "-;" if v is None else f"{len(v)}:{v};" if v.__class__ is str else f"{len(str(v))}:{v};" for v in values
+    ]).encode("utf-8")).hexdigest()
 
 
 def default_path() -> str:
@@ -352,10 +348,10 @@ class Store:
         return str(updates["hash"])
 
     def _summary(self, scan_id: str) -> dict[str, Any]:
+        # counted while walking the rows in place: GROUP BY would sort every row of the scan first
         counts: dict[str, dict[str, int]] = {}
-        for status, severity, n in self.conn.execute(
-            "SELECT status, severity, count(*) FROM findings WHERE scan_id = ? GROUP BY status, severity", (scan_id,)
-        ):
+        groups = Counter(findings_in_order(self.conn, scan_id, "status, severity"))
+        for (status, severity), n in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
             counts.setdefault(status, {})[severity] = n
         return counts
 
