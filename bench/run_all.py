@@ -175,10 +175,11 @@ def table(rows: list[Row]) -> str:
     return head + "".join(f"| {a:<{w0}} | {b:<{w1}} | {c} |\n" for a, b, c in rows)
 
 
-def write_readme(text: str) -> None:
+def write_readme(text: str, section: str) -> None:
+    """Replace the ``section`` table (``full`` or ``quick``) of bench/README.md, keeping the rest."""
     path = HERE / "README.md"
-    start, end = "<!-- run_all table: start -->", "<!-- run_all table: end -->"
-    old = path.read_text() if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    start, end = f"<!-- run_all {section}: start -->", f"<!-- run_all {section}: end -->"
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
     if start not in old:
         old += f"\n{start}\n{end}\n"
     head, rest = old.split(start, 1)
@@ -223,8 +224,8 @@ def main() -> None:
         info_line = (f"Machine: {info['nproc']} CPUs, {info['memory_gib']} GiB RAM, Python {info['python']}, "
                      f"SQLite {info['sqlite']}, Linux {info['kernel']}; {info['date']}, load average "
                      f"{info['load_average']} at the start (a machine shared with other jobs: CPU seconds are "
-                     f"given next to wall time). Command: `python bench/run_all.py{' --quick' if args.quick else ''}`.\n\n")
-        write_readme(info_line + text)
+                     f"given next to wall time). Command: `{' '.join(['python bench/run_all.py', *sys.argv[1:]])}`.\n\n")
+        write_readme(info_line + text, "quick" if args.quick else "full")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,23 @@ def test_reports_bench_counts_what_it_stored_and_rendered(tmp_path):
     assert "store" in proc.stdout and "report sarif" in proc.stdout
 
 
-def test_run_all_prints_one_table_and_writes_the_readme_section(tmp_path, monkeypatch):
+def test_run_all_readme_replaces_only_its_own_table(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import run_all
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    (tmp_path / "README.md").write_text("# B\n\nintro\n<!-- run_all full: start -->\nold\n<!-- run_all full: end -->\ntail\n")
+    monkeypatch.setattr(run_all, "HERE", tmp_path)
+    run_all.write_readme("| new |\n", "full")
+    run_all.write_readme("| q |\n", "quick")
+    run_all.write_readme("| q2 |\n", "quick")
+    text = (tmp_path / "README.md").read_text()
+    assert text.startswith("# B\n\nintro\n<!-- run_all full: start -->\n| new |\n<!-- run_all full: end -->\ntail\n")
+    assert "old" not in text and "| q |" not in text and text.count("| q2 |") == 1
+
+
+def test_run_all_prints_one_table(tmp_path):
     out = tmp_path / "all.json"
     proc = _run("bench/run_all.py", "--only", "startup", "--json", str(out))
     assert proc.returncode == 0, proc.stderr
