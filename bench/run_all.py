@@ -1,6 +1,6 @@
 """Run every benchmark and print one table (issue 14 "Benchmarks").
 
-    python bench/run_all.py [--quick] [--only store,reports,...] [--json FILE] [--readme]
+    python bench/run_all.py [--quick] [--only store,startup,...] [--json FILE] [--readme] [--compare-with DIR]
 
 Each bench runs as a child process with ``--json FILE``; its figures are collected from that file,
 never scraped from its text (its output goes to a log, whose tail is shown if it fails). A bench
@@ -145,7 +145,7 @@ def _timed(argv: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def plan(quick: bool) -> dict[str, tuple[list[str], Callable[[Any], list[Row]], str]]:
+def plan(quick: bool, compare_with: str | None = None) -> dict[str, tuple[list[str], Callable[[Any], list[Row]], str]]:
     """name -> (argv, rows from its JSON, why it cannot run here or "")."""
     root = os.geteuid() == 0
     prowler = (HERE / ".work" / "prowler-venv" / "bin" / "prowler").exists()
@@ -163,7 +163,8 @@ def plan(quick: bool) -> dict[str, tuple[list[str], Callable[[Any], list[Row]], 
                      *([] if root else ["--skip-live"])], rows_network,
                     "" if shutil.which("nmap") else "not installed (nmap)"),
         "store": ([str(HERE / "reports_bench.py"), "--store-findings", "100000" if quick else "1000000",
-                   "--report-findings", "10000" if quick else "100000", "--render-store"], rows_store, ""),
+                   "--report-findings", "10000" if quick else "100000", "--render-store",
+                   *(["--compare-with", compare_with] if compare_with else [])], rows_store, ""),
         "scale": ([str(HERE / "scale.py"), "--hosts", "4" if quick else "16"], rows_scale,
                   "needs root" if not root else dask),
     }
@@ -193,6 +194,7 @@ def main() -> None:
     ap.add_argument("--json", metavar="FILE", help="write every bench's figures and the machine as JSON")
     ap.add_argument("--readme", action="store_true", help="write the table into bench/README.md")
     ap.add_argument("--timeout", type=float, default=3600, help="per bench, seconds")
+    ap.add_argument("--compare-with", metavar="DIR", help="store bench: also store with the scanner package of DIR")
     args = ap.parse_args()
     only = [b for b in (args.only or ",".join(BENCHES)).split(",") if b]
     unknown = set(only) - set(BENCHES)
@@ -203,7 +205,7 @@ def main() -> None:
           f"load average {info['load_average']} ({info['date']}){' [quick]' if args.quick else ''}", flush=True)
     rows: list[Row] = []
     figures: dict[str, Any] = {"machine": info, "quick": args.quick}
-    benches = plan(args.quick)
+    benches = plan(args.quick, args.compare_with)
     with tempfile.TemporaryDirectory(prefix="govscan-run-all-") as tmp:
         for name in only:
             if name == "startup":
