@@ -126,8 +126,6 @@ class Store:
             self.conn = conn
             self._check_foreign()  # before anything is written to the file
             self._version()
-            if self.path.stat().st_size == 0:  # a new file: larger pages cut B-tree work on big scans
-                conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")

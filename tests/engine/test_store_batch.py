@@ -67,28 +67,6 @@ def test_batch_insert_reads_back_identically_with_every_status(tmp_path, monkeyp
     assert ok.returncode == 0 and "chain intact: 1 scans, 30 findings" in ok.stdout, ok.stdout + ok.stderr
 
 
-def test_a_new_store_uses_large_pages_an_existing_one_keeps_its_own(tmp_path):
-    import sqlite3
-
-    from scanner.store_sql import SCHEMA_V1, SCHEMA_V2
-
-    Store(tmp_path / "new.db").close()
-    assert sqlite3.connect(tmp_path / "new.db").execute("PRAGMA page_size").fetchone()[0] == 16384
-    old = tmp_path / "old.db"  # a store an older govscan created, with SQLite's default pages
-    conn = sqlite3.connect(old)
-    conn.execute("PRAGMA page_size=4096")
-    for sql in (*SCHEMA_V1, *SCHEMA_V2, f"PRAGMA user_version={store_mod.SCHEMA_VERSION}"):
-        conn.execute(sql)
-    conn.commit()
-    conn.close()
-    store = Store(old)
-    sid = store.begin_scan(profile="p", profile_sha256="x", tool_version="0")
-    store.add_findings(sid, _findings())
-    store.finish_scan(sid, ScanStatus.COMPLETE)
-    store.close()
-    assert sqlite3.connect(old).execute("PRAGMA page_size").fetchone()[0] == 4096
-
-
 def test_interleaved_scans_read_back_their_own_findings_in_order_without_a_sort(tmp_path, monkeypatch):
     from scanner.integrity import verify_db
     from scanner.store_view import findings_in_order
