@@ -48,6 +48,12 @@ def machine() -> dict[str, Any]:
             "load_average": round(os.getloadavg()[0], 1)}
 
 
+def child_env() -> dict[str, str]:
+    """This environment with this interpreter's bin directory first on PATH: the benches run
+    ``govscan`` by name, which must be the one of this checkout's venv even when it is not activated."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
 def run_bench(name: str, argv: list[str], work: Path, timeout: float) -> tuple[Any, str]:
     """Run one bench with ``--json``: (its figures or None, a note)."""
     out = work / f"{name}.json"
@@ -56,14 +62,14 @@ def run_bench(name: str, argv: list[str], work: Path, timeout: float) -> tuple[A
     with log.open("w") as fh:
         try:
             proc = subprocess.run([sys.executable, *argv, "--json", str(out)], stdout=fh, stderr=subprocess.STDOUT,
-                                  timeout=timeout, cwd=HERE.parent)
+                                  timeout=timeout, cwd=HERE.parent, env=child_env())
         except subprocess.TimeoutExpired:
             return None, f"timed out after {timeout:.0f} s"
     took = time.perf_counter() - t0
     print(f"  {name}: {took:.0f} s (log {log})", flush=True)
     if proc.returncode or not out.exists():
-        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
-        return None, f"failed (exit {proc.returncode}): {' / '.join(tail)[-300:]}"
+        tail = (log.read_text(errors="replace").strip().splitlines() or [""])[-1]
+        return None, f"failed (exit {proc.returncode}): {tail[-200:]} (log {log})"
     return json.loads(out.read_text()), ""
 
 
@@ -128,14 +134,10 @@ def rows_scale(fig: dict[str, Any]) -> list[Row]:
 
 
 def startup() -> list[Row]:
-    exe = shutil.which("govscan") or ""
+    exe = shutil.which("govscan", path=child_env()["PATH"])
     argv = [exe, "--help"] if exe else [sys.executable, "-m", "scanner", "--help"]
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=True)
-        times.append(time.perf_counter() - t0)
-    bare = min(_timed([sys.executable, "-c", "pass"]) for _ in range(3))
+    times = [_timed(argv) for _ in range(5)]
+    bare = min(_timed([sys.executable, "-c", "pass"]) for _ in range(5))
     return [("startup", "govscan --help (best of 5)", f"{min(times):.2f} s (bare Python start {bare:.2f} s)")]
 
 
