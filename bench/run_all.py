@@ -189,6 +189,18 @@ def write_readme(text: str, section: str) -> None:
     path.write_text(head + start + "\n" + text + end + rest.split(end, 1)[1])
 
 
+def shown_command() -> str:
+    """This run's command line as the README shows it: without --readme and --json FILE."""
+    argv, shown = sys.argv[1:], ["python bench/run_all.py"]
+    while argv:
+        arg = argv.pop(0)
+        if arg == "--json":
+            argv = argv[1:]
+        elif arg != "--readme" and not arg.startswith("--json="):
+            shown.append(arg)
+    return " ".join(shown)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: a few minutes")
@@ -228,7 +240,7 @@ def main() -> None:
         info_line = (f"Machine: {info['nproc']} CPUs, {info['memory_gib']} GiB RAM, Python {info['python']}, "
                      f"SQLite {info['sqlite']}, Linux {info['kernel']}; {info['date']}, load average "
                      f"{info['load_average']} at the start (a machine shared with other jobs: CPU seconds are "
-                     f"given next to wall time). Command: `{' '.join(['python bench/run_all.py', *sys.argv[1:]])}`.\n\n")
+                     f"given next to wall time). Command: `{shown_command()}`.\n\n")
         write_readme(info_line + text, "quick" if args.quick else "full")
 
 
