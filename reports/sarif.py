@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from typing import IO, Any, Iterator, Mapping
 
 from reports.base import Renderer
@@ -112,7 +114,9 @@ class SarifRenderer(Renderer):
         }
         if nist_ids:
             head["taxonomies"] = [_taxonomy(nist_ids)]
-        notifications: list[dict[str, Any]] = []
+        # error notifications are spooled to a temporary file while the results stream: a scan's
+        # errors can number hundreds of thousands, and they are written after the results
+        notifications = tempfile.TemporaryFile("w+", encoding="utf-8")
         dump = json.dumps
         out.write('{"$schema": ' + dump(SCHEMA_URI) + ', "version": "2.1.0", "runs": [')
         out.write(dump(head, ensure_ascii=False)[:-1])  # leave the run object open for the results
@@ -121,17 +125,21 @@ class SarifRenderer(Renderer):
         for result in self._results(view, rule_index, notifications):
             out.write(("" if first else ",\n") + dump(result, ensure_ascii=False))
             first = False
-        invocation = {
+        invocation: dict[str, Any] = {
             "executionSuccessful": scan.get("status") == "complete",
             "startTimeUtc": scan.get("started"), "endTimeUtc": scan.get("finished"),
-            "toolExecutionNotifications": notifications,
+            "toolExecutionNotifications": [],
             "properties": {"operator": scan.get("operator")},
         }
         invocation = {k: v for k, v in invocation.items() if v is not None}
-        out.write('], "invocations": [' + dump(invocation, ensure_ascii=False) + "]}]}\n")
+        head_part, tail_part = dump(invocation, ensure_ascii=False).split('"toolExecutionNotifications": []', 1)
+        out.write('], "invocations": [' + head_part + '"toolExecutionNotifications": [')
+        with notifications:
+            notifications.seek(0)
+            shutil.copyfileobj(notifications, out)
+        out.write("]" + tail_part + "]}]}\n")
 
-    def _results(self, view: ScanView, rule_index: dict[str, int],
-                 notifications: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _results(self, view: ScanView, rule_index: dict[str, int], notifications: IO[str]) -> Iterator[dict[str, Any]]:
         waivers = waivers_by_id(view.waivers)
         evidence: dict[str, tuple[str, str]] = {}
         for f in view.findings():
@@ -165,10 +173,11 @@ class SarifRenderer(Renderer):
             if waiver is not None:
                 result["suppressions"] = [_suppression(waiver, applied=status == "waived")]
             if status == "error":
-                notifications.append({
+                notifications.write(", " if notifications.tell() else "")
+                json.dump({
                     "level": "error", "message": {"text": f["message"]},
                     "descriptor": {"id": f["control_id"]}, "locations": [location],
-                })
+                }, notifications, ensure_ascii=False)
             yield result
 
 
