@@ -1,6 +1,6 @@
 """govscan vs Prowler 5.x on the same emulated AWS account (moto_server on 127.0.0.1).
 
-    python bench/aws_vs_prowler.py [--sizes 14,280] [--skip-prowler]
+    python bench/aws_vs_prowler.py [--sizes 14,280] [--skip-prowler] [--json FILE]
 
 Creates bench/.work/prowler-venv (pip install prowler; minutes, ~2.5 GB) on first use; Prowler is
 never a govscan dependency. For each size: start a fresh moto_server, seed it (bench/aws_seed.py),
@@ -216,10 +216,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="14,280", help="seed scales (about 4.3 resources each)")
     ap.add_argument("--skip-prowler", action="store_true")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON to this file")
     args = ap.parse_args()
     prowler = None if args.skip_prowler else ensure_prowler()
+    results = []
     for scale in (int(s) for s in args.sizes.split(",")):
         r = run_size(scale, prowler)
+        results.append(r)
+        if args.json:  # written after each size: a later failure keeps the figures measured so far
+            Path(args.json).write_text(json.dumps(results, indent=2, default=list) + "\n")
         gw, gm, _, gc, gs = r["govscan"]
         print(f"\n== {r['resources']} resources (load average {os.getloadavg()[0]:.1f}) ==")
         print(f"govscan: {gw:7.1f} s  {gm:6.0f} MB peak  {r['govscan_api_calls']} API calls "

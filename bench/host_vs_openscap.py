@@ -29,12 +29,13 @@ rule: which tool is right per the CIS audit in the rule's description and OCIL t
 Wall time, CPU (user + system) and peak RSS of each child come from ``wait4``.
 
     python bench/host_vs_openscap.py [--modes machine-as-is,machine-host-like,tree-minimal,tree-hardened]
-                                     [--repeat 3] [--keep DIR]
+                                     [--repeat 3] [--keep DIR] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -44,6 +45,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -199,7 +201,7 @@ def judge_lines(cis_id: str, rules: tuple[str, ...], ssg_res: dict[str, str]) ->
     return out
 
 
-def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> None:
+def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> dict[str, int]:
     l1 = ssg.profile_ids(PROFILE)
     mapped = govscan_cis()
     both = [i for i in l1 if i in mapped]
@@ -237,6 +239,7 @@ def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> None:
         print(f"{mark} {cis_id:10} {s:6} {g:8} {detail} | {ctrl}")
         if cls != "agree":
             print("\n".join(judge_lines(cis_id, rules, ssg_res)))
+    return {"shared": n, "agree": classes["agree"], "disagree": classes["disagree"], **dict(verdicts)}
 
 
 def summary(label: str, res: dict[str, str], t: tuple[float, float, int, int]) -> None:
@@ -267,7 +270,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the results files in this directory")
     parser.add_argument("--rejoin", type=Path, metavar="DIR",
                         help="no runs: join again the results a --keep DIR run left (no timings)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to this file")
     args = parser.parse_args()
+    figures: dict[str, Any] = {"oscap": {}, "govscan": {}, "join": {}}
     if args.rejoin:
         rejoin(args.rejoin)
         return
@@ -308,6 +313,7 @@ def main() -> None:
                           f"{'installed by the bench for this run' if installed else 'already installed'})")
                 t, path = run_oscap(mode, ds, work, trees)
                 results[mode] = oscap_results(path)
+                figures["oscap"][mode] = {"wall_s": round(t[0], 2), "cpu_s": round(t[1], 2), "peak_rss_mib": t[2]}
                 summary(mode, results[mode], t)
                 if installed:
                     remove_linux_base()
@@ -325,6 +331,8 @@ def main() -> None:
                 runs.append(timed(argv + (["--input", "filesystem_walk=true"] if walk else [])))
             best = min(runs)
             got = govscan_results(db)
+            figures["govscan"]["with walk" if walk else "no walk"] = {
+                "wall_s": round(best[0], 2), "cpu_s": round(best[1], 2), "peak_rss_mib": max(r[2] for r in runs)}
             print(f"  govscan local {'with walk' if walk else 'no walk  '} {best[0]:6.2f} s  CPU {best[1]:5.2f} s  "
                   f"peak RSS {max(r[2] for r in runs):4d} MiB (best of {args.repeat}); controls: "
                   + ", ".join(f"{k} {v}" for k, v in Counter(got.values()).most_common()))
@@ -332,7 +340,7 @@ def main() -> None:
                 gov = got
         for mode in modes:
             if mode.startswith("machine-"):
-                join(results[mode], gov, mode)
+                figures["join"][mode] = join(results[mode], gov, mode)
         if "tree-minimal" in results and "tree-hardened" in results:
             ids = ssg.profile_ids(PROFILE)
             flips = [(i, combine([results["tree-minimal"].get(r, "absent") for r in rules]),
@@ -340,6 +348,8 @@ def main() -> None:
             flips = [f for f in flips if f[1] != f[2]]
             print(f"\n== trees: {len(flips)} CIS ids change verdict from minimal to hardened (SSG):")
             print("   " + ", ".join(f"{i} {a}->{b}" for i, a, b in flips))
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,12 +1,13 @@
 """Network benchmark: govscan's overhead over plain nmap on loopback, and a 10,000-host XML import.
 
-Run: python bench/network.py [--hosts 10000]. Prints figures; it is not part of the test run.
+Run: python bench/network.py [--hosts 10000] [--rounds 2] [--skip-live] [--json FILE]. Prints figures; it is not part of the test run.
 Only 127.0.0.1 is scanned, on the ports of services this script starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
@@ -52,11 +53,12 @@ def timed(fn) -> float:
     return time.perf_counter() - t
 
 
-def bench_loopback(d: Path, rounds: int) -> None:
+def bench_loopback(d: Path, rounds: int) -> list[dict[str, float]]:
     ports, sshds = start_services(d)
     plist = ",".join(map(str, ports))
     flag = "-sS"
     base = ["nmap", flag, "-T4", "--host-timeout", "5m", "-n", "-p", plist]
+    out = []
     try:
         for i in range(rounds):
             one = timed(lambda: subprocess.run(base + ["-sV", "--script", SCRIPTS, "-oX", str(d / "plain.xml"),
@@ -69,9 +71,12 @@ def bench_loopback(d: Path, rounds: int) -> None:
             print(f"loopback round {i + 1}: {len(ports)} services | plain nmap -sV + scripts (one run) {one:.2f}s | "
                   f"plain nmap -sV alone {ver:.2f}s | govscan scan (2-phase nmap + 18 controls + store) {gov:.2f}s | "
                   f"overhead vs one nmap run {gov / one:.2f}x ({gov - one:+.2f}s)")
+            out.append({"services": len(ports), "nmap_sv_scripts_s": round(one, 2), "nmap_sv_s": round(ver, 2),
+                        "govscan_s": round(gov, 2), "overhead_x": round(gov / one, 2)})
     finally:
         for s in sshds:
             s.stop()
+    return out
 
 
 def make_big_xml(path: Path, hosts: int) -> None:
@@ -98,7 +103,7 @@ def make_big_xml(path: Path, hosts: int) -> None:
         fh.write('<runstats><finished exit="success"/></runstats></nmaprun>\n')
 
 
-def bench_import(d: Path, hosts: int) -> None:
+def bench_import(d: Path, hosts: int) -> dict[str, float]:
     from checks.network.provider import NetworkProvider
     from scanner.provider import CollectContext
 
@@ -118,6 +123,8 @@ def bench_import(d: Path, hosts: int) -> None:
           f"({hosts / parse:,.0f} hosts/s) | build {len(coll.resources['network.host'])} hosts + "
           f"{len(coll.resources['network.service'])} services {build:.2f}s | govscan scan nmap-xml (18 controls, "
           f"store) {full:.2f}s | peak RSS {rss:.0f} MB")
+    return {"hosts": hosts, "xml_mb": round(size, 1), "parse_s": round(parse, 2), "build_s": round(build, 2),
+            "scan_s": round(full, 2), "peak_rss_mib": round(rss)}
 
 
 def main() -> None:
@@ -125,12 +132,16 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--skip-live", action="store_true")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON to this file")
     args = ap.parse_args()
+    figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         if not args.skip_live:
-            bench_loopback(d, args.rounds)
-        bench_import(d, args.hosts)
+            figures["loopback"] = bench_loopback(d, args.rounds)
+        figures["import"] = bench_import(d, args.hosts)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

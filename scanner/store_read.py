@@ -24,6 +24,18 @@ def _rows(cur: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         yield dict(zip(names, values))
 
 
+def findings_in_order(conn: sqlite3.Connection, scan_id: str, columns: str = "*") -> sqlite3.Cursor:
+    """The finding rows of one scan in id order (the hash chain's order), streamed without a sort.
+
+    ``WHERE scan_id = ? ORDER BY id`` would read the rows through an index on ``(scan_id, ...)`` and
+    sort all of them (a million-row temporary B-tree, in memory where ``temp_store`` is MEMORY). The
+    scan's first and last id come from an index instead; the table is then walked in rowid order
+    between them, skipping rows of any other scan written in between (``+scan_id``: no index)."""
+    lo, hi = conn.execute("SELECT min(id), max(id) FROM findings WHERE scan_id = ?", (scan_id,)).fetchone()
+    return conn.execute(f"SELECT {columns} FROM findings WHERE id BETWEEN ? AND ? AND +scan_id = ? ORDER BY id",
+                        (lo if lo is not None else 0, hi if hi is not None else -1, scan_id))
+
+
 class StoreReads:
     """Read queries of the store (the connection is ``self.conn``)."""
 
@@ -87,7 +99,10 @@ class StoreReads:
                      severity: Iterable[str] | None = None, control: str | None = None,
                      resource: str | None = None) -> Iterator[dict[str, Any]]:
         """Finding rows of a scan in insertion order, optionally filtered (globs for control and
-        resource); streamed."""
+        resource); streamed (unfiltered: without a sort, :func:`findings_in_order`)."""
+        if not (status or severity or control or resource):
+            yield from _rows(findings_in_order(self.conn, scan_id))
+            return
         sql = "SELECT * FROM findings WHERE scan_id = ?"
         args: list[Any] = [scan_id]
         for col, values in (("status", status), ("severity", severity)):
@@ -108,10 +123,12 @@ class StoreReads:
 
     def summary(self, scan_id: str) -> dict[str, dict[str, int]]:
         """Finding counts of a scan: status -> severity -> n."""
+        # counted while walking the rows in place: GROUP BY would sort every row of the scan first
+        from collections import Counter
+
         counts: dict[str, dict[str, int]] = {}
-        for status, severity, n in self.conn.execute(
-            "SELECT status, severity, count(*) FROM findings WHERE scan_id = ? GROUP BY status, severity", (scan_id,)
-        ):
+        groups = Counter(findings_in_order(self.conn, scan_id, "status, severity"))
+        for (status, severity), n in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
             counts.setdefault(status, {})[severity] = n
         return counts
 
