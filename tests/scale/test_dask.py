@@ -202,8 +202,11 @@ def test_ctrl_c_cancels_cluster_tasks_and_keeps_an_interrupted_scan(cluster: Clu
         deadline, done = time.monotonic() + 180, 0
         while time.monotonic() < deadline:  # wait until every reachable host is stored
             if db.exists():
-                with sqlite3.connect(db) as conn:
-                    done = conn.execute("SELECT count(DISTINCT target_id) FROM findings").fetchone()[0]
+                try:
+                    with sqlite3.connect(db) as conn:
+                        done = conn.execute("SELECT count(DISTINCT target_id) FROM findings").fetchone()[0]
+                except sqlite3.OperationalError:  # the store is still being created
+                    done = 0
                 if done >= 7:
                     break
             time.sleep(0.2)
