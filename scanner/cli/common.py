@@ -160,9 +160,6 @@ def write_reports(store: Any, scan_id: str, formats: tuple[str, ...] | list[str]
 
 def _write_report(view: Any, renderer: Any, path: str | None, sort: str | None = None,
                   oscal_version: str | None = None) -> None:
-    import os
-    import tempfile
-
     if sort is not None and hasattr(renderer, "sort"):
         renderer.sort = sort
     if oscal_version is not None and hasattr(renderer, "oscal_version"):  # oscal-ar, oscal-poam
@@ -172,12 +169,20 @@ def _write_report(view: Any, renderer: Any, path: str | None, sort: str | None =
         renderer.render(view, stream)
         stream.flush()
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".govscan-", suffix=".tmp")
+    write_atomically(path, lambda fh: renderer.render(view, fh), binary=renderer.binary)
+
+
+def write_atomically(path: str, write: Callable[[Any], None], *, binary: bool = False) -> None:
+    """Write ``path`` through ``write(fh)`` into a temporary file beside it, then rename it into place:
+    a reader never sees half a file, and a failure leaves what was there before (mode 0644)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".govscan-", suffix=".tmp")
     try:
-        fh: Any = os.fdopen(fd, "wb") if renderer.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        fh: Any = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
         with fh:
-            renderer.render(view, fh)
+            write(fh)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

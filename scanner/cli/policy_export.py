@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scanner.cli.common import echo_err, guarded
+from scanner.cli.common import echo_err, guarded, write_atomically
 
 EXPORT_FORMATS = ["oscal-component"]
 
@@ -24,8 +24,6 @@ def export(fmt: str, profiles: tuple[str, ...], policy_paths: tuple[str, ...], o
     Example: govscan policy export -f oscal-component -p linux-baseline -o govscan-component.json
     """
     import json
-    import os
-    import tempfile
 
     import scanner
     from reports.oscal_component import component_definition
@@ -40,14 +38,5 @@ def export(fmt: str, profiles: tuple[str, ...], policy_paths: tuple[str, ...], o
     if not output or output == "-":
         click.echo(text, nl=False)
         return
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(output)), prefix=".govscan-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(output, lambda fh: fh.write(text))
     echo_err(f"wrote {output} ({fmt}, {len(controls)} controls)")

@@ -84,19 +84,9 @@ def _write(text: str, output: str | None) -> None:
     if not output or output == "-":
         click.echo(text, nl=False)
         return
-    import os
-    import tempfile
+    from scanner.cli.common import write_atomically
 
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(output)), prefix=".govscan-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(output, lambda fh: fh.write(text))
 
 
 def _as_json(led: Any, poam: list[Any] | None) -> dict[str, Any]:
