@@ -175,3 +175,14 @@ def test_harness_sees_scripts_requests_and_dialogs(browser, tmp_path):
     assert page.dialogs == ["xss"]
     assert page.exceptions and "undefinedFunction" in str(page.exceptions[0])
     assert "http://127.0.0.1:9/x.png" in page.requests
+
+
+def test_rich_text_escapes_inside_code_spans_and_escapes():
+    """The markdown-ish rendering of messages never lets data become markup: in a code span, after a
+    backslash, and in identifiers split for wrapping."""
+    from reports.html import ident, rich
+
+    out = str(rich("a `<script>x</script>` b \\<img src=x onerror=y> \\n c <b>"))
+    assert "<script>" not in out and "<img" not in out and "<b>" not in out
+    assert "<code>&lt;script&gt;x&lt;/script&gt;</code>" in out
+    assert str(ident('arn:aws:iam::1:role/<svg onload="x">')).count("<svg") == 0
