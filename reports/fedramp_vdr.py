@@ -33,7 +33,8 @@ def package_uri(given: str | None) -> str:
     parts = urllib.parse.urlsplit(uri)
     if not uri:
         raise UsageError(f"fedramp-vdr needs the certification package overview URI: --package-uri URI "
-                         f"or {ENV_URI}=URI (FedRAMP's schema requires certificationPackageOverviewUri)")
+                         f"(govscan status), -O package-uri=URI (govscan report/scan) or {ENV_URI}=URI "
+                         "(FedRAMP's schema requires certificationPackageOverviewUri)")
     if not parts.scheme or not (parts.netloc or parts.path) or any(c.isspace() for c in uri):
         raise UsageError(f"package URI {uri!r}: expected an absolute URI such as https://example.gov/package")
     return uri
@@ -91,12 +92,13 @@ class FedrampVdrRenderer(Renderer):
     name = "fedramp-vdr"
     extension = "json"
     description = "FedRAMP 20x Vulnerability Detail Report (VER-RPT-VDT JSON): failed and stale validations"
+    options = {"package-uri": f"the certification package overview URI (default: ${ENV_URI})"}
 
     def render(self, view: Any, out: IO[str]) -> None:
         from scanner import ledger as _ledger
         from scanner.ledger_poam import items
 
-        uri = package_uri(None)
+        uri = package_uri(self.option("package-uri"))
         as_of = _ledger.parse_time(view.scan.get("finished") or view.scan["started"], "scan time")
         controls = {cid: _ledger.ControlInfo(cid, c.get("title") or cid, c.get("severity") or "info",
                                              c.get("mappings") or {}, _ledger._declared_age(c.get("document")))

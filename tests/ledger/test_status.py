@@ -186,6 +186,12 @@ def test_report_fedramp_vdr_is_valid_and_needs_the_package_uri(tmp_path, policy)
     assert v["overdueStatus"] == {"isOverdue": False}
     bad = govscan("status", "--db", str(db), "-f", "fedramp-vdr", "--package-uri", "not a uri")
     assert bad.returncode == 2 and "expected an absolute URI" in bad.stderr
+    # the same as a report option, like any other format's
+    by_option = tmp_path / "vdr-option.json"
+    proc = govscan("report", "--db", str(db), "-f", "fedramp-vdr", "-o", str(by_option),
+                   "-O", "package-uri=https://agency.example.gov/package")
+    assert proc.returncode == 0, proc.stderr
+    assert by_option.read_bytes() == out.read_bytes()
 
 
 def test_a_profile_extending_a_class_keeps_its_class_and_may_tighten_max_age(tmp_path, policy):
