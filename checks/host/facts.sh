@@ -11,7 +11,13 @@
 # Each section prints:
 #   <GS_M> BEGIN <name>\n <stdout> \n<GS_M> STDERR <name>\n <stderr> \n<GS_M> END <name> rc=<exit code>
 # Multi-file sections print `<GS_M> FILE <path> <state>` before each file (state ok|missing|unreadable|truncated).
+#   GS_ROOT      "" for a running system; for a file tree (rootfs: target), the directory holding it
 # Nothing here writes to the host.
+#
+# The script is facts.sh (helpers and core sections), then every checks/host/facts_*.sh in name order
+# (one file per content area), then run_sections.sh (the dispatch). A section reads files only through
+# gs_cat / gs_catg / gs_dir with the path as seen on the scanned system (/etc/...): they read it under
+# $GS_ROOT and print the system path, so the same section works on a running host and on a file tree.
 
 export LC_ALL=C
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -31,11 +37,12 @@ gs_absent() {
 # Print files framed; content followed by one extra newline the parser strips. A file longer than
 # GS_CAT_MAX bytes is printed up to that size with state `truncated` (the parser makes it an error).
 gs_cat() {
-    for f in "$@"; do
+    for gs_l in "$@"; do
+        f=$GS_ROOT$gs_l
         if [ ! -e "$f" ]; then
-            printf '%s FILE %s %s\n' "$GS_M" "$f" "$(gs_absent "$f")"
+            printf '%s FILE %s %s\n' "$GS_M" "$gs_l" "$(gs_absent "$f")"
         elif [ ! -r "$f" ]; then
-            printf '%s FILE %s unreadable\n' "$GS_M" "$f"
+            printf '%s FILE %s unreadable\n' "$GS_M" "$gs_l"
         else
             gs_n=$(wc -c < "$f" 2>/dev/null)
             gs_n=${gs_n##* }
@@ -43,11 +50,19 @@ gs_cat() {
                 ''|*[!0-9]*) gs_st=unreadable ;;
                 *) if [ "$gs_n" -gt "$GS_CAT_MAX" ]; then gs_st=truncated; else gs_st=ok; fi ;;
             esac
-            printf '%s FILE %s %s\n' "$GS_M" "$f" "$gs_st"
+            printf '%s FILE %s %s\n' "$GS_M" "$gs_l" "$gs_st"
             [ "$gs_st" = unreadable ] && continue
             head -c "$GS_CAT_MAX" "$f"
             printf '\n'
         fi
+    done
+}
+
+# gs_cat for patterns: each pattern expands under $GS_ROOT (a pattern that matches nothing stays
+# literal, so gs_cat reports it missing or unreadable, never "no files").
+gs_catg() {
+    for gs_p in "$@"; do
+        for gs_g in $GS_ROOT$gs_p; do gs_cat "${gs_g#"$GS_ROOT"}"; done
     done
 }
 
@@ -164,13 +179,14 @@ sec_sysctl() {
 # exist, else `unreadable` (a pattern that matched nothing in an unlistable directory must not read as
 # "no files"). Returns 0 only when the directory can be listed.
 gs_dir() {
-    if [ -d "$1" ] && [ -r "$1" ] && [ -x "$1" ]; then
+    gs_d=$GS_ROOT$1
+    if [ -d "$gs_d" ] && [ -r "$gs_d" ] && [ -x "$gs_d" ]; then
         printf '%s FILE %s/ ok\n' "$GS_M" "$1"
         return 0
-    elif [ -e "$1" ]; then
+    elif [ -e "$gs_d" ]; then
         printf '%s FILE %s/ unreadable\n' "$GS_M" "$1"
     else
-        printf '%s FILE %s/ %s\n' "$GS_M" "$1" "$(gs_absent "$1")"
+        printf '%s FILE %s/ %s\n' "$GS_M" "$1" "$(gs_absent "$gs_d")"
     fi
     return 1
 }
@@ -291,30 +307,3 @@ sec_walk() {
         \( -nouser -printf 'nouser\t%p\n' \) , \
         \( -nogroup -printf 'nogroup\t%p\n' \)
 }
-
-# Run one section, framed: frames on stdout, the section's stdout through fd 3, its stderr captured.
-gs_section() {
-    printf '%s BEGIN %s\n' "$GS_M" "$1"
-    gs_err=$( ( "sec_$1" ) 2>&1 1>&3 3>&- )
-    gs_rc=$?
-    printf '\n%s STDERR %s\n%s\n%s END %s rc=%s\n' "$GS_M" "$1" "$gs_err" "$GS_M" "$1" "$gs_rc"
-}
-
-gs_rest=
-gs_units=0
-for s in $GS_SECTIONS; do
-    if [ "$s" = units ]; then gs_units=1; else gs_rest="$gs_rest $s"; fi
-done
-
-exec 3>&1
-if [ "$gs_units" = 1 ] && [ -n "$gs_rest" ]; then
-    # `units` (systemctl) is the slowest section: run it beside the others. Its framed output is held
-    # in memory and printed once the left side has finished (its end of the pipe, kept open on fd 4,
-    # closes), so frames never interleave.
-    { for s in $gs_rest; do gs_section "$s"; done; } 4>&1 1>&3 |
-        { gs_buf=$(gs_section units 3>&1 </dev/null); cat >/dev/null; printf '%s\n' "$gs_buf" >&3; }
-else
-    for s in $GS_SECTIONS; do gs_section "$s"; done
-fi
-exec 3>&-
-exit 0

@@ -20,6 +20,7 @@ class HostProvider(Provider):
     """Collects host.* resources by running ``facts.sh`` once per target."""
 
     name = "host"
+    # One module per content area (checks/host/kinds_<area>.py) beside the core types.
     resource_modules = ("checks.host.resources",)
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
@@ -98,6 +99,7 @@ class HostProvider(Provider):
         """Turn parsed script output into a collection (pure; used by golden tests)."""
         from checks.host.resources import HostKind, Os, resources
 
+        HostProvider().kinds()  # imports every module holding host types (resource_modules)
         coll = Collection(errors=list(errors))
         failed = {e.resource_type for e in errors}
         for t in types:

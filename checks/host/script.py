@@ -59,8 +59,10 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_./*?\[\]@+:,=-]+$")
 def sections_for(types: Iterable[str]) -> list[str]:
     """The script sections (deduplicated, in a stable order) that ``types`` need (each type's
     ``sections``, see :mod:`checks.host.resources`)."""
+    from checks.host.provider import HostProvider
     from checks.host.resources import resources
 
+    HostProvider().kinds()  # imports every module holding host types (resource_modules)
     out: list[str] = []
     for t in sorted(types):
         kind = resources.get(t)
@@ -93,6 +95,7 @@ def build_script(
     walk_timeout: int = 120,
     cat_max: int = CAT_MAX,
     marker: str | None = None,
+    root: str = "",
 ) -> tuple[str, str]:
     """Return ``(script, marker)``: the fact script with its parameters set, and its frame marker."""
     marker = marker or f"==GOVSCAN:{secrets.token_hex(8)}=="
@@ -106,10 +109,18 @@ def build_script(
             ("GS_MODULES", _words(modules, "module name")),
             ("GS_WALK_TIMEOUT", str(int(walk_timeout))),
             ("GS_CAT_MAX", str(int(cat_max))),
+            ("GS_ROOT", _words([root], "root path") if root else ""),
         )
     )
-    body = _res.files("checks.host").joinpath("facts.sh").read_text()
-    return prelude + "\n" + body, marker
+    return prelude + "\n" + script_body(), marker
+
+
+def script_body() -> str:
+    """facts.sh (helpers, core sections), every facts_*.sh in name order, then run_sections.sh."""
+    pkg = _res.files("checks.host")
+    parts = sorted((p for p in pkg.iterdir() if p.name.startswith("facts_") and p.name.endswith(".sh")),
+                   key=lambda p: p.name)
+    return "\n".join(p.read_text() for p in (pkg.joinpath("facts.sh"), *parts, pkg.joinpath("run_sections.sh")))
 
 
 @dataclass
