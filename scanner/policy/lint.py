@@ -73,6 +73,24 @@ def fedramp_ids() -> frozenset[str]:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=None)
+def cis_aws_ids() -> frozenset[str]:
+    """Recommendation ids of the CIS AWS Foundations Benchmark v7.0.0 (``cis-aws-foundations-7.0``)."""
+    import policies
+
+    data = json.loads((policies.FRAMEWORKS / "cis-aws-foundations-7.0.json").read_text())
+    return frozenset(data["recommendations"])
+
+
+@functools.lru_cache(maxsize=None)
+def prowler_ids() -> frozenset[str]:
+    """Prowler's AWS check ids (the ``prowler`` mapping key: the checks a control corresponds to)."""
+    import policies
+
+    data = json.loads((policies.FRAMEWORKS / "prowler-aws-checks.json").read_text())
+    return frozenset(data["checks"])
+
+
 def check(pset: Any) -> list[Diagnostic]:
     """Every semantic problem in a :class:`~scanner.policy.loader.PolicySet`."""
     out: list[Diagnostic] = []
@@ -247,10 +265,17 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
             known, label = ksi_ids(), "FedRAMP 20x KSI"
         elif framework.startswith("fedramp"):
             known, label = fedramp_ids(), "FedRAMP rev5 baselines"
+        elif framework == "cis-aws-foundations-7.0":
+            known, label = cis_aws_ids(), "CIS AWS Foundations v7.0.0 recommendation"
+        elif framework == "prowler":
+            known, label = prowler_ids(), "Prowler AWS check"
         else:
             continue
         for n, cid in enumerate(ids):
             if cid not in known:
+                if framework in ("cis-aws-foundations-7.0", "prowler"):
+                    yield doc.diag(("mappings", framework, n), f"unknown {label} {cid!r}{did_you_mean(str(cid), known)}")
+                    continue
                 if framework == "fedramp-20x":
                     fixed, why, what = str(cid).upper().strip(), "KSI ids are upper case", "id"
                 else:

@@ -168,3 +168,33 @@ def test_lint_of_the_checkout_after_a_non_editable_install(installed, tmp_path):
     proc = govscan("scan", "local", "--policies", "policies/", "-c", "host-sshd-no-root-login",
                    "--db", str(tmp_path / "db"), exe=str(govscan_exe), cwd=ROOT)
     assert proc.returncode in (0, 1) and "duplicate" not in proc.stderr, proc.stderr
+
+
+AWS_MAPPINGS = """\
+apiVersion: govscan/v1
+kind: Control
+metadata:
+  id: aws-test-mapping-keys
+  version: 1.0.0
+  title: CIS AWS v7.0 numbers and Prowler check ids are checked against their catalogs
+  severity: low
+mappings:
+  cis-aws-foundations-7.0: ["2.1.1", "9.9"]
+  prowler: [iam_root_mfa_enabled, iam_root_mfa_enable]
+target: {provider: aws, resource: aws.iam.root}
+assert: {key: mfa_active, op: is-true}
+"""
+
+
+def test_lint_checks_cis_aws_numbers_and_prowler_check_ids(tmp_path):
+    f = tmp_path / "aws.yaml"
+    f.write_text(AWS_MAPPINGS)
+    proc = govscan("policy", "lint", str(f))
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith(f"{f}:9:") and "unknown CIS AWS Foundations v7.0.0 recommendation '9.9'" in line
+               for line in lines), lines
+    assert any(line.startswith(f"{f}:10:") and "unknown Prowler AWS check 'iam_root_mfa_enable'" in line
+               and "iam_root_mfa_enabled" in line for line in lines), lines
+    assert not any("'2.1.1'" in line or "'iam_root_mfa_enabled'" in line.split("did you mean")[0]
+                   for line in lines), lines
+    assert proc.returncode == 2
