@@ -10,6 +10,10 @@ one ``open`` risk; waived fails one ``deviation-approved`` risk per waiver, with
 as deadline. The POA&M lists those risks as items.
 
 UUIDs are uuid5 of the scan id and a stable key, so the same scan always renders the same document.
+The documents are written as they are produced (:mod:`reports.jsonstream`): one pass over the findings
+gathers what the findings, risks and POA&M items say (counts and finding ids, 8 bytes per reference),
+and the observations are read again from the store while they are written, so memory does not grow
+with the scan.
 Resource data is attacker-controlled: markup fields escape Markdown, token-typed fields escape
 control characters (the schema's StringDatatype forbids line breaks and edge whitespace).
 """
@@ -20,10 +24,12 @@ import base64
 import json
 import uuid
 import weakref
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Mapping
 
+from reports.jsonstream import Stream, materialise, write
 from reports.oscal_text import NS, NIST_FRAMEWORKS, _control_sort_key, _datetime, md, nist_ids, prop, text
 from scanner.store import ScanView
 from scanner.store_view import WaiverState
@@ -41,7 +47,8 @@ class _Objective:
 
     controls: set[str] = field(default_factory=set)
     statuses: dict[str, int] = field(default_factory=dict)
-    observations: list[str] = field(default_factory=list)
+    observations: array = field(default_factory=lambda: array("q"))
+    """Ids of the findings whose observations bear on the control."""
     risks: list[str] = field(default_factory=list)
 
 
@@ -61,10 +68,11 @@ class OscalBuilder:
         self.end = self.scan.get("finished") or self.start
         self.tool_uuid = self.uid("component", "govscan")
         self.waivers = {w["id"]: w for w in view.waivers}
-        self.observations: list[dict[str, Any]] = []
         self.objectives: dict[str, _Objective] = {}
-        # (control_id, waiver_id or None) -> observation uuids of the failing results it covers
-        self.risk_groups: dict[tuple[str, str | None], list[str]] = {}
+        # (control_id, waiver_id or None) -> ids of the failing findings it covers
+        self.risk_groups: dict[tuple[str, str | None], array] = {}
+        self._last_id = 0
+        """The last finding id of the first pass: later passes stop there (a scan still being written)."""
         self._evidence: dict[str | None, dict[str, Any]] = {}
         self._targets: dict[str, str] = {}
         self.lapsed: dict[str, set[str]] = {}
@@ -79,23 +87,33 @@ class OscalBuilder:
     def _collect(self) -> None:
         nist = {cid: nist_ids(c) for cid, c in self.view.controls.items()}
         for f in self.view.findings():
-            obs = self._observation(f)
-            self.observations.append(obs)
+            fid = f["id"]
+            self._last_id = max(self._last_id, fid)
             status = f["status"]
             self.totals[status] = self.totals.get(status, 0) + 1
             for nid in nist.get(f["control_id"], []):
                 o = self.objectives.setdefault(nid, _Objective())
                 o.controls.add(f["control_id"])
                 o.statuses[status] = o.statuses.get(status, 0) + 1
-                o.observations.append(obs["uuid"])
+                o.observations.append(fid)
             if status == "fail" or status == "waived":
                 waiver = f["waiver_id"] if f.waiver_state is WaiverState.WAIVED else None
                 if f.waiver_state is WaiverState.EXPIRED:
                     self.lapsed.setdefault(f["control_id"], set()).add(f["waiver_id"])
-                self.risk_groups.setdefault((f["control_id"], waiver), []).append(obs["uuid"])
+                self.risk_groups.setdefault((f["control_id"], waiver), array("q")).append(fid)
         for (cid, waiver) in self.risk_groups:
             for nid in nist.get(cid, []):
                 self.objectives[nid].risks.append(self.uid("risk", cid, waiver))
+
+    def _observations(self, statuses: tuple[str, ...] | None = None) -> Iterator[dict[str, Any]]:
+        """The observations of the findings of the first pass (those with ``statuses``), read again."""
+        for f in self.view.findings(status=statuses):
+            if f["id"] <= self._last_id:
+                yield self._observation(f)
+
+    def _related(self, ids: array) -> Stream:
+        """``related-observations`` entries of the findings ``ids``, made while written."""
+        return Stream(lambda: ({"observation-uuid": self.uid("observation", i)} for i in ids))
 
     def _observation(self, f: Mapping[str, Any]) -> dict[str, Any]:
         status = f["status"]
@@ -203,7 +221,7 @@ class OscalBuilder:
 
     def risks(self) -> list[dict[str, Any]]:
         out = []
-        for (cid, waiver_id), obs in self.risk_groups.items():
+        for (cid, waiver_id), ids in self.risk_groups.items():
             c = self.view.controls.get(cid) or {}
             doc = c.get("document") or {}
             meta = doc.get("metadata") or {}
@@ -211,7 +229,7 @@ class OscalBuilder:
                 "uuid": self.uid("risk", cid, waiver_id),
                 "title": md(f"{cid}: {c.get('title') or cid}"),
                 "description": md(meta.get("description") or c.get("title") or cid),
-                "statement": md(f"{len(obs)} resource(s) fail {cid} ({c.get('severity', 'unknown')} severity)."
+                "statement": md(f"{len(ids)} resource(s) fail {cid} ({c.get('severity', 'unknown')} severity)."
                                 + (f" Rationale: {meta['rationale']}" if meta.get("rationale") else "")),
                 "props": [prop("control-id", cid), prop("severity", c.get("severity") or "unknown")],
                 "status": "open",
@@ -234,7 +252,7 @@ class OscalBuilder:
                     risk["props"].append(prop("waiver-type", wdoc["type"]))
                 risk["deadline"] = _datetime(w.get("expires") or wdoc.get("expires"), self.end)
                 risk["statement"] += f" Deviation {md(waiver_id)} approved: {md(wdoc.get('justification'))}"
-            risk["related-observations"] = [{"observation-uuid": u} for u in obs]
+            risk["related-observations"] = self._related(ids)
             out.append(risk)
         return out
 
@@ -274,7 +292,7 @@ class OscalBuilder:
                 "origins": [self._origin()],
                 "target": {"type": "objective-id", "target-id": f"{nid}_obj",
                            "status": {"state": state[0], "reason": state[1]}},
-                "related-observations": [{"observation-uuid": u} for u in o.observations],
+                "related-observations": self._related(o.observations),
             }
             if o.risks:
                 finding["related-risks"] = [{"risk-uuid": u} for u in o.risks]
@@ -288,8 +306,8 @@ class OscalBuilder:
             "local-definitions": self.local_definitions(),
             "reviewed-controls": self.reviewed_controls(),
         }
-        if self.observations:
-            result["observations"] = self.observations
+        if sum(self.totals.values()):
+            result["observations"] = Stream(self._observations)
         risks = self.risks()
         if risks:
             result["risks"] = risks
@@ -315,8 +333,6 @@ class OscalBuilder:
 
     def poam(self) -> dict[str, Any]:
         risks = self.risks()
-        by_uuid = {o["uuid"]: o for o in self.observations}
-        related = [u for obs in self.risk_groups.values() for u in obs]
         items = []
         for r, ((cid, waiver_id), _obs) in zip(risks, self.risk_groups.items()):
             w = self.waivers.get(waiver_id or "") or {}
@@ -337,8 +353,8 @@ class OscalBuilder:
             doc["import-ssp"] = {"href": self.ssp_href}
         doc["system-id"] = self.system_identifier()
         doc["local-definitions"] = {k: v for k, v in self.local_definitions().items()}
-        if related:
-            doc["observations"] = [by_uuid[u] for u in related]
+        if self.risk_groups:
+            doc["observations"] = Stream(lambda: self._observations(("fail", "waived")))
             doc["risks"] = risks
         doc["poam-items"] = items + self._coverage_items(bool(items))
         return {"plan-of-action-and-milestones": doc}
@@ -377,9 +393,8 @@ def _objective_state(statuses: dict[str, int]) -> tuple[str, str] | None:
 
 
 def dump(doc: dict[str, Any], out: IO[str]) -> None:
-    # one compact dumps: the C encoder; indent= would fall back to the pure-Python one (4x slower)
-    out.write(json.dumps(doc, ensure_ascii=False))
-    out.write("\n")
+    """Write a document compactly as it is produced (the C encoder per piece; streams pulled as written)."""
+    write(doc, out)
 
 
 _BUILDERS: weakref.WeakKeyDictionary[ScanView, dict[tuple[Any, ...], OscalBuilder]] = weakref.WeakKeyDictionary()
@@ -404,9 +419,9 @@ def render_plan(view: ScanView, out: IO[str]) -> None:
 def documents(view: ScanView, *, in_pack: bool = True) -> Iterable[tuple[str, dict[str, Any]]]:
     """The three OSCAL documents of a scan, by their file name in an evidence pack (one pass)."""
     b = builder(view, in_pack=in_pack)
-    yield AP_HREF, b.assessment_plan()
-    yield "assessment-results.json", b.assessment_results()
-    yield "poam.json", b.poam()
+    yield AP_HREF, materialise(b.assessment_plan())
+    yield "assessment-results.json", materialise(b.assessment_results())
+    yield "poam.json", materialise(b.poam())
 
 
 OSCAL_VERSIONS = ("1.1.3", "1.1.2")

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from scanner.errors import StoreError
-from scanner.model import Finding, ScanStatus, canonical_json
-from scanner.store_lock import ScanLocks, write_failure
-from scanner.store_sql import SCHEMA_V1, SCHEMA_V2, LazyDatabase, insert, update
+from scanner.model import Finding, ScanStatus, canonical_json, evidence_json
+from scanner.store_lock import ScanLocks, WriteFailed, write_failure
+from scanner.store_sql import SCHEMA_V1, SCHEMA_V2, LazyDatabase, ident, insert, update
 from scanner.store_read import StoreReads, findings_in_order
 from scanner.store_view import ScanView, _row
 
@@ -31,6 +31,9 @@ SCHEMA_VERSION = 2
 HASH_VERSION = 2
 """The scan hash formula new scans are sealed with (``scans.hash_version``; NULL is formula 1)."""
 BATCH = 20000
+WRITER_AFTER = 4 * BATCH
+"""Findings a Store writes itself before it hands its batches to a writer process
+(:mod:`scanner.store_writer`); 0 disables the writer."""
 
 _FINDING_HASHED = (
     "control_id", "target_id", "resource_id", "resource_type", "region",
@@ -106,6 +109,11 @@ class Store(StoreReads):
         self.path = Path(path or default_path())
         self.readonly = (not create) if readonly is None else readonly
         self.locks = ScanLocks(self.path)
+        self._writer: Any = None
+        """The writer process (:class:`scanner.store_writer.Writer`) once a scan stored WRITER_AFTER findings."""
+        self._stored = 0
+        self._queued: tuple[str, list[tuple[Any, ...]], dict[str, str]] | None = None
+        """Rows built but not yet sent to the writer (scan id, rows, evidence): sent at BATCH rows."""
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no such database (run 'govscan scan' first, or pass --db)")
@@ -252,6 +260,13 @@ class Store(StoreReads):
                 raise write_failure(self.path, exc) from exc
 
     def update_target(self, scan_id: str, target_id: str, **values: Any) -> None:
+        if self._writer is not None and values:  # keep its place after the findings already sent
+            from scanner.store_sql import cell
+
+            sets = ", ".join(f"{ident(c)} = ?" for c in values)
+            self._send(("sql", f'UPDATE "targets" SET {sets} WHERE "scan_id" = ? AND "id" = ?',
+                        [*(cell(v) for v in values.values()), scan_id, target_id]), scan_id)
+            return
         if not update(self.conn, "targets", ("scan_id", "id"), (scan_id, target_id), values):
             raise StoreError(f"{self.path}: scan {scan_id!r} has no target {target_id!r}")
 
@@ -269,21 +284,100 @@ class Store(StoreReads):
         return count
 
     def _write_batch(self, scan_id: str, batch: list[Finding]) -> int:
-        # the hot path of a big scan: one tuple per row, no intermediate dict (values_hash takes the
-        # hashed columns in _FINDING_HASHED order, exactly what finding_hash reads back from a row)
+        rows, evidence = self._rows(scan_id, batch)
+        if self._writer is None and (not WRITER_AFTER or self._stored + len(rows) <= WRITER_AFTER):
+            self._insert(scan_id, rows, evidence)
+            self._stored += len(rows)
+            return len(rows)
+        if self._writer is None:
+            from scanner.store_writer import Writer
+
+            self._writer = Writer(str(self.path))
+        if self._queued is not None and self._queued[0] != scan_id:
+            self._flush()
+        if self._queued is None:
+            self._queued = (scan_id, rows, evidence)
+        else:
+            self._queued[1].extend(rows)
+            self._queued[2].update(evidence)
+        if len(self._queued[1]) >= BATCH:
+            self._flush()
+        return len(rows)
+
+    def _flush(self) -> None:
+        """Send the queued rows to the writer."""
+        if self._queued is not None:
+            scan_id, rows, evidence = self._queued
+            self._queued = None
+            self._send(("batch", scan_id, _INSERT_FINDING, rows, list(evidence.items())), scan_id)
+
+    def _send(self, msg: tuple[Any, ...], scan_id: str) -> None:
+        from scanner.store_writer import WriterFailed
+
+        try:
+            self._writer.send(msg)
+        except WriterFailed as exc:
+            raise self._writer_error(exc, scan_id) from None
+
+    def _quiesce(self, scan_id: str | None = None) -> None:
+        """Everything handed to the writer is in the database and the writer is stopped (raises its failure)."""
+        if self._writer is None:
+            return
+        from scanner.store_writer import WriterFailed
+
+        writer, failed = self._writer, None
+        try:
+            self._flush()
+            writer.close()
+        except (WriterFailed, StoreError) as exc:
+            failed = exc
+        finally:
+            writer.kill()
+            self._writer, self._queued = None, None
+        if isinstance(failed, WriterFailed):
+            raise self._writer_error(failed, scan_id) from None
+        if failed is not None:
+            raise failed
+
+    def _writer_error(self, exc: Any, scan_id: str | None) -> Exception:
+        kind, *rest = exc.failure
+        if kind == "sealed":
+            return StoreError(f"{self.path}: scan {scan_id} was already sealed as {rest[0]}; "
+                              "refusing to add findings to it")
+        if kind == "sqlite":
+            cls, text = rest
+            return write_failure(self.path, sqlite3.OperationalError(text)) if cls == "OperationalError" else \
+                StoreError(f"{self.path}: cannot write ({text})")
+        if kind == "norow":
+            return StoreError(f"{self.path}: scan {scan_id!r} has no target {rest[0]!r}")
+        return WriteFailed(f"{self.path}: the store writer process ended (exit code {rest[0]}); "
+                           "the findings it had not committed were not stored")
+
+    def control_results(self, scan_id: str) -> list[dict[str, Any]]:
+        self._quiesce(scan_id)
+        return super().control_results(scan_id)
+
+    def _rows(self, scan_id: str, batch: list[Finding]) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+        """Rows of ``batch`` without their hash (see :func:`scanner.store_writer.hash_rows`), and the
+        evidence they reference (sha256 -> canonical JSON): the hot path of a big scan, one tuple per row."""
         stamp = now()
         evidence: dict[str, str] = {}
         rows = []
-        encode, sha256 = canonical, hashlib.sha256
+        encode, sha256 = evidence_json, hashlib.sha256
         for f in batch:
             ev_sha = None
             if f.evidence:
                 text = encode(f.evidence)
                 ev_sha = sha256(text.encode("utf-8")).hexdigest()
                 evidence[ev_sha] = text
-            values = (f.control_id, f.target_id, f.resource_id, f.resource_type, f.region, f.status.value,
-                      f.severity.value, f.message, ev_sha, f.waiver_id, stamp)
-            rows.append((scan_id, *values, values_hash(values)))
+            rows.append((scan_id, f.control_id, f.target_id, f.resource_id, f.resource_type, f.region,
+                         f.status.value, f.severity.value, f.message, ev_sha, f.waiver_id, stamp))
+        return rows, evidence
+
+    def _insert(self, scan_id: str, rows: list[tuple[Any, ...]], evidence: dict[str, str]) -> None:
+        from scanner.store_writer import hash_rows
+
+        rows = hash_rows(rows)
         conn = self.conn
         try:
             with conn:
@@ -296,11 +390,18 @@ class Store(StoreReads):
                 conn.executemany(_INSERT_FINDING, rows)
         except sqlite3.OperationalError as exc:
             raise write_failure(self.path, exc) from exc
-        return len(rows)
 
     def finish_scan(self, scan_id: str, status: ScanStatus, *, gate: Mapping[str, Any] | None = None,
                     api_calls: int | None = None) -> str:
-        """Close a scan: set its status, summary and place in the hash chain; returns its hash."""
+        """Close a scan: set its status, summary and place in the hash chain; returns its hash.
+
+        Findings handed to the writer process are stored first; if the writer failed, an interrupted
+        scan is still sealed with what was stored, any other status raises the writer's failure."""
+        try:
+            self._quiesce(scan_id)
+        except (StoreError, WriteFailed):
+            if status is not ScanStatus.INTERRUPTED:
+                raise
         try:
             digest = self._seal(scan_id, status, gate, api_calls)
         except sqlite3.OperationalError as exc:
@@ -394,10 +495,14 @@ class Store(StoreReads):
         raise StoreError(f"{self.path}: {ref!r} matches {len(rows)} scans; give more of the id")
 
     def view(self, ref: str | None = None) -> "ScanView":
+        self._quiesce()
         return ScanView(self, self.resolve_scan(ref))
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self._quiesce()
+        finally:
+            self.conn.close()
         self.locks.close()
 
 

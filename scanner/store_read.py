@@ -134,9 +134,12 @@ class StoreReads:
 
     def control_results(self, scan_id: str) -> list[dict[str, Any]]:
         """Per control, status, severity and waiver: how many findings (what the gate decides on)."""
-        return list(_rows(self.conn.execute(
-            "SELECT control_id, status, severity, waiver_id, count(*) AS n FROM findings WHERE scan_id = ? "
-            "GROUP BY control_id, status, severity, waiver_id", (scan_id,))))
+        # counted while walking the rows in place, like summary(): GROUP BY would sort the whole scan
+        from collections import Counter
+
+        groups = Counter(findings_in_order(self.conn, scan_id, "control_id, status, severity, waiver_id"))
+        return [{"control_id": c, "status": st, "severity": sev, "waiver_id": w, "n": n}
+                for (c, st, sev, w), n in sorted(groups.items(), key=lambda kv: tuple(x or "" for x in kv[0]))]
 
     def failing_controls(self, scan_id: str) -> list[tuple[str, str, int, str]]:
         """Controls with failures: id, severity, failures, title; most severe first, then by id."""

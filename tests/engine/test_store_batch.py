@@ -98,3 +98,49 @@ def test_interleaved_scans_read_back_their_own_findings_in_order_without_a_sort(
     store.conn.execute("UPDATE findings SET status = 'pass' WHERE scan_id = ? AND status = 'fail'", (b,))
     problems = verify_db(store).problems
     assert problems and all(f"scan {b}" in p for p in problems)
+
+
+def test_stored_row_hashes_equal_the_formula_for_every_kind_of_value(tmp_path):
+    """The batch writer builds each row's hash inline (pieces cached per batch); verify-db recomputes it
+    with finding_hash from the stored row: both must agree for NULLs, empty strings, non-ASCII and
+    length-prefix look-alikes, repeated and unique values."""
+    from scanner.model import Finding, ScanStatus, Severity, Status
+    from scanner.store import Store, finding_hash
+
+    store = Store(str(tmp_path / "g.db"))
+    sid = store.begin_scan(profile="p", profile_sha256="0" * 64, tool_version="t")
+    odd = ["", "3:ab;", "é—☃", "a;b", "-;", "x" * 300]
+    findings = [Finding(f"c-{i % 3}", odd[i % 6], odd[(i + 1) % 6] or "r", odd[(i + 2) % 6], Status.FAIL,
+                        Severity.HIGH, odd[(i + 3) % 6], {"k": odd[i % 6]} if i % 2 else {},
+                        region=None if i % 3 else odd[(i + 4) % 6], waiver_id=None if i % 4 else odd[(i + 5) % 6])
+                for i in range(60)]
+    assert store.add_findings(sid, findings) == 60
+    store.finish_scan(sid, ScanStatus.COMPLETE)
+    cur = store.conn.execute("SELECT * FROM findings WHERE scan_id = ?", (sid,))
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r)) for r in cur]
+    assert len(rows) == 60 and all(r["hash"] == finding_hash(r) for r in rows)
+    from scanner.integrity import verify_db
+
+    report = verify_db(store)
+    assert (report.problems, report.findings) == ([], 60)
+
+
+def test_evidence_text_is_canonical_json_and_orjson_only_where_documented():
+    """evidence_json (orjson) writes what canonical_json writes for every value evidence holds in
+    practice; the documented differences are exponent floats and NaN; what orjson refuses (big integers) falls back."""
+    from scanner.model import canonical_json, evidence_json
+
+    corpus = [
+        {"observed": {"permitrootlogin": "no", "port": [22, 2222]}, "expected": "eq 'no'", "found": "yes"},
+        {"z": 1, "a": {"y": None, "b": [True, False, 0, -1, 2.5, 0.1, 100.0, 123456789.125]}},
+        {"name": "é—☃ \u2028 \x00\x1f \"quoted\" back\\slash", "emoji": "😀", "": "empty key"},
+        {"locations": [{"attribute": "x", "path": "/etc/ssh/sshd_config", "line": 12}], "checks": []},
+        {"big": 2 ** 63 - 1, "neg": -(2 ** 63)},
+    ]
+    for doc in corpus:
+        assert evidence_json(doc) == canonical_json(doc), doc
+    assert (evidence_json({"f": 1e16}), canonical_json({"f": 1e16})) == ('{"f":1e16}', '{"f":1e+16}')
+    assert evidence_json({"n": float("nan")}) == '{"n":null}'
+    huge = {"n": 2 ** 70, "s": [2 ** 64]}  # beyond 64 bits: json's text
+    assert evidence_json(huge) == canonical_json(huge)

@@ -166,7 +166,53 @@ def test_poam_lists_open_failures_and_waived_deviations_with_poam_id(docs):
     risk_ids = {r["uuid"] for r in poam["risks"]}
     assert all(i["related-risks"][0]["risk-uuid"] in risk_ids for i in items.values())
     obs_ids = {o["uuid"] for o in poam["observations"]}
-    assert all(r["observation-uuid"] in obs_ids for i in items.values() for r in i["related-observations"])
+    # exactly the observations the items relate, each once (the POA&M carries no other finding)
+    related = [r["observation-uuid"] for i in items.values() for r in i["related-observations"]]
+    assert len(poam["observations"]) == len(obs_ids) == len(related) == len(set(related))
+    assert set(related) == obs_ids
+    assert {_props(o)["result"] for o in poam["observations"]} == {"fail", "waived"}
+
+
+def test_renderers_stream_the_same_bytes_json_would_write(factory_view):
+    """The streamed AR and POA&M are byte for byte what one json.dumps of the whole document writes."""
+    from reports.jsonstream import materialise
+    from reports.oscal import builder
+
+    b = builder(factory_view, in_pack=False)
+    for doc in (b.assessment_results(), b.poam(), b.assessment_plan()):
+        out = io.StringIO()
+        from reports.oscal import dump
+
+        dump(doc, out)
+        assert out.getvalue() == json.dumps(materialise(doc), ensure_ascii=False) + "\n"
+
+
+def test_observations_are_read_while_written_not_held(factory_view, monkeypatch):
+    """The builder keeps no observation: the AR's observations come from a second read of the store,
+    pulled by the writer, and a finding stored after the first pass is not half-referenced."""
+    from reports.oscal import OscalBuilder, dump
+
+    b = OscalBuilder(factory_view, in_pack=False)
+    assert not any(isinstance(v, list) and v and isinstance(v[0], dict) and "observation-uuid" in str(v[0])
+                   for v in vars(b).values())
+    reads = []
+    real = factory_view.findings
+
+    def counting(**kw):
+        reads.append(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(factory_view, "findings", counting)
+    doc = b.assessment_results()
+    assert reads == []  # building the skeleton reads nothing
+    dump(doc, io.StringIO())
+    assert reads == [{"status": None}]
+    last = b._last_id
+    b._last_id = last - 1  # as if the last finding arrived after the first pass: it is left out
+    out = io.StringIO()
+    dump(b.assessment_results(), out)
+    uuids = {o["uuid"] for o in json.loads(out.getvalue())["assessment-results"]["results"][0]["observations"]}
+    assert b.uid("observation", last) not in uuids and b.uid("observation", last - 1) in uuids
 
 
 def _strings(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
