@@ -13,7 +13,8 @@ import time
 from typing import Any
 
 from checks.aws.api import Api
-from checks.aws.policydoc import all_blocked, allows_full_admin
+from checks.aws.grants import DERIVED, derived
+from checks.aws.policydoc import all_blocked
 from checks.aws.session import ApiFailure
 from checks.aws.kind import GlobalAwsKind
 from scanner.model import Resource
@@ -169,12 +170,8 @@ def collect_policies(api: Api, region: str | None) -> list[Resource]:
                      "Scope": "AWS" if ":iam::aws:policy/" in arn else "Local",
                      "AttachmentCount": int(pol.get("AttachmentCount") or 0),
                      "Document": doc}
-            admin = allows_full_admin(doc)
-            lost = {}
-            if admin is None:  # no readable default version: unknown, never a pass
-                lost["allows_full_admin"] = "the policy's default version document is missing or unparsable"
-            else:
-                attrs["allows_full_admin"] = admin
+            found, lost = derived(doc)
+            attrs.update(found)
             out.append(Resource(arn, "aws.iam.policy", attrs, attr_errors=lost))
     return out
 
@@ -327,9 +324,7 @@ class IamPolicy(GlobalAwsKind):
             A("Scope", "string", "Local (customer managed) or AWS"),
             A("AttachmentCount", "integer", "users, groups and roles it is attached to"),
             A("Document", "map", "the default version's policy document"),
-            A("allows_full_admin", "boolean", "an Allow statement grants every action on every resource: Action "
-              "'*' (or NotAction not excluding '*') on Resource '*' (or NotResource not excluding '*')"),
-        )
+        ) + tuple(A(name, typ, doc) for name, typ, doc, _ in DERIVED)
     permissions = ("iam:GetAccountAuthorizationDetails",)
     build = staticmethod(collect_policies)
 
