@@ -39,6 +39,8 @@ def collect_keys(api: Api, region: str | None) -> list[Resource]:
         except ApiFailure as failure:  # nothing is known about the key
             return Resource(arn, _KEY, attrs, region=region, error=str(failure))
         attrs["KeySpec"] = attrs["KeySpec"] or meta.get("CustomerMasterKeySpec")
+        if attrs["MultiRegion"] is None:  # multi-Region key ids always start with "mrk-" (AWS KMS docs)
+            attrs["MultiRegion"] = str(attrs["KeyId"]).startswith("mrk-")
         lost: dict[str, str] = {}
         if rotation:
             attrs["KeyRotationEnabled"] = None
