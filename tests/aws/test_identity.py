@@ -416,3 +416,48 @@ def test_organizations_management_account(moto: None) -> None:
     c = collect(f"aws:///{R}", types=["aws.organizations.account_org"])
     got = verdicts(c, "aws.organizations.account_org")
     assert got[("aws-organizations-root-restrictive-scp", rid)] == ("pass", "Organization root has SCPs deny-leave")
+
+
+def seeded_account_expected(s: Any) -> set[tuple[str, str, str]]:
+    """What the identity, keys and secrets controls find on conftest.seed_account (for test_scan)."""
+    target = f"aws://{ACCOUNT}/us-east-1,eu-west-1"
+    pol = lambda n: f"arn:aws:iam::{ACCOUNT}:policy/{n}"  # noqa: E731
+    org = f"arn:aws:organizations::{ACCOUNT}:account-org"
+    group = f"arn:aws:iam::{ACCOUNT}:group/readers"
+    out = {(cid, f"{target}/{r}", "error") for r in ("us-east-1", "eu-west-1")  # moto has no Access Analyzer
+           for cid in ("aws-accessanalyzer-enabled", "aws-accessanalyzer-no-active-findings")}
+    none_seen = [f"aws-acm-{c}" for c in ("in-use-valid", "key-strength", "not-expiring", "transparency-logging")] + [
+        f"aws-iam-inline-{c}" for c in ("no-admin", "no-assume-role-all", "no-cloudtrail-full-access",
+                                         "no-kms-decrypt-all", "no-kms-full-access", "no-notaction-allow",
+                                         "no-passrole-all", "no-privilege-escalation")] + [
+        f"aws-iam-role-{c}" for c in ("cross-account-external-id", "no-admin", "no-cross-account-readonly",
+                                       "service-confused-deputy", "trust-not-public", "unused")] + [
+        f"aws-secretsmanager-{c}" for c in ("cmk", "not-public", "rotated-recently", "rotation-enabled",
+                                             "secret-used")] + ["aws-ssm-document-not-public"]
+    out |= {(cid, target, "notapplicable") for cid in none_seen}
+    for c in ("no-assume-role-all", "no-cloudtrail-full-access", "no-kms-decrypt-all", "no-kms-full-access",
+              "no-passrole-all", "no-privilege-escalation"):
+        out |= {(f"aws-iam-policy-{c}", pol("admin-all"), "fail"), (f"aws-iam-policy-{c}", pol("s3-reader"), "pass")}
+    out |= {("aws-iam-policy-no-notaction-allow", pol("admin-all"), "pass"),
+            ("aws-iam-policy-no-notaction-allow", pol("s3-reader"), "pass"),
+            ("aws-iam-policy-unattached-no-admin", pol("unused-admin"), "fail"),
+            ("aws-iam-group-has-members", group, "pass"), ("aws-iam-group-no-admin", group, "pass"),
+            ("aws-organizations-member", org, "fail"), ("aws-organizations-root-restrictive-scp", org, "fail"),
+            ("aws-organizations-scp-enabled", org, "fail")}
+    for k in (s["rotated_key"], s["stale_key"]):
+        for cid in ("aws-kms-key-no-cross-account", "aws-kms-key-not-disabled", "aws-kms-key-not-public",
+                    "aws-kms-key-single-region"):
+            out.add((cid, f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{k}", "pass"))
+    return out
+
+
+def test_collectors_match_their_declarations(account: Any) -> None:
+    from checks.aws.provider import AwsProvider
+    from scanner.resource_types import value_problems
+
+    _, c = account
+    kinds = {k.name: k for k in AwsProvider().kinds()}
+    problems = [f"{res.id}: {p}" for rtype in TYPES for res in c.resources[rtype]
+                for p in value_problems(kinds[rtype].schema(), res.attrs, open_top=bool(kinds[rtype].open_attributes))]
+    assert problems == []
+    assert all(r.region is None for t in TYPES if not kinds[t].identity.region for r in c.resources[t])
