@@ -32,7 +32,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _managed_docs(pages: list[dict[str, Any]]) -> dict[str, Any]:
+def managed_docs(pages: list[dict[str, Any]]) -> dict[str, Any]:
     """Managed policy ARN -> its default version's document."""
     out = {}
     for page in pages:
@@ -64,7 +64,7 @@ def _admin(attached: list[dict[str, Any]], inline: list[dict[str, Any]], docs: d
     return found, unknown
 
 
-def _admin_attrs(attrs: dict[str, Any], lost: dict[str, str], attached: list[dict[str, Any]],
+def admin_attrs(attrs: dict[str, Any], lost: dict[str, str], attached: list[dict[str, Any]],
                  inline: list[dict[str, Any]], docs: dict[str, Any], partition: str) -> None:
     found, unknown = _admin(attached, inline, docs, partition)
     attrs["admin_policies"] = found
@@ -78,7 +78,7 @@ def _admin_attrs(attrs: dict[str, Any], lost: dict[str, str], attached: list[dic
 
 def collect_roles(api: Api, region: str | None) -> list[Resource]:
     pages = _details(api)
-    docs = _managed_docs(pages)
+    docs = managed_docs(pages)
     out = []
     for role in (r for p in pages for r in p.get("RoleDetailList") or []):
         trust = as_document(role.get("AssumeRolePolicyDocument"))
@@ -114,14 +114,14 @@ def collect_roles(api: Api, region: str | None) -> list[Resource]:
             attrs["readonly_cross_account"] = READONLY_POLICY in attached_names and bool(attrs["trusted_accounts"])
         else:
             lost["readonly_cross_account"] = lost["trusted_accounts"]
-        _admin_attrs(attrs, lost, attached, inline, docs, api.partition)
+        admin_attrs(attrs, lost, attached, inline, docs, api.partition)
         out.append(Resource(role["Arn"], "aws.iam.role", attrs, attr_errors=lost))
     return out
 
 
 def collect_groups(api: Api, region: str | None) -> list[Resource]:
     pages = _details(api)
-    docs = _managed_docs(pages)
+    docs = managed_docs(pages)
     members: dict[str, list[str]] = {}
     for user in (u for p in pages for u in p.get("UserDetailList") or []):
         for group in user.get("GroupList") or []:
@@ -137,7 +137,7 @@ def collect_groups(api: Api, region: str | None) -> list[Resource]:
             "GroupPolicyList": [p.get("PolicyName") for p in inline], "members": users, "member_count": len(users),
         }
         lost: dict[str, str] = {}
-        _admin_attrs(attrs, lost, attached, inline, docs, api.partition)
+        admin_attrs(attrs, lost, attached, inline, docs, api.partition)
         out.append(Resource(group["Arn"], "aws.iam.group", attrs, attr_errors=lost))
     return out
 
@@ -164,7 +164,7 @@ def collect_inline_policies(api: Api, region: str | None) -> list[Resource]:
     return out
 
 
-_ADMIN_ATTRS = (
+ADMIN_ATTRS = (
     A("admin_policies", "list", "attached (attached:NAME) and inline (inline:NAME) policies granting every action "
       "on every resource, NotAction forms included (AdministratorAccess always counts)"),
     A("has_admin", "boolean", "admin_policies is not empty (unknown when none was found but a policy "
@@ -193,7 +193,7 @@ class IamRole(GlobalAwsKind):
         A("unrestricted_service_principals", "list", "service principals trusted with no aws:SourceAccount, "
           "aws:SourceArn or aws:SourceOrg* condition (or an aws:SourceAccount naming another account)"),
         A("readonly_cross_account", "boolean", "ReadOnlyAccess is attached and another account is trusted"),
-        *_ADMIN_ATTRS,
+        *ADMIN_ATTRS,
         A("last_used", "datetime", "when the role was last assumed (null when never, in AWS's tracking window)"),
         A("last_activity", "datetime", "last use, or creation when never used"),
         A("Tags", "list", "tags"),
@@ -210,7 +210,7 @@ class IamGroup(GlobalAwsKind):
         A("AttachedManagedPolicies", "list", "names of the managed policies attached"),
         A("GroupPolicyList", "list", "names of the inline policies"),
         A("members", "list", "user names in the group"), A("member_count", "integer", "number of users"),
-        *_ADMIN_ATTRS,
+        *ADMIN_ATTRS,
     )
     permissions = ("iam:GetAccountAuthorizationDetails",)
     build = staticmethod(collect_groups)

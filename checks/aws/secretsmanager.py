@@ -78,6 +78,7 @@ class Secret(AwsKind):
         A("CreatedDate", "datetime", "when the secret was created"),
         A("RotationEnabled", "boolean", "automatic rotation is on (ListSecrets omits it when never enabled)"),
         A("RotationRules", "map", "rotation schedule"),
+        A("RotationRules.AutomaticallyAfterDays", "integer", "days between rotations (absent for a cron schedule)"),
         A("LastRotatedDate", "datetime", "last rotation (null when never)"),
         A("LastAccessedDate", "datetime", "last day the secret was read (null when never)"),
         A("rotation_activity", "datetime", "last rotation, or creation when never rotated"),

@@ -19,7 +19,7 @@ from .conftest import ACCOUNT, collect
 
 R = "us-east-1"
 PARTNER = "111122223333"
-TYPES = ("aws.iam.role", "aws.iam.group", "aws.iam.inline_policy", "aws.iam.policy", "aws.kms.key",
+TYPES = ("aws.iam.user", "aws.iam.role", "aws.iam.group", "aws.iam.inline_policy", "aws.iam.policy", "aws.kms.key",
          "aws.secretsmanager.secret", "aws.acm.certificate", "aws.ssm.document", "aws.organizations.account_org")
 
 
@@ -79,6 +79,11 @@ def seed_identity() -> dict[str, str]:
     iam.create_user(UserName="dev")
     iam.put_user_policy(UserName="dev", PolicyName="launcher", PolicyDocument=doc(
         allow(["iam:PassRole", "ec2:RunInstances"])))
+    iam.create_user(UserName="direct")
+    iam.attach_user_policy(UserName="direct", PolicyArn=admin)
+    iam.create_user(UserName="root-like")
+    iam.put_user_policy(UserName="root-like", PolicyName="god-mode", PolicyDocument=doc(
+        {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}))
     iam.create_user(UserName="ops")
     iam.put_user_policy(UserName="ops", PolicyName="reader", PolicyDocument=doc(
         allow("s3:GetObject", "arn:aws:s3:::gs-data/*")))
@@ -117,6 +122,8 @@ def seed_keys_and_secrets(ids: dict[str, str]) -> None:
     ids["secret_plain"] = sm.create_secret(Name="plain", SecretString="x")["ARN"]
     ids["secret_good"] = sm.create_secret(Name="good", SecretString="x", KmsKeyId=ids["key_private"])["ARN"]
     sm.rotate_secret(SecretId="good", RotationRules={"AutomaticallyAfterDays": 30})
+    ids["secret_yearly"] = sm.create_secret(Name="yearly", SecretString="x")["ARN"]
+    sm.rotate_secret(SecretId="yearly", RotationRules={"AutomaticallyAfterDays": 365})
     sm.put_resource_policy(SecretId="plain", ResourcePolicy=doc(
         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))
     sm.put_resource_policy(SecretId="good", ResourcePolicy=doc(
@@ -195,8 +202,8 @@ def test_collection_has_no_errors(account: Any) -> None:
     _, c = account
     assert c.errors == []
     assert {t: len(c.resources[t]) for t in TYPES if t != "aws.iam.policy"} == {
-        "aws.iam.role": 7, "aws.iam.group": 4, "aws.iam.inline_policy": 6, "aws.kms.key": 5,
-        "aws.secretsmanager.secret": 2, "aws.acm.certificate": 5, "aws.ssm.document": 2,
+        "aws.iam.user": 4, "aws.iam.role": 7, "aws.iam.group": 4, "aws.iam.inline_policy": 7, "aws.kms.key": 5,
+        "aws.secretsmanager.secret": 3, "aws.acm.certificate": 5, "aws.ssm.document": 2,
         "aws.organizations.account_org": 1}
 
 
@@ -237,6 +244,8 @@ def test_role_admin_review_case_notaction_iam(account: Any) -> None:
         "fail", "Inline policy all-but-iam of role notaction-admin allows every action on every resource "
         "(Action or NotAction)")
     assert inline[inline_id("group", "admins", "everything")][0] == "fail"
+    assert inline[inline_id("user", "root-like", "god-mode")] == (
+        "fail", "Inline policy god-mode of user root-like allows every action on every resource (Action or NotAction)")
     assert inline[inline_id("user", "ops", "reader")][0] == "pass"
 
 
@@ -249,6 +258,16 @@ def test_role_unused(account: Any) -> None:
     status, message = old[role_arn("svc-ok")]
     assert status == "fail" and message.startswith("Role svc-ok unused since ") and message.endswith(
         "(limit 90 days)")
+
+
+def test_users_with_administrator_policies(account: Any) -> None:
+    ids, c = account
+    got = only(verdicts(c, "aws.iam.user"), "aws-iam-user-no-admin")
+    user = lambda n: f"arn:aws:iam::{ACCOUNT}:user/{n}"  # noqa: E731
+    assert got == {user("direct"): ("fail", "User direct has administrator policies attached:admin-all"),
+                   user("root-like"): ("fail", "User root-like has administrator policies inline:god-mode"),
+                   user("dev"): ("pass", "User dev has no administrator policy"),
+                   user("ops"): ("pass", "User ops has no administrator policy")}
 
 
 def test_groups(account: Any) -> None:
@@ -346,6 +365,10 @@ def test_secrets(account: Any) -> None:
     assert got[("aws-secretsmanager-not-public", plain)] == (
         "fail", "Secret plain resource policy lets anyone access it (statements 0)")
     assert got[("aws-secretsmanager-not-public", good)][0] == "pass"
+    assert got[("aws-secretsmanager-rotation-interval", ids["secret_yearly"])] == (
+        "fail", "Secret yearly rotates every 365 days (limit 90)")
+    assert got[("aws-secretsmanager-rotation-interval", good)] == ("pass", "Secret good rotates every 30 days")
+    assert got[("aws-secretsmanager-rotation-interval", plain)][0] == "notapplicable"
     for cid in ("aws-secretsmanager-rotated-recently", "aws-secretsmanager-secret-used"):
         assert got[(cid, good)][0] == "pass" and got[(cid, plain)][0] == "pass"  # created today
     later = verdicts(c, "aws.secretsmanager.secret", now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=100))
@@ -433,7 +456,7 @@ def seeded_account_expected(s: Any) -> set[tuple[str, str, str]]:
         f"aws-iam-role-{c}" for c in ("cross-account-external-id", "no-admin", "no-cross-account-readonly",
                                        "service-confused-deputy", "trust-not-public", "unused")] + [
         f"aws-secretsmanager-{c}" for c in ("cmk", "not-public", "rotated-recently", "rotation-enabled",
-                                             "secret-used")] + ["aws-ssm-document-not-public"]
+                                             "rotation-interval", "secret-used")] + ["aws-ssm-document-not-public"]
     out |= {(cid, target, "notapplicable") for cid in none_seen}
     for c in ("no-assume-role-all", "no-cloudtrail-full-access", "no-kms-decrypt-all", "no-kms-full-access",
               "no-passrole-all", "no-privilege-escalation"):
@@ -442,6 +465,9 @@ def seeded_account_expected(s: Any) -> set[tuple[str, str, str]]:
             ("aws-iam-policy-no-notaction-allow", pol("s3-reader"), "pass"),
             ("aws-iam-policy-unattached-no-admin", pol("unused-admin"), "fail"),
             ("aws-iam-group-has-members", group, "pass"), ("aws-iam-group-no-admin", group, "pass"),
+            ("aws-iam-user-no-admin", f"arn:aws:iam::{ACCOUNT}:user/bob", "fail"),
+            ("aws-iam-user-no-admin", f"arn:aws:iam::{ACCOUNT}:user/alice", "pass"),
+            ("aws-iam-user-no-admin", f"arn:aws:iam::{ACCOUNT}:user/carol", "pass"),
             ("aws-organizations-member", org, "fail"), ("aws-organizations-root-restrictive-scp", org, "fail"),
             ("aws-organizations-scp-enabled", org, "fail")}
     for k in (s["rotated_key"], s["stale_key"]):
