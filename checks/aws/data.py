@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from checks.aws.api import Api
+from checks.aws.grants import other_accounts, public_statements
+from checks.aws.policydoc import as_document
 from checks.aws.session import ApiFailure
 from checks.aws.kind import AwsKind
 from scanner.model import Resource
@@ -14,7 +16,8 @@ from scanner.resource_types import resources
 
 
 _KEY = "aws.kms.key"
-_DESCRIBED = ("KeyManager", "KeySpec", "KeyState", "KeyUsage")
+_DESCRIBED = ("KeyManager", "KeySpec", "KeyState", "KeyUsage", "MultiRegion", "Origin")
+_POLICY = ("KeyPolicy", "key_policy_public_statements", "key_policy_public", "key_policy_other_accounts")
 
 
 def collect_keys(api: Api, region: str | None) -> list[Resource]:
@@ -22,7 +25,8 @@ def collect_keys(api: Api, region: str | None) -> list[Resource]:
     # DescribeKey feeds the key's settings and decides whether rotation applies; skipped (with
     # GetKeyRotationStatus) when no selected control reads any of them.
     rotation = api.wants(_KEY, "KeyRotationEnabled")
-    described = rotation or api.wants(_KEY, *_DESCRIBED)
+    policy = api.wants(_KEY, *_POLICY)
+    described = rotation or policy or api.wants(_KEY, *_DESCRIBED)
 
     def one(key: dict[str, Any]) -> Resource:
         arn = key.get("KeyArn") or api.arn("kms", region, f"key/{key['KeyId']}")
@@ -35,6 +39,8 @@ def collect_keys(api: Api, region: str | None) -> list[Resource]:
         except ApiFailure as failure:  # nothing is known about the key
             return Resource(arn, _KEY, attrs, region=region, error=str(failure))
         attrs["KeySpec"] = attrs["KeySpec"] or meta.get("CustomerMasterKeySpec")
+        if attrs["MultiRegion"] is None:  # multi-Region key ids always start with "mrk-" (AWS KMS docs)
+            attrs["MultiRegion"] = str(attrs["KeyId"]).startswith("mrk-")
         lost: dict[str, str] = {}
         if rotation:
             attrs["KeyRotationEnabled"] = None
@@ -45,9 +51,25 @@ def collect_keys(api: Api, region: str | None) -> list[Resource]:
                                                                 KeyId=key["KeyId"]).get("KeyRotationEnabled"))
                 except ApiFailure as failure:  # the key's other settings still decide
                     lost["KeyRotationEnabled"] = str(failure)
+        if policy:
+            lost.update(key_policy(api, region, key["KeyId"], attrs))
         return Resource(arn, _KEY, attrs, region=region, attr_errors=lost)
 
     return api.fan_out(one, keys)
+
+
+def key_policy(api: Api, region: str | None, key_id: str, attrs: dict[str, Any]) -> dict[str, str]:
+    """Fill the key policy attributes; return the ones lost (a failed GetKeyPolicy: unknown, never private)."""
+    try:
+        doc = as_document(api.call("kms", region, "GetKeyPolicy", KeyId=key_id, PolicyName="default").get("Policy"))
+    except ApiFailure as failure:
+        return dict.fromkeys(_POLICY, str(failure))
+    public, others = public_statements(doc), other_accounts(doc, api.account)
+    if public is None or others is None:
+        return dict.fromkeys(_POLICY, "the key policy is missing or unparsable")
+    attrs.update(KeyPolicy=doc, key_policy_public_statements=public, key_policy_public=bool(public),
+                 key_policy_other_accounts=others)
+    return {}
 
 
 def collect_db_instances(api: Api, region: str | None) -> list[Resource]:
@@ -62,13 +84,21 @@ def collect_db_instances(api: Api, region: str | None) -> list[Resource]:
 
 @resources.register("aws.kms.key")
 class KmsKey(AwsKind):
-    description = "A KMS key with its rotation status."
+    description = "A KMS key with its rotation status and, when a control reads it, its key policy."
     attributes = (A("KeyId", "string", "key id"), A("KeyManager", "string", "CUSTOMER or AWS"),
          A("KeySpec", "string", "SYMMETRIC_DEFAULT, RSA_2048..."), A("KeyState", "string", "Enabled..."),
          A("KeyUsage", "string", "ENCRYPT_DECRYPT..."),
          A("KeyRotationEnabled", "boolean",
-           "automatic rotation is on (read for enabled customer symmetric keys only, else null)"))
-    permissions = ("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus")
+           "automatic rotation is on (read for enabled customer symmetric keys only, else null)"),
+         A("MultiRegion", "boolean", "a multi-Region key (primary or replica)"),
+         A("Origin", "string", "AWS_KMS, EXTERNAL, AWS_CLOUDHSM or EXTERNAL_KEY_STORE"),
+         A("KeyPolicy", "map", "the key policy (GetKeyPolicy, read only when a selected control needs it)"),
+         A("key_policy_public_statements", "list", "indexes of key policy statements allowing everyone (or any "
+           "AWS account) with no condition restricting account, organisation, network or ARN"),
+         A("key_policy_public", "boolean", "key_policy_public_statements is not empty"),
+         A("key_policy_other_accounts", "list", "accounts other than the scanned one the key policy allows "
+           "('*': any)"))
+    permissions = ("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
     build = staticmethod(collect_keys)
 
 

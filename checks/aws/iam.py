@@ -13,7 +13,9 @@ import time
 from typing import Any
 
 from checks.aws.api import Api
-from checks.aws.policydoc import all_blocked, allows_full_admin
+from checks.aws.grants import DERIVED, derived
+from checks.aws.iam_entities import ADMIN_ATTRS, admin_attrs, managed_docs
+from checks.aws.policydoc import all_blocked
 from checks.aws.session import ApiFailure
 from checks.aws.kind import GlobalAwsKind
 from scanner.model import Resource
@@ -93,15 +95,17 @@ def _auth_details(api: Api) -> list[dict[str, Any]]:
     return api.pages("iam", None, "GetAccountAuthorizationDetails")
 
 
-_USER_DETAILS = ("AttachedManagedPolicies", "UserPolicyList", "GroupList", "has_direct_policies")
+_USER_DETAILS = ("AttachedManagedPolicies", "UserPolicyList", "GroupList", "has_direct_policies",
+                 "admin_policies", "has_admin")
 
 
 def collect_users(api: Api, region: str | None) -> list[Resource]:
     report = credential_report(api)
     # Policies and groups come from the authorization details: read only when a control needs them.
     with_details = api.wants("aws.iam.user", *_USER_DETAILS)
-    details = {u["UserName"]: u for p in _auth_details(api) for u in p.get("UserDetailList") or []} \
-        if with_details else {}
+    pages = _auth_details(api) if with_details else []
+    details = {u["UserName"]: u for p in pages for u in p.get("UserDetailList") or []}
+    docs = managed_docs(pages)
     out = []
     for name, row in sorted(report.items()):
         if name == "<root_account>":
@@ -120,10 +124,15 @@ def collect_users(api: Api, region: str | None) -> list[Resource]:
             "mfa_active": bool(row.get("mfa_active")),
             **_key_fields(row),
         }
-        if with_details:
+        lost: dict[str, str] = {}
+        if with_details and name not in details:  # in the report, not in the details: unknown, not "none"
+            lost = dict.fromkeys(_USER_DETAILS, "the user is missing from GetAccountAuthorizationDetails")
+        elif with_details:
             attrs.update(AttachedManagedPolicies=attached, UserPolicyList=inline,
                          GroupList=list(det.get("GroupList") or []), has_direct_policies=bool(attached or inline))
-        out.append(Resource(str(row.get("arn")), "aws.iam.user", attrs))
+            admin_attrs(attrs, lost, det.get("AttachedManagedPolicies") or [], det.get("UserPolicyList") or [],
+                        docs, api.partition)
+        out.append(Resource(str(row.get("arn")), "aws.iam.user", attrs, attr_errors=lost))
     return out
 
 
@@ -169,12 +178,8 @@ def collect_policies(api: Api, region: str | None) -> list[Resource]:
                      "Scope": "AWS" if ":iam::aws:policy/" in arn else "Local",
                      "AttachmentCount": int(pol.get("AttachmentCount") or 0),
                      "Document": doc}
-            admin = allows_full_admin(doc)
-            lost = {}
-            if admin is None:  # no readable default version: unknown, never a pass
-                lost["allows_full_admin"] = "the policy's default version document is missing or unparsable"
-            else:
-                attrs["allows_full_admin"] = admin
+            found, lost = derived(doc)
+            attrs.update(found)
             out.append(Resource(arn, "aws.iam.policy", attrs, attr_errors=lost))
     return out
 
@@ -313,6 +318,7 @@ class IamUser(GlobalAwsKind):
             A("UserPolicyList", "list", "inline policies of the user"),
             A("GroupList", "list", "groups the user belongs to"),
             A("has_direct_policies", "boolean", "policies are attached to the user, not via groups"),
+            *ADMIN_ATTRS,
         ) + _KEY_ATTRS
     permissions = ("iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:GetAccountAuthorizationDetails")
     build = staticmethod(collect_users)
@@ -327,9 +333,7 @@ class IamPolicy(GlobalAwsKind):
             A("Scope", "string", "Local (customer managed) or AWS"),
             A("AttachmentCount", "integer", "users, groups and roles it is attached to"),
             A("Document", "map", "the default version's policy document"),
-            A("allows_full_admin", "boolean", "an Allow statement grants every action on every resource: Action "
-              "'*' (or NotAction not excluding '*') on Resource '*' (or NotResource not excluding '*')"),
-        )
+        ) + tuple(A(name, typ, doc) for name, typ, doc, _ in DERIVED)
     permissions = ("iam:GetAccountAuthorizationDetails",)
     build = staticmethod(collect_policies)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 from checks.aws.session import parse_chain
 from scanner.errors import UsageError
@@ -53,7 +53,9 @@ class AwsProvider(Provider):
                    "and the regions to scan (default: every enabled region)"),
     )
     default_profile = "aws-foundations"
-    resource_modules = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data")
+    resource_modules: ClassVar[tuple[str, ...]] = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data")
+    resource_modules += ("checks.aws.iam_entities", "checks.aws.accessanalyzer", "checks.aws.organizations",
+                         "checks.aws.secretsmanager", "checks.aws.acm", "checks.aws.ssm")  # identity, keys, secrets
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if not spec.startswith("aws://"):

@@ -10,6 +10,8 @@ import pytest
 
 ACCOUNT = "123456789012"
 REGIONS = ("us-east-1", "eu-west-1")
+MOTO_MISSING = frozenset({"aws.accessanalyzer.region"})
+"""Resource types whose listing moto does not implement: always `error` on moto (each module tests that)."""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -166,7 +168,7 @@ def collect(spec: str = "aws:///us-east-1,eu-west-1", types: Any = None, **optio
 
     prov = AwsProvider()
     target = prov.parse_target(spec, options)[0]
-    names = frozenset(types or [t.name for t in prov.resource_types()])
+    names = frozenset(types or [t.name for t in prov.resource_types() if t.name not in MOTO_MISSING])
     return prov.collect(target, names, CollectContext())
 
 

@@ -133,6 +133,8 @@ def test_denied_account_and_key_sub_reads_error_only_their_controls(
         ("aws-s3-account-public-access-block", acct): "fail", ("aws-iam-support-role", acct): "fail",
         ("aws-account-security-contact", acct): "fail",
         ("aws-kms-key-rotation", key): "error", ("aws-kms-no-pending-deletion", key): "pass",
+        ("aws-kms-key-not-public", key): "pass", ("aws-kms-key-no-cross-account", key): "pass",
+        ("aws-kms-key-not-disabled", key): "pass", ("aws-kms-key-single-region", key): "pass",
         ("aws-cloudtrail-bucket-access-logging", trail): "error",
         ("aws-cloudtrail-log-validation", trail): "pass", ("aws-cloudtrail-kms", trail): "fail",
         ("aws-cloudtrail-cloudwatch-logs", trail): "fail", ("aws-cloudtrail-logging", trail): "fail",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .conftest import ACCOUNT, Seeded
+from .test_identity import seeded_account_expected
 
 TARGET = "aws:///us-east-1,eu-west-1"
 E, W = "us-east-1", "eu-west-1"
@@ -135,7 +136,7 @@ def expected(s: Seeded) -> set[tuple[str, str, str]]:
 
 def test_exact_control_resource_status_set(scan: Any, seeded: Seeded) -> None:
     _, found = scan
-    want = expected(seeded)
+    want = expected(seeded) | seeded_account_expected(seeded)
     # network ACLs: the default ACL allows all inbound traffic, so admin ports are open (fail)
     nacl = {k for k in found if k[0] == "aws-ec2-nacl-no-world-admin"}
     assert {k[2] for k in nacl} == {"fail"} and len(nacl) == 2
