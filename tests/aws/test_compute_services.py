@@ -161,6 +161,18 @@ def fn(name: str) -> str:
     return f"arn:aws:lambda:{R}:{ACCOUNT}:function:{name}"
 
 
+def test_every_type_is_seeded_and_matches_its_declaration(got: Any) -> None:
+    from checks.aws.provider import AwsProvider
+    from scanner.resource_types import value_problems
+
+    _, _, c = got
+    kinds = {k.name: k for k in AwsProvider().kinds()}
+    assert {t for t in TYPES if not c.resources.get(t)} == set()
+    problems = [f"{r.id}: {p}" for t in TYPES for r in c.resources[t]
+                for p in value_problems(kinds[t].schema(), r.attrs, open_top=bool(kinds[t].open_attributes))]
+    assert problems == []
+
+
 def test_collection_is_clean(got: Any) -> None:
     _, _, c = got
     assert c.errors == [] and c.fatal is None and c.facts["repeated_calls"] == []
