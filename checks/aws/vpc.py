@@ -41,7 +41,7 @@ def collect_subnets(api: Api, region: str | None) -> list[Resource]:
             attrs["internet_gateway_route"] = igw_route(table, "ipv4")
         elif reason:
             lost["internet_gateway_route"] = reason
-        arn = sn.get("SubnetArn") or api.arn("ec2", region, f"subnet/{sn['SubnetId']}")
+        arn = api.arn("ec2", region, f"subnet/{sn['SubnetId']}")
         out.append(Resource(arn, "aws.vpc.subnet", attrs, region=region, attr_errors=lost))
     return out
 
