@@ -226,7 +226,7 @@ def test_security_group_use_and_rule_count(got: Any) -> None:
     assert v[("aws-ec2-sg-in-use", sg("unused"))] == (
         "fail", f"Security group {ids['unused']} (unused) is attached to nothing and referenced by no group")
     assert v[("aws-ec2-sg-in-use", sg("referenced"))] == (
-        "pass", f"Security group {ids['referenced']} is used by 0 network interfaces")
+        "pass", f"Security group {ids['referenced']} is in use: 0 network interfaces, referenced by {ids['inside']}")
     assert v[("aws-ec2-sg-in-use", sg("ssh-world"))][0] == "pass"
     assert v[("aws-ec2-sg-rule-count", sg("many-rules"))] == (
         "fail", f"Security group {ids['many-rules']} has 51 ingress and 1 egress rules (allowed: 50)")
