@@ -141,3 +141,34 @@ def test_public_statement_detection() -> None:
     assert public_statements(doc(Principal={"Service": "s3.amazonaws.com"})) == []
     assert public_statements(doc(Principal="*", Effect="Deny")) == []
     assert public_statements("{not json") is None and public_statements({"Version": "2012-10-17"}) is None
+
+
+def test_cli_reachability_names_the_ports_of_the_users_input(moto: None, tmp_path: Any) -> None:
+    """`govscan scan aws:///us-east-1 -c aws-ec2-instance-admin-ports-not-reachable --input admin_ports=[22,2222]`:
+    the ports a user adds are computed and named; without them the same instance passes."""
+    from .test_review_cases import cli_findings
+
+    ec2 = boto3.client("ec2", region_name=R)
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0]["RouteTableId"]
+    # two halves of the IPv4 space to the gateway: the main table (no explicit association) covers the world
+    for half in ("0.0.0.0/1", "128.0.0.0/1"):
+        ec2.create_route(RouteTableId=main, DestinationCidrBlock=half, GatewayId=igw)
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="alt-ssh", Description="alt-ssh", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    iid = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, NetworkInterfaces=[{
+        "DeviceIndex": 0, "SubnetId": subnet, "Groups": [sg], "AssociatePublicIpAddress": True}])["Instances"][0]["InstanceId"]
+    c = "aws-ec2-instance-admin-ports-not-reachable"
+    res = net.arn("instance", iid)
+    got = cli_findings(tmp_path, c, inputs=("admin_ports=[22,2222]",))
+    status, message = got[(c, res)]
+    assert status == "fail" and message == (
+        f"Instance {iid} is reachable from the internet on remote administration ports (IPv4: 2222; IPv6: none) "
+        f"via 0.0.0.0/1, 128.0.0.0/1 -> {igw} in {main}")
+    (tmp_path / "default").mkdir()
+    assert cli_findings(tmp_path / "default", c)[(c, res)] == (
+        "pass", f"Instance {iid} is not reachable from the internet on remote administration ports")
