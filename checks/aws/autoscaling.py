@@ -48,6 +48,14 @@ def _from_template(api: Api, region: str | None, spec: dict[str, Any]) -> dict[s
             "imdsv2_required": required, "HttpTokens": tokens}
 
 
+def _combine(found: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several launch templates: a public IP or IMDSv1 in any of them counts."""
+    weak = next((f for f in found if not f["imdsv2_required"]), found[0])
+    return {"launch_source": ", ".join(dict.fromkeys(f["launch_source"] for f in found)),
+            "requests_public_ip": any(f["requests_public_ip"] for f in found),
+            "imdsv2_required": all(f["imdsv2_required"] for f in found), "HttpTokens": weak["HttpTokens"]}
+
+
 def collect_groups(api: Api, region: str | None) -> list[Resource]:
     groups = api.list("autoscaling", region, "DescribeAutoScalingGroups", "AutoScalingGroups")
     launch = api.wants(_T, *_LAUNCH)
@@ -58,13 +66,15 @@ def collect_groups(api: Api, region: str | None) -> list[Resource]:
                                  "zone_count": len(zones), "Tags": g.get("Tags") or []}
         lost: dict[str, str] = {}
         if launch:
-            mixed = ((g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}).get("LaunchTemplateSpecification")
-            spec = g.get("LaunchTemplate") or mixed
+            mixed = (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
+            # a mixed instances policy may launch other templates per instance type: every one counts
+            specs = [sp for sp in [g.get("LaunchTemplate") or mixed.get("LaunchTemplateSpecification")]
+                     + [o.get("LaunchTemplateSpecification") for o in mixed.get("Overrides") or []] if sp]
             try:
                 if g.get("LaunchConfigurationName"):
                     attrs.update(_from_config(api, region, g["LaunchConfigurationName"]))
-                elif spec:
-                    attrs.update(_from_template(api, region, spec))
+                elif specs:
+                    attrs.update(_combine([_from_template(api, region, sp) for sp in specs]))
                 else:
                     raise LookupError("the group names no launch configuration or template")
             except (ApiFailure, LookupError) as failure:

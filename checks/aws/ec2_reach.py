@@ -95,17 +95,24 @@ def _rule_text(row: Mapping[str, Any]) -> str:
     return f"{proto} {lo}" if lo == hi else f"{proto} {lo}-{hi}"
 
 
-def _addresses(inst: Mapping[str, Any]) -> dict[str, list[str]]:
-    v4 = [inst["PublicIpAddress"]] if inst.get("PublicIpAddress") else []
-    v6 = [a.get("Ipv6Address") for eni in inst.get("NetworkInterfaces") or []
-          for a in eni.get("Ipv6Addresses") or [] if a.get("Ipv6Address")]
-    return {"ipv4": v4, "ipv6": v6}
-
-
-def _group_ids(inst: Mapping[str, Any]) -> list[str]:
-    ids = {g.get("GroupId") for g in inst.get("SecurityGroups") or []}
-    ids |= {g.get("GroupId") for eni in inst.get("NetworkInterfaces") or [] for g in eni.get("Groups") or []}
-    return sorted(i for i in ids if i)
+def _interfaces(inst: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each network interface as {addresses per family, subnet, groups}; the instance's own fields when
+    DescribeInstances lists no interface. Every interface counts: a secondary one with an Elastic IP in
+    another subnet exposes the instance as much as the primary."""
+    enis = inst.get("NetworkInterfaces") or []
+    if not enis:
+        return [{"ipv4": [inst["PublicIpAddress"]] if inst.get("PublicIpAddress") else [], "ipv6": [],
+                 "subnet": inst.get("SubnetId"), "groups": [g.get("GroupId") for g in inst.get("SecurityGroups") or []]}]
+    out = []
+    for eni in enis:
+        v4 = [(eni.get("Association") or {}).get("PublicIp")]
+        if (eni.get("Attachment") or {}).get("DeviceIndex") == 0 or len(enis) == 1:
+            v4.append(inst.get("PublicIpAddress"))
+        v6 = [a.get("Ipv6Address") for a in eni.get("Ipv6Addresses") or []]
+        out.append({"ipv4": sorted({a for a in v4 if a}), "ipv6": sorted({a for a in v6 if a}),
+                    "subnet": eni.get("SubnetId") or inst.get("SubnetId"),
+                    "groups": [g.get("GroupId") for g in eni.get("Groups") or []]})
+    return out
 
 
 def reachability(api: Api, region: str | None, inst: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -115,29 +122,31 @@ def reachability(api: Api, region: str | None, inst: Mapping[str, Any]) -> tuple
         tables = api.list("ec2", region, "DescribeRouteTables", "RouteTables")
     except ApiFailure as failure:
         return {}, str(failure)
-    ids = _group_ids(inst)
-    missing = [g for g in ids if g not in groups]
+    enis = _interfaces(inst)
+    missing = sorted({g for e in enis for g in e["groups"] if g not in groups})
     if missing:
         return {}, f"security group {missing[0]} of the instance is not in DescribeSecurityGroups"
-    perms = [p for g in ids for p in groups[g].get("IpPermissions") or []]
     ports = ports_of_interest(api.inputs)
-    exposure = sg_exposure(perms, ports)
-    table = route_table_of(tables, inst.get("SubnetId"), inst.get("VpcId"))
-    addresses = _addresses(inst)
-    out: dict[str, Any] = {"reachable_ports_checked": list(ports), "internet_exposure": [],
-                           "internet_route": None}
-    for fam in FAMILIES:
-        rules = [r for r in exposure["world_open_rules"] if r["family"] == fam]
-        route = igw_route(table, fam)
-        reachable = bool(addresses[fam] and rules and route)
-        out[f"internet_reachable_{fam}"] = reachable
-        out[f"reachable_ports_{fam}"] = exposure[f"world_open_ports_{fam}"] if reachable else []
-        if reachable:
+    out: dict[str, Any] = {"reachable_ports_checked": list(ports), "internet_exposure": [], "internet_route": None}
+    open_ports: dict[str, set[int]] = {fam: set() for fam in FAMILIES}
+    for eni in enis:
+        exposure = sg_exposure([p for g in dict.fromkeys(eni["groups"]) for p in groups[g].get("IpPermissions") or []],
+                               ports)
+        table = route_table_of(tables, eni["subnet"], inst.get("VpcId"))
+        for fam in FAMILIES:
+            rules = [r for r in exposure["world_open_rules"] if r["family"] == fam]
+            route = igw_route(table, fam)
+            if not (eni[fam] and rules and route):
+                continue
+            open_ports[fam].update(exposure[f"world_open_ports_{fam}"])
             out["internet_route"] = out["internet_route"] or route
             out["internet_exposure"].append({
-                "family": fam, "address": ", ".join(addresses[fam]),
+                "family": fam, "address": ", ".join(eni[fam]),
                 "open": ", ".join(dict.fromkeys(_rule_text(r) for r in rules)),
-                "route": f"{route['destination']} -> {route['gateway']} in {route['route_table']}"})  # type: ignore[index]
+                "route": f"{route['destination']} -> {route['gateway']} in {route['route_table']}"})
+    for fam in FAMILIES:
+        out[f"internet_reachable_{fam}"] = any(e["family"] == fam for e in out["internet_exposure"])
+        out[f"reachable_ports_{fam}"] = sorted(open_ports[fam])
     out["internet_reachable"] = out["internet_reachable_ipv4"] or out["internet_reachable_ipv6"]
     out["reachable_inputs"] = open_inputs({f"world_open_ports_{f}": out[f"reachable_ports_{f}"] for f in FAMILIES},
                                           port_inputs(api.inputs))

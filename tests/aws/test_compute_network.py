@@ -85,6 +85,12 @@ def seed() -> dict[str, str]:
     run("narrow", public, [inside])
     run("no-address", public, [ssh], public_ip=False)
     run("db", public, [db, inside], hops=3)
+    second = run("second-nic", private, [inside], public_ip=False)  # exposed through its second interface
+    eni = ec2.create_network_interface(SubnetId=public, Groups=[ssh])["NetworkInterface"]["NetworkInterfaceId"]
+    ec2.attach_network_interface(NetworkInterfaceId=eni, InstanceId=second, DeviceIndex=1)
+    eip = ec2.allocate_address(Domain="vpc")
+    ec2.associate_address(AllocationId=eip["AllocationId"], NetworkInterfaceId=eni)
+    ids["second_nic_ip"] = eip["PublicIp"]
     old = run("old", private, [inside])
     stopped = run("stopped-long", private, [inside])
     recent = run("stopped-recently", private, [inside])
@@ -171,6 +177,9 @@ def test_instance_reachable_only_with_address_open_group_and_gateway_route(got: 
     for good in ("no-route", "narrow", "no-address"):
         assert v[(c, arn("instance", ids[good]))] == (
             "pass", f"Instance {ids[good]} is not reachable from the internet"), good
+    assert v[(c, arn("instance", ids["second-nic"]))] == ("fail", (
+        f"Instance {ids['second-nic']} is reachable from the internet at {ids['second_nic_ip']}: open to the world "
+        f"tcp 22 via 0.0.0.0/0 -> {ids['igw']} in {ids['rtb']}"))
     admin = "aws-ec2-instance-admin-ports-not-reachable"
     assert v[(admin, exposed)][0] == "fail"
     assert v[(admin, exposed)][1].startswith(

@@ -131,6 +131,15 @@ def seed() -> dict[str, str]:
     asg.create_auto_scaling_group(AutoScalingGroupName="good-asg", MinSize=0, MaxSize=1,
                                   LaunchTemplate={"LaunchTemplateName": "good-lt", "Version": "$Latest"},
                                   AvailabilityZones=["us-east-1a", "us-east-1b"])
+    ec2.create_launch_template(LaunchTemplateName="imdsv1-lt", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "MetadataOptions": {"HttpTokens": "optional"}})
+    asg.create_auto_scaling_group(AutoScalingGroupName="mixed-asg", MinSize=0, MaxSize=1,
+                                  AvailabilityZones=["us-east-1a", "us-east-1b"], MixedInstancesPolicy={"LaunchTemplate": {
+                                      "LaunchTemplateSpecification": {"LaunchTemplateName": "good-lt", "Version": "$Latest"},
+                                      "Overrides": [{"InstanceType": "t3.micro"}, {
+                                          "InstanceType": "t3.small",
+                                          "LaunchTemplateSpecification": {"LaunchTemplateName": "imdsv1-lt",
+                                                                          "Version": "$Latest"}}]}})
     ids.update({g["AutoScalingGroupName"]: g["AutoScalingGroupARN"] for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]})
     return ids
 
@@ -178,7 +187,7 @@ def test_collection_is_clean(got: Any) -> None:
     assert c.errors == [] and c.fatal is None and c.facts["repeated_calls"] == []
     assert {t: len(rs) for t, rs in c.resources.items()} == {
         "aws.lambda.function": 2, "aws.eks.cluster": 2, "aws.ecr.repository": 2, "aws.elbv2.load_balancer": 3,
-        "aws.elb.load_balancer": 2, "aws.autoscaling.group": 2}
+        "aws.elb.load_balancer": 2, "aws.autoscaling.group": 3}
 
 
 def test_lambda(got: Any) -> None:
@@ -294,5 +303,9 @@ def test_autoscaling(got: Any) -> None:
         "fail", "Auto Scaling group weak-asg allows IMDSv1 (HttpTokens unset in launch configuration weak-lc)")
     assert v[("aws-autoscaling-imdsv2", good)] == (
         "pass", "Auto Scaling group good-asg (launch template good-lt version 1) requires IMDSv2")
+    # an override of a mixed instances policy launches another template: its IMDSv1 counts
+    assert v[("aws-autoscaling-imdsv2", ids["mixed-asg"])] == (
+        "fail", "Auto Scaling group mixed-asg allows IMDSv1 (HttpTokens optional in launch template good-lt version 1, "
+                "launch template imdsv1-lt version 1)")
     assert v[("aws-autoscaling-multi-az", weak)] == ("fail", "Auto Scaling group weak-asg uses only us-east-1a")
     assert v[("aws-autoscaling-multi-az", good)] == ("pass", "Auto Scaling group good-asg spans us-east-1a, us-east-1b")
