@@ -56,6 +56,8 @@ class AwsProvider(Provider):
     resource_modules: ClassVar[tuple[str, ...]] = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data")
     resource_modules += ("checks.aws.iam_entities", "checks.aws.accessanalyzer", "checks.aws.organizations",
                          "checks.aws.secretsmanager", "checks.aws.acm", "checks.aws.ssm")  # identity, keys, secrets
+    resource_modules += ("checks.aws.ebs", "checks.aws.vpc", "checks.aws.awslambda", "checks.aws.containers",
+                         "checks.aws.elb", "checks.aws.autoscaling")  # compute and network
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if not spec.startswith("aws://"):

@@ -68,7 +68,7 @@ class CallCounter:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def before_call(self, model: Any = None, params: Any = None, **_: Any) -> None:
-        name = f"{model.service_model.endpoint_prefix}:{model.name}" if model is not None else "?"
+        name = f"{iam_prefix(model.service_model)}:{model.name}" if model is not None else "?"
         params = params or {}
         body = params.get("body", b"")
         body = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
@@ -212,9 +212,16 @@ class AwsSession:
         return cli
 
 
+def iam_prefix(model: Any) -> str:
+    """The service's IAM action prefix: its endpoint prefix, unless that is a host name (ECR's ``api.ecr``
+    signs, and is authorised, as ``ecr``)."""
+    prefix = str(model.endpoint_prefix)
+    return str(model.signing_name) if "." in prefix else prefix
+
+
 def api_name(client: Any, operation: str) -> str:
     """IAM-action style name of a call: ``s3:GetBucketPolicy``."""
-    return f"{client.meta.service_model.endpoint_prefix}:{operation}"
+    return f"{iam_prefix(client.meta.service_model)}:{operation}"
 
 
 def call(client: Any, operation: str, **params: Any) -> Any:
