@@ -1,0 +1,67 @@
+"""Helpers of the data-service tests (RDS, DynamoDB, EFS, SNS/SQS, OpenSearch, Redshift, ElastiCache,
+Backup): run `govscan scan` through the CLI on a moto account and read the stored verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import itertools
+
+import pytest
+import yaml
+
+from .test_errors import enforced_iam
+
+__all__ = ["cli_scan", "control_ids", "denied_scan"]
+
+_USERS = itertools.count(1)
+_CONTROLS = Path(__file__).resolve().parents[2] / "policies" / "controls" / "aws"
+
+
+def control_ids(filename: str) -> list[str]:
+    """The control ids of one policies/controls/aws file."""
+    with open(_CONTROLS / filename, encoding="utf-8") as fh:
+        return [d["metadata"]["id"] for d in yaml.safe_load_all(fh) if d]
+
+
+def cli_scan(tmp: Path, controls: list[str], regions: str = "us-east-1",
+             inputs: tuple[str, ...] = ()) -> dict[tuple[str, str], tuple[str, str]]:
+    """(control, resource) -> (status, message) of `govscan scan aws:///REGIONS -c ...`."""
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+    from scanner.store import Store
+
+    db = tmp / "scan.db"
+    if db.exists():
+        db.unlink()
+    args = ["scan", f"aws:///{regions}", "--db", str(db), "-p", "aws-foundations"]
+    for c in controls:
+        args += ["-c", c]
+    for i in inputs:
+        args += ["--input", i]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+    return {(f["control_id"], f["resource_id"]): (f["status"], f["message"]) for f in Store(db).view().findings()}
+
+
+def denied_scan(tmp: Path, monkeypatch: pytest.MonkeyPatch, deny: list[str], controls: list[str],
+                regions: str = "us-east-1") -> dict[tuple[str, str], tuple[str, str]]:
+    """Like :func:`cli_scan`, as a user denied the IAM actions ``deny`` (moto enforcing IAM)."""
+    import json
+
+    import boto3
+
+    iam = boto3.client("iam")
+    name = f"auditor-{next(_USERS)}"
+    iam.create_user(UserName=name)
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                                                   {"Effect": "Deny", "Action": deny, "Resource": "*"}]}
+    iam.put_user_policy(UserName=name, PolicyName="audit", PolicyDocument=json.dumps(doc))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    creds: dict[str, Any] = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    for k, v in creds.items():
+        monkeypatch.setenv(k, v)
+    with enforced_iam():
+        return cli_scan(tmp, controls, regions)
