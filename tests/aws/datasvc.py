@@ -65,3 +65,38 @@ def denied_scan(tmp: Path, monkeypatch: pytest.MonkeyPatch, deny: list[str], con
         monkeypatch.setenv(k, v)
     with enforced_iam():
         return cli_scan(tmp, controls, regions)
+
+
+class _Refusal:
+    status_code = 403
+    headers: dict[str, str] = {}
+    content = b""
+    text = ""
+
+
+def refused_scan(tmp: Path, monkeypatch: pytest.MonkeyPatch, refuse: dict[str, str], controls: list[str],
+                 regions: str = "us-east-1") -> dict[tuple[str, str], tuple[str, str]]:
+    """Like :func:`cli_scan`, with the API calls named in ``refuse`` (``efs:DescribeBackupPolicy`` ->
+    error code) answered by that AWS error instead of being sent.
+
+    For services whose requests moto cannot authorise under enforced IAM (its signature check fails
+    on REST-JSON paths): botocore raises the same ClientError an AWS denial raises.
+    """
+    import checks.aws.session as session_mod
+
+    real = session_mod.new_session
+
+    def refuse_call(model: Any = None, **_: Any) -> Any:
+        code = refuse.get(f"{model.service_model.endpoint_prefix}:{model.name}")
+        if code is None:
+            return None
+        return _Refusal(), {"Error": {"Code": code, "Message": "refused by the test"},
+                            "ResponseMetadata": {"HTTPStatusCode": 403}}
+
+    def wrapped(**kwargs: Any) -> Any:
+        s = real(**kwargs)
+        s.events.register("before-call", refuse_call)
+        return s
+
+    monkeypatch.setattr(session_mod, "new_session", wrapped)
+    return cli_scan(tmp, controls, regions)
