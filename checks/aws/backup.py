@@ -54,7 +54,7 @@ def collect_vaults(api: Api, region: str | None) -> list[Resource]:
         attrs: dict[str, Any] = {"BackupVaultName": name, "EncryptionKeyArn": key, "Locked": vault.get("Locked"),
                                  "NumberOfRecoveryPoints": vault.get("NumberOfRecoveryPoints")}
         if keys and not key:
-            attrs["encryption_key"] = "none"  # logically air-gapped vaults name no key: AWS-owned
+            attrs["encryption_key"] = "aws-owned"  # logically air-gapped vaults name no key
         elif keys:
             try:
                 attrs["encryption_key"] = {"CUSTOMER": "customer-managed", "AWS": "aws-managed"}[
@@ -90,7 +90,7 @@ class BackupVault(AwsKind):
     description = "An AWS Backup vault: encryption key, access policy, recovery points."
     attributes = (A("BackupVaultName", "string", "vault name"), A("EncryptionKeyArn", "string", "KMS key"),
          A("Locked", "boolean", "vault lock is on"), A("NumberOfRecoveryPoints", "integer", "recovery points"),
-         A("encryption_key", "string", "customer-managed, aws-managed (aws/backup) or none"),
+         A("encryption_key", "string", "customer-managed, aws-managed (aws/backup) or aws-owned (no key named: logically air-gapped vaults)"),
          A("Policy", "string", "the vault access policy (JSON); null when none"),
          A("public_delete_actions", "list", "delete or policy-changing actions the access policy allows to "
            "every principal without a limiting condition"),
