@@ -68,7 +68,18 @@ def collect_tables(api: Api, region: str | None) -> list[Resource]:
     return api.fan_out(one, names)
 
 
+def offered(api: Api, service: str, region: str | None) -> bool:
+    """Whether AWS offers ``service`` in ``region``, by botocore's endpoint data (DAX is not offered
+    in GovCloud, for one). Only a region botocore knows (EC2 is everywhere) can be ruled out: a
+    region newer than the installed botocore is always asked."""
+    session = api.session.session
+    everywhere = session.get_available_regions("ec2", partition_name=api.partition)
+    return region not in everywhere or region in session.get_available_regions(service, partition_name=api.partition)
+
+
 def collect_dax(api: Api, region: str | None) -> list[Resource]:
+    if not offered(api, "dax", region):
+        return []  # no DAX endpoint in the region: it can hold no cluster
     out = []
     for cl in api.list("dax", region, "DescribeClusters", "Clusters"):
         sse = (cl.get("SSEDescription") or {}).get("Status")

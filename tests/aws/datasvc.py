@@ -100,3 +100,32 @@ def refused_scan(tmp: Path, monkeypatch: pytest.MonkeyPatch, refuse: dict[str, s
 
     monkeypatch.setattr(session_mod, "new_session", wrapped)
     return cli_scan(tmp, controls, regions)
+
+
+DATA_TYPES = frozenset({
+    "aws.rds.cluster", "aws.rds.snapshot", "aws.rds.events", "aws.dynamodb.table", "aws.dax.cluster",
+    "aws.efs.file_system", "aws.sns.topic", "aws.sqs.queue", "aws.opensearch.domain", "aws.redshift.cluster",
+    "aws.elasticache.replication_group", "aws.elasticache.cluster", "aws.backup.region", "aws.backup.vault"})
+"""Types seeded by their own test modules, not by conftest.seed_account (see :func:`check_conformance`)."""
+
+
+def check_conformance(types: list[str], regions: str = "us-east-1") -> None:
+    """Like tests/aws/test_conformance.py for ``types`` on the module's own seeded account: each
+    type yields resources, each holds only declared attributes of declared types, none is an error."""
+    from checks.aws.provider import AwsProvider
+    from scanner.resource_types import value_problems
+
+    from .conftest import collect
+
+    kinds = {k.name: k for k in AwsProvider().kinds()}
+    coll = collect(f"aws:///{regions}", types=types)
+    assert coll.fatal is None and coll.errors == []
+    problems = []
+    for rtype in types:
+        found = coll.resources[rtype]
+        assert found, rtype
+        for res in found:
+            assert res.type == rtype and res.error is None and res.region in regions.split(","), res.id
+            problems += [f"{res.id}: {p}" for p in value_problems(kinds[rtype].schema(), res.attrs,
+                                                                  open_top=bool(kinds[rtype].open_attributes))]
+    assert problems == []

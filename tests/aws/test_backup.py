@@ -14,7 +14,7 @@ from checks.aws.backup import DELETE_ACTIONS
 from checks.aws.resource_policy import public_actions
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, refused_scan
+from .datasvc import check_conformance, cli_scan, control_ids, refused_scan
 
 R, EU = "us-east-1", "eu-west-1"
 CONTROLS = control_ids("backup.yaml")
@@ -83,3 +83,7 @@ def test_denied_key_read_is_an_error(account: None, tmp_path: Path, monkeypatch:
 ])
 def test_public_delete_actions(statement: dict[str, object], granted: list[str]) -> None:
     assert public_actions(json.dumps({"Version": "2012-10-17", "Statement": [statement]}), DELETE_ACTIONS) == granted
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.backup.region", "aws.backup.vault"], f"{R},{EU}")

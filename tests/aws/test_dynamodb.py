@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, denied_scan
+from .datasvc import check_conformance, cli_scan, control_ids, denied_scan
 
 R = "us-east-1"
 CONTROLS = control_ids("dynamodb.yaml")
@@ -95,3 +95,7 @@ def test_denied_reads_are_errors(account: dict[str, str], tmp_path: Path, monkey
     where = f"aws://{ACCOUNT}/{R}/{R}"
     assert got[("aws-dax-tls", where)] == (
         "error", "aws.dax.cluster not collected (us-east-1): AccessDenied on dax:DescribeClusters in us-east-1")
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.dynamodb.table", "aws.dax.cluster"])

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, refused_scan
+from .datasvc import check_conformance, cli_scan, control_ids, refused_scan
 
 R = "us-east-1"
 CONTROLS = control_ids("efs.yaml")
@@ -88,3 +88,7 @@ def test_denied_reads_are_errors(account: dict[str, str], tmp_path: Path, monkey
         "error", f"{account['open_arn']}: AccessPoints could not be read: "
                  "AccessDenied on elasticfilesystem:DescribeAccessPoints")
     assert got[("aws-efs-encrypted", s)][0] == "pass"
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.efs.file_system"])

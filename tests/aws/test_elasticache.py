@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, denied_scan
+from .datasvc import check_conformance, cli_scan, control_ids, denied_scan
 
 R = "us-east-1"
 CONTROLS = control_ids("elasticache.yaml")
@@ -89,3 +89,7 @@ def test_denied_listing_is_an_error(account: None, tmp_path: Path, monkeypatch: 
         "error", "aws.elasticache.replication_group not collected (us-east-1): "
                  "AccessDenied on elasticache:DescribeReplicationGroups in us-east-1")
     assert got[("aws-elasticache-no-default-subnet-group", node("memc-private"))][0] == "pass"
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.elasticache.replication_group", "aws.elasticache.cluster"])

@@ -12,7 +12,7 @@ import pytest
 from checks.aws.resource_policy import public_statements
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, denied_scan
+from .datasvc import check_conformance, cli_scan, control_ids, denied_scan
 
 R = "us-east-1"
 CONTROLS = control_ids("messaging.yaml")
@@ -105,3 +105,7 @@ def test_denied_attribute_reads_are_errors(account: dict[str, str], tmp_path: Pa
 ])
 def test_public_statements(policy: str, public: list[str] | None) -> None:
     assert public_statements(policy) == public
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.sns.topic", "aws.sqs.queue"])

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, refused_scan
+from .datasvc import check_conformance, cli_scan, control_ids, refused_scan
 
 R = "us-east-1"
 CONTROLS = control_ids("opensearch.yaml")
@@ -90,3 +90,7 @@ def test_refused_listing_is_an_error(account: None, tmp_path: Path, monkeypatch:
     assert got[("aws-opensearch-not-public", where)] == (
         "error", "aws.opensearch.domain not collected (us-east-1): AccessDenied on es:DescribeDomains in us-east-1")
     assert {v[0] for v in got.values()} == {"error"}
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.opensearch.domain"])

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, denied_scan
+from .datasvc import check_conformance, cli_scan, control_ids, denied_scan
 
 R, EU = "us-east-1", "eu-west-1"
 CONTROLS = control_ids("rds.yaml")
@@ -198,3 +198,7 @@ def test_denied_reads_are_errors_never_passes(account: None, tmp_path: Path, mon
     assert got[("aws-rds-sg-event-subscription", events)] == (
         "error", f"{events}: db_instances could not be read: AccessDenied on rds:DescribeDBInstances")
     assert got[("aws-rds-cluster-event-subscription", events)][0] == "fail"
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.rds.instance", "aws.rds.cluster", "aws.rds.snapshot", "aws.rds.events"], f"{R},{EU}")

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from .conftest import ACCOUNT
-from .datasvc import cli_scan, control_ids, denied_scan
+from .datasvc import check_conformance, cli_scan, control_ids, denied_scan
 
 R, EU = "us-east-1", "eu-west-1"
 CONTROLS = control_ids("redshift.yaml")
@@ -87,3 +87,7 @@ def test_require_ssl_not_listed_is_an_error(account: None, tmp_path: Path) -> No
     weak = cluster("weak", R)
     assert got[("aws-redshift-require-ssl", weak)] == (
         "error", f"{weak}: require_ssl could not be read: ParameterNotListed on redshift:DescribeClusterParameters")
+
+
+def test_collected_attributes_match_their_declaration(account: object) -> None:
+    check_conformance(["aws.redshift.cluster"], f"{R},{EU}")
