@@ -135,3 +135,49 @@ def denies_insecure_transport(document: Any, service: str) -> bool | None:
                 if str(key).lower() == "aws:securetransport" and [str(v).lower() for v in _list(val)] == ["false"]:
                     return True
     return False
+
+
+# Bucket policy actions that change or destroy data or its protection.
+S3_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl",
+                    "s3:PutObjectRetention", "s3:BypassGovernanceRetention", "s3:PutBucketPolicy",
+                    "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:DeleteBucket", "s3:PutLifecycleConfiguration",
+                    "s3:PutBucketVersioning", "s3:PutBucketObjectLockConfiguration")
+_ACCOUNT = re.compile(r"\d{12}")
+
+
+def _grantees(st: dict[str, Any]) -> list[str]:
+    """The accounts an Allow statement names: ``*`` for everyone (unless a condition limits it),
+    an account id for ``AWS`` principals (ids or ARNs), ``canonical:<id>`` for canonical users.
+    Service principals (``logging.s3.amazonaws.com``) are AWS itself and not listed."""
+    if public_principal(st):
+        return [] if limiting_condition(st.get("Condition")) else ["*"]
+    principal = st.get("Principal")
+    if not isinstance(principal, dict):
+        return []
+    out = []
+    for value in _list(principal.get("AWS")):
+        text = str(value)
+        parts = text.split(":")
+        account = parts[4] if text.startswith("arn:") and len(parts) > 4 else text
+        out.append(account if _ACCOUNT.fullmatch(account) else text)
+    out += [f"canonical:{v}" for v in _list(principal.get("CanonicalUser"))]
+    return out
+
+
+def write_grantees(document: Any, account: str) -> list[str] | None:
+    """Other accounts (``*``: everyone) an Allow statement grants a write or delete action of
+    :data:`S3_WRITE_ACTIONS` (``NotAction`` included), sorted; ``None`` when not a policy."""
+    doc = _doc_or_none(document)
+    if doc is None:
+        return None
+    found: set[str] = set()
+    for st in statements(doc):
+        if st.get("Effect") != "Allow":
+            continue
+        if "NotAction" in st:
+            writes = any(not _action_matches(_list(st.get("NotAction")), a) for a in S3_WRITE_ACTIONS)
+        else:
+            writes = any(_action_matches(_list(st.get("Action")), a) for a in S3_WRITE_ACTIONS)
+        if writes:
+            found.update(g for g in _grantees(st) if g != account)
+    return sorted(found)

@@ -131,6 +131,10 @@ def expected(s: Seeded) -> set[tuple[str, str, str]]:
                            ("log", "aws-s3-access-logging")):
             out.add((cid, bucket(name), verdicts[short]))
         out.add(("aws-s3-no-public-policy", bucket(name), "pass"))
+        out.add(("aws-s3-no-foreign-write", bucket(name), "pass"))
+        out.add(("aws-s3-event-notifications", bucket(name), "fail"))
+        # gs-logs receives gs-good's access logs and the trail's logs, without Object Lock
+        out.add(("aws-s3-log-bucket-object-lock", bucket(name), "fail" if name == "gs-logs" else "notapplicable"))
     return out | data_services(s)
 
 
