@@ -1,4 +1,4 @@
-"""Data store collectors: KMS keys and RDS instances."""
+"""KMS keys (RDS is in checks/aws/rds.py, the other data services in their own modules)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from checks.aws.kind import AwsKind
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
-
-
 
 _KEY = "aws.kms.key"
 _DESCRIBED = ("KeyManager", "KeySpec", "KeyState", "KeyUsage", "MultiRegion", "Origin")
@@ -72,16 +70,6 @@ def key_policy(api: Api, region: str | None, key_id: str, attrs: dict[str, Any])
     return {}
 
 
-def collect_db_instances(api: Api, region: str | None) -> list[Resource]:
-    out = []
-    for db in api.list("rds", region, "DescribeDBInstances", "DBInstances"):
-        attrs = {k: db.get(k) for k in ("DBInstanceIdentifier", "Engine", "StorageEncrypted",
-                                        "PubliclyAccessible", "BackupRetentionPeriod",
-                                        "AutoMinorVersionUpgrade", "MultiAZ", "DeletionProtection")}
-        out.append(Resource(db["DBInstanceArn"], "aws.rds.instance", attrs, region=region))
-    return out
-
-
 @resources.register("aws.kms.key")
 class KmsKey(AwsKind):
     description = "A KMS key with its rotation status and, when a control reads it, its key policy."
@@ -102,15 +90,13 @@ class KmsKey(AwsKind):
     build = staticmethod(collect_keys)
 
 
-@resources.register("aws.rds.instance")
-class RdsInstance(AwsKind):
-    description = "An RDS database instance."
-    attributes = (A("DBInstanceIdentifier", "string", "instance id"), A("Engine", "string", "engine"),
-         A("StorageEncrypted", "boolean", "storage encrypted at rest"),
-         A("PubliclyAccessible", "boolean", "has a publicly resolvable endpoint"),
-         A("BackupRetentionPeriod", "integer", "days of automated backups"),
-         A("AutoMinorVersionUpgrade", "boolean", "minor engine upgrades are applied automatically"),
-         A("MultiAZ", "boolean", "multi-AZ deployment"),
-         A("DeletionProtection", "boolean", "deletion protection is on"))
-    permissions = ("rds:DescribeDBInstances",)
-    build = staticmethod(collect_db_instances)
+def key_manager(api: Api, region: str | None, key: str) -> str:
+    """Who manages a KMS key (``CUSTOMER`` or ``AWS``), from ``kms:DescribeKey`` in the key's own
+    region (taken from its ARN); raises :class:`ApiFailure` when it cannot be read."""
+    parts = key.split(":")
+    where = parts[3] if key.startswith("arn:") and len(parts) > 5 and parts[3] else region
+    meta = api.call("kms", where, "DescribeKey", KeyId=key)["KeyMetadata"]
+    manager = meta.get("KeyManager")
+    if manager not in ("CUSTOMER", "AWS"):
+        raise ApiFailure("kms:DescribeKey", "NoKeyManager", key)
+    return str(manager)

@@ -58,6 +58,9 @@ class AwsProvider(Provider):
                          "checks.aws.secretsmanager", "checks.aws.acm", "checks.aws.ssm")  # identity, keys, secrets
     resource_modules += ("checks.aws.ebs", "checks.aws.vpc", "checks.aws.awslambda", "checks.aws.containers",
                          "checks.aws.elb", "checks.aws.autoscaling")  # compute and network
+    resource_modules += ("checks.aws.rds", "checks.aws.dynamodb", "checks.aws.efs", "checks.aws.messaging",
+                         "checks.aws.opensearch", "checks.aws.redshift", "checks.aws.elasticache",
+                         "checks.aws.backup")  # data services
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if not spec.startswith("aws://"):

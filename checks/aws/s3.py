@@ -9,6 +9,7 @@ from checks.aws.iam import account_public_access_block
 from checks.aws.policydoc import acl_public, as_document, all_blocked, denies_insecure_transport
 from checks.aws.session import ApiFailure
 from checks.aws.kind import AwsKind
+from checks.aws.resource_policy import write_grantees
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -68,6 +69,8 @@ _FEEDS: dict[str, tuple[str, ...]] = {
     "GetBucketAcl": ("Grants", "acl_public"),
     "GetBucketLogging": ("Logging", "logging_enabled"),
     "GetBucketTagging": ("Tags",),
+    "GetBucketNotificationConfiguration": ("event_notifications_enabled",),
+    "GetObjectLockConfiguration": ("ObjectLockConfiguration", "object_lock_enabled"),
 }
 _ABSENT = {
     "GetBucketEncryption": ("ServerSideEncryptionConfigurationNotFoundError",),
@@ -75,14 +78,44 @@ _ABSENT = {
     "GetBucketPolicy": ("NoSuchBucketPolicy",),
     "GetBucketPolicyStatus": ("NoSuchBucketPolicy",),
     "GetBucketTagging": ("NoSuchTagSet",),
+    "GetObjectLockConfiguration": ("ObjectLockConfigurationNotFoundError",),
 }
+_NOTIFICATIONS = ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations")
 
 
 _T = "aws.s3.bucket"
 _UNREAD: Any = object()  # the account-level block was not read: no selected control needs it
 
 
-def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any) -> Resource | None:
+def _log_sources(api: Api, buckets: list[dict[str, Any]]) -> dict[str, list[str]] | ApiFailure:
+    """Bucket name -> what delivers logs into it: ``access logs of <bucket>`` (server access logging
+    of the scanned buckets, which must be in the same region) and ``trail <arn>`` (CloudTrail trails
+    of the scanned regions). Any unreadable source makes the whole map unknown."""
+    def target(bucket: dict[str, Any]) -> tuple[str, str | None]:
+        name = bucket["Name"]
+        if api.regions and bucket_region(api, name) not in api.regions:
+            return name, None
+        return name, (bucket_logging(api, name) or {}).get("TargetBucket")
+
+    if not api.regions:  # the trails of unknown regions cannot be listed
+        return ApiFailure("cloudtrail:DescribeTrails", "NoRegions", "the scanned regions are unknown")
+    try:
+        out: dict[str, list[str]] = {}
+        for name, dest in api.fan_out(target, buckets):
+            if dest:
+                out.setdefault(dest, []).append(f"access logs of {name}")
+        for region in api.regions:
+            for trail in api.call("cloudtrail", region, "DescribeTrails",
+                                  includeShadowTrails=True).get("trailList") or []:
+                src = f"trail {trail.get('TrailARN')}"
+                if trail.get("S3BucketName") and src not in out.get(trail["S3BucketName"], []):
+                    out.setdefault(trail["S3BucketName"], []).append(src)
+        return out
+    except ApiFailure as failure:
+        return failure
+
+
+def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any, logs: Any = None) -> Resource | None:
     """The bucket with the settings the selected controls read (None: outside the scanned regions).
 
     Each sub-read runs only when a selected control (or a tag waiver) reads an attribute it feeds,
@@ -119,14 +152,30 @@ def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any) -> Resource | No
                      mfa_delete_enabled=versioning.get("MFADelete") == "Enabled")
     _public_access(attrs, lost, wants, get, account_bpa)
     policy = None
-    if wants("Policy", "tls_only_policy"):
+    if wants("Policy", "tls_only_policy", "write_grantees"):
         pol = get("GetBucketPolicy")
         policy = as_document(pol.get("Policy")) if pol.get("Policy") else None
         attrs.update(Policy=policy, tls_only_policy=denies_insecure_transport(policy, name))
+        if "Policy" in lost:
+            lost["write_grantees"] = lost["Policy"]
+        else:
+            grantees = write_grantees(policy, api.account) if pol.get("Policy") else []
+            attrs["write_grantees"] = grantees
+            if grantees is None:
+                lost["write_grantees"] = "the bucket policy is not a policy document"
+    if wants("event_notifications_enabled"):
+        notes = get("GetBucketNotificationConfiguration")
+        # EventBridge delivery is an empty object when on: its presence counts
+        attrs["event_notifications_enabled"] = (any(notes.get(k) for k in _NOTIFICATIONS)
+                                                or "EventBridgeConfiguration" in notes)
+    if wants("ObjectLockConfiguration", "object_lock_enabled"):
+        lock = get("GetObjectLockConfiguration").get("ObjectLockConfiguration")
+        attrs.update(ObjectLockConfiguration=lock,
+                     object_lock_enabled=(lock or {}).get("ObjectLockEnabled") == "Enabled")
     if wants("policy_is_public"):
         # No policy means "not public" (GetBucketPolicyStatus would answer NoSuchBucketPolicy): when
         # the policy was read, ask only if one exists or it could not be read; else ask directly.
-        asked = policy is not None or "Policy" in lost or not wants("Policy", "tls_only_policy")
+        asked = policy is not None or "Policy" in lost or not wants("Policy", "tls_only_policy", "write_grantees")
         status = get("GetBucketPolicyStatus") if asked else {}
         attrs["policy_is_public"] = bool((status.get("PolicyStatus") or {}).get("IsPublic"))
     if wants("Grants", "acl_public"):
@@ -135,6 +184,10 @@ def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any) -> Resource | No
     if wants("Logging", "logging_enabled"):
         logging = get("GetBucketLogging").get("LoggingEnabled")
         attrs.update(Logging=logging, logging_enabled=bool(logging))
+    if isinstance(logs, ApiFailure):
+        lost["log_sources"] = str(logs)
+    elif logs is not None:
+        attrs["log_sources"] = logs.get(name, [])
     if wants("Tags"):
         attrs["Tags"] = {t["Key"]: t["Value"] for t in get("GetBucketTagging").get("TagSet") or []}
     for path in lost:  # an unread value is absent, never a default that could pass
@@ -179,8 +232,9 @@ def collect_buckets(api: Api, region: str | None) -> list[Resource]:
             account_bpa = account_public_access_block(api)
         except ApiFailure as failure:  # reported on aws.account too; here it is lost per attribute
             account_bpa = failure
+    logs = _log_sources(api, buckets) if api.wants(_T, "log_sources") else None
     # Buckets in regions outside the scan are listed (S3 is global) but dropped before their reads.
-    return [r for r in api.fan_out(lambda b: _bucket(api, b, account_bpa), buckets) if r is not None]
+    return [r for r in api.fan_out(lambda b: _bucket(api, b, account_bpa, logs), buckets) if r is not None]
 
 
 @resources.register("aws.s3.bucket")
@@ -210,12 +264,21 @@ class S3Bucket(AwsKind):
             A("Logging", "map", "server access logging target; null when disabled"),
             A("logging_enabled", "boolean", "server access logging is enabled"),
             A("Tags", "map", "bucket tags as {key: value}"),
+            A("write_grantees", "list", "other accounts (account ids; '*' for everyone unless a condition "
+              "pins the caller; canonical:<id>) the bucket policy allows to write, delete or change its "
+              "protection (PutObject, DeleteObject, PutBucketPolicy, DeleteBucket...), sorted"),
+            A("event_notifications_enabled", "boolean", "an SNS, SQS, Lambda or EventBridge notification is set"),
+            A("ObjectLockConfiguration", "map", "Object Lock configuration; null when none"),
+            A("object_lock_enabled", "boolean", "Object Lock is enabled on the bucket"),
+            A("log_sources", "list", "what delivers logs into the bucket: 'access logs of <bucket>' (server "
+              "access logging of scanned buckets) and 'trail <arn>' (CloudTrail trails of the scanned regions)"),
         )
     permissions = ("s3:ListAllMyBuckets", "s3:GetBucketLocation (when ListBuckets gives no BucketRegion)",
          "s3:GetEncryptionConfiguration",
          "s3:GetBucketVersioning", "s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicy",
          "s3:GetBucketPolicyStatus (when a policy exists)", "s3:GetBucketAcl", "s3:GetBucketLogging",
-         "s3:GetBucketTagging",
+         "s3:GetBucketTagging", "s3:GetBucketNotification", "s3:GetBucketObjectLockConfiguration",
+         "cloudtrail:DescribeTrails (for log_sources)",
          "s3:GetAccountPublicAccessBlock")
     regional = False  # listed once; each bucket carries its own region
     build = staticmethod(collect_buckets)

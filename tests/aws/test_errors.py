@@ -88,7 +88,8 @@ def test_access_denied_becomes_errors_naming_api_and_code(moto: None, monkeypatc
     assert {b.error for b in buckets.values()} == {None}
     assert {b.id: dict(b.attr_errors) for b in buckets.values()} == {
         f"arn:aws:s3:::{n}": {"Policy": "AccessDenied on s3:GetBucketPolicy",
-                              "tls_only_policy": "AccessDenied on s3:GetBucketPolicy"}
+                              "tls_only_policy": "AccessDenied on s3:GetBucketPolicy",
+                              "write_grantees": "AccessDenied on s3:GetBucketPolicy"}
         for n in ("denied-a", "denied-b")}
     assert len(c.resources["aws.vpc"]) == 1 and c.resources["aws.vpc"][0].error is None
 
@@ -104,6 +105,10 @@ def test_access_denied_becomes_errors_naming_api_and_code(moto: None, monkeypatc
         ("aws-s3-bucket-public-access-block", a): "fail", ("aws-s3-bucket-public-access-block", b): "fail",
         ("aws-s3-no-public-acl", a): "pass", ("aws-s3-no-public-acl", b): "pass",
         ("aws-s3-access-logging", a): "fail", ("aws-s3-access-logging", b): "fail",
+        # the policy feeds the foreign-write control too; no bucket receives logs; no notifications
+        ("aws-s3-no-foreign-write", a): "error", ("aws-s3-no-foreign-write", b): "error",
+        ("aws-s3-log-bucket-object-lock", a): "notapplicable", ("aws-s3-log-bucket-object-lock", b): "notapplicable",
+        ("aws-s3-event-notifications", a): "fail", ("aws-s3-event-notifications", b): "fail",
     }
     assert got[("aws-s3-tls-only", a)][1] == (
         f"{a}: tls_only_policy could not be read: AccessDenied on s3:GetBucketPolicy")

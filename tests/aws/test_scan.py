@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,37 @@ def expected(s: Seeded) -> set[tuple[str, str, str]]:
                            ("log", "aws-s3-access-logging")):
             out.add((cid, bucket(name), verdicts[short]))
         out.add(("aws-s3-no-public-policy", bucket(name), "pass"))
-    return out
+        out.add(("aws-s3-no-foreign-write", bucket(name), "pass"))
+        out.add(("aws-s3-event-notifications", bucket(name), "fail"))
+        # gs-logs receives gs-good's access logs and the trail's logs, without Object Lock
+        out.add(("aws-s3-log-bucket-object-lock", bucket(name), "fail" if name == "gs-logs" else "notapplicable"))
+    return out | data_services(s)
+
+
+AUTOMATED_SNAPSHOT_CONTROLS = ("aws-rds-snapshot-not-public", "aws-rds-snapshot-encrypted")
+
+
+def data_services(s: Seeded) -> set[tuple[str, str, str]]:
+    """The data-service controls on the seeded account: its two RDS instances and nothing else."""
+    from .datasvc import control_ids
+
+    dbs = (s["good_db"], s["bad_db"])
+    out = {(c, db, status) for db in dbs for c, status in (
+        ("aws-rds-iam-auth", "fail"), ("aws-rds-log-exports", "fail"), ("aws-rds-no-default-admin", "pass"),
+        ("aws-rds-non-default-port", "fail"), ("aws-rds-copy-tags-to-snapshots", "fail"),
+        ("aws-rds-enhanced-monitoring", "error"))}  # moto does not return MonitoringInterval
+    events = lambda r: f"{ACCOUNT}/{r}/rds-event-subscriptions"  # noqa: E731
+    out |= {("aws-rds-sg-event-subscription", events(E), "fail"), ("aws-rds-sg-event-subscription", events(W), "notapplicable"),
+            ("aws-rds-instance-event-subscription", events(E), "fail"),
+            ("aws-rds-instance-event-subscription", events(W), "notapplicable"),
+            ("aws-rds-cluster-event-subscription", events(E), "notapplicable"),
+            ("aws-rds-cluster-event-subscription", events(W), "notapplicable"),
+            ("aws-backup-plan-exists", f"{ACCOUNT}/{E}/backup", "fail"),
+            ("aws-backup-plan-exists", f"{ACCOUNT}/{W}/backup", "fail")}
+    decided = {c for c, _, _ in out} | set(AUTOMATED_SNAPSHOT_CONTROLS)
+    empty = [c for f in ("rds.yaml", "dynamodb.yaml", "efs.yaml", "messaging.yaml", "opensearch.yaml",
+                         "redshift.yaml", "elasticache.yaml", "backup.yaml") for c in control_ids(f) if c not in decided]
+    return out | {(c, f"aws://{ACCOUNT}/{E},{W}", "notapplicable") for c in empty}  # no such resource
 
 
 def test_exact_control_resource_status_set(scan: Any, seeded: Seeded) -> None:
@@ -143,10 +174,16 @@ def test_exact_control_resource_status_set(scan: Any, seeded: Seeded) -> None:
     # volumes are the instances' root volumes created by moto before default encryption was on
     vols = {k for k in found if k[0] == "aws-ebs-volume-encrypted"}
     assert {k[2] for k in vols} == {"fail"} and len(vols) == 2
-    # controls added by the issue 11 service families are proven on their own seeded resources (their
+    # moto takes an automated snapshot of each instance (named by the time): never shared, encrypted
+    # like its instance
+    snaps = {k for k in found if k[0] in AUTOMATED_SNAPSHOT_CONTROLS}
+    assert {(c, re.sub(r"-[0-9-]+$", "", r.rsplit(":", 1)[1]), st) for c, r, st in snaps} == {
+        ("aws-rds-snapshot-not-public", "db-good", "pass"), ("aws-rds-snapshot-not-public", "db-bad", "pass"),
+        ("aws-rds-snapshot-encrypted", "db-good", "pass"), ("aws-rds-snapshot-encrypted", "db-bad", "fail")}
+    # controls added by the other issue 11 service families are proven on their own seeded resources (their
     # modules); here they must only not fail to evaluate on this account
-    known = {k[0] for k in want} | {"aws-ec2-nacl-no-world-admin", "aws-ebs-volume-encrypted"}
-    assert {k for k in found if k[0] in known} - nacl - vols == want
+    known = {k[0] for k in want} | {"aws-ec2-nacl-no-world-admin", "aws-ebs-volume-encrypted"} | set(AUTOMATED_SNAPSHOT_CONTROLS)
+    assert {k for k in found if k[0] in known} - nacl - vols - snaps == want
     assert {k for k in found if k[0] not in known and k[2] == "error"} == set()
 
 
