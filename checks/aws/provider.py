@@ -53,7 +53,8 @@ class AwsProvider(Provider):
                    "and the regions to scan (default: every enabled region)"),
     )
     default_profile = "aws-foundations"
-    resource_modules = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data")
+    resource_modules = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data",
+                        "checks.aws.cloudwatch", "checks.aws.detection")
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if not spec.startswith("aws://"):
