@@ -55,7 +55,7 @@ class AwsProvider(Provider):
     default_profile = "aws-foundations"
     resource_modules = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data",
                         "checks.aws.cloudwatch", "checks.aws.detection", "checks.aws.cloudfront",
-                        "checks.aws.apigateway", "checks.aws.route53")
+                        "checks.aws.apigateway", "checks.aws.route53", "checks.aws.wafv2")
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if not spec.startswith("aws://"):
