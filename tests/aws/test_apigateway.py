@@ -151,3 +151,10 @@ def test_unreadable_stages_and_methods_are_errors(monkeypatch: pytest.MonkeyPatc
                  "AccessDenied on apigateway:GetResources")
     assert got[("aws-apigatewayv2-stage-access-logging", f"{base}/apis/{hid}/stages")][0] == "error"
     assert got[("aws-apigatewayv2-route-authorization", f"{base}/apis/{hid}")][0] == "error"
+
+
+def test_collected_attributes_match_their_declaration(account: dict[str, Any]) -> None:
+    from .test_conformance import conforms
+
+    conforms(account["collection"])
+    assert all(account["collection"].resources.values())  # every type of this module was seeded

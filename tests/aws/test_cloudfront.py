@@ -120,3 +120,10 @@ def test_unreadable_distribution_config_is_an_error(monkeypatch: pytest.MonkeyPa
     got = verdicts(c, SPEC, T)
     assert len(got) == 8 and {v for k, v in got.items()} == {
         ("error", f"{arn}: could not be read: AccessDenied on cloudfront:GetDistributionConfig")}
+
+
+def test_collected_attributes_match_their_declaration(account: dict[str, Any]) -> None:
+    from .test_conformance import conforms
+
+    conforms(account["collection"])
+    assert all(account["collection"].resources.values())  # every type of this module was seeded

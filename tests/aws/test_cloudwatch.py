@@ -180,3 +180,10 @@ def test_no_trail_to_cloudwatch_fails_every_cis_control(moto: None) -> None:
         ("fail", f"{CIS_EVENTS[k][1][0].upper()}{CIS_EVENTS[k][1][1:]} are not alarmed: "
                  "no multi-region trail delivers to CloudWatch Logs") for k in CIS_EVENTS}
     assert json.dumps(sorted(got))  # every key is a (control, resource) pair
+
+
+def test_collected_attributes_match_their_declaration(account: dict[str, Any]) -> None:
+    from .test_conformance import conforms
+
+    conforms(account["collection"])
+    assert all(account["collection"].resources.values())  # every type of this module was seeded

@@ -156,3 +156,11 @@ def test_macie_not_enabled_versus_denied(monkeypatch: pytest.MonkeyPatch, code: 
         assert got == {("aws-macie-enabled", rid(E, "macie")): (status, f"Macie is not enabled in {E} (status: not enabled)")}
     else:
         assert [e.message for e in c.errors] == [f"AccessDeniedException on macie2:GetMacieSession in {E}"]
+
+
+def test_collected_attributes_match_their_declaration(account: dict[str, Any]) -> None:
+    from .test_conformance import conforms
+
+    conforms(account["collection"])
+    # every type of this module was seeded (Config rule compliance cannot be: moto lacks the listing)
+    assert all(v for k, v in account["collection"].resources.items() if k != "aws.config.rules")

@@ -115,3 +115,10 @@ def test_signing_unlocked_and_unreadable(monkeypatch: pytest.MonkeyPatch) -> Non
                  "AccessDenied on route53:ListQueryLoggingConfigs")
     assert got[("aws-route53-domain-transfer-lock", "arn:aws:route53domains:::domain/open-gs.com")] == (
         "fail", "Domain open-gs.com has no transfer lock")
+
+
+def test_collected_attributes_match_their_declaration(account: dict[str, Any]) -> None:
+    from .test_conformance import conforms
+
+    conforms(account["collection"])
+    assert all(account["collection"].resources.values())  # every type of this module was seeded

@@ -103,3 +103,10 @@ def test_unreadable_logging_and_acl_are_errors(monkeypatch: pytest.MonkeyPatch) 
         "error", f"{seen}: logging_enabled could not be read: AccessDeniedException on wafv2:GetLoggingConfiguration")
     assert got[("aws-wafv2-webacl-has-rules", seen)][0] == "pass"
     assert {v[0] for (c_, r), v in got.items() if r == hidden} == {"error"}
+
+
+def test_collected_attributes_match_their_declaration(account: dict[str, Any]) -> None:
+    from .test_conformance import conforms
+
+    conforms(account["collection"])
+    assert all(account["collection"].resources.values())  # every type of this module was seeded
