@@ -1,4 +1,5 @@
-"""Logging and detection collectors: CloudTrail trails and per-region coverage, Config, GuardDuty."""
+"""Logging and detection collectors: CloudTrail trails and per-region coverage, Config, GuardDuty
+(detector, protection plans, high-severity findings)."""
 
 from __future__ import annotations
 
@@ -139,10 +140,37 @@ def collect_guardduty(api: Api, region: str | None) -> list[Resource]:
     if not ids:
         return [Resource(rid, "aws.guardduty.detector", {"Region": region, "exists": False, "Status": None},
                          region=region)]
-    attrs = {"Region": region, "exists": True, "DetectorId": ids[0]}
-    if api.wants("aws.guardduty.detector", "Status"):
-        attrs["Status"] = api.call("guardduty", region, "GetDetector", DetectorId=ids[0]).get("Status")
-    return [Resource(rid, "aws.guardduty.detector", attrs, region=region)]
+    attrs: dict[str, Any] = {"Region": region, "exists": True, "DetectorId": ids[0]}
+    lost: dict[str, str] = {}
+    if api.wants(_GD, "Status", "s3_protection", "eks_audit_logs"):
+        det = api.call("guardduty", region, "GetDetector", DetectorId=ids[0])
+        attrs["Status"] = det.get("Status")
+        attrs.update(s3_protection=_feature(det, "S3_DATA_EVENTS", ("S3Logs",)),
+                     eks_audit_logs=_feature(det, "EKS_AUDIT_LOGS", ("Kubernetes", "AuditLogs")))
+    if api.wants(_GD, "high_severity_findings"):
+        try:  # unarchived findings of high severity (7.0 and above); the first page is enough to fail
+            found = api.call("guardduty", region, "ListFindings", DetectorId=ids[0], MaxResults=50,
+                             FindingCriteria={"Criterion": {"severity": {"Gte": 7},
+                                                            "service.archived": {"Eq": ["false"]}}})
+            attrs["high_severity_findings"] = list(found.get("FindingIds") or [])
+        except ApiFailure as failure:
+            attrs["high_severity_findings"] = None
+            lost["high_severity_findings"] = str(failure)
+    return [Resource(rid, _GD, attrs, region=region, attr_errors=lost)]
+
+
+_GD = "aws.guardduty.detector"
+
+
+def _feature(det: dict[str, Any], name: str, legacy: tuple[str, ...]) -> bool:
+    """A protection plan is on: the detector feature ``name``, or its legacy data source."""
+    for f in det.get("Features") or []:
+        if f.get("Name") == name:
+            return f.get("Status") == "ENABLED"
+    src: Any = det.get("DataSources") or {}
+    for part in legacy:
+        src = src.get(part) if isinstance(src, dict) else None
+    return isinstance(src, dict) and src.get("Status") == "ENABLED"
 
 
 @resources.register("aws.cloudtrail.trail")
@@ -192,6 +220,9 @@ class ConfigRecorder(AwsKind):
 class GuarddutyDetector(AwsKind):
     description = "The GuardDuty detector of one region (one per scanned region)."
     attributes = (A("Region", "string", "region"), A("exists", "boolean", "a detector exists"),
-         A("DetectorId", "string", "detector id"), A("Status", "string", "ENABLED or DISABLED"))
-    permissions = ("guardduty:ListDetectors", "guardduty:GetDetector")
+         A("DetectorId", "string", "detector id"), A("Status", "string", "ENABLED or DISABLED"),
+         A("s3_protection", "boolean", "S3 protection (S3 data events) is enabled"),
+         A("eks_audit_logs", "boolean", "EKS protection (EKS audit log monitoring) is enabled"),
+         A("high_severity_findings", "list", "ids of unarchived findings of severity 7 or more (first 50)"))
+    permissions = ("guardduty:ListDetectors", "guardduty:GetDetector", "guardduty:ListFindings")
     build = staticmethod(collect_guardduty)

@@ -61,6 +61,8 @@ class AwsProvider(Provider):
     resource_modules += ("checks.aws.rds", "checks.aws.dynamodb", "checks.aws.efs", "checks.aws.messaging",
                          "checks.aws.opensearch", "checks.aws.redshift", "checks.aws.elasticache",
                          "checks.aws.backup")  # data services
+    resource_modules += ("checks.aws.cloudwatch", "checks.aws.detection", "checks.aws.cloudfront",
+                         "checks.aws.apigateway", "checks.aws.route53", "checks.aws.wafv2")  # monitoring and edge
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
         if not spec.startswith("aws://"):

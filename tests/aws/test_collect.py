@@ -5,11 +5,14 @@ from __future__ import annotations
 from .conftest import ACCOUNT, Seeded, by_id, collect
 
 ALL_REGIONS = "aws:///us-east-1,eu-west-1"
+# Listings moto does not implement: each is an error for its type and region, never an empty pass.
+MOTO_GAPS = sorted((t, f"NotImplemented on {api} in {r}") for t, api in (
+    ("aws.config.rules", "config:DescribeComplianceByConfigRule"),) for r in ("us-east-1", "eu-west-1"))
 
 
 def test_seeded_resources_and_derived_attributes(seeded: Seeded) -> None:
     c = collect(ALL_REGIONS)
-    assert c.fatal is None and c.errors == []
+    assert c.fatal is None and sorted((e.resource_type, e.message) for e in c.errors) == MOTO_GAPS
     buckets = by_id(c, "aws.s3.bucket")
     good, bad = buckets["arn:aws:s3:::gs-good"].attrs, buckets["arn:aws:s3:::gs-bad"].attrs
     assert (good["tls_only_policy"], good["public_access_blocked"], good["versioning_enabled"],
@@ -40,7 +43,8 @@ def test_every_call_is_counted_and_none_is_repeated(seeded: Seeded) -> None:
     c = collect(ALL_REGIONS)
     assert c.facts["repeated_calls"] == []
     assert c.api_calls == c.facts["api_calls"] > 40
-    assert c.facts["http_attempts"] == c.api_calls  # nothing was retried
+    # nothing was retried (moto raises the not-implemented listings in-process, before any HTTP attempt)
+    assert c.facts["http_attempts"] == c.api_calls - len(MOTO_GAPS)
 
 
 def test_only_requested_types_are_collected(seeded: Seeded) -> None:

@@ -136,7 +136,7 @@ def expected(s: Seeded) -> set[tuple[str, str, str]]:
         out.add(("aws-s3-event-notifications", bucket(name), "fail"))
         # gs-logs receives gs-good's access logs and the trail's logs, without Object Lock
         out.add(("aws-s3-log-bucket-object-lock", bucket(name), "fail" if name == "gs-logs" else "notapplicable"))
-    return out | data_services(s)
+    return out | data_services(s) | monitoring_expected()
 
 
 AUTOMATED_SNAPSHOT_CONTROLS = ("aws-rds-snapshot-not-public", "aws-rds-snapshot-encrypted")
@@ -163,6 +163,39 @@ def data_services(s: Seeded) -> set[tuple[str, str, str]]:
     empty = [c for f in ("rds.yaml", "dynamodb.yaml", "efs.yaml", "messaging.yaml", "opensearch.yaml",
                          "redshift.yaml", "elasticache.yaml", "backup.yaml") for c in control_ids(f) if c not in decided]
     return out | {(c, f"aws://{ACCOUNT}/{E},{W}", "notapplicable") for c in empty}  # no such resource
+
+
+def monitoring_expected() -> set[tuple[str, str, str]]:
+    """Monitoring, detection and edge controls on the seeded account (their own modules test both ways)."""
+    from checks.aws.cwpattern import CIS_EVENTS
+
+    region = lambda r, what: f"{ACCOUNT}/{r}/{what}"  # noqa: E731
+    none_in_scope = (  # the seeded account has no such resource: one notapplicable per control
+        "aws-apigateway-rest-api-authorization", "aws-apigatewayv2-route-authorization",
+        "aws-apigatewayv2-stage-access-logging", "aws-cloudwatch-alarm-actions-enabled",
+        "aws-cloudwatch-alarm-has-actions", "aws-logs-group-kms", "aws-logs-group-retention",
+        *(f"aws-apigateway-stage-{c}" for c in ("access-logging", "cache-encrypted", "client-certificate",
+                                                 "execution-logging", "tracing", "waf")),
+        *(f"aws-cloudfront-{c}" for c in ("default-root-object", "field-level-encryption", "https-only", "logging",
+                                          "min-tls", "origin-https", "s3-origin-access", "waf")),
+        *(f"aws-route53-{c}" for c in ("dnssec", "domain-auto-renew", "domain-transfer-lock", "query-logging")),
+        *(f"aws-wafv2-webacl-{c}" for c in ("has-rules", "logging", "managed-rules", "rule-metrics")))
+    out = {(c, f"aws://{ACCOUNT}/{E},{W}", "notapplicable") for c in none_in_scope}
+    # the seeded trail does not deliver to CloudWatch Logs
+    out |= {(f"aws-cloudwatch-cis-{k.replace('_', '-')}", f"{ACCOUNT}/cloudwatch-cis-monitoring", "fail")
+            for k in CIS_EVENTS}
+    for r in (E, W):
+        out |= {("aws-config-rules-compliant", f"aws://{ACCOUNT}/{E},{W}/{r}", "error"),  # moto gap
+                ("aws-securityhub-enabled", region(r, "securityhub"), "fail"),
+                ("aws-securityhub-standards", region(r, "securityhub"), "notapplicable"),
+                ("aws-macie-enabled", region(r, "macie"), "pass")}  # moto starts with Macie enabled
+        out |= {(f"aws-inspector2-{t}", region(r, "inspector2"), "error") for t in ("ec2", "ecr", "lambda")}
+    out |= {("aws-guardduty-s3-protection", region(E, "guardduty"), "fail"),
+            ("aws-guardduty-eks-protection", region(E, "guardduty"), "fail"),
+            ("aws-guardduty-no-high-findings", region(E, "guardduty"), "error")}  # moto gap: ListFindings
+    out |= {(c, region(W, "guardduty"), "notapplicable") for c in (
+        "aws-guardduty-s3-protection", "aws-guardduty-eks-protection", "aws-guardduty-no-high-findings")}
+    return out
 
 
 def test_exact_control_resource_status_set(scan: Any, seeded: Seeded) -> None:
