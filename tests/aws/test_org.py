@@ -244,3 +244,42 @@ def test_concurrency_caps_requests_in_flight_per_account(moto: None, monkeypatch
     collect("aws:///us-east-1", types=["aws.s3.bucket"])
     assert state["peak"] > 3  # without the cap the same scan has more requests in flight
 
+
+
+def test_fips_profile_holds_for_the_listing_and_every_account_hop(
+        org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """use_fips_endpoint in the profile: the listing, each AssumeRole into a member and that member's
+    own calls all go to FIPS endpoints (each hop reads the same profile)."""
+    import os
+    from urllib.parse import urlsplit
+
+    import checks.aws.session as session_mod
+    from checks.aws.provider import AwsProvider
+    from scanner.provider import CollectContext
+
+    from moto import settings
+
+    # the recorder moves each request back to the standard host after signing: no signature checks
+    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
+    cfg = Path(os.environ["AWS_CONFIG_FILE"])
+    cfg.write_text(cfg.read_text() + "use_fips_endpoint = true\n")
+    seen: list[str] = []
+    real = session_mod.new_session
+
+    def record(request: Any = None, **_: Any) -> None:
+        seen.append(urlsplit(request.url).hostname or "")
+        request.url = request.url.replace("-fips.", ".", 1)  # moto answers the standard host names
+
+    def wrapped(**kwargs: Any) -> Any:
+        s = real(**kwargs)
+        s.events.register_first("before-send", record)
+        return s
+
+    monkeypatch.setattr(session_mod, "new_session", wrapped)
+    prov = AwsProvider()
+    targets = {t.id: t for t in prov.parse_target("aws-org://org-admin/us-east-1", {})}
+    assert "organizations-fips.us-east-1.amazonaws.com" in seen and len(targets) == 6
+    c = prov.collect(targets[f"aws://{org['m1']}/us-east-1"], frozenset({"aws.vpc"}), CollectContext())
+    assert c.fatal is None and c.facts["account_id"] == org["m1"]
+    assert "ec2-fips.us-east-1.amazonaws.com" in seen and seen.count("sts-fips.us-east-1.amazonaws.com") >= 2
+    assert [h for h in seen if "-fips." not in h] == []
