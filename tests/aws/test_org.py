@@ -283,3 +283,24 @@ def test_fips_profile_holds_for_the_listing_and_every_account_hop(
     assert c.fatal is None and c.facts["account_id"] == org["m1"]
     assert "ec2-fips.us-east-1.amazonaws.com" in seen and seen.count("sts-fips.us-east-1.amazonaws.com") >= 2
     assert [h for h in seen if "-fips." not in h] == []
+
+
+def test_docs_org_inventory_example_scans_the_organization(org: Org, tmp_path: Path) -> None:
+    """docs/aws.md's aws-org inventory, pointed at the moto Organization (its chain's account, role
+    name and regions replaced by the ones moto has): every option is accepted and used."""
+    import re
+
+    from scanner.store import Store
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "aws.md").read_text()
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "aws-org://" in b]
+    block = (block.replace("111122223333:role/OrgReader", f"{ACCOUNT}:role/Jump")
+             .replace("GovscanAudit", ROLE).replace("us-east-1,us-west-2", "us-east-1"))
+    inv = tmp_path / "org.yaml"
+    inv.write_text(block)
+    result = _scan(tmp_path, "-i", str(inv))
+    assert result.exit_code == 0, result.output
+    view = Store(tmp_path / "org.db").view()
+    assert len(view.targets) == 6 and all(t["error"] is None for t in view.targets)
+    m1 = next(t for t in view.targets if t["id"] == f"aws://{org['m1']}/us-east-1")
+    assert m1["facts"]["caller_arn"] == f"arn:aws:sts::{org['m1']}:assumed-role/{ROLE}/govscan-weekly"
