@@ -74,10 +74,6 @@ def _check(spec: str, options: Mapping[str, Any]) -> None:
     role = str(options.get("role_name") or DEFAULT_ROLE)
     if not set(role) <= _ROLE_NAME_CHARS or len(role) > 64 or role.startswith("/"):
         raise UsageError(f"{spec}: {role!r} is not an IAM role name")
-    for name in ("jobs", "concurrency"):
-        value = options.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 256):
-            raise UsageError(f"{spec}: {name} must be a whole number from 1 to 256 (got {value!r})")
     wanted = options.get("accounts")
     if wanted is not None and not (isinstance(wanted, list) and all(str(a).isdigit() for a in wanted)):
         raise UsageError(f"{spec}: accounts must be a list of 12-digit account ids")
@@ -93,7 +89,10 @@ def org_targets(spec: str, options: Mapping[str, Any],
     base.setdefault("concurrency", DEFAULT_CONCURRENCY)
     direct = f"aws://{profile}" + (f"/{region_part}" if region_part else "")
     # validates the profile, regions and chain exactly as aws:// does (raises UsageError)
-    [probe] = account_target(direct, base, False)
+    try:
+        [probe] = account_target(direct, base, False)
+    except UsageError as exc:
+        raise UsageError(str(exc).replace(direct, spec, 1)) from None
     why = ""
     try:
         listing = list_accounts({**probe.options})

@@ -74,6 +74,10 @@ class AwsProvider(Provider):
         for region in regions:
             if not _REGION.match(str(region)):
                 raise UsageError(f"{spec}: {region!r} is not an AWS region name (e.g. us-east-1)")
+        for name in ("jobs", "concurrency"):
+            value = options.get(name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 256):
+                raise UsageError(f"{spec}: {name} must be a whole number from 1 to 256 (got {value!r})")
         profile_name: str | None = profile or options.get("profile") or None
         try:
             chain = parse_chain(options)

@@ -199,7 +199,9 @@ def test_accounts_that_cannot_be_listed_are_one_error_target(moto: None, tmp_pat
 @pytest.mark.parametrize("options,message", [
     ({"role_arn": "arn:aws:iam::1:role/x"}, "takes role_name"),
     ({"role_name": "bad name"}, "is not an IAM role name"),
-    ({"concurrency": 0}, "concurrency must be a whole number from 1 to 256"),
+    ({"concurrency": 0}, "^aws-org://x: concurrency must be a whole number from 1 to 256"),
+    ({"jobs": "many"}, "^aws-org://x: jobs must be a whole number"),
+    ({"regions": ["useast1"]}, "^aws-org://x: 'useast1' is not an AWS region name"),
     ({"accounts": "123"}, "accounts must be a list"),
 ])
 def test_bad_org_options_are_usage_errors(options: dict, message: str) -> None:
@@ -208,6 +210,14 @@ def test_bad_org_options_are_usage_errors(options: dict, message: str) -> None:
 
     with pytest.raises(UsageError, match=message):
         AwsProvider().parse_target("aws-org://x", options)
+
+
+def test_aws_target_concurrency_is_checked_too() -> None:
+    from checks.aws.provider import AwsProvider
+    from scanner.errors import UsageError
+
+    with pytest.raises(UsageError, match="^aws://p: concurrency must be a whole number from 1 to 256 .got 'x'"):
+        AwsProvider().parse_target("aws://p", {"concurrency": "x"})
 
 
 def test_concurrency_caps_requests_in_flight_per_account(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
