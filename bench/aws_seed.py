@@ -1,26 +1,113 @@
 """Seed an emulated AWS account (a moto server) with a mix of good and weak resources.
 
-``python bench/aws_seed.py ENDPOINT SCALE`` creates about ``4.3 * SCALE`` resources in us-east-1:
-SCALE buckets, users and security groups, SCALE/2 instances (each with its root volume), SCALE/4 KMS
-keys, SCALE/10 RDS instances, one trail. Every other resource is compliant, so both verdicts occur.
+``python bench/aws_seed.py ENDPOINT SCALE [ROLE_ARN]`` creates about ``4.3 * SCALE`` resources in
+us-east-1 (SCALE buckets, users and security groups, SCALE/2 instances (each with its root volume),
+SCALE/4 KMS keys, SCALE/10 RDS instances, one trail), then runs every plug-in
+``bench/aws_seed_<family>.py`` (``seed(client, scale) -> counts``, ``PAIRS``, ``PROWLER_SERVICES``)
+with the same client factory. Every other resource is compliant, so both verdicts occur. With
+ROLE_ARN the resources are created in that role's account (moto maps assumed-role keys to it).
+Prints the counts per kind (plug-in kinds prefixed with their family) and ``total`` as JSON.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
-from typing import Any
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
 
 REGION = "us-east-1"
+HERE = Path(__file__).resolve().parent
 
 
-def seed(endpoint: str, scale: int) -> dict[str, int]:
-    """Create the resources; returns counts per kind."""
+def plugins() -> list[tuple[str, ModuleType]]:
+    """(family, module) of every ``bench/aws_seed_<family>.py``, by family name."""
+    out = []
+    for path in sorted(HERE.glob("aws_seed_*.py")):
+        family = path.stem[len("aws_seed_"):]
+        spec = importlib.util.spec_from_file_location(f"aws_seed_{family}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out.append((family, module))
+    return out
+
+
+def all_pairs(base: dict[str, tuple[tuple[str, ...], str]]) -> dict[str, tuple[tuple[str, ...], str]]:
+    """``base`` plus every plug-in's PAIRS (govscan control -> (Prowler checks, keying))."""
+    out = dict(base)
+    for _, module in plugins():
+        out.update(getattr(module, "PAIRS", {}))
+    return out
+
+
+def prowler_services(base: tuple[str, ...]) -> tuple[str, ...]:
+    """``base`` plus every plug-in's PROWLER_SERVICES, in order, once each."""
+    out = list(base)
+    for _, module in plugins():
+        out += [s for s in getattr(module, "PROWLER_SERVICES", ()) if s not in out]
+    return tuple(out)
+
+
+def client_factory(endpoint: str, role_arn: str | None = None) -> Callable[[str], Any]:
+    """``client(service)``: a boto3 client on the moto server in us-east-1 (in ROLE_ARN's account)."""
     import boto3
 
-    def client(service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
+    session = boto3.Session(region_name=REGION)
+    if role_arn:
+        creds = session.client("sts", endpoint_url=endpoint).assume_role(
+            RoleArn=role_arn, RoleSessionName="bench-seed")["Credentials"]
+        session = boto3.Session(region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
+                                aws_secret_access_key=creds["SecretAccessKey"],
+                                aws_session_token=creds["SessionToken"])
 
+    suffix = role_arn.split(":")[4] if role_arn else ""
+
+    def client(service: str) -> Any:
+        cli = session.client(service, region_name=REGION, endpoint_url=endpoint)
+        if suffix:  # bucket names are global: a member account's get its id appended, in every request
+            cli.meta.events.register(f"provide-client-params.{service}.*", lambda params, **_: _rename(params, suffix))
+        return cli
+
+    return client
+
+
+_BUCKET_KEYS = ("Bucket", "BucketName", "S3BucketName", "TargetBucket")
+
+
+def _rename(params: Any, suffix: str) -> Any:
+    """Bucket names in request parameters (and S3 ARNs in policy documents) with ``-suffix`` added."""
+    import re
+
+    if isinstance(params, dict):
+        for k, v in params.items():
+            if k in _BUCKET_KEYS and isinstance(v, str) and not v.endswith(f"-{suffix}"):
+                params[k] = f"{v}-{suffix}"[:63]
+            elif k == "Policy" and isinstance(v, str):
+                params[k] = re.sub(r"(arn:aws:s3:::)([a-z0-9.-]+)", lambda m: f"{m.group(1)}{m.group(2)}-{suffix}", v)
+            else:
+                _rename(v, suffix)
+    elif isinstance(params, list):
+        for v in params:
+            _rename(v, suffix)
+    return None
+
+
+def seed(endpoint: str, scale: int, role_arn: str | None = None) -> dict[str, int]:
+    """Create the base resources and every plug-in's; returns counts per kind and ``total``."""
+    client = client_factory(endpoint, role_arn)
+    counts = seed_base(client, scale)
+    for family, module in plugins():
+        for kind, n in module.seed(client, scale).items():
+            counts[f"{family}.{kind}"] = int(n)
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def seed_base(client: Callable[[str], Any], scale: int) -> dict[str, int]:
+    """The base account: buckets, users, security groups, instances, keys, databases, a trail."""
     s3, iam, ec2, kms, rds, ct = (client(s) for s in ("s3", "iam", "ec2", "kms", "rds", "cloudtrail"))
     counts: dict[str, int] = {}
     for i in range(scale):
@@ -77,9 +164,9 @@ def seed(endpoint: str, scale: int) -> dict[str, int]:
     ct.create_trail(Name="bench-trail", S3BucketName="bench-trail-logs", IsMultiRegionTrail=True,
                     EnableLogFileValidation=True)
     ct.start_logging(Name="bench-trail")
-    counts["total"] = sum(counts.values()) + 2
+    counts["trail"] = 2  # the trail and its bucket
     return counts
 
 
 if __name__ == "__main__":
-    print(json.dumps(seed(sys.argv[1], int(sys.argv[2]))))
+    print(json.dumps(seed(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)))

@@ -6,8 +6,9 @@ Each bench runs as a child process with ``--json FILE``; its figures are collect
 never scraped from its text (its output goes to a log, whose tail is shown if it fails). A bench
 whose tool is missing says so in its row ("not installed", "needs root") instead of failing the run.
 
-- aws: govscan against Prowler on one moto account (``bench/aws_vs_prowler.py``; Prowler only if its
-  venv ``bench/.work/prowler-venv`` exists: run that bench alone once to create it);
+- aws: govscan against Prowler and Cloud Custodian on one moto account at two sizes and on a moto
+  Organization (``bench/aws_bench.py``; each other tool only if its venv ``bench/.work/prowler-venv``
+  or ``bench/.work/custodian-venv`` exists: run that bench alone once to create them);
 - host: govscan's Linux baseline against OpenSCAP (``bench/host_vs_openscap.py``; needs ``oscap``);
 - network: govscan's overhead over plain nmap on loopback and a 10,000-host XML import (``bench/network.py``);
 - store / reports: N findings stored, queries by status and control, every report format of M
@@ -73,18 +74,29 @@ def run_bench(name: str, argv: list[str], work: Path, timeout: float) -> tuple[A
     return json.loads(out.read_text()), ""
 
 
-def rows_aws(fig: list[dict[str, Any]], prowler: bool) -> list[Row]:
+def rows_aws(fig: dict[str, Any]) -> list[Row]:
+    """Rows of bench/aws_bench.py: govscan, Prowler and Custodian per run (one account, an Organization)."""
     rows = []
-    for r in fig:
+    for r in fig["runs"]:
+        where = f"{r['accounts']}-account Organization" if "accounts" in r else "one account"
         g = r["govscan"]
-        rows.append(("aws", f"govscan, {r['resources']} resources (moto)",
-                     f"{g[0]:.1f} s, {g[1]:.0f} MB peak, {r['govscan_api_calls']} API calls"))
-        if prowler and r.get("prowler"):
-            p = r["prowler"]
-            rows.append(("aws", f"Prowler, {r['resources']} resources (moto)",
-                         f"{p[0]:.1f} s, {p[1]:.0f} MB peak; verdicts agree {r['agree']}/{r['shared']}"))
-        else:
-            rows.append(("aws", f"Prowler, {r['resources']} resources", "not installed"))
+        rows.append(("aws", f"govscan, {where}, {r['resources']:,} resources (moto)",
+                     f"{g['wall_s']:.1f} s (CPU {g['cpu_s']:.1f} s + moto {g['server_cpu_s']:.1f} s), "
+                     f"{g['peak_rss_mb']} MB peak, {g['store']['api_calls']:,} API calls, "
+                     f"{len(g['store']['repeated_calls'])} repeated"))
+        for tool in ("prowler", "custodian"):
+            m = r.get(tool)
+            if not m:
+                rows.append(("aws", f"{tool.title()}, {where}, {r['resources']:,} resources", "not run"))
+                continue
+            extra = ""
+            v = m.get("verdicts")
+            if v:
+                extra = f"; verdicts agree {v['agree']:,}/{v['shared']:,} (strict)"
+            rows.append(("aws", f"{tool.title()}, {where}, {r['resources']:,} resources (moto)",
+                         ("timed out after " if m.get("timed_out") else "")
+                         + f"{m['wall_s']:.1f} s (CPU {m['cpu_s']:.1f} s + moto {m['server_cpu_s']:.1f} s), "
+                         f"{m['peak_rss_mb']} MB peak, {m['requests']:,} requests{extra}"))
     return rows
 
 
@@ -156,14 +168,17 @@ def plan(quick: bool, compare_with: str | None = None) -> dict[str, tuple[list[s
     """name -> (argv, rows from its JSON, why it cannot run here or "")."""
     root = os.geteuid() == 0
     prowler = (HERE / ".work" / "prowler-venv" / "bin" / "prowler").exists()
+    custodian = (HERE / ".work" / "custodian-venv" / "bin" / "custodian").exists()
     try:
         import distributed  # noqa: F401
         dask = ""
     except ImportError:
         dask = "dask extra not installed"
     return {
-        "aws": ([str(HERE / "aws_vs_prowler.py"), "--sizes", "14" if quick else "280",
-                 *([] if prowler else ["--skip-prowler"])], lambda f: rows_aws(f, prowler), ""),
+        "aws": ([str(HERE / "aws_bench.py"), "--resources", "100" if quick else "1200,10000",
+                 "--org", "3" if quick else "6", "--org-resources", "150" if quick else "1200",
+                 "--tools", ",".join(t for t, ok in (("prowler", prowler), ("custodian", custodian)) if ok)],
+                rows_aws, ""),
         "host": ([str(HERE / "host_vs_openscap.py"), "--repeat", "1" if quick else "3"], rows_host,
                  "" if shutil.which("oscap") else "not installed (oscap)"),
         "network": ([str(HERE / "network.py"), "--hosts", "1000" if quick else "10000", "--rounds", "1" if quick else "2",

@@ -75,7 +75,7 @@ class Api:
         """One API call, run at most once per scan; raises :class:`ApiFailure`."""
         region = region or self.session.default_region
         key = ("call", service, region, operation, json.dumps(params, sort_keys=True, default=str))
-        return self.once(key, lambda: call(self.session.client(service, region), operation, **params))
+        return self.once(key, lambda: self._gated(call, self.session.client(service, region), operation, **params))
 
     def get(self, service: str, region: str | None, operation: str, absent: tuple[str, ...] = (),
             **params: Any) -> Any:
@@ -91,7 +91,16 @@ class Api:
         """Every page of a paginated listing, run at most once per scan; raises :class:`ApiFailure`."""
         region = region or self.session.default_region
         key = ("pages", service, region, operation, json.dumps(params, sort_keys=True, default=str))
-        return self.once(key, lambda: paginate(self.session.client(service, region), operation, **params))
+        return self.once(key, lambda: self._gated(paginate, self.session.client(service, region), operation,
+                                                  **params))
+
+    def _gated(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """``fn(*args)`` within the account's cap on requests in flight (``concurrency``), if any."""
+        gate = self.session.gate
+        if gate is None:
+            return fn(*args, **kwargs)
+        with gate:
+            return fn(*args, **kwargs)
 
     def list(self, service: str, region: str | None, operation: str, result_key: str,
              **params: Any) -> list[Any]:

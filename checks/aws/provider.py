@@ -20,7 +20,7 @@ from scanner.provider import CollectContext, Provider, TargetForm
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 _CONNECTION_OPTIONS = ("profile", "regions", "role_arn", "external_id", "session_name", "role_chain",
-                       "max_attempts", "jobs")
+                       "max_attempts", "jobs", "concurrency")
 # Collectors that wait on slow work (the credential report, nine reads per bucket) start first.
 _SLOW_FIRST = ("aws.iam.user", "aws.iam.root", "aws.s3.bucket")
 
@@ -51,6 +51,9 @@ class AwsProvider(Provider):
         TargetForm("aws://[PROFILE][/REGION[,REGION...]]", "aws://prod/us-east-1,us-west-2",
                    "one AWS account: a profile from ~/.aws/config (default: the boto3 credential chain) "
                    "and the regions to scan (default: every enabled region)"),
+        TargetForm("aws-org://[PROFILE][/REGION[,REGION...]]", "aws-org://org-admin/us-east-1",
+                   "every active account of an AWS Organization, listed with the profile's credentials and "
+                   "scanned through a role in each (role_name, default OrganizationAccountAccessRole)"),
     )
     default_profile = "aws-foundations"
     resource_modules: ClassVar[tuple[str, ...]] = ("checks.aws.iam", "checks.aws.s3", "checks.aws.ec2", "checks.aws.logging", "checks.aws.data")
@@ -65,13 +68,25 @@ class AwsProvider(Provider):
                          "checks.aws.apigateway", "checks.aws.route53", "checks.aws.wafv2")  # monitoring and edge
 
     def parse_target(self, spec: str, options: Mapping[str, Any]) -> list[Target] | None:
+        if spec.startswith("aws-org://"):
+            from checks.aws.org_target import org_targets
+
+            return org_targets(spec, options, self._target)
         if not spec.startswith("aws://"):
             return None
+        return self._target(spec, options)
+
+    def _target(self, spec: str, options: Mapping[str, Any], identify: bool = True) -> list[Target]:
+        """The target of an ``aws://`` spec; ``identify=False`` leaves the account unknown (no call)."""
         profile, _, region_part = spec[len("aws://"):].partition("/")
         regions = [r.strip() for r in region_part.split(",") if r.strip()] or list(options.get("regions") or [])
         for region in regions:
             if not _REGION.match(str(region)):
                 raise UsageError(f"{spec}: {region!r} is not an AWS region name (e.g. us-east-1)")
+        for name in ("jobs", "concurrency"):
+            value = options.get(name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 256):
+                raise UsageError(f"{spec}: {name} must be a whole number from 1 to 256 (got {value!r})")
         profile_name: str | None = profile or options.get("profile") or None
         try:
             chain = parse_chain(options)
@@ -89,18 +104,22 @@ class AwsProvider(Provider):
         # and diff: the last role's account, else the one the credentials belong to. The profile
         # (or role) is the label.
         label = chain[-1].role_arn if chain else (profile_name or os.environ.get("AWS_PROFILE") or "default")
-        account = chain[-1].role_arn.split(":")[4] if chain else _caller_account(opts)
+        account = chain[-1].role_arn.split(":")[4] if chain else (
+            options.get("account_id") or (_caller_account(opts) if identify else None))
         if account:
             opts["account_id"] = account
         ident = account or label  # credentials that do not work now: the collection reports why
         tid = f"aws://{ident}" + (f"/{','.join(regions)}" if region_part else "")
-        extra = {k: v for k, v in options.items() if k not in _CONNECTION_OPTIONS}
+        extra = {k: v for k, v in options.items() if k not in _CONNECTION_OPTIONS and k != "account_id"}
         return [Target(id=tid, kind="aws", address=spec, name=str(options.get("name") or label),
                        options=opts, vars=extra)]
 
     def collect(self, target: Target, types: frozenset[str], ctx: CollectContext) -> Collection:
         from checks.aws.runner import run_collection
 
+        if target.options.get("org_error"):  # aws-org:// whose accounts could not be listed
+            return Collection(fatal=str(target.options["org_error"]),
+                              facts={"organization": {"spec": target.address, "error": target.options["org_error"]}})
         kinds = {k.name: k for k in self.kinds()}
         wanted = [t for t in kinds if t in types]
         unknown = sorted(set(types) - set(kinds))

@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from checks.aws.api import Api
 from checks.aws.kind import AwsKind
-from checks.aws.session import DEFAULT_MAX_ATTEMPTS, ApiFailure, AwsSession, RoleHop, call
+from checks.aws.session import DEFAULT_MAX_ATTEMPTS, ApiFailure, AssumeRoleFailure, AwsSession, RoleHop, call
 from scanner.model import CollectError, Collection, Resource
 from scanner.provider import CollectContext
 
@@ -28,6 +28,8 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
     """Collect ``wanted`` resource types for the account ``options`` describe (never raises)."""
     started = time.monotonic()
     out = Collection()
+    if options.get("organization"):  # aws-org://: the listing this account came from (skipped accounts...)
+        out.facts["organization"] = options["organization"]
     regional = [t for t in wanted if kinds[t].regional]
     try:
         max_attempts = int(options.get("max_attempts") or DEFAULT_MAX_ATTEMPTS)
@@ -37,8 +39,14 @@ def run_collection(options: Mapping[str, Any], wanted: Sequence[str], ctx: Colle
         configured = list(options.get("regions") or [])
         session = AwsSession(options.get("profile"), chain, max_attempts=max_attempts,
                              pool_size=workers + FANOUT_WORKERS,
-                             default_region=configured[0] if configured else None)
+                             default_region=configured[0] if configured else None,
+                             concurrency=int(options["concurrency"]) if options.get("concurrency") else None)
         ident = call(session.client("sts"), "GetCallerIdentity")
+    except AssumeRoleFailure as failure:  # names the role, so in an Organization the account
+        account = failure.role_arn.split(":")[4] if failure.role_arn.count(":") >= 5 else "?"
+        out.fatal = (f"cannot assume role {failure.role_arn} in account {account}: {failure.code} on {failure.api}"
+                     + (f" at {failure.endpoint}" if failure.endpoint else ""))
+        return out
     except ApiFailure as failure:
         out.fatal = f"cannot authenticate: {failure}"
         return out

@@ -37,6 +37,18 @@ class ApiFailure(Exception):
         super().__init__(f"{code} on {api}" + (f" at {endpoint}" if endpoint else ""))
 
 
+class AssumeRoleFailure(ApiFailure):
+    """``sts:AssumeRole`` failed for one hop of a chain: the message names the role (and so its account)."""
+
+    def __init__(self, failure: ApiFailure, role_arn: str):
+        super().__init__(failure.api, failure.code, failure.detail, failure.endpoint)
+        self.role_arn = role_arn
+        self.args = (f"{failure} for {role_arn}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class NotImplementedResponse(Exception):
     """Raised from a botocore ``needs-retry`` hook to stop back-off on a 500/501 'not implemented'."""
 
@@ -148,8 +160,12 @@ class AwsSession:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         pool_size: int = 10,
         default_region: str | None = None,
+        concurrency: int | None = None,
     ):
         self.counter = CallCounter()
+        # At most `concurrency` API requests of this account in flight (retries and back-off included):
+        # AWS throttles per account and API, so an Organization's accounts each get their own gate.
+        self.gate: threading.BoundedSemaphore | None = threading.BoundedSemaphore(concurrency) if concurrency else None
         self.max_attempts = max_attempts
         self.pool_size = pool_size
         self.profile = profile
@@ -185,7 +201,10 @@ class AwsSession:
         if hop.external_id:
             params["ExternalId"] = hop.external_id
         sts = session.client("sts", region_name=self.default_region, config=self._config())
-        creds = call(sts, "AssumeRole", **params)["Credentials"]
+        try:
+            creds = call(sts, "AssumeRole", **params)["Credentials"]
+        except ApiFailure as failure:  # name the role: in an Organization, which account failed
+            raise AssumeRoleFailure(failure, hop.role_arn) from None
         # Only the credentials change: the next session reads the same profile, so its settings
         # (use_fips_endpoint, use_dualstack_endpoint, endpoint_url, ca_bundle, region...) hold on
         # every hop, as the environment's do. Explicit keys take precedence over the profile's.

@@ -6,7 +6,6 @@ type against the seeded account (weak and good resources alike).
 
 from __future__ import annotations
 
-from typing import Any
 
 from checks.aws.provider import AwsProvider
 from scanner.resource_types import value_problems

@@ -24,9 +24,9 @@ KIND = re.compile(r"^kind: (\w+)", re.M)
 
 
 def test_every_example_is_collected() -> None:
-    assert sorted(KIND.search(b).group(1) for b in YAML) == ["Inventory", "Waiver"]  # type: ignore[union-attr]
+    assert sorted(KIND.search(b).group(1) for b in YAML) == ["Inventory", "Inventory", "Waiver"]  # type: ignore[union-attr]
     assert len(re.findall(r"```", TEXT)) == 2 * (len(YAML) + len(re.findall(r"```sh\n", TEXT)))  # no other block
-    assert len(SHELL) == 5 and all(line.startswith("govscan ") for line in SHELL)
+    assert len(SHELL) == 6 and all(line.startswith("govscan ") for line in SHELL)
     assert len(INLINE) >= 6
 
 
@@ -37,7 +37,7 @@ def test_inventory_example_scans_every_account(moto: None, tmp_path: Path, monke
     from scanner.cli import cli
     from scanner.store import Store
 
-    [block] = [b for b in YAML if "kind: Inventory" in b]
+    [block] = [b for b in YAML if "kind: Inventory" in b and "aws-org://" not in b]
     inv = tmp_path / "accounts.yaml"
     inv.write_text(block)
     cfg = tmp_path / "config"
