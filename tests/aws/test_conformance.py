@@ -6,6 +6,8 @@ type against the seeded account (weak and good resources alike).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 from checks.aws.provider import AwsProvider
 from scanner.resource_types import value_problems
@@ -39,3 +41,12 @@ def test_every_aws_collector_matches_its_declaration(seeded):
     seeded_here = {n for n, k in kinds.items() if k.__module__ in SEEDED_MODULES}
     empty = {t for t, found in coll.resources.items() if not found and t in seeded_here}
     assert empty <= {"aws.iam.server_certificate", "aws.guardduty.detector", "aws.config.recorder"}, empty
+
+
+def conforms(coll: Any) -> None:
+    """Every resource of ``coll`` holds only declared attributes of the declared types (for the service
+    families whose test modules seed their own resources)."""
+    kinds = {k.name: k for k in AwsProvider().kinds()}
+    problems = [f"{res.id}: {p}" for rtype, found in coll.resources.items() for res in found
+                for p in value_problems(kinds[rtype].schema(), res.attrs, open_top=bool(kinds[rtype].open_attributes))]
+    assert problems == []
