@@ -285,9 +285,11 @@ class _Evaluator:
             # in scope: an attribute applies_if or the assert reads that could not be read is an error
             if _lost(self.reads, resource.attr_errors):
                 return self._unreadable(resource, _lost(self.reads, resource.attr_errors))
-            # an attribute the collector deliberately left out: not assessed (after scope: in scope only)
-            if _lost(self.reads, resource.attr_notchecked):
-                return self._notchecked(resource, _lost(self.reads, resource.attr_notchecked) or "")
+            # an attribute the collector deliberately left out: not assessed (after scope: in scope only),
+            # unless what was read already fails it whatever the unread values are
+            skipped = _lost(self.reads, resource.attr_notchecked)
+            if skipped is not None:
+                return self._fails_anyway(resource, platform) or self._notchecked(resource, skipped)
             if c.platforms and platform and platform not in c.platforms:
                 return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
                                     f"{resource.id}: not applicable on platform {platform}", region=resource.region)
@@ -328,6 +330,41 @@ class _Evaluator:
                                     {**evidence, "error": message}, resource.region)
         return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
                             evidence, resource.region)
+
+    def _fails_anyway(self, resource: Resource, platform: str | None) -> Finding | None:
+        """``fail`` when the assert is FALSE on what was collected while every check on a not-checked
+        attribute stayed UNKNOWN (three-valued logic: no value of those can make it TRUE), else None.
+
+        A golden image (``rootfs:``) whose sysctl files persist ``ip_forward = 1`` fails the control even
+        though the running value is not checked; one that persists 0 stays ``notchecked``."""
+        from scanner import conditions
+
+        c = self.control
+        if self.reads is None or (c.platforms and platform and platform not in c.platforms):
+            return None
+        if c.applies_if is not None:
+            gate_reads = [_PLAIN_KEY.fullmatch(k.strip()) for _, k in conditions.resource_keys(c.applies_if)]
+            if any(m is None for m in gate_reads) or _lost(
+                    frozenset(m.group(1).replace('"', "") for m in gate_reads if m), resource.attr_notchecked):
+                return None
+            if conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now).truth is not True:
+                return None
+        outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now)
+        if outcome.truth is not False:
+            return None
+        for check in outcome.checks:
+            if "_of[" in check.path or not check.key or check.unknown:
+                continue  # an element's key is relative to the element; an UNKNOWN check decided nothing
+            m = _PLAIN_KEY.fullmatch(check.key.strip())
+            if m is None or _lost(frozenset({m.group(1).replace('"', "")}), resource.attr_notchecked):
+                return None  # an operator decided on the absent value (exists, absent, empty...)
+        unread = sorted(k for k in resource.attr_notchecked if _lost(self.reads, {k: ""}))
+        evidence = {**self.evidence(resource, outcome),
+                    "notchecked": {k: resource.attr_notchecked[k] for k in unread}}
+        message = (f"{self.message(Status.FAIL, resource, outcome)} (failed on what was read; not checked: "
+                   f"{', '.join(unread)}: {resource.attr_notchecked[unread[0]]})" if unread else
+                   self.message(Status.FAIL, resource, outcome))
+        return self.finding(resource.id, resource.type, Status.FAIL, message, evidence, resource.region)
 
     def _undecided_gate(self, resource: Resource, gate: Any) -> Finding:
         """``applies_if`` is UNKNOWN: neither applicable nor not, so the finding is ``error``."""
