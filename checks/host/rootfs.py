@@ -11,6 +11,7 @@ symbolic link inside the tree (``checks/host/facts.sh``), package databases by t
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -36,13 +37,21 @@ def parse_rootfs_target(spec: str, options: Mapping[str, Any]) -> Target:
     if not _NAME_RE.match(real):
         raise UsageError(f"rootfs:{shown}: the path holds characters the fact script does not accept "
                          "(spaces, quotes...): mount or link the tree at a plain path")
-    if not os.path.exists(real):
-        raise UsageError(f"rootfs:{shown}: no such directory")
-    if not os.path.isdir(real):
-        raise UsageError(f"rootfs:{shown}: not a directory")
     sudo = bool(options.get("sudo"))
+    denied = f"rootfs:{shown}: cannot be read (permission denied): run as root or with sudo"
+    try:
+        mode = os.stat(real).st_mode
+    except PermissionError:
+        if sudo:
+            mode = stat.S_IFDIR
+        else:
+            raise UsageError(denied) from None
+    except OSError:
+        raise UsageError(f"rootfs:{shown}: no such directory") from None
+    if not stat.S_ISDIR(mode):
+        raise UsageError(f"rootfs:{shown}: not a directory")
     if not sudo and not os.access(real, os.R_OK | os.X_OK):
-        raise UsageError(f"rootfs:{shown}: cannot be read (permission denied): run as root or with sudo")
+        raise UsageError(denied)
     if not sudo and not os.path.isdir(os.path.join(real, "etc")):
         raise UsageError(f"rootfs:{shown}: not a filesystem tree (it has no etc/ directory)")
     opts: dict[str, Any] = {"root": real}

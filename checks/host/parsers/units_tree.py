@@ -9,8 +9,9 @@ the unit files; and ``/etc/init.d`` with ``/etc/rc[2-5].d``. For each ``.service
 
 - ``masked``: the unit file is a link to ``/dev/null``;
 - ``alias``: a link to a unit file of another name (``sshd.service -> ssh.service``);
-- ``enabled``: a link named after it (or, for a template ``x@.service``, after one of its instances) in a
-  ``*.wants``, ``*.requires`` or ``*.upholds`` directory of ``/etc/systemd/system``;
+- ``enabled``: a link named after it in a ``*.wants``, ``*.requires`` or ``*.upholds`` directory of
+  ``/etc/systemd/system`` (for a template ``x@.service``: a link to its ``DefaultInstance``; links to other
+  instances only make it ``indirect``);
 - otherwise ``disabled`` when its ``[Install]`` section has ``WantedBy``, ``RequiredBy``, ``UpheldBy`` or
   ``Alias``, ``indirect`` when it has only ``Also`` (or ``DefaultInstance``), ``static`` when it has none;
   ``linked`` when the unit file is a link of the same name to a file outside the unit directories;
@@ -52,13 +53,13 @@ def _listing(chunk: FileChunk) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _install(chunk: FileChunk) -> dict[str, set[str]]:
-    """unit name -> the [Install] keys it sets with a value."""
-    out: dict[str, set[str]] = {}
+def _install(chunk: FileChunk) -> dict[str, dict[str, str]]:
+    """unit name -> the [Install] keys it sets with a value (the last value of each)."""
+    out: dict[str, dict[str, str]] = {}
     for line in chunk.text.split("\n"):
         f = line.split("\t")
         if len(f) == 3 and f[2].strip():
-            out.setdefault(f[0], set()).add(f[1])
+            out.setdefault(f[0], {})[f[1]] = f[2].strip()
     return out
 
 
@@ -70,7 +71,7 @@ def tree_units(out: Output) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         raise FactError(f"systemd unit files of the tree could not be read: {lost[0].path.rstrip('/')} "
                         f"could not be read ({NOT_ROOT_HINT})")
     dirs: dict[str, dict[str, tuple[str, str]]] = {}
-    install: dict[str, set[str]] = {}
+    install: dict[str, dict[str, str]] = {}
     for c in chunks:
         if c.path.endswith("/#install"):
             for name, keys in _install(c).items():
@@ -81,7 +82,11 @@ def tree_units(out: Output) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     config = dirs.get(CONFIG_DIR, {})
     wanted = {name.rsplit("/", 1)[1] for name, (kind, _) in config.items()
               if "/" in name and kind == "l" and name.split("/", 1)[0].endswith(_ENABLING)}
-    templates = {w.split("@", 1)[0] + "@." + w.rsplit(".", 1)[-1] for w in wanted if "@" in w}
+    templates: dict[str, set[str]] = {}  # template -> the instances linked
+    for w in wanted:
+        if "@" in w and "@." not in w:
+            templates.setdefault(w.split("@", 1)[0] + "@." + w.rsplit(".", 1)[-1], set()).add(
+                w.split("@", 1)[1].rsplit(".", 1)[0])
     for d in UNIT_DIRS:
         for name, (kind, target) in dirs.get(d, {}).items():
             if "/" in name or not name.endswith(_SUFFIXES) or name in units:
@@ -106,17 +111,19 @@ def tree_units(out: Output) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     return units, errors
 
 
-def _state(name: str, kind: str, target: str, install: dict[str, set[str]], wanted: set[str],
-           templates: set[str]) -> str:
+def _state(name: str, kind: str, target: str, install: dict[str, dict[str, str]], wanted: set[str],
+           templates: dict[str, set[str]]) -> str:
     if kind == "l":
         if target == "/dev/null":
             return "masked"
         base = target.rstrip("/").rsplit("/", 1)[-1]
         if base != name:
             return "alias"
-    keys = install.get(name, set())
-    if name in wanted or ("@." in name and name in templates):
+    keys = set(install.get(name, {}))
+    if name in wanted:
         return "enabled"
+    if name in templates:  # instances linked: enabled when its DefaultInstance is one of them
+        return "enabled" if install.get(name, {}).get("DefaultInstance") in templates[name] else "indirect"
     if kind == "l" and not any(target.startswith(u + "/") for u in UNIT_DIRS):
         return "linked"
     if keys & set(_RULES):
