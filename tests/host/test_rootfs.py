@@ -19,7 +19,7 @@ import pytest
 import treefs
 
 from checks.host.provider import HostProvider
-from checks.host.script import build_script, parse_output
+from checks.host.script import build_script
 from checks.host.transport import LocalTransport
 from scanner.provider import CollectContext
 
