@@ -344,3 +344,40 @@ def test_first_boot_presets_make_enablement_unknown(tmp_path, machine_id, first_
         assert "first time" in res.attr_errors["enabled"]
     else:
         assert res.attr_errors == {}
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "host.md"
+
+
+def test_docs_runtime_table_is_the_declared_data():
+    """docs/host.md's table of what a rootfs: target does not check is HostKind's runtime declarations."""
+    import re
+
+    from checks.host.resources import HostKind
+
+    text = DOC.read_text()
+    block = text.split("<!-- rootfs-runtime:start -->")[1].split("<!-- rootfs-runtime:end -->")[0]
+    rows = dict(re.findall(r"^\| (host\.\S+) \| (.*) \|$", block, re.M))
+    want = {}
+    for kind in HostProvider().kinds():
+        if issubclass(kind, HostKind) and kind.runtime_only:
+            want[kind.name] = "not collected (runtime only)"
+        elif issubclass(kind, HostKind) and kind.runtime_attributes:
+            want[kind.name] = "notchecked: " + ", ".join(kind.runtime_attributes)
+    assert rows == want
+
+
+def test_docs_rootfs_commands_exist():
+    import re
+    import subprocess
+    import sys
+
+    section = DOC.read_text().split("## Golden images (rootfs:)")[1].split("\n## ")[0]
+    lines = [ln.split("#")[0].strip() for ln in re.findall(r"```sh\n(.*?)```", section, re.S)[0].splitlines()]
+    assert lines and all(ln.startswith("govscan scan rootfs:/") for ln in lines if ln)
+    help_text = subprocess.run([sys.executable, "-m", "scanner", "scan", "--help"], capture_output=True, text=True,
+                               check=True).stdout
+    for ln in lines:
+        for option in re.findall(r"(?<!\S)(--[a-z][a-z-]*)", ln):
+            assert option in help_text
+    assert HostProvider().parse_target("rootfs:/", {})[0].id == "rootfs:/"
