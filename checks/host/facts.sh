@@ -353,7 +353,12 @@ sec_pam() {
     gs_cat /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/common-account \
         /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf
     gs_catg '/etc/security/pwquality.conf.d/*.conf'
-    gs_cat /etc/security/faillock.conf /etc/security/pwhistory.conf
+    gs_cat /etc/security/faillock.conf /etc/security/pwhistory.conf /etc/authselect/authselect.conf
+    # authselect (RHEL family) manages system-auth and password-auth as links into /etc/authselect
+    printf '%s FILE links:/etc/pam.d ok\n' "$GS_M"
+    for gs_f in /etc/pam.d/system-auth /etc/pam.d/password-auth; do
+        if gs_path "$gs_f" nofollow && [ -L "$gs_rp" ]; then printf '%s\t%s\n' "$gs_f" "$(readlink -- "$gs_rp")"; fi
+    done
 }
 
 # Runtime only (host.mounts.runtime_only): the provider does not run it on a file tree.

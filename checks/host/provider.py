@@ -21,7 +21,7 @@ class HostProvider(Provider):
 
     name = "host"
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
-    resource_modules = ("checks.host.resources",)
+    resource_modules = ("checks.host.resources", "checks.host.kinds_rhel")
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",
@@ -133,6 +133,8 @@ class HostProvider(Provider):
             os_res = Os.build(out)[0].attrs
             coll.facts = {"platform": "linux",
                           **{k: os_res.get(k) for k in ("pretty_name", "family", "kernel", "hostname", "is_root")}}
+            # the platforms a control's `platforms` is matched against: the OS family too (rhel, debian...)
+            coll.facts["platforms"] = ["linux", *([os_res["family"]] if os_res.get("family") else [])]
             if rootfs:
                 coll.facts["root"] = out.root
         except FactError as exc:

@@ -90,6 +90,8 @@ class Sshd(HostKind):
                   A("version", "string", "OpenSSH version (sshd -V)"),
                   A("match", "string", "the Match criteria as written, e.g. `Address *` (Match resources only)"),
                   A("match_location", "string", "file:line of the Match line (Match resources only)"),
+                  A("config_files", "list", "the configuration files sshd reads, in order: sshd_config and every "
+                    "file its Include lines pull in (e.g. RHEL's crypto-policies back-end)"),
                   A("maxstartups_start", "integer", "first number of MaxStartups (start:rate:full)"),
                   A("maxstartups_full", "integer", "last number of MaxStartups"),
                   *(A(k, "list" if k in _SSHD_LISTS else "string|integer", f"sshd -T `{k}`") for k in SSHD_KEYWORDS))
@@ -279,8 +281,12 @@ class Pam(HostKind):
         A("pwhistory_remember", "integer", "number of old passwords remembered"),
         A("unix_hashing", "string", "hash option of pam_unix in the password stack (yescrypt, sha512, ...)"),
         A("nullok", "boolean", "pam_unix accepts empty passwords (nullok) in auth or password"),
+        A("authselect_profile", "string", "the authselect profile selected (/etc/authselect/authselect.conf), "
+          "e.g. sssd or custom/cis; null when authselect is not configured"),
+        A("authselect_features", "list", "the authselect features enabled (with-faillock, with-pwhistory...)"),
+        A("authselect_managed", "boolean", "system-auth and password-auth are authselect's links into /etc/authselect"),
     )
-    commands = ("cat /etc/pam.d/common-* /etc/pam.d/system-auth /etc/security/*.conf",)
+    commands = ("cat /etc/pam.d/common-* /etc/pam.d/system-auth /etc/security/*.conf /etc/authselect/authselect.conf",)
     sections = ("pam",)
     parser = "pam.parse_pam"
 

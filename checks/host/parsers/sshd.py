@@ -105,6 +105,10 @@ def parse_sshd(out: Output) -> list[Resource]:
         via = "config-files"
     attrs["installed"] = True
     attrs["version"] = version
+    if conf is not None:
+        attrs["config_files"] = list(conf.files)
+    else:
+        errors["config_files"] = conf_error
     sources = _global_sources(conf, via) if conf is not None else {}
     resources = [Resource("sshd", "host.sshd", attrs, attr_errors=errors, sources=sources)]
     if conf is None:
