@@ -178,3 +178,18 @@ def test_crypto_policy_with_modules_and_missing_config():
     body = f"{MARKER} FILE /etc/crypto-policies/config unreadable\n{MARKER} FILE /etc/sysconfig/sshd missing"
     res = rhel.parse_crypto_policy(parse_output(framed("crypto_policy", body), MARKER))[0]
     assert set(res.attr_errors) >= {"configured", "base"}
+
+
+@ROOT_ONLY
+def test_fips_required_through_the_input_docs_give(trees, cwd):
+    """docs/host.md: `--input host-crypto-policy-allowed.allowed_policies=[FIPS]` makes a DEFAULT policy fail."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "host.md").read_text()
+    arg = "host-crypto-policy-allowed.allowed_policies=[FIPS]"
+    assert f"--input {arg}" in doc
+    db = cwd / "fips.db"
+    run = treefs.govscan(["scan", f"rootfs:{trees['default']}", "--db", str(db), "-c", "host-crypto-policy-allowed",
+                          "--input", arg], cwd)
+    assert run.returncode in (0, 1), run.stderr
+    rows = treefs.findings(db, cwd)
+    assert [(f["status"], f["message"]) for f in rows] == [
+        ("fail", "the system-wide crypto policy is DEFAULT (/etc/crypto-policies/config:1); allowed: FIPS")]

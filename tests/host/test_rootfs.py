@@ -381,3 +381,26 @@ def test_docs_rootfs_commands_exist():
         for option in re.findall(r"(?<!\S)(--[a-z][a-z-]*)", ln):
             assert option in help_text
     assert HostProvider().parse_target("rootfs:/", {})[0].id == "rootfs:/"
+
+
+def test_notchecked_attribute_never_decides_through_an_operator_on_absence():
+    """The evaluator fails a control on what was read only when every check on a not-checked attribute stayed
+    UNKNOWN: `absent`/`exists` decide on the missing value, so they leave the control notchecked."""
+    from scanner.evaluate import evaluate_control
+    from scanner.model import Collection, Control, Resource, Severity, Target
+
+    res = Resource("sysctl", "host.sysctl", {"persisted": {"net": {"ipv4": {"ip_forward": 1}}}},
+                   attr_notchecked={"net": RUNTIME})
+    coll = Collection(resources={"host.sysctl": [res]}, facts={"platform": "linux", "platforms": ["linux", "debian"]})
+    target = Target(id="rootfs:/t", kind="host", address="/t")
+
+    def status(assert_):
+        ctl = Control(id="c", version="1", title="t", severity=Severity.LOW, provider="host",
+                      resource="host.sysctl", assert_=assert_, platforms=("linux",))
+        return [f.status.value for f in evaluate_control(ctl, target, coll)]
+
+    persisted_bad = {"key": "persisted.net.ipv4.ip_forward", "op": "eq", "value": 0}
+    assert status({"all": [{"key": "net.ipv4.ip_forward", "op": "eq", "value": 0}, persisted_bad]}) == ["fail"]
+    assert status({"all": [{"key": "net.ipv4.ip_forward", "op": "absent"}, persisted_bad]}) == ["notchecked"]
+    assert status({"any": [{"key": "net.ipv4.ip_forward", "op": "eq", "value": 0}, persisted_bad]}) == ["notchecked"]
+    assert status({"key": "net.ipv4.ip_forward", "op": "eq", "value": 0}) == ["notchecked"]
