@@ -404,3 +404,41 @@ def test_notchecked_attribute_never_decides_through_an_operator_on_absence():
     assert status({"all": [{"key": "net.ipv4.ip_forward", "op": "absent"}, persisted_bad]}) == ["notchecked"]
     assert status({"any": [{"key": "net.ipv4.ip_forward", "op": "eq", "value": 0}, persisted_bad]}) == ["notchecked"]
     assert status({"key": "net.ipv4.ip_forward", "op": "eq", "value": 0}) == ["notchecked"]
+
+
+@ROOT_ONLY
+def test_walk_is_bounded_to_the_tree_and_judges_owners_by_its_accounts(tmp_path):
+    """The walk lists the tree's paths as the tree's, never follows a link out of it, and "no owner" means no
+    account in the tree's passwd (uid 0 is root there; uid 4242 is nobody's there)."""
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "ww-on-host").write_text("x")
+    (host / "ww-on-host").chmod(0o666)
+    tree = treefs.build({"/etc/os-release": "ID=debian\n", "/etc/passwd": "root:x:0:0::/root:/bin/sh\n",
+                         "/etc/group": "root:x:0:\n", "/srv/open": "x", "/srv/orphan": "x", "/srv/tmp/keep": "x",
+                         "/etc/outside": f"-> {host}", "/proc/ww-in-proc": "x"}, tmp_path / "tree")
+    (tree / "srv" / "open").chmod(0o666)
+    (tree / "srv" / "tmp").chmod(0o777)
+    (tree / "proc" / "ww-in-proc").chmod(0o666)
+    os.chown(tree / "srv" / "orphan", 4242, 4242)
+    p = HostProvider()
+    coll = p.collect(p.parse_target(f"rootfs:{tree}", {})[0], frozenset({"host.filesystem"}),
+                     CollectContext(inputs={"filesystem_walk": True}))
+    walk = coll.resources["host.filesystem"][0].attrs
+    assert walk["world_writable_files"] == ["/srv/open"]
+    assert walk["world_writable_dirs_without_sticky"] == ["/srv/tmp"]
+    assert walk["unowned_files"] == ["/srv/orphan"] and walk["ungrouped_files"] == ["/srv/orphan"]
+
+
+def test_rootfs_target_in_an_inventory(tmp_path, cwd):
+    tree = treefs.build({"/etc/os-release": "ID=debian\n", "/etc/passwd": "root:x:0:0::/root:/bin/sh\n",
+                         "/etc/group": "root:x:0:\n"}, tmp_path / "img")
+    inv = cwd / "inventory.yaml"
+    inv.write_text(f"apiVersion: govscan/v1\nkind: Inventory\ntargets:\n  - {{target: 'rootfs:{tree}', name: golden}}\n")
+    run = treefs.govscan(["policy", "lint", str(inv)], cwd)
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = treefs.govscan(["scan", "-i", str(inv), "--db", str(cwd / "inv.db"), "-c", "host-file-passwd"], cwd)
+    assert run.returncode in (0, 1), run.stderr
+    rows = treefs.findings(cwd / "inv.db", cwd)
+    assert [(f["target_id"], f["resource_id"], f["status"]) for f in rows] == [
+        (f"rootfs:{tree}", "/etc/passwd", "pass")]
