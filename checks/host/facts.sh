@@ -42,6 +42,10 @@ gs_cat() {
         f=$gs_rp
         if [ ! -e "$f" ]; then
             printf '%s FILE %s %s\n' "$GS_M" "$gs_l" "$(gs_absent "$f")"
+        elif [ -n "$GS_ROOT" ] && [ ! -f "$f" ] && [ "$f" != /dev/null ]; then
+            # a tree's FIFO or device node could block or never end: not read
+            echo "$gs_l: not a regular file on the tree: not read" >&2
+            printf '%s FILE %s unreadable\n' "$GS_M" "$gs_l"
         elif [ ! -r "$f" ]; then
             printf '%s FILE %s unreadable\n' "$GS_M" "$gs_l"
         else
@@ -340,8 +344,14 @@ sec_cron() {
     return 0
 }
 
-# The whole file (through the tree on a file tree): cat's exit code and error are the section's.
-gs_raw() { gs_path "$1" || { echo "$1: too many levels of symbolic links" >&2; return 40; }; cat -- "$gs_rp"; }
+# The whole file (through the tree on a file tree), at most 16 MiB: cat's exit code and error are the section's.
+gs_raw() {
+    gs_path "$1" || { echo "$1: too many levels of symbolic links" >&2; return 40; }
+    if [ -n "$GS_ROOT" ] && [ -e "$gs_rp" ] && [ ! -f "$gs_rp" ]; then echo "$1: not a regular file on the tree" >&2; return 3; fi
+    gs_n=$(wc -c < "$gs_rp" 2>/dev/null) && [ "${gs_n##* }" -gt $((GS_CAT_MAX * 16)) ] 2>/dev/null && {
+        echo "$1 is larger than $((GS_CAT_MAX * 16)) bytes: not read" >&2; return 3; }
+    cat -- "$gs_rp"
+}
 
 sec_passwd() { gs_raw /etc/passwd; }
 sec_group() { gs_raw /etc/group; }
@@ -405,7 +415,7 @@ sec_modules() {
         gs_path "$d" && [ -d "$gs_rp" ] || continue
         for f in "$gs_rp"/*.conf; do
             f=$d/${f##*/}
-            gs_path "$f" && [ -r "$gs_rp" ] || continue
+            gs_path "$f" && [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || continue
             printf '%s FILE %s ok\n' "$GS_M" "$f"
             grep -E '^[[:space:]]*(install|blacklist)[[:space:]]' "$gs_rp"
         done
@@ -429,7 +439,7 @@ gs_modules_of() {
     for m in $GS_MODULES; do
         f=$(find "$2" -name "$m.ko*" 2>/dev/null | head -n 1)
         [ -n "$f" ] && printf 'file %s %s\n' "$m" "$1${f#"$2"}"
-        grep -q "/$m.ko" "$2/modules.builtin" 2>/dev/null && printf 'builtin %s\n' "$m"
+        [ -f "$2/modules.builtin" ] && grep -q "/$m.ko" "$2/modules.builtin" 2>/dev/null && printf 'builtin %s\n' "$m"
     done
     return 0
 }

@@ -39,6 +39,8 @@ gs_packages_tree() {
 # `d<TAB>name`, two levels deep, no link followed) and the [Install] lines of its unit files
 # (`name<TAB>key<TAB>value`); SysV scripts and their rc?.d start links (systemd-sysv-generator).
 gs_units_tree() {
+    gs_nl='
+'
     for gs_b in /usr/lib/systemd/systemd /lib/systemd/systemd; do
         if gs_path "$gs_b" && [ -f "$gs_rp" ]; then printf 'GS_SYSTEMD=%s\n' "$gs_b"; break; fi
     done
@@ -52,8 +54,9 @@ gs_units_tree() {
             gs_seen="$gs_seen$gs_rp "
         fi
         gs_dir "$gs_d" || continue
-        gs_o=$(find "$gs_rp" -mindepth 1 -maxdepth 2 \( -type l -printf 'l\t%P\t%l\n' \) -o \
-            \( -type f -printf 'f\t%P\n' \) -o \( -type d -printf 'd\t%P\n' \)) || {
+        # a name or link target with a newline could forge a line: such an entry makes the listing an error
+        gs_o=$(find "$gs_rp" -mindepth 1 -maxdepth 2 \( -path "*$gs_nl*" -o -lname "*$gs_nl*" \) -printf 'x\n' -o \
+            \( -type l -printf 'l\t%P\t%l\n' \) -o \( -type f -printf 'f\t%P\n' \) -o \( -type d -printf 'd\t%P\n' \)) || {
             printf '%s FILE %s/ unreadable\n' "$GS_M" "$gs_d"; continue; }
         printf '%s\n' "$gs_o"
         case "$gs_d" in /etc/init.d|/etc/rc?.d) continue ;; esac
@@ -76,8 +79,8 @@ gs_units_tree() {
 # those cannot be read (the parser then makes the names an error).
 gs_files_tree() {
     gs_pw=/nonexistent gs_gr=/nonexistent
-    if gs_path /etc/passwd && [ -r "$gs_rp" ]; then gs_pw=$gs_rp; else printf 'GS_NAMES=unreadable\n'; fi
-    if gs_path /etc/group && [ -r "$gs_rp" ]; then gs_gr=$gs_rp; else printf 'GS_NAMES=unreadable\n'; fi
+    if gs_path /etc/passwd && [ -f "$gs_rp" ] && [ -r "$gs_rp" ]; then gs_pw=$gs_rp; else printf 'GS_NAMES=unreadable\n'; fi
+    if gs_path /etc/group && [ -f "$gs_rp" ] && [ -r "$gs_rp" ]; then gs_gr=$gs_rp; else printf 'GS_NAMES=unreadable\n'; fi
     for gs_fp in $GS_FILES; do gs_each gs_stat_tree "$gs_fp"; done | awk -F'|' -v OFS='|' -v P="$gs_pw" -v G="$gs_gr" '
         BEGIN {
             while ((getline l < P) > 0) { split(l, a, ":"); if (!(a[3] in u)) u[a[3]] = a[1] }
@@ -102,9 +105,9 @@ gs_stat_tree() {
 # The filesystem walk of a tree: every file under $GS_ROOT (links not followed, /proc /sys /dev /run of
 # the tree skipped), paths printed as the tree's; "no owner" judged by the tree's passwd and group.
 gs_walk_tree() {
-    gs_path /etc/passwd && [ -r "$gs_rp" ] || { echo "the tree's /etc/passwd cannot be read" >&2; return 2; }
+    gs_path /etc/passwd && [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || { echo "the tree's /etc/passwd cannot be read" >&2; return 2; }
     gs_nu=$(awk -F: '$3 ~ /^[0-9]+$/ { printf " ! -uid %s", $3 }' "$gs_rp")
-    gs_path /etc/group && [ -r "$gs_rp" ] || { echo "the tree's /etc/group cannot be read" >&2; return 2; }
+    gs_path /etc/group && [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || { echo "the tree's /etc/group cannot be read" >&2; return 2; }
     gs_ng=$(awk -F: '$3 ~ /^[0-9]+$/ { printf " ! -gid %s", $3 }' "$gs_rp")
     gs_r=${GS_ROOT%/}
     # shellcheck disable=SC2086

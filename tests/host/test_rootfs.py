@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
+import time
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -442,3 +444,30 @@ def test_rootfs_target_in_an_inventory(tmp_path, cwd):
     rows = treefs.findings(cwd / "inv.db", cwd)
     assert [(f["target_id"], f["resource_id"], f["status"]) for f in rows] == [
         (f"rootfs:{tree}", "/etc/passwd", "pass")]
+
+
+@ROOT_ONLY
+def test_fifos_devices_and_forged_names_do_not_hang_or_fool_the_scan(tmp_path):
+    """A tree's FIFO or device node in place of a file is not read (it could block or never end): an error for
+    what needed it; a unit link named with a newline cannot forge a unit state."""
+    tree = treefs.build({"/etc/os-release": "ID=debian\n", "/etc/group": "root:x:0:\n",
+                         "/var/lib/dpkg/status": DPKG_STATUS,
+                         "/usr/lib/systemd/system/evil.service": "[Install]\nWantedBy=multi-user.target\n",
+                         "/etc/systemd/system/multi-user.target.wants/evil.service":
+                             "-> /usr/lib/systemd/system/evil.service"}, tmp_path / "t")
+    os.mkfifo(tree / "etc" / "passwd")
+    os.mkfifo(tree / "etc" / "login.defs")
+    os.mknod(tree / "etc" / "issue", 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+    os.symlink("/dev/null", tree / "etc" / "systemd" / "system" / "x.service\nl\tevil.service\t")
+    p = HostProvider()
+    types = frozenset({"host.users", "host.login_defs", "host.banners", "host.services"})
+    started = time.monotonic()
+    coll = p.collect(p.parse_target(f"rootfs:{tree}", {})[0], types, CollectContext())
+    assert time.monotonic() - started < 20
+    errors = {e.resource_type: e.message for e in coll.errors}
+    assert errors["host.users"].endswith("/etc/passwd: not a regular file on the tree")
+    assert errors["host.login_defs"] == "/etc/login.defs not readable: run as root or with sudo"
+    assert [r.error for r in coll.resources["host.banners"] if r.id == "banner:/etc/issue"] == [
+        "/etc/issue not readable: run as root or with sudo"]
+    assert errors["host.services"] == ("systemd unit files of the tree could not be read: a unit directory holds a "
+                                       "name or link target with a newline")

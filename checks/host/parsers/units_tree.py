@@ -70,6 +70,9 @@ def tree_units(out: Output) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     if lost:
         raise FactError(f"systemd unit files of the tree could not be read: {lost[0].path.rstrip('/')} "
                         f"could not be read ({NOT_ROOT_HINT})")
+    if any(c.text.split("\n").count("x") for c in chunks if c.path.endswith("/") and c.state == "ok"):
+        raise FactError("systemd unit files of the tree could not be read: a unit directory holds a name or link "
+                        "target with a newline")
     dirs: dict[str, dict[str, tuple[str, str]]] = {}
     install: dict[str, dict[str, str]] = {}
     for c in chunks:
