@@ -261,7 +261,7 @@ class _Evaluator:
         return self.finding(resource.id, resource.type, Status.NOTCHECKED, message,
                             {**self.evidence(resource, None), "notchecked": message}, resource.region)
 
-    def on_resource(self, resource: Resource, platform: str | None) -> Finding | None:
+    def on_resource(self, resource: Resource, platform: frozenset[str] | str | None) -> Finding | None:
         from scanner import conditions
 
         c = self.control
@@ -285,12 +285,16 @@ class _Evaluator:
             # in scope: an attribute applies_if or the assert reads that could not be read is an error
             if _lost(self.reads, resource.attr_errors):
                 return self._unreadable(resource, _lost(self.reads, resource.attr_errors))
-            # an attribute the collector deliberately left out: not assessed (after scope: in scope only)
-            if _lost(self.reads, resource.attr_notchecked):
-                return self._notchecked(resource, _lost(self.reads, resource.attr_notchecked) or "")
-            if c.platforms and platform and platform not in c.platforms:
+            # an attribute the collector deliberately left out: not assessed (after scope: in scope only),
+            # unless what was read already fails it whatever the unread values are
+            skipped = _lost(self.reads, resource.attr_notchecked)
+            if skipped is not None:
+                return self._fails_anyway(resource, platform) or self._notchecked(resource, skipped)
+            tags = frozenset([platform]) if isinstance(platform, str) else platform
+            if c.platforms and tags and not tags & set(c.platforms):
                 return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
-                                    f"{resource.id}: not applicable on platform {platform}", region=resource.region)
+                                    f"{resource.id}: not applicable on platform {'/'.join(sorted(tags))}",
+                                    region=resource.region)
             if c.applies_if is not None:
                 gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
                 if gate.unknown:
@@ -329,6 +333,42 @@ class _Evaluator:
         return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
                             evidence, resource.region)
 
+    def _fails_anyway(self, resource: Resource, platform: frozenset[str] | str | None) -> Finding | None:
+        """``fail`` when the assert is FALSE on what was collected while every check on a not-checked
+        attribute stayed UNKNOWN (three-valued logic: no value of those can make it TRUE), else None.
+
+        A golden image (``rootfs:``) whose sysctl files persist ``ip_forward = 1`` fails the control even
+        though the running value is not checked; one that persists 0 stays ``notchecked``."""
+        from scanner import conditions
+
+        c = self.control
+        tags = frozenset([platform]) if isinstance(platform, str) else platform
+        if self.reads is None or (c.platforms and tags and not tags & set(c.platforms)):
+            return None
+        if c.applies_if is not None:
+            gate_reads = [_PLAIN_KEY.fullmatch(k.strip()) for _, k in conditions.resource_keys(c.applies_if)]
+            if any(m is None for m in gate_reads) or _lost(
+                    frozenset(m.group(1).replace('"', "") for m in gate_reads if m), resource.attr_notchecked):
+                return None
+            if conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now).truth is not True:
+                return None
+        outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now)
+        if outcome.truth is not False:
+            return None
+        for check in outcome.checks:
+            if "_of[" in check.path or not check.key or check.unknown:
+                continue  # an element's key is relative to the element; an UNKNOWN check decided nothing
+            m = _PLAIN_KEY.fullmatch(check.key.strip())
+            if m is None or _lost(frozenset({m.group(1).replace('"', "")}), resource.attr_notchecked):
+                return None  # an operator decided on the absent value (exists, absent, empty...)
+        unread = sorted(k for k in resource.attr_notchecked if _lost(self.reads, {k: ""}))
+        evidence = {**self.evidence(resource, outcome),
+                    "notchecked": {k: resource.attr_notchecked[k] for k in unread}}
+        message = (f"{self.message(Status.FAIL, resource, outcome)} (failed on what was read; not checked: "
+                   f"{', '.join(unread)}: {resource.attr_notchecked[unread[0]]})" if unread else
+                   self.message(Status.FAIL, resource, outcome))
+        return self.finding(resource.id, resource.type, Status.FAIL, message, evidence, resource.region)
+
     def _undecided_gate(self, resource: Resource, gate: Any) -> Finding:
         """``applies_if`` is UNKNOWN: neither applicable nor not, so the finding is ``error``."""
         what = gate.decisive.describe() if gate.decisive is not None else "applies_if"
@@ -349,13 +389,20 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
     ev = _Evaluator(control, target, values, now)
     if collection.fatal:
         return [ev.error(target.id, f"{target.id}: {collection.fatal}")]
+    off = _off_platform(control, collection.facts or {})
+    if off:  # e.g. a RHEL-only control on a Debian host: one finding for the target, whatever was collected
+        return [ev.finding(target.id, control.resource, Status.NOTAPPLICABLE, f"{target.name or target.id}: {off}")]
     errors = [e for e in collection.errors if e.resource_type == control.resource]
     out: list[Finding] = []
     for err in errors:
         rid = f"{target.id}/{err.scope}" if err.scope else target.id
         region = err.region
         out.append(ev.error(rid, f"{control.resource} not collected{f' ({err.scope})' if err.scope else ''}: {err.message}", region))
-    platform = collection.facts.get("platform") if collection.facts else None
+    facts = collection.facts or {}
+    # the target's platform tags: "linux" and, when its provider names one, the OS family ("rhel")
+    listed = facts.get("platforms")
+    platform = (frozenset(str(t) for t in listed) if isinstance(listed, (list, tuple))
+                else frozenset([facts["platform"]]) if facts.get("platform") else None)
     seen_any = False
     for resource in collection.resources.get(control.resource, ()):
         try:
@@ -376,6 +423,18 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
             out.append(ev.finding(target.id, control.resource, Status.NOTAPPLICABLE,
                                   f"{target.name or target.id}: no {control.resource} resource in scope"))
     return out
+
+
+def _off_platform(control: Control, facts: Mapping[str, Any]) -> str | None:
+    """Why ``control`` does not apply to a target whose facts name its platforms (``platforms``: e.g.
+    ``["linux", "rhel"]``, the OS family included), or None. A target whose facts do not list them is not
+    judged here (the per-resource ``platform`` check still applies)."""
+    tags = facts.get("platforms")
+    if not control.platforms or not isinstance(tags, (list, tuple)) or set(tags) & set(control.platforms):
+        return None
+    shown = facts.get("pretty_name") or "/".join(str(t) for t in tags)
+    return (f"not applicable: the control is for {', '.join(control.platforms)}; this target is "
+            f"{'/'.join(str(t) for t in tags)} ({shown})")
 
 
 def evaluate_all(controls: Iterable[Control], target: Target, collection: Collection,

@@ -38,9 +38,14 @@ gs_absent() {
 # GS_CAT_MAX bytes is printed up to that size with state `truncated` (the parser makes it an error).
 gs_cat() {
     for gs_l in "$@"; do
-        f=$GS_ROOT$gs_l
+        if [ "${gs_ebad:-0}" = 1 ] || ! gs_path "$gs_l"; then printf '%s FILE %s unreadable\n' "$GS_M" "$gs_l"; continue; fi
+        f=$gs_rp
         if [ ! -e "$f" ]; then
             printf '%s FILE %s %s\n' "$GS_M" "$gs_l" "$(gs_absent "$f")"
+        elif [ -n "$GS_ROOT" ] && [ ! -f "$f" ] && [ "$f" != /dev/null ]; then
+            # a tree's FIFO or device node could block or never end: not read
+            echo "$gs_l: not a regular file on the tree: not read" >&2
+            printf '%s FILE %s unreadable\n' "$GS_M" "$gs_l"
         elif [ ! -r "$f" ]; then
             printf '%s FILE %s unreadable\n' "$GS_M" "$gs_l"
         else
@@ -61,15 +66,78 @@ gs_cat() {
 # gs_cat for patterns: each pattern expands under $GS_ROOT (a pattern that matches nothing stays
 # literal, so gs_cat reports it missing or unreadable, never "no files").
 gs_catg() {
-    for gs_p in "$@"; do
-        for gs_g in $GS_ROOT$gs_p; do gs_cat "${gs_g#"$GS_ROOT"}"; done
+    for gs_p in "$@"; do gs_each gs_cat "$gs_p"; done
+}
+
+# gs_path PATH [nofollow]: set gs_rp to the file of this machine that holds PATH of the scanned system.
+# A running system: PATH itself. A file tree ($GS_ROOT): each symbolic link on the way is resolved inside
+# the tree, as a chroot would (an absolute target starts again at $GS_ROOT, `..` stops at it), so no path
+# of this machine outside the tree is ever read; `nofollow` leaves a link in the last component as it is
+# (stat of the link). A link to /dev/null stays /dev/null (systemd's mask). Returns 1 (gs_rp empty) after
+# 40 links (a loop, as the kernel's ELOOP) or when a link cannot be read.
+gs_path() {
+    if [ -z "$GS_ROOT" ]; then gs_rp=$1; return 0; fi
+    gs_cur=
+    gs_todo=${1#/}
+    gs_hops=0
+    while [ -n "$gs_todo" ]; do
+        case "$gs_todo" in
+            */*) gs_c=${gs_todo%%/*}; gs_todo=${gs_todo#*/} ;;
+            *) gs_c=$gs_todo; gs_todo= ;;
+        esac
+        case "$gs_c" in
+            ''|.) continue ;;
+            ..) gs_cur=${gs_cur%/*}; continue ;;
+        esac
+        if [ -L "$GS_ROOT$gs_cur/$gs_c" ] && { [ -n "$gs_todo" ] || [ "${2:-}" != nofollow ]; }; then
+            gs_hops=$((gs_hops + 1))
+            [ "$gs_hops" -le 40 ] || { gs_rp=; return 1; }
+            gs_t=$(readlink -- "$GS_ROOT$gs_cur/$gs_c") || { gs_rp=; return 1; }
+            if [ "$gs_t" = /dev/null ] && [ -z "$gs_todo" ]; then gs_rp=/dev/null; return 0; fi
+            case "$gs_t" in /*) gs_cur= ;; esac
+            gs_todo=${gs_t#/}${gs_todo:+/$gs_todo}
+        else
+            gs_cur=$gs_cur/$gs_c
+        fi
     done
+    gs_rp=$GS_ROOT${gs_cur:-/}
+}
+
+# gs_each FUNC PATTERN: run FUNC with each system path PATTERN matches, or with PATTERN itself when it
+# matches nothing (FUNC then reports it missing or unreadable). On a file tree the pattern expands in its
+# directory resolved inside the tree, and only the last component may hold a pattern (otherwise FUNC gets
+# PATTERN with gs_ebad=1: unreadable).
+gs_each() {
+    gs_ef=$1 gs_ep=$2
+    if [ -z "$GS_ROOT" ]; then
+        for gs_eg in $gs_ep; do "$gs_ef" "$gs_eg"; done
+        return 0
+    fi
+    gs_ed=${gs_ep%/*}
+    case "$gs_ed" in *[*?[]*) echo "$gs_ep: a pattern in a directory is not expanded on a file tree" >&2; gs_ebad=1; "$gs_ef" "$gs_ep"; gs_ebad=0; return 0 ;; esac
+    gs_en=0
+    if gs_path "${gs_ed:-/}"; then
+        for gs_eg in "$gs_rp"/${gs_ep##*/}; do
+            [ -e "$gs_eg" ] || [ -L "$gs_eg" ] || continue
+            gs_en=1
+            "$gs_ef" "$gs_ed/${gs_eg##*/}"
+        done
+    fi
+    [ "$gs_en" = 1 ] || "$gs_ef" "$gs_ep"
 }
 
 gs_have() { command -v "$1" >/dev/null 2>&1; }
 
 sec_os() {
     printf 'GS_UID=%s\n' "$(id -u)"
+    if [ -n "$GS_ROOT" ]; then
+        # A file tree: no running kernel (kernel and arch are not read); the host name it is configured with.
+        printf 'GS_ROOTFS=1\n'
+        gs_path /etc/hostname && [ -r "$gs_rp" ] && printf 'GS_HOSTNAME=%s\n' "$(head -n 1 "$gs_rp" | head -c 255)"
+        if gs_path /etc/os-release && [ -r "$gs_rp" ]; then head -c "$GS_CAT_MAX" "$gs_rp"
+        elif gs_path /usr/lib/os-release && [ -r "$gs_rp" ]; then head -c "$GS_CAT_MAX" "$gs_rp"; fi
+        return 0
+    fi
     printf 'GS_KERNEL=%s\n' "$(uname -r)"
     printf 'GS_ARCH=%s\n' "$(uname -m)"
     printf 'GS_HOSTNAME=%s\n' "$(cat /proc/sys/kernel/hostname 2>/dev/null || hostname)"
@@ -77,6 +145,20 @@ sec_os() {
 }
 
 sec_sshd() {
+    if [ -n "$GS_ROOT" ]; then
+        # A file tree: its sshd is not run. Installed when the tree has an sshd binary; the version is the
+        # OpenSSH release string inside it, read as data. The configuration comes from the files alone.
+        gs_sb=
+        for gs_b in /usr/sbin/sshd /sbin/sshd /usr/local/sbin/sshd; do
+            if gs_path "$gs_b" && [ -f "$gs_rp" ]; then gs_sb=$gs_rp; break; fi
+        done
+        if [ -z "$gs_sb" ]; then printf 'GS_INSTALLED=0\n'; return 0; fi
+        printf 'GS_INSTALLED=1\n'
+        printf 'GS_VERSION=%s\n' "$(grep -a -o -m 1 'OpenSSH_[0-9][0-9.]*p[0-9]*' "$gs_sb" | head -n 1)"
+        printf '%s FILE sshd-T ok\n\n%s FILE sshd-T-status ok\nrc=-1\n\n' "$GS_M" "$GS_M"
+        gs_sshd_files
+        return 0
+    fi
     if ! gs_have sshd; then printf 'GS_INSTALLED=0\n'; return 0; fi
     printf 'GS_INSTALLED=1\n'
     # sshd -V (older sshd print the version in the usage message an unknown option gets).
@@ -97,6 +179,26 @@ sec_sshd() {
     return 0
 }
 
+# An Include pattern of a file tree: expanded in its directory resolved inside the tree (only the last
+# component may hold a pattern there); each match is checked through the tree too.
+gs_sshd_include_tree() {
+    case "$gs_d" in *[*?[]*) printf '%s FILE include:%s unreadable\n' "$GS_M" "$gs_p"; return 0 ;; esac
+    if ! gs_path "$gs_d" || { [ -d "$gs_rp" ] && { [ ! -r "$gs_rp" ] || [ ! -x "$gs_rp" ]; }; }; then
+        printf '%s FILE include:%s unreadable\n' "$GS_M" "$gs_p"
+        return 0
+    fi
+    printf '%s FILE include:%s ok\n' "$GS_M" "$gs_p"
+    set +f
+    # shellcheck disable=SC2086
+    set -- "$gs_rp"/${gs_p##*/}
+    set -f
+    for gs_m in "$@"; do
+        gs_m=$gs_d/${gs_m##*/}
+        if gs_path "$gs_m" && [ -e "$gs_rp" ]; then printf '%s\n' "$gs_m"; gs_q="$gs_q $gs_m"; fi
+    done
+    printf '\n'
+}
+
 # sshd_config and every file its Include lines pull in (relative patterns are under /etc/ssh, as sshd
 # resolves them), at most 64 files. For each Include pattern: `FILE include:<pattern> ok` and the
 # matched paths, one a line (`unreadable` when its directory cannot be listed). Paths with spaces are
@@ -115,10 +217,12 @@ gs_sshd_files() {
         gs_cnt=$((gs_cnt + 1))
         if [ "$gs_cnt" -gt 64 ]; then printf '%s FILE %s toomany\n' "$GS_M" "$gs_f"; break; fi
         gs_cat "$gs_f"
-        [ -f "$gs_f" ] && [ -r "$gs_f" ] || continue
-        for gs_p in $(head -c "$GS_CAT_MAX" "$gs_f" | sed -n 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]=][[:space:]=]*//p' | sed -e 's/#.*//' -e 's/"//g'); do
+        gs_path "$gs_f" || continue
+        [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || continue
+        for gs_p in $(head -c "$GS_CAT_MAX" "$gs_rp" | sed -n 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]=][[:space:]=]*//p' | sed -e 's/#.*//' -e 's/"//g'); do
             case "$gs_p" in /*) ;; *) gs_p=/etc/ssh/$gs_p ;; esac
             gs_d=${gs_p%/*}
+            if [ -n "$GS_ROOT" ]; then gs_sshd_include_tree; continue; fi
             set +f
             # shellcheck disable=SC2086
             set -- $gs_p
@@ -138,6 +242,7 @@ gs_sshd_files() {
 }
 
 sec_packages() {
+    if [ -n "$GS_ROOT" ]; then gs_packages_tree; return $?; fi
     if gs_have dpkg-query; then
         printf 'GS_MANAGER=dpkg\n'
         dpkg-query -W -f '${Package}\t${Version}\t${db:Status-Abbrev}\n'
@@ -151,6 +256,7 @@ sec_packages() {
 }
 
 sec_units() {
+    if [ -n "$GS_ROOT" ]; then gs_units_tree; return $?; fi
     gs_have systemctl || { echo 'systemctl not found' >&2; return 127; }
     printf '%s FILE unit-files ok\n' "$GS_M"
     # The patterns make systemctl skip the state lookup of every other unit type (targets, mounts,
@@ -162,6 +268,7 @@ sec_units() {
 }
 
 sec_sysctl() {
+    # Runtime only: a file tree has no running kernel (the provider does not run this section there).
     # GS_SYSCTLS holds /proc/sys paths; `read` is a builtin, so this forks nothing.
     for p in $GS_SYSCTLS; do
         if [ -r "$p" ]; then
@@ -179,7 +286,8 @@ sec_sysctl() {
 # exist, else `unreadable` (a pattern that matched nothing in an unlistable directory must not read as
 # "no files"). Returns 0 only when the directory can be listed.
 gs_dir() {
-    gs_d=$GS_ROOT$1
+    if ! gs_path "$1"; then printf '%s FILE %s/ unreadable\n' "$GS_M" "$1"; return 1; fi
+    gs_d=$gs_rp
     if [ -d "$gs_d" ] && [ -r "$gs_d" ] && [ -x "$gs_d" ]; then
         printf '%s FILE %s/ ok\n' "$GS_M" "$1"
         return 0
@@ -195,7 +303,7 @@ sec_sysctl_conf() {
     # Persisted kernel parameters, as systemd-sysctl and `sysctl --system` apply them at boot: the
     # *.conf files of these directories (the parser applies the precedence), then /etc/sysctl.conf.
     for d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
-        if gs_dir "$d"; then gs_cat "$d"/*.conf; fi
+        if gs_dir "$d"; then gs_catg "$d/*.conf"; fi
     done
     gs_cat /etc/sysctl.conf
     return 0
@@ -204,11 +312,12 @@ sec_sysctl_conf() {
 sec_limits() {
     # pam_limits: limits.conf, then limits.d/*.conf (the parser applies the order).
     gs_cat /etc/security/limits.conf
-    if gs_dir /etc/security/limits.d; then gs_cat /etc/security/limits.d/*.conf; fi
+    if gs_dir /etc/security/limits.d; then gs_catg '/etc/security/limits.d/*.conf'; fi
     return 0
 }
 
 sec_files() {
+    if [ -n "$GS_ROOT" ]; then gs_files_tree; return $?; fi
     # One stat for every path that exists; the others are missing or unreadable (a glob that matched
     # nothing stays literal: missing, or unreadable when its directory cannot be listed).
     set --
@@ -220,69 +329,122 @@ sec_files() {
 
 sec_cron() {
     # cron daemons on PATH (CIS skips the cron section when none is installed; the parser also reads
-    # the package list).
+    # the package list). A file tree: the daemons in its own bin directories (not run).
+    if [ -n "$GS_ROOT" ]; then
+        for b in cron crond fcron bcron-start; do
+            for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+                if gs_path "$d/$b" && [ -f "$gs_rp" ] && [ -x "$gs_rp" ]; then printf 'bin %s\n' "$d/$b"; break; fi
+            done
+        done
+        return 0
+    fi
     for b in cron crond fcron bcron-start; do
         gs_p=$(command -v "$b") && printf 'bin %s\n' "$gs_p"
     done
     return 0
 }
 
-sec_passwd() { cat /etc/passwd; }
-sec_group() { cat /etc/group; }
-sec_shadow() { printf 'GS_NOW=%s\n' "$(date +%s)"; cat /etc/shadow; }
+# The whole file (through the tree on a file tree), at most 16 MiB: cat's exit code and error are the section's.
+gs_raw() {
+    gs_path "$1" || { echo "$1: too many levels of symbolic links" >&2; return 40; }
+    if [ -n "$GS_ROOT" ] && [ -e "$gs_rp" ] && [ ! -f "$gs_rp" ]; then echo "$1: not a regular file on the tree" >&2; return 3; fi
+    gs_n=$(wc -c < "$gs_rp" 2>/dev/null) && [ "${gs_n##* }" -gt $((GS_CAT_MAX * 16)) ] 2>/dev/null && {
+        echo "$1 is larger than $((GS_CAT_MAX * 16)) bytes: not read" >&2; return 3; }
+    cat -- "$gs_rp"
+}
+
+sec_passwd() { gs_raw /etc/passwd; }
+sec_group() { gs_raw /etc/group; }
+sec_shadow() { printf 'GS_NOW=%s\n' "$(date +%s)"; gs_raw /etc/shadow; }
 
 sec_login_defs() { gs_cat /etc/login.defs /etc/default/useradd; }
 
 sec_pam() {
     gs_cat /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/common-account \
-        /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf \
-        /etc/security/pwquality.conf.d/*.conf /etc/security/faillock.conf /etc/security/pwhistory.conf
+        /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf
+    gs_catg '/etc/security/pwquality.conf.d/*.conf'
+    gs_cat /etc/security/faillock.conf /etc/security/pwhistory.conf /etc/authselect/authselect.conf
+    # authselect (RHEL family) manages system-auth and password-auth as links into /etc/authselect
+    printf '%s FILE links:/etc/pam.d ok\n' "$GS_M"
+    for gs_f in /etc/pam.d/system-auth /etc/pam.d/password-auth; do
+        if gs_path "$gs_f" nofollow && [ -L "$gs_rp" ]; then printf '%s\t%s\n' "$gs_f" "$(readlink -- "$gs_rp")"; fi
+    done
 }
 
+# Runtime only (host.mounts.runtime_only): the provider does not run it on a file tree.
 sec_mounts() { cat /proc/self/mounts; }
 
 sec_audit_status() {
+    if [ -n "$GS_ROOT" ]; then
+        # A file tree: installed when it has auditctl; the kernel's audit status needs a running system.
+        for d in /usr/sbin /sbin /usr/bin /bin; do
+            if gs_path "$d/auditctl" && [ -f "$gs_rp" ]; then printf 'GS_INSTALLED=1\nGS_ROOTFS=1\n'; return 0; fi
+        done
+        printf 'GS_INSTALLED=0\n'
+        return 0
+    fi
     gs_have auditctl || { printf 'GS_INSTALLED=0\n'; return 0; }
     printf 'GS_INSTALLED=1\n'
     auditctl -s
 }
 
 sec_audit_rules() {
+    # Runtime only (the loaded rules): empty on a file tree.
+    [ -z "$GS_ROOT" ] || return 0
     gs_have auditctl || return 0
     auditctl -l
 }
 
 sec_audit_conf() {
-    gs_cat /etc/audit/auditd.conf /proc/cmdline
+    gs_cat /etc/audit/auditd.conf
+    [ -n "$GS_ROOT" ] || gs_cat /proc/cmdline
     # No `[ -d ]` guard: it is false for an unsearchable /etc/audit too, which must not read as "no rules".
-    gs_cat /etc/audit/rules.d/*.rules
+    gs_catg '/etc/audit/rules.d/*.rules'
 }
 
 sec_modules() {
-    printf '%s FILE /proc/modules %s\n' "$GS_M" "$( [ -r /proc/modules ] && echo ok || echo missing)"
-    [ -r /proc/modules ] && cat /proc/modules
+    # /proc/modules is runtime only: on a file tree the modules of every kernel the tree holds.
+    if [ -n "$GS_ROOT" ]; then
+        printf 'GS_ROOTFS=1\n'
+    else
+        printf '%s FILE /proc/modules %s\n' "$GS_M" "$( [ -r /proc/modules ] && echo ok || echo missing)"
+        [ -r /proc/modules ] && cat /proc/modules
+    fi
     # modprobe configuration: the install/blacklist lines, prefixed by their file.
     for d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d; do
-        [ -d "$d" ] || continue
-        for f in "$d"/*.conf; do
-            [ -r "$f" ] || continue
+        gs_path "$d" && [ -d "$gs_rp" ] || continue
+        for f in "$gs_rp"/*.conf; do
+            f=$d/${f##*/}
+            gs_path "$f" && [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || continue
             printf '%s FILE %s ok\n' "$GS_M" "$f"
-            grep -E '^[[:space:]]*(install|blacklist)[[:space:]]' "$f"
+            grep -E '^[[:space:]]*(install|blacklist)[[:space:]]' "$gs_rp"
         done
     done
     # Which of the modules of interest exist for the running kernel (module file or built in).
-    kd=/lib/modules/$(uname -r)
-    printf '%s FILE %s %s\n' "$GS_M" "$kd" "$( [ -d "$kd" ] && echo ok || echo missing)"
-    if [ -d "$kd" ]; then
-        for m in $GS_MODULES; do
-            f=$(find "$kd" -name "$m.ko*" 2>/dev/null | head -n 1)
-            [ -n "$f" ] && printf 'file %s %s\n' "$m" "$f"
-            grep -q "/$m.ko" "$kd/modules.builtin" 2>/dev/null && printf 'builtin %s\n' "$m"
+    if [ -n "$GS_ROOT" ]; then
+        gs_path /lib/modules && [ -d "$gs_rp" ] && for kd in "$gs_rp"/*; do
+            [ -d "$kd" ] && gs_modules_of "/lib/modules/${kd##*/}" "$kd"
         done
+    else
+        kd=/lib/modules/$(uname -r)
+        gs_modules_of "$kd" "$kd"
     fi
     return 0
 }
 
+# gs_modules_of SYSTEM-PATH DIR: the modules of interest one kernel's module directory holds.
+gs_modules_of() {
+    printf '%s FILE %s %s\n' "$GS_M" "$1" "$( [ -d "$2" ] && echo ok || echo missing)"
+    [ -d "$2" ] || return 0
+    for m in $GS_MODULES; do
+        f=$(find "$2" -name "$m.ko*" 2>/dev/null | head -n 1)
+        [ -n "$f" ] && printf 'file %s %s\n' "$m" "$1${f#"$2"}"
+        [ -f "$2/modules.builtin" ] && grep -q "/$m.ko" "$2/modules.builtin" 2>/dev/null && printf 'builtin %s\n' "$m"
+    done
+    return 0
+}
+
+# Runtime only (host.listening.runtime_only): the provider does not run it on a file tree.
 sec_listening() {
     if gs_have ss; then
         printf 'GS_TOOL=ss\n'
@@ -296,6 +458,7 @@ sec_listening() {
 sec_banners() { gs_cat /etc/issue /etc/issue.net /etc/motd; }
 
 sec_walk() {
+    if [ -n "$GS_ROOT" ]; then gs_walk_tree; return $?; fi
     # One pass per local filesystem (-xdev), bounded by timeout: world-writable files, world-writable
     # directories without the sticky bit, files without a known owner or group.
     roots=$(awk '$3 ~ /^(ext[234]|xfs|btrfs|jfs|reiserfs|zfs|f2fs|vfat|tmpfs)$/ && $2 !~ /^\/(proc|sys|dev|run)(\/|$)/ {print $2}' /proc/self/mounts | sort -u)

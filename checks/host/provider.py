@@ -21,11 +21,14 @@ class HostProvider(Provider):
 
     name = "host"
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
-    resource_modules = ("checks.host.resources",)
+    resource_modules = ("checks.host.resources", "checks.host.kinds_rhel")
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",
                    "a Linux host over SSH (paramiko; host keys verified, see docs/ssh.md)"),
+        TargetForm("rootfs:/path", "rootfs:/",
+                   "a filesystem tree on this machine (mounted disk image, unpacked container image, chroot), "
+                   "read without running its programs (docs/host.md, Golden images)"),
     )
     default_profile = "linux-baseline"
     template_roots = ("host",)
@@ -61,6 +64,10 @@ class HostProvider(Provider):
             from checks.host.ssh import parse_ssh_target
 
             return [parse_ssh_target(spec, options)]
+        if spec.startswith("rootfs:"):
+            from checks.host.rootfs import parse_rootfs_target
+
+            return [parse_rootfs_target(spec, options)]
         return None
 
     def collect(self, target: Target, types: frozenset[str], ctx: CollectContext) -> Collection:
@@ -71,11 +78,13 @@ class HostProvider(Provider):
         walk = bool(inputs.get("filesystem_walk")) and "host.filesystem" in wanted
         walk_timeout = int(inputs.get("filesystem_walk_timeout") or DEFAULT_WALK_TIMEOUT)
         extra = [str(p) for p in (inputs.get("extra_files") or [])]
-        sections = sections_for(["host.os", *(t for t in wanted if t != "host.filesystem" or walk)])
+        root = str(target.options.get("root") or "")
+        sections = sections_for(["host.os", *(t for t in wanted if t != "host.filesystem" or walk)], rootfs=bool(root))
         try:
-            script, marker = build_script(sections, files=(*DEFAULT_FILES, *extra), walk_timeout=walk_timeout)
+            script, marker = build_script(sections, files=(*DEFAULT_FILES, *extra), walk_timeout=walk_timeout,
+                                          root=root)
         except ValueError as exc:  # a bad extra_files entry: the files type cannot be collected as asked
-            script, marker = build_script([s for s in sections if s != "files"], walk_timeout=walk_timeout)
+            script, marker = build_script([s for s in sections if s != "files"], walk_timeout=walk_timeout, root=root)
             early = [CollectError("host.files", str(exc))]
         else:
             early = []
@@ -91,6 +100,7 @@ class HostProvider(Provider):
         finally:
             transport.close()
         out = parse_output(result.stdout.decode("utf-8", errors="replace"), marker)
+        out.root = root
         return self.parse(out, wanted, walk=walk, walk_timeout=walk_timeout, errors=early)
 
     @staticmethod
@@ -99,9 +109,12 @@ class HostProvider(Provider):
         """Turn parsed script output into a collection (pure; used by golden tests)."""
         from checks.host.resources import HostKind, Os, resources
 
+        from checks.host.rootfs import RUNTIME_REASON, without_runtime
+
         HostProvider().kinds()  # imports every module holding host types (resource_modules)
         coll = Collection(errors=list(errors))
         failed = {e.resource_type for e in errors}
+        rootfs = bool(getattr(out, "root", ""))
         for t in types:
             if t in failed:
                 continue
@@ -109,21 +122,28 @@ class HostProvider(Provider):
             try:
                 if kind is None or not issubclass(kind, HostKind):
                     coll.errors.append(CollectError(t, f"unknown host resource type {t}"))
+                elif rootfs and kind.runtime_only:
+                    coll.incomplete[t] = f"{t} {RUNTIME_REASON}"
                 else:
-                    coll.resources[t] = kind.build(out, walk=walk, walk_timeout=walk_timeout)
+                    built = kind.build(out, walk=walk, walk_timeout=walk_timeout)
+                    coll.resources[t] = without_runtime(built, kind.runtime_attributes) if rootfs else built
             except FactError as exc:
                 coll.errors.append(CollectError(t, str(exc)))
         try:
             os_res = Os.build(out)[0].attrs
             coll.facts = {"platform": "linux",
-                          **{k: os_res[k] for k in ("pretty_name", "family", "kernel", "hostname", "is_root")}}
+                          **{k: os_res.get(k) for k in ("pretty_name", "family", "kernel", "hostname", "is_root")}}
+            # the platforms a control's `platforms` is matched against: the OS family too (rhel, debian...)
+            coll.facts["platforms"] = ["linux", *([os_res["family"]] if os_res.get("family") else [])]
+            if rootfs:
+                coll.facts["root"] = out.root
         except FactError as exc:
             coll.facts = {"error": str(exc)}
         return coll
 
     @staticmethod
     def _open(target: Target, ctx: CollectContext) -> Transport:
-        if target.address in ("localhost", "") and not target.id.startswith("ssh://"):
+        if target.options.get("root") or (target.address in ("localhost", "") and not target.id.startswith("ssh://")):
             return LocalTransport(sudo=bool(target.options.get("sudo")))
         from checks.host.ssh import open_transport
 

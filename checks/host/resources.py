@@ -35,6 +35,17 @@ class HostKind(ResourceKind):
     """The fact-script sections the parser reads."""
     parser: ClassVar[str] = ""
     """``module.function`` under :mod:`checks.host.parsers` that builds the resources."""
+    # What needs a running system (a file tree, ``rootfs:``, has none): declared here, applied by the
+    # provider (``HostProvider.parse``), never decided per control. See docs/host.md "Golden images".
+    runtime_only: ClassVar[bool] = False
+    """The whole type needs a running system: on a file tree its sections do not run, it has no resource
+    and every control on it is ``notchecked`` ("needs a running system (rootfs: target)")."""
+    runtime_attributes: ClassVar[tuple[str, ...]] = ()
+    """Attribute paths only a running system has (a ``*`` part matches every key of a map, e.g.
+    ``modules.*.loaded``): on a file tree they are removed and ``notchecked``, so a control reading one is
+    ``notchecked`` while controls reading only persisted attributes are decided on the files."""
+    runtime_sections: ClassVar[tuple[str, ...]] = ()
+    """Sections of this type that read only the running system: not run on a file tree."""
 
     @classmethod
     def collected_with(cls) -> tuple[str, ...]:
@@ -63,6 +74,7 @@ class Os(HostKind):
     )
     commands = ("cat /etc/os-release", "uname", "id -u")
     sections = ("os",)
+    runtime_attributes = ("kernel", "arch")
     parser = "system.parse_os"
 
 
@@ -78,6 +90,8 @@ class Sshd(HostKind):
                   A("version", "string", "OpenSSH version (sshd -V)"),
                   A("match", "string", "the Match criteria as written, e.g. `Address *` (Match resources only)"),
                   A("match_location", "string", "file:line of the Match line (Match resources only)"),
+                  A("config_files", "list", "the configuration files sshd reads, in order: sshd_config and every "
+                    "file its Include lines pull in (e.g. RHEL's crypto-policies back-end)"),
                   A("maxstartups_start", "integer", "first number of MaxStartups (start:rate:full)"),
                   A("maxstartups_full", "integer", "last number of MaxStartups"),
                   *(A(k, "list" if k in _SSHD_LISTS else "string|integer", f"sshd -T `{k}`") for k in SSHD_KEYWORDS))
@@ -118,6 +132,7 @@ class Services(HostKind):
     )
     commands = ("systemctl list-unit-files", "systemctl list-units")
     sections = ("units", "packages", "cron")
+    runtime_attributes = ("active",)
     parser = "system.parse_services"
 
 
@@ -144,6 +159,8 @@ class Sysctl(HostKind):
     )
     commands = ("read /proc/sys/*", "cat /etc/sysctl.d/*.conf /etc/sysctl.conf", "cat /etc/security/limits.conf")
     sections = ("sysctl", "sysctl_conf", "limits")
+    runtime_attributes = ("net", "kernel", "fs", "dev", "user", "vm", "missing", "unreadable")
+    runtime_sections = ("sysctl",)
     parser = "kernel.parse_sysctl"
 
 
@@ -264,8 +281,12 @@ class Pam(HostKind):
         A("pwhistory_remember", "integer", "number of old passwords remembered"),
         A("unix_hashing", "string", "hash option of pam_unix in the password stack (yescrypt, sha512, ...)"),
         A("nullok", "boolean", "pam_unix accepts empty passwords (nullok) in auth or password"),
+        A("authselect_profile", "string", "the authselect profile selected (/etc/authselect/authselect.conf), "
+          "e.g. sssd or custom/cis; null when authselect is not configured"),
+        A("authselect_features", "list", "the authselect features enabled (with-faillock, with-pwhistory...)"),
+        A("authselect_managed", "boolean", "system-auth and password-auth are authselect's links into /etc/authselect"),
     )
-    commands = ("cat /etc/pam.d/common-* /etc/pam.d/system-auth /etc/security/*.conf",)
+    commands = ("cat /etc/pam.d/common-* /etc/pam.d/system-auth /etc/security/*.conf /etc/authselect/authselect.conf",)
     sections = ("pam",)
     parser = "pam.parse_pam"
 
@@ -282,6 +303,7 @@ class Mounts(HostKind):
     )
     commands = ("cat /proc/self/mounts",)
     sections = ("mounts",)
+    runtime_only = True
     parser = "kernel.parse_mounts"
 
 
@@ -301,6 +323,9 @@ class Auditd(HostKind):
     )
     commands = ("auditctl -s", "auditctl -l", "cat /etc/audit/auditd.conf /etc/audit/rules.d/*.rules /proc/cmdline")
     sections = ("audit_status", "audit_rules", "audit_conf")
+    runtime_attributes = ("enabled", "failure", "backlog_limit", "status", "loaded_rules", "loaded_rules_text",
+                          "cmdline", "cmdline_audit", "cmdline_backlog_limit")
+    runtime_sections = ("audit_rules",)
     parser = "audit.parse_auditd"
 
 
@@ -317,6 +342,7 @@ class KernelModules(HostKind):
     )
     commands = ("cat /proc/modules", "grep install|blacklist /etc/modprobe.d", "find /lib/modules/$(uname -r)")
     sections = ("modules",)
+    runtime_attributes = ("loaded", "modules.*.loaded")
     parser = "kernel.parse_kernel_modules"
 
 
@@ -330,6 +356,7 @@ class Listening(HostKind):
     )
     commands = ("ss -Htulnp", "cat /proc/net/tcp /proc/net/udp")
     sections = ("listening",)
+    runtime_only = True
     parser = "net.parse_listening"
 
 

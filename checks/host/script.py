@@ -56,20 +56,25 @@ CAT_MAX = 1024 * 1024
 _NAME_RE = re.compile(r"^[A-Za-z0-9_./*?\[\]@+:,=-]+$")
 
 
-def sections_for(types: Iterable[str]) -> list[str]:
+def sections_for(types: Iterable[str], rootfs: bool = False) -> list[str]:
     """The script sections (deduplicated, in a stable order) that ``types`` need (each type's
-    ``sections``, see :mod:`checks.host.resources`)."""
+    ``sections``, see :mod:`checks.host.resources`). On a file tree (``rootfs``) without the sections that
+    read only a running system (a type's ``runtime_only``, ``runtime_sections``)."""
     from checks.host.provider import HostProvider
     from checks.host.resources import resources
 
     HostProvider().kinds()  # imports every module holding host types (resource_modules)
     out: list[str] = []
+    skip: set[str] = set()
     for t in sorted(types):
         kind = resources.get(t)
+        if rootfs and getattr(kind, "runtime_only", False):
+            continue
+        skip.update(getattr(kind, "runtime_sections", ()) if rootfs else ())
         for s in getattr(kind, "sections", ()):
             if s not in out:
                 out.append(s)
-    return out
+    return [s for s in out if s not in skip]
 
 
 def sysctl_path(name: str) -> str:
@@ -164,6 +169,8 @@ class Output:
     sections: dict[str, Section] = field(default_factory=dict)
     marker: str = ""
     """The frame marker of the run (multi-file sections use it to split files)."""
+    root: str = ""
+    """The file tree the facts were read from (a ``rootfs:`` target), "" for a running system."""
 
     def get(self, name: str) -> Section:
         """The section, or an incomplete one if the script never printed it."""

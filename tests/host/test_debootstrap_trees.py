@@ -1,10 +1,11 @@
 """The host content on real Debian 12 trees made with debootstrap (tests/host/debootstrap.py): Debian's own
 defaults (``minimal``) and the same tree after tests/host/harden_tree.sh (``hardened``).
 
-There is no rootfs target yet, so the real fact script runs on this machine in a private mount namespace
-where the tree's files are bind-mounted over the machine's (tests/host/hostfs.py): login.defs, /etc/ssh (read
-by this machine's ``sshd -T``, the same OpenSSH 9.2 as the tree's) and the sysctl/limits files. Running
-kernel values are still this machine's.
+Here the real fact script runs on this machine in a private mount namespace where the tree's files are
+bind-mounted over the machine's (tests/host/hostfs.py): login.defs, /etc/ssh (read by this machine's
+``sshd -T``, the same OpenSSH 9.2 as the tree's) and the sysctl/limits files, so running kernel values are
+this machine's. tests/host/test_rootfs.py scans the same trees as ``rootfs:`` targets (nothing of this machine
+read, runtime values not checked).
 """
 
 from __future__ import annotations

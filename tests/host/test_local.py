@@ -66,7 +66,7 @@ def test_script_timeout_kills_the_process_group_and_is_a_transport_error():
 
 def test_section_exit_codes_and_stderr_are_framed():
     script, marker = build_script(["passwd"])
-    script = script.replace("sec_passwd() { cat /etc/passwd; }", "sec_passwd() { echo out; echo oops >&2; return 3; }")
+    script = script.replace("sec_passwd() { gs_raw /etc/passwd; }", "sec_passwd() { echo out; echo oops >&2; return 3; }")
     res = LocalTransport().run_script(script, 10)
     sec = parse_output(res.stdout.decode(), marker).get("passwd")
     assert (sec.stdout, sec.stderr, sec.rc) == ("out", "oops", 3)
@@ -77,9 +77,9 @@ def test_units_beside_other_sections_frames_every_section_whole():
     # units runs in parallel with the other sections; replace both with fakes whose exact output,
     # stderr and exit code are known (the slow one finishes last, the other fails mid-way).
     script, marker = build_script(["passwd", "units", "group"])
-    script = script.replace("sec_passwd() { cat /etc/passwd; }",
+    script = script.replace("sec_passwd() { gs_raw /etc/passwd; }",
                             "sec_passwd() { echo p1; echo perr >&2; sleep 0.3; echo p2; return 4; }")
-    script = script.replace("sec_group() { cat /etc/group; }", "sec_group() { printf 'g1\\n\\ng2\\n'; }")
+    script = script.replace("sec_group() { gs_raw /etc/group; }", "sec_group() { printf 'g1\\n\\ng2\\n'; }")
     start = script.index("sec_units() {")
     end = script.index("\n}\n", start) + 3
     script = script[:start] + "sec_units() { echo u1; echo uerr >&2; echo u2; return 1; }\n" + script[end:]

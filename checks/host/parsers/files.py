@@ -30,6 +30,8 @@ def parse_files(out: Output) -> list[Resource]:
     """``host.files``: mode, owner and group of each security-relevant path (one resource per path)."""
     text = require(out.get("files"), "file metadata (stat)")
     res: dict[str, Resource] = {}
+    # a file tree: owner and group names come from its own passwd and group, unknown when unreadable
+    names_lost = "GS_NAMES=unreadable" in text.split("\n")
     for line in text.split("\n"):
         if line.endswith("|unreadable"):
             # stat was refused (e.g. /boot/grub2 is 0700 and we are not root): whether the path exists is
@@ -51,10 +53,12 @@ def parse_files(out: Output) -> list[Resource]:
             continue
         path, mode, owner, group, uid, gid, ftype = f
         m = int(mode, 8)
+        lost = ({a: "the tree's /etc/passwd or /etc/group could not be read: owner and group names unknown "
+                 f"({NOT_ROOT_HINT})" for a in ("owner", "group")} if names_lost else {})
         res[path] = Resource(path, "host.files", {
             "path": path, "exists": True, "type": _TYPES.get(ftype, ftype), "mode": f"{m:04o}",
             "perms": perms_of(m), "owner": owner, "group": group, "uid": int(uid), "gid": int(gid),
-        })
+        }, attr_errors=lost)
     if not res:
         raise FactError("file metadata (stat) could not be read: no output")
     if CRON_PATHS & set(res):

@@ -21,8 +21,12 @@ _DISABLING = re.compile(r"^(/usr)?/bin/(true|false)$")
 def parse_sysctl(out: Output, wanted: Iterable[str] = DEFAULT_SYSCTLS) -> list[Resource]:
     """``host.sysctl``: running kernel parameters as a nested map (``net.ipv4.ip_forward`` -> 0), the
     values the configuration persists (``persisted``, ``persisted_at``) and the core hard limit."""
-    lines = require(out.get("sysctl"), "kernel parameters (/proc/sys)").split("\n")
     tree: dict[str, Any] = {}
+    if out.root:  # a file tree has no running kernel: only the persisted values (the provider marks the rest)
+        persisted, lost, sources = persisted_attrs(out, wanted)
+        return [Resource("sysctl", "host.sysctl", {"missing": [], "unreadable": [], **persisted},
+                         attr_errors=lost, sources=sources)]
+    lines = require(out.get("sysctl"), "kernel parameters (/proc/sys)").split("\n")
     missing: list[str] = []
     unreadable: list[str] = []
     for line in lines:
@@ -54,7 +58,8 @@ def parse_kernel_modules(out: Output, wanted: Iterable[str] = DEFAULT_MODULES) -
     """``host.kernel_modules``: loaded modules and, per module of interest, whether it can load."""
     sec = out.get("modules")
     _, chunks = split_files(require(sec, "kernel modules"), out.marker)
-    supported = False
+    # a file tree: modules load when it holds a kernel with a module directory (`loaded` is not checked)
+    supported = bool(out.root) and any(c.path.startswith("/lib/modules/") and c.state == "ok" for c in chunks)
     loaded: list[str] = []
     install: dict[str, str] = {}
     blacklisted: set[str] = set()

@@ -74,6 +74,8 @@ def parse_pam(out: Output) -> list[Resource]:
         conf = "/etc/security/pwquality.conf" if c.path.startswith("/etc/security/pwquality.conf") else c.path
         for attr in _CONF_ATTRS.get(conf, ()):
             lost.setdefault(attr, truncated_reason(c.path))
+    links = next((c for c in chunks if c.path == "links:/etc/pam.d"), None)
+    chunks = [c for c in chunks if c is not links]
     present = [c for c in chunks if c.state == "ok"]
     layouts = {_STACK_FILES[c.path] for c in present if c.path in _STACK_FILES}
     if not layouts:
@@ -124,4 +126,25 @@ def parse_pam(out: Output) -> list[Resource]:
         "unix_hashing": hashing,
         "nullok": any("nullok" in e["args"] for e in mods("auth", "pam_unix.so") + unix_pw),
     }
+    attrs.update(_authselect(chunks, links, lost))
     return [Resource("pam", "host.pam", attrs, attr_errors=lost)]
+
+
+def _authselect(chunks: list[FileChunk], links: FileChunk | None, lost: dict[str, str]) -> dict[str, Any]:
+    """authselect(8): the selected profile and features (/etc/authselect/authselect.conf: the profile id on the
+    first line, one feature a line), and whether system-auth and password-auth are its links."""
+    conf = next((c for c in chunks if c.path == "/etc/authselect/authselect.conf"), None)
+    out: dict[str, Any] = {}
+    if conf is None:  # output of a fact script older than authselect support: not read
+        return out
+    if conf.state == "truncated":
+        lost.update({a: truncated_reason(conf.path) for a in ("authselect_profile", "authselect_features")})
+    else:
+        words = config_lines(conf.text) if conf.state == "ok" else []
+        out["authselect_profile"] = words[0] if words else None
+        out["authselect_features"] = words[1:]
+    if links is not None:
+        targets = dict(ln.split("\t", 1) for ln in links.text.split("\n") if "\t" in ln)
+        out["authselect_managed"] = all(targets.get(f"/etc/pam.d/{n}", "").startswith("/etc/authselect/")
+                                        for n in ("system-auth", "password-auth"))
+    return out

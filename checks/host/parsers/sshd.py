@@ -96,7 +96,8 @@ def parse_sshd(out: Output) -> list[Resource]:
         via = "sshd -T"
     else:
         err = " ".join(" ".join(status[1:]).split())[:300]
-        why = f"sshd -T failed (exit {rc}){': ' + err if err else ''}"
+        why = (f"sshd -T failed (exit {rc}){': ' + err if err else ''}" if not out.root else
+               "sshd -T not run: a file tree (rootfs: target) is read, its programs are not run")
         if conf is None:
             raise FactError(f"effective sshd configuration could not be read: {why}; {conf_error}")
         attrs, errors = from_files(conf, version, _ssh_g(by.get("ssh-G"), notes, version), why)
@@ -104,6 +105,10 @@ def parse_sshd(out: Output) -> list[Resource]:
         via = "config-files"
     attrs["installed"] = True
     attrs["version"] = version
+    if conf is not None:
+        attrs["config_files"] = list(conf.files)
+    else:
+        errors["config_files"] = conf_error
     sources = _global_sources(conf, via) if conf is not None else {}
     resources = [Resource("sshd", "host.sshd", attrs, attr_errors=errors, sources=sources)]
     if conf is None:

@@ -72,21 +72,27 @@ def parse_services(out: Output) -> list[Resource]:
     sec = out.get("units")
     _, chunks = split_files(sec.stdout, out.marker)
     by = {c.path: c for c in chunks}
-    if "unit-files" not in by or ("units" not in by and not sec.ok):
-        require(sec, "systemd unit files")
     units: dict[str, dict[str, Any]] = {}
-    for line in by["unit-files"].text.split("\n"):
-        f = line.split()
-        if len(f) >= 2 and "." in f[0]:
-            units[f[0]] = {"name": f[0], "enabled": f[1], "active": None, "sub": None}
-    running = "units" in by and sec.ok
+    lost: dict[str, str] = {}
+    if out.root:  # a file tree: enablement from its unit files and links (nothing runs there)
+        from checks.host.parsers.units_tree import tree_units
+
+        units, lost = tree_units(out)
+    else:
+        if "unit-files" not in by or ("units" not in by and not sec.ok):
+            require(sec, "systemd unit files")
+        for line in by["unit-files"].text.split("\n"):
+            f = line.split()
+            if len(f) >= 2 and "." in f[0]:
+                units[f[0]] = {"name": f[0], "enabled": f[1], "active": None, "sub": None}
+    running = "units" in by and sec.ok and not out.root
     if running:
         for line in by["units"].text.split("\n"):
             f = line.split()
             if len(f) >= 4 and "." in f[0]:
                 u = units.setdefault(f[0], {"name": f[0], "enabled": None, "active": None, "sub": None})
                 u["active"], u["sub"] = f[2], f[3]
-    if not units:
+    if not units and not out.root:
         raise FactError("systemd unit files could not be read: systemctl listed no units")
     for u in units.values():
         # a unit only list-units knows (no unit file state) counts through its activity alone
@@ -104,6 +110,6 @@ def parse_services(out: Output) -> list[Resource]:
     }
     from checks.host.parsers.cron import cron_attrs
 
-    cron, lost = cron_attrs(out)
-    return [Resource("services", "host.services", {**attrs, **cron}, attr_errors=lost)]
+    cron, cron_lost = cron_attrs(out)
+    return [Resource("services", "host.services", {**attrs, **cron}, attr_errors={**lost, **cron_lost})]
 
