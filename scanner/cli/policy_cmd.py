@@ -72,9 +72,9 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
         click.echo(f"{len(controls)} controls; profiles: {clean(', '.join(sorted(pset.profiles)))}", err=True)
     if selection is not None and selection.benchmark is not None:
         # a benchmark profile: recommendations of its level automated and covered, manual, not yet covered
-        from scanner.policy.benchmark import coverage
+        from scanner.policy.benchmark import coverage as benchmark_coverage
 
-        cov = coverage(*selection.benchmark, controls.values(), selection.manual)
+        cov = benchmark_coverage(*selection.benchmark, controls.values(), selection.manual)
         if as_json:
             click.echo(json.dumps(cov.as_dict()))
         else:
