@@ -96,6 +96,8 @@ class Timesync(HostKind):
         A("chrony_service", "map", "{enabled, active} of chrony.service"),
         A("timesyncd_service", "map", "{enabled, active} of systemd-timesyncd.service"),
         A("systemd_running", "boolean", "systemd runs (activity is known)"),
+        A("chrony_active", "boolean", "chrony.service is active" + _RT),
+        A("timesyncd_active", "boolean", "systemd-timesyncd.service is active" + _RT),
         A("chrony_sources", "list", "`server|pool|peer <host>` lines of chrony.conf, conf.d and sources.d"),
         A("chrony_user", "string", "the user chronyd is configured to run as (`user`, DAEMON_OPTS -u; default _chrony)"),
         A("chrony_running_users", "list", "users running chronyd now" + _RT),

@@ -90,6 +90,11 @@ def parse_timesync(out: Output) -> list[Resource]:
     attrs["timesyncd_service"] = enabled_running("systemd-timesyncd.service")
     attrs["systemd_running"] = parse_services(out)[0].attrs["systemd_running"]
     lost: dict[str, str] = {}
+    for d, unit in (("chrony", "chrony.service"), ("timesyncd", "systemd-timesyncd.service")):
+        if attrs["systemd_running"]:
+            attrs[f"{d}_active"] = (units.get(unit) or {}).get("active") == "active"
+        else:
+            lost[f"{d}_active"] = f"systemd does not run: whether {unit} is running is unknown (runtime state)"
     sources: dict[str, tuple[dict[str, Any], ...]] = {}
     _, chunks = split_files(require(out.get("timesync"), "time synchronisation configuration"), out.marker)
     files = [c for c in chunks if not c.path.startswith("live:")]
@@ -139,6 +144,12 @@ def parse_timesync(out: Output) -> list[Resource]:
                           ("NTP", "FallbackNTP"))
         attrs["timesyncd_servers"] = [s for k in ("NTP", "FallbackNTP") if k in vals for s in vals[k][0].split()]
         sources["timesyncd_servers"] = tuple({"path": v[1], "line": v[2]} for v in vals.values())
+    # what only a daemon's own controls read is not reported when its section does not apply (an unreadable
+    # value of a daemon not in use is no error: those controls are not applicable)
+    for d, prefix in (("chrony", "chrony_"), ("systemd-timesyncd", "timesyncd_")):
+        if d not in attrs["applies"]:
+            for a in [a for a in lost if a.startswith(prefix)]:
+                del lost[a]
     return [Resource("timesync", "host.timesync", attrs, attr_errors=lost, sources=sources)]
 
 
@@ -179,7 +190,9 @@ def parse_coredump(out: Output) -> list[Resource]:
     try:
         svc = parse_services(out)[0].attrs
         units = {u["name"]: u for u in svc["units"]}
-        if svc["systemd_running"]:
+        if not attrs["apport_installed"]:
+            attrs["apport_active"] = False  # not installed: it cannot run
+        elif svc["systemd_running"]:
             attrs["apport_active"] = (units.get("apport.service") or {}).get("active") == "active"
         else:
             lost["apport_active"] = "systemd does not run: whether apport is active is unknown"
