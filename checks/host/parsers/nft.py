@@ -213,7 +213,7 @@ def analyse(rs: Ruleset, ipv6: bool | None) -> dict[str, Any]:
                 not_drop.append(f"{hook} ({label})")
     rules = [r for c in base if c.hook == "input" for r in c.rules]
     text = [" ".join(r) for r in rules]
-    lo = any(re.search(r'\biifname? "?lo"? .*\baccept\b', t) for t in text)
+    lo = any(re.search(r'\biif(name)? "?lo"? (.* )?accept\b', t) for t in text)
     v4 = any(re.search(r"\bip saddr 127\.0\.0\.0/8\b.*\bdrop\b", t) for t in text)
     v6 = any(re.search(r"\bip6 saddr ::1(/128)?\b.*\bdrop\b", t) for t in text)
     loop_missing = [n for n, ok in (('iif "lo" accept', lo), ("ip saddr 127.0.0.0/8 drop", v4)) if not ok]
