@@ -8,11 +8,11 @@ sec_fw_files() {
     gs_cat /etc/nftables.conf
     if [ -f "$GS_ROOT/etc/nftables.conf" ] && [ -r "$GS_ROOT/etc/nftables.conf" ]; then
         set -f
-        for gs_p in $(head -c "$GS_CAT_MAX" "$GS_ROOT/etc/nftables.conf" | sed -n 's/^[[:space:]]*include[[:space:]][[:space:]]*"\([^"]*\)".*/\1/p'); do
-            case "$gs_p" in /*) ;; *) gs_p=/etc/$gs_p ;; esac
-            printf '%s FILE include:%s ok\n\n' "$GS_M" "$gs_p"
+        for gs_ip in $(head -c "$GS_CAT_MAX" "$GS_ROOT/etc/nftables.conf" | sed -n 's/^[[:space:]]*include[[:space:]][[:space:]]*"\([^"]*\)".*/\1/p'); do
+            case "$gs_ip" in /*) ;; *) gs_ip=/etc/$gs_ip ;; esac
+            printf '%s FILE include:%s ok\n\n' "$GS_M" "$gs_ip"
             set +f
-            gs_catg "$gs_p"
+            gs_catg "$gs_ip"
             set -f
         done
         set +f
@@ -77,12 +77,13 @@ sec_apparmor() {
 # Runtime only: the user chronyd runs as (ps).
 sec_timesync() {
     gs_cat /etc/chrony/chrony.conf /etc/default/chrony
-    for gs_d in /etc/chrony/conf.d /etc/chrony/sources.d; do
-        if gs_dir "$gs_d"; then gs_catg "$gs_d/*.conf" "$gs_d/*.sources"; fi
+    # (gs_dir and gs_catg use gs_d, gs_p, gs_g themselves: the loops here use other names)
+    for gs_cd in /etc/chrony/conf.d /etc/chrony/sources.d; do
+        if gs_dir "$gs_cd"; then gs_catg "$gs_cd/*.conf" "$gs_cd/*.sources"; fi
     done
     gs_cat /etc/systemd/timesyncd.conf
-    for gs_d in /etc/systemd/timesyncd.conf.d /run/systemd/timesyncd.conf.d /usr/local/lib/systemd/timesyncd.conf.d /usr/lib/systemd/timesyncd.conf.d; do
-        if gs_dir "$gs_d"; then gs_catg "$gs_d/*.conf"; fi
+    for gs_cd in /etc/systemd/timesyncd.conf.d /run/systemd/timesyncd.conf.d /usr/local/lib/systemd/timesyncd.conf.d /usr/lib/systemd/timesyncd.conf.d; do
+        if gs_dir "$gs_cd"; then gs_catg "$gs_cd/*.conf"; fi
     done
     if [ -z "$GS_ROOT" ] && gs_have ps; then
         printf '%s FILE live:chronyd-user ok\n' "$GS_M"
@@ -95,8 +96,8 @@ sec_timesync() {
 # Core dumps: systemd-coredump's configuration (coredump.conf and drop-ins); apport's switch.
 sec_coredump() {
     gs_cat /etc/systemd/coredump.conf
-    for gs_d in /etc/systemd/coredump.conf.d /run/systemd/coredump.conf.d /usr/local/lib/systemd/coredump.conf.d /usr/lib/systemd/coredump.conf.d; do
-        if gs_dir "$gs_d"; then gs_catg "$gs_d/*.conf"; fi
+    for gs_cd in /etc/systemd/coredump.conf.d /run/systemd/coredump.conf.d /usr/local/lib/systemd/coredump.conf.d /usr/lib/systemd/coredump.conf.d; do
+        if gs_dir "$gs_cd"; then gs_catg "$gs_cd/*.conf"; fi
     done
     gs_cat /etc/default/apport
     return 0
@@ -106,10 +107,10 @@ sec_coredump() {
 sec_gdm() {
     gs_cat /etc/gdm3/custom.conf /etc/gdm3/daemon.conf
     if gs_dir /etc/dconf/db; then
-        for gs_g in "$GS_ROOT"/etc/dconf/db/*.d "$GS_ROOT"/etc/dconf/db/*.d/locks; do
-            [ -d "$gs_g" ] || continue
-            gs_dir "${gs_g#"$GS_ROOT"}" || continue
-            for gs_f in "$gs_g"/*; do
+        for gs_db in "$GS_ROOT"/etc/dconf/db/*.d "$GS_ROOT"/etc/dconf/db/*.d/locks; do
+            [ -d "$gs_db" ] || continue
+            gs_dir "${gs_db#"$GS_ROOT"}" || continue
+            for gs_f in "$gs_db"/*; do
                 [ -f "$gs_f" ] && gs_cat "${gs_f#"$GS_ROOT"}"
             done
         done

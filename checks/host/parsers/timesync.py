@@ -131,8 +131,9 @@ def parse_timesync(out: Output) -> list[Resource]:
         if user and user[2]:
             sources["chrony_user"] = ({"path": user[1], "line": user[2]},)
     live = next((c for c in chunks if c.path == "live:chronyd-user"), None)
+    notchecked: dict[str, str] = {}
     if live is None:
-        lost["chrony_running_users"] = "the users chronyd runs as are runtime state (ps), not read here"
+        notchecked["chrony_running_users"] = "the users chronyd runs as are runtime state (ps): not read (a file tree, or no ps on the host)"
     else:
         attrs["chrony_running_users"] = sorted({u.strip() for u in live.text.split("\n") if u.strip()})
     tsd = [c for c in files if "timesyncd" in c.path]
@@ -150,7 +151,9 @@ def parse_timesync(out: Output) -> list[Resource]:
         if d not in attrs["applies"]:
             for a in [a for a in lost if a.startswith(prefix)]:
                 del lost[a]
-    return [Resource("timesync", "host.timesync", attrs, attr_errors=lost, sources=sources)]
+            notchecked = {a: v for a, v in notchecked.items() if not a.startswith(prefix)}
+    return [Resource("timesync", "host.timesync", attrs, attr_errors=lost, sources=sources,
+                     attr_notchecked=notchecked)]
 
 
 _COREDUMP_DROPINS = ("/etc/systemd/coredump.conf.d/", "/run/systemd/coredump.conf.d/",
