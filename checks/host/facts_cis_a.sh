@@ -131,3 +131,12 @@ sec_wireless() {
     [ "$gs_e" = 1 ] || { echo '/sys/class/net is empty or missing' >&2; return 1; }
     return 0
 }
+
+# APT: package sources (sources.list, sources.list.d/*.list and *.sources) and apt.conf(.d), for repositories
+# trusted without a signature and options that accept unauthenticated packages.
+sec_apt() {
+    gs_cat /etc/apt/sources.list /etc/apt/apt.conf
+    if gs_dir /etc/apt/sources.list.d; then gs_catg "/etc/apt/sources.list.d/*.list" "/etc/apt/sources.list.d/*.sources"; fi
+    if gs_dir /etc/apt/apt.conf.d; then gs_catg "/etc/apt/apt.conf.d/*"; fi
+    return 0
+}

@@ -153,3 +153,16 @@ class Wireless(HostKind):
     commands = ("ls /sys/class/net/*/wireless",)
     sections = ("wireless",)
     parser = "desktop.parse_wireless"
+
+
+@resources.register("host.apt")
+class Apt(HostKind):
+    description = "APT package sources and options (one per host, id `apt`): signature checking."
+    attributes = (
+        A("unsigned_sources", "list", "`file:line: entry` of sources trusted without a signature (trusted=yes, Trusted: yes)"),
+        A("insecure_options", "list", "`file:line: option` of apt.conf options accepting unauthenticated packages "
+          "(AllowUnauthenticated, AllowInsecureRepositories, AllowDowngradeToInsecureRepositories)"),
+    )
+    commands = ("cat /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/apt.conf /etc/apt/apt.conf.d/*",)
+    sections = ("apt",)
+    parser = "apt.parse_apt"

@@ -214,3 +214,34 @@ def test_at_allow_when_at_is_installed(tmp_path):
     replace(out, "packages", packages())
     got = evaluate(out, ids)
     assert got["host-file-at-allow"] == [("notapplicable", "/etc/at.allow: not applicable (at is not installed)")]
+
+
+def test_apt_signature_checking(tmp_path):
+    from cis_a_support import profile
+
+    control = profile().controls.get("host-apt-signed-packages")
+    assert control is None  # no CIS number: 1.2.1.x are manual, so the CIS profiles report them not assessed
+    from golden_support import TARGET
+
+    from checks.host.provider import HostProvider
+    from scanner.evaluate import evaluate_control
+    from scanner.policy.loader import load
+
+    ctl = load([Path(__file__).resolve().parents[2] / "policies/controls/host/apt.yaml"], builtin=False).controls[
+        "host-apt-signed-packages"]
+
+    def check(tree: dict[str, str]) -> list[tuple[str, str]]:
+        out = run(["host.apt"], build_tree(tmp_path / str(len(list(tmp_path.iterdir()))), tree))
+        coll = HostProvider.parse(out, ["host.os", "host.apt"])
+        return [(f.status.value, f.message) for f in evaluate_control(ctl, TARGET, coll)]
+
+    good = {"/etc/apt/sources.list.d/debian.sources": "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n"
+                                                      "Components: main\nSigned-By: /usr/share/keyrings/debian.gpg\n",
+            "/etc/apt/apt.conf.d/70debconf": 'DPkg::Pre-Install-Pkgs {"/usr/sbin/dpkg-preconfigure --apt || true";};\n'}
+    assert check(good) == [("pass", "no source is trusted without a signature and no option accepts unauthenticated "
+                                    "packages")]
+    bad = {"/etc/apt/sources.list": "deb [arch=amd64 trusted=yes] http://repo.example/debian bookworm main\n",
+           "/etc/apt/apt.conf.d/99insecure": 'APT::Get::AllowUnauthenticated "true";\n'}
+    assert check(bad) == [("fail", "APT accepts unsigned packages: sources /etc/apt/sources.list:1: deb [arch=amd64 "
+                                   "trusted=yes] http://repo.example/debian bookworm main; options "
+                                   '/etc/apt/apt.conf.d/99insecure:1: APT::Get::AllowUnauthenticated "true";')]
