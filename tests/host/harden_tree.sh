@@ -94,8 +94,6 @@ mkdir -p "$T/etc/modprobe.d"
 for m in cramfs freevxfs hfs hfsplus jffs2 usb-storage dccp tipc rds sctp; do
     printf 'install %s /bin/false\nblacklist %s\n' "$m" "$m"
 done > "$T/etc/modprobe.d/60-cis.conf"
-exit 0
-
 # --- CIS Debian 12 sections 2 and 4 (helper cis-a): nftables as the one firewall utility, its ruleset
 # permanent with a default deny policy (4.1.1, 4.3.9, 4.3.10); systemd-coredump, if ever installed, keeps
 # no dumps (1.5.3). `systemctl enable nftables` is the symlink it would make (WantedBy=sysinit.target).
@@ -131,3 +129,5 @@ if [ -f "$T/lib/systemd/system/nftables.service" ]; then
 fi
 mkdir -p "$T/etc/systemd/coredump.conf.d"
 printf '[Coredump]\nStorage=none\nProcessSizeMax=0\n' > "$T/etc/systemd/coredump.conf.d/60-cis.conf"
+
+exit 0
