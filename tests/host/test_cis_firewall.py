@@ -266,3 +266,27 @@ def test_ufw_status_that_could_not_be_read_is_an_error(tmp_path):
     got = fw(tmp_path, ufw_tree(), "", ("ufw",), {"ufw.service": "enabled"})  # ufw is not installed here
     assert got["host-fw-ufw-enabled"] == [("error", "firewall: ufw_status_active could not be read: ufw is not installed: "
                                                     "the live ruleset could not be read")]
+
+
+def test_nft_parser_reads_the_command_form_and_rejects_what_it_cannot_read():
+    from checks.host.parsers import nft
+
+    text = ("#!/usr/sbin/nft -f\nflush ruleset\ndefine ssh = 22\nadd table inet f\n"
+            "add chain inet f in { type filter hook input priority 0 ; policy drop ; }\n"
+            "add chain inet f fw { type filter hook forward priority 0 ; policy drop ; }\n"
+            "add chain inet f out { type filter hook output priority 0 ; \\\n policy drop ; }\n"
+            'add rule inet f in iif "lo" accept\nadd rule inet f in ip saddr 127.0.0.0/8 drop\n'
+            "add rule inet f in ip6 saddr ::1 drop\n")
+    got = nft.analyse(nft.parse(text), True)
+    assert got == {"tables": ["inet f"], "base_chains": ["inet f in: hook input, policy drop",
+                                                         "inet f fw: hook forward, policy drop",
+                                                         "inet f out: hook output, policy drop"],
+                   "base_chains_missing": [], "hooks_without_drop_policy": [], "loopback_missing": []}
+    # an ip-family chain covers IPv4 only
+    ip_only = nft.analyse(nft.parse(text.replace("inet", "ip")), True)
+    assert ip_only["base_chains_missing"] == ["input (ipv6)", "forward (ipv6)", "output (ipv6)"]
+    for bad, why in (("table inet f {\n", "a '{' is never closed"), ("}\n", "line 1: '}' without '{'"),
+                     ('add rule inet f in meta comment "x\n', "line 1: unterminated string"),
+                     ("frobnicate all\n", "line 1: 'frobnicate' is not an nftables command govscan reads")):
+        with pytest.raises(nft.NftError, match=why):
+            nft.parse(bad)

@@ -13,7 +13,7 @@ import re
 
 from checks.host.parsers import FactError
 from checks.host.parsers.common import require
-from checks.host.parsers.firewall import _why
+from checks.host.parsers.firewall import unread_reason
 from checks.host.script import Output, split_files
 from scanner.model import Resource
 
@@ -29,7 +29,7 @@ def parse_apt(out: Output) -> list[Resource]:
     sources: dict[str, tuple[dict[str, object], ...]] = {}
     for c in chunks:
         if c.state not in ("ok", "missing"):
-            raise FactError(f"APT configuration: {_why(c, c.path.rstrip('/'))}")
+            raise FactError(f"APT configuration: {unread_reason(c, c.path.rstrip('/'))}")
         if c.state != "ok" or c.path.endswith("/"):
             continue
         for n, raw in enumerate(c.text.split("\n"), 1):

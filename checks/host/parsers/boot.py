@@ -14,7 +14,7 @@ from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.parsers.common import require
-from checks.host.parsers.firewall import _why
+from checks.host.parsers.firewall import unread_reason
 from checks.host.script import Output, split_files
 from scanner.model import Resource
 
@@ -27,7 +27,7 @@ def parse_boot(out: Output) -> list[Resource]:
     _, chunks = split_files(require(out.get("boot"), "boot loader configuration"), out.marker)
     files = {c.path: c for c in chunks}
     cfg = files.get(GRUB_CFG)
-    why = _why(cfg, GRUB_CFG)
+    why = unread_reason(cfg, GRUB_CFG)
     if why:
         raise FactError(f"boot loader configuration: {why}")
     assert cfg is not None
@@ -40,8 +40,8 @@ def parse_boot(out: Output) -> list[Resource]:
     user = files.get(USER_CFG)
     if user is not None and user.state == "ok":
         texts.append((USER_CFG, user.text))
-    elif _why(user, USER_CFG) and user is not None and user.state != "missing":
-        raise FactError(f"boot loader configuration: {_why(user, USER_CFG)}")
+    elif unread_reason(user, USER_CFG) and user is not None and user.state != "missing":
+        raise FactError(f"boot loader configuration: {unread_reason(user, USER_CFG)}")
     for path, text in texts:
         for n, raw in enumerate(text.split("\n"), 1):
             line = raw.strip()

@@ -12,7 +12,7 @@ from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.parsers.common import require
-from checks.host.parsers.firewall import _why
+from checks.host.parsers.firewall import unread_reason
 from checks.host.parsers.timesync import ini_values
 from checks.host.script import Output, split_files
 from scanner.model import Resource
@@ -58,7 +58,7 @@ def parse_gdm(out: Output) -> list[Resource]:
     _, chunks = split_files(require(out.get("gdm"), "GDM configuration"), out.marker)
     for c in chunks:
         if c.state not in ("ok", "missing"):
-            raise FactError(f"GDM configuration: {_why(c, c.path)}")
+            raise FactError(f"GDM configuration: {unread_reason(c, c.path)}")
     keyfiles = sorted((c for c in chunks if c.path.startswith("/etc/dconf/db/") and "/locks/" not in c.path
                        and not c.path.endswith("/") and c.state == "ok"), key=lambda c: c.path)
     sources: dict[str, tuple[dict[str, Any], ...]] = {}

@@ -28,7 +28,8 @@ def _chunks(out: Output, name: str) -> tuple[dict[str, FileChunk], str | None]:
     return {c.path: c for c in split_files(sec.stdout, out.marker)[1]}, None
 
 
-def _why(c: FileChunk | None, path: str) -> str | None:
+def unread_reason(c: FileChunk | None, path: str) -> str | None:
+    """Why a file frame means the file's content is unknown (not sent, unreadable, truncated), or None."""
     if c is None:
         return f"{path} was not read"
     if c.state == "truncated":
@@ -124,7 +125,7 @@ def ufw_tuples(text: str) -> list[dict[str, str]]:
 def _ufw(files: dict[str, FileChunk], attrs: dict[str, Any], lost: dict[str, str],
          sources: dict[str, tuple[dict[str, Any], ...]]) -> None:
     conf = files.get("/etc/ufw/ufw.conf")
-    why = _why(conf, "/etc/ufw/ufw.conf")
+    why = unread_reason(conf, "/etc/ufw/ufw.conf")
     if why:
         lost["ufw_conf_enabled"] = why
     else:
@@ -134,7 +135,7 @@ def _ufw(files: dict[str, FileChunk], attrs: dict[str, Any], lost: dict[str, str
         if "ENABLED" in kv:
             sources["ufw_conf_enabled"] = ({"path": conf.path, "line": kv["ENABLED"][1]},)
     default = files.get("/etc/default/ufw")
-    why = _why(default, "/etc/default/ufw")
+    why = unread_reason(default, "/etc/default/ufw")
     if why or default is None or default.state == "missing":
         lost["ufw_default"] = lost["ufw_ipv6"] = why or "/etc/default/ufw does not exist: ufw's default policies are unknown"
     else:
@@ -149,7 +150,7 @@ def _ufw(files: dict[str, FileChunk], attrs: dict[str, Any], lost: dict[str, str
     before: dict[str, str] = {}
     for path in ("/etc/ufw/user.rules", "/etc/ufw/user6.rules", "/etc/ufw/before.rules", "/etc/ufw/before6.rules"):
         c = files.get(path)
-        why = _why(c, path)
+        why = unread_reason(c, path)
         if why:
             lost["ufw_loopback_missing"] = lost["ufw_rule_ports"] = why
             return
@@ -236,7 +237,7 @@ def parse_firewall(out: Output) -> list[Resource]:
                                                  ("iptables", "iptables_persistent_installed")) if attrs[k]]
     # nftables: the configuration (nftables.conf with its includes) and the live ruleset
     conf = files.get("/etc/nftables.conf")
-    cwhy = _why(conf, "/etc/nftables.conf")
+    cwhy = unread_reason(conf, "/etc/nftables.conf")
     text = None
     if cwhy is None and conf is not None:
         parts = [conf.text]
@@ -244,7 +245,7 @@ def parse_firewall(out: Output) -> list[Resource]:
             if path.startswith("include:"):
                 continue
             if c is not conf and not path.startswith(("/etc/ufw/", "/etc/default/ufw", "/etc/iptables/")):
-                cwhy = cwhy or _why(c, path) or (f"{path} (included by /etc/nftables.conf) does not exist"
+                cwhy = cwhy or unread_reason(c, path) or (f"{path} (included by /etc/nftables.conf) does not exist"
                                                   if c.state == "missing" else None)
                 parts.append(c.text)
         text = "\n".join(parts)
@@ -256,7 +257,7 @@ def parse_firewall(out: Output) -> list[Resource]:
         lv = _live(live, lwhy, tool)
         _ruleset_attrs(f"{name}_live", lv[0], lv[1], lambda t, v=v6: iptables_save(t, v), attrs, lost)
         fc = files.get(path)
-        fwhy = _why(fc, path)  # a missing rules file restores nothing: parsed as empty, it fails the checks
+        fwhy = unread_reason(fc, path)  # a missing rules file restores nothing: parsed as empty, it fails the checks
         _ruleset_attrs(f"{name}_conf", fc.text if fc else None, fwhy, lambda t, v=v6: iptables_save(t, v), attrs, lost)
     lv = _live(live, lwhy, "ufw")
     if lv[1]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from checks.host.parsers import FactError
 from checks.host.parsers.common import require
-from checks.host.parsers.firewall import _why
+from checks.host.parsers.firewall import unread_reason
 from checks.host.script import FileChunk, Output, split_files
 from scanner.model import Resource
 
@@ -26,7 +26,7 @@ _TIMESYNCD_DROPINS = ("/etc/systemd/timesyncd.conf.d/", "/run/systemd/timesyncd.
 
 def _unread(chunks: list[FileChunk]) -> str | None:
     for c in chunks:
-        why = _why(c, c.path.rstrip("/")) if c.state not in ("ok", "missing") else None
+        why = unread_reason(c, c.path.rstrip("/")) if c.state not in ("ok", "missing") else None
         if why:
             return why
     return None
@@ -183,7 +183,7 @@ def parse_coredump(out: Output) -> list[Resource]:
             if k in vals:
                 sources[a] = ({"path": vals[k][1], "line": vals[k][2]},)
     ap = next((c for c in chunks if c.path == "/etc/default/apport"), None)
-    why = _why(ap, "/etc/default/apport")
+    why = unread_reason(ap, "/etc/default/apport")
     if why:
         lost["apport_enabled"] = why
     else:
