@@ -387,6 +387,10 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
     """
     values = resolve_inputs(control, inputs)
     ev = _Evaluator(control, target, values, now)
+    if control.not_assessed:  # a manual recommendation: never evaluated, never a pass
+        return [ev.finding(target.id, control.resource, Status.NOTCHECKED,
+                           f"{target.name or target.id}: not checked: {control.title}: {control.not_assessed}",
+                           {"notchecked": control.not_assessed})]
     if collection.fatal:
         return [ev.error(target.id, f"{target.id}: {collection.fatal}")]
     off = _off_platform(control, collection.facts or {})

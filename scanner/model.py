@@ -168,6 +168,9 @@ class Control:
     source: SourcePos | None = None
     max_age: int | None = None
     """How fresh its evidence must be, in seconds (``max_age: 3d``); None: the profile's or class's."""
+    not_assessed: str = ""
+    """Non-empty for a control that is never evaluated (a benchmark's manual recommendation, see
+    :mod:`scanner.policy.benchmark`): every target gets ``notchecked`` with this reason."""
 
     def input_spec(self, name: str) -> InputSpec | None:
         for spec in self.inputs:
@@ -206,6 +209,9 @@ class Profile:
     """How fresh the evidence of the controls it selects must be, in seconds; None: from the class."""
     certification: Mapping[str, str] | None = None
     """``{"framework": "fedramp-20x", "class": "b"|"c"}`` when the profile is for a certification class."""
+    benchmark: Mapping[str, Any] | None = None
+    """``{"framework": <policies/frameworks name>, "level": ..., "manual": [ids]}``: the benchmark level the
+    profile implements (:mod:`scanner.policy.benchmark`)."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ class HostProvider(Provider):
 
     name = "host"
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
-    resource_modules = ("checks.host.resources", "checks.host.kinds_rhel")
+    resource_modules = ("checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a")
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",

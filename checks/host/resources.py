@@ -176,6 +176,7 @@ class Files(HostKind):
         A("uid", "integer", "owner uid"), A("gid", "integer", "group gid"),
         A("cron_installed", "boolean", "cron paths only (/etc/crontab, /etc/cron.*): " + _CRON),
         A("cron_installed_reason", "string", "cron paths only: how cron_installed was decided"),
+        A("at_installed", "boolean", "/etc/at.allow and /etc/at.deny only: package at is installed"),
     )
     commands = ("stat -c",)
     sections = ("files", "packages", "cron")
@@ -333,7 +334,7 @@ class Auditd(HostKind):
 class KernelModules(HostKind):
     description = ("Kernel modules (one per host, id `kernel_modules`). `modules` has an entry "
                  "per module of interest (cramfs freevxfs hfs hfsplus jffs2 squashfs udf usb_storage dccp sctp rds "
-                 "tipc firewire_core bluetooth; `-` written `_`).")
+                 "tipc firewire_core bluetooth overlay; `-` written `_`).")
     attributes = (
         A("modules_supported", "boolean", "the kernel loads modules (/proc/modules exists)"),
         A("loaded", "list", "loaded module names"),

@@ -47,7 +47,7 @@ DEFAULT_SYSCTLS: tuple[str, ...] = tuple(
 #: Kernel modules ``host.kernel_modules`` reports on (CIS filesystem and network protocol modules).
 DEFAULT_MODULES: tuple[str, ...] = (
     "cramfs", "freevxfs", "hfs", "hfsplus", "jffs2", "squashfs", "udf", "usb-storage",
-    "dccp", "sctp", "rds", "tipc", "firewire-core", "bluetooth",
+    "dccp", "sctp", "rds", "tipc", "firewire-core", "bluetooth", "overlay",
 )
 
 #: Bytes of one file the multi-file sections read at most; a longer file is reported ``truncated``.

@@ -53,7 +53,8 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
     from scanner.policy.tailor import select
 
     pset = load(policy_paths)
-    controls = select(pset, profiles).controls if profiles else pset.controls
+    selection = select(pset, profiles) if profiles else None
+    controls = selection.controls if selection is not None else pset.controls
     klass = None
     if profiles:
         from scanner.ksi import lineage, profile_class
@@ -69,6 +70,15 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
             click.echo(f"{clean(c.id):<46} {c.severity.value:<9} {clean(c.resource):<24} {clean(c.title)}")
     if not as_json:
         click.echo(f"{len(controls)} controls; profiles: {clean(', '.join(sorted(pset.profiles)))}", err=True)
+    if selection is not None and selection.benchmark is not None:
+        # a benchmark profile: recommendations of its level automated and covered, manual, not yet covered
+        from scanner.policy.benchmark import coverage as benchmark_coverage
+
+        cov = benchmark_coverage(*selection.benchmark, controls.values(), selection.manual)
+        if as_json:
+            click.echo(json.dumps(cov.as_dict()))
+        else:
+            click.echo("\n".join(clean(line) for line in cov.lines()))
     if klass is not None:  # a FedRAMP 20x profile: per KSI, methods govscan has / methods the class requires
         from scanner.ksi import coverage, coverage_lines
 

@@ -52,13 +52,14 @@ def baseline_ids(name: str) -> frozenset[str] | None:
     path = policies.FRAMEWORKS / f"{name}.json"
     if not path.is_file() or name.startswith("nist-800-53-rev5"):
         return None
-    return frozenset(json.loads(path.read_text())["ids"])
+    data = json.loads(path.read_text())
+    return frozenset(data["ids"]) if "ids" in data else None  # a recommendation list is not a baseline
 
 
 def baseline_names() -> list[str]:
     import policies
 
-    return sorted(p.stem for p in policies.FRAMEWORKS.glob("*.json") if p.stem != "nist-800-53-rev5")
+    return sorted(p.stem for p in policies.FRAMEWORKS.glob("*.json") if baseline_ids(p.stem) is not None)
 
 
 def ksi_ids() -> frozenset[str]:
@@ -89,6 +90,14 @@ def prowler_ids() -> frozenset[str]:
 
     data = json.loads((policies.FRAMEWORKS / "prowler-aws-checks.json").read_text())
     return frozenset(data["checks"])
+
+
+@functools.lru_cache(maxsize=None)
+def cis_debian12_ids() -> frozenset[str]:
+    """Recommendation ids of the CIS Debian Linux 12 Benchmark v1.1.0 (``cis-debian-12``)."""
+    from scanner.policy.benchmark import recommendations
+
+    return frozenset((recommendations("cis-debian-12-v1.1.0") or {}).get("recommendations") or ())
 
 
 def check(pset: Any) -> list[Diagnostic]:
@@ -269,11 +278,13 @@ def _control_body(doc: Document, resource: str, attrs: Any, declared: list[str])
             known, label = cis_aws_ids(), "CIS AWS Foundations v7.0.0 recommendation"
         elif framework == "prowler":
             known, label = prowler_ids(), "Prowler AWS check"
+        elif framework == "cis-debian-12":
+            known, label = cis_debian12_ids(), "CIS Debian Linux 12 v1.1.0 recommendation"
         else:
             continue
         for n, cid in enumerate(ids):
             if cid not in known:
-                if framework in ("cis-aws-foundations-7.0", "prowler"):
+                if framework in ("cis-aws-foundations-7.0", "prowler", "cis-debian-12"):
                     yield doc.diag(("mappings", framework, n), f"unknown {label} {cid!r}{did_you_mean(str(cid), known)}")
                     continue
                 if framework == "fedramp-20x":
@@ -396,6 +407,11 @@ def _profile(doc: Document, pset: Any) -> Iterator[Diagnostic]:
     for cid in (data.get("refine") or {}):
         if not fnmatch.filter(ids, cid):
             yield doc.diag(("refine", cid), f"refine of unknown control {cid!r}{did_you_mean(cid, ids)}", key=True)
+    if data.get("benchmark"):
+        from scanner.policy import benchmark
+
+        for path, message in benchmark.lint(data["benchmark"]):
+            yield doc.diag(("benchmark", *path), message)
 
 
 def oscal_profile_path(ref: str, policy_file: str) -> Path | None:

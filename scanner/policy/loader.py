@@ -248,7 +248,7 @@ def profile_from(data: dict[str, Any], source: SourcePos | None = None) -> Profi
         include=tuple(select.get("include") or ()), exclude=tuple(exclude),
         inputs=data.get("inputs") or {}, refine=data.get("refine") or {}, gate=data.get("gate") or {},
         document=data, sha256=sha256_of(data), source=source, max_age=duration_seconds(data.get("max_age")),
-        certification=data.get("certification"),
+        certification=data.get("certification"), benchmark=data.get("benchmark"),
     )
 
 

@@ -37,6 +37,11 @@ class Selection:
     exclusions: dict[str, tuple[str, str]] = field(default_factory=dict)
     """control id -> (reason, profile id) for controls a profile excluded."""
     gate: dict[str, Any] = field(default_factory=dict)
+    benchmark: tuple[str, str] | None = None
+    """(framework, level) of the benchmark the profile implements (the child's when it extends one)."""
+    manual: tuple[str, ...] = ()
+    """The benchmark's manual recommendations the profile (and those it extends) lists: each is a control
+    in :attr:`controls` that is reported ``notchecked`` (:mod:`scanner.policy.benchmark`)."""
 
 
 def _mapping_match(control: Control, framework: str, ids: Iterable[str]) -> bool:
@@ -87,6 +92,8 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
             sel.inputs.setdefault(cid, {}).update(values)
         sel.exclusions.update(base.exclusions)
         sel.gate.update(base.gate)
+        sel.benchmark = base.benchmark or sel.benchmark
+        sel.manual += tuple(m for m in base.manual if m not in sel.manual)
     if not prof.include and not prof.extends:
         sel.controls.update(pset.controls)
     for inc in prof.include:
@@ -113,9 +120,26 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
             if "severity" in changes:
                 sel.controls[cid] = dataclasses.replace(sel.controls[cid], severity=Severity(changes["severity"]))
     sel.gate.update(prof.gate)
+    if prof.benchmark:
+        _add_manual(sel, prof.benchmark)
     if parent_hashes:  # provenance covers the whole chain: a change in a parent changes the hash
         sel.profile_sha256 = sha256_of([prof.sha256, *parent_hashes])
     return sel
+
+
+def _add_manual(sel: Selection, spec: Mapping[str, Any]) -> None:
+    """The profile's benchmark level, and a never-evaluated control per manual recommendation it lists."""
+    from scanner.policy.benchmark import manual_control, recommendations
+
+    framework = str(spec["framework"])
+    if recommendations(framework) is None:
+        raise UsageError(f"profile {sel.profile}: unknown benchmark {framework!r}")
+    sel.benchmark = (framework, str(spec["level"]))
+    for rec in spec.get("manual") or ():
+        if rec not in sel.manual:
+            sel.manual += (str(rec),)
+        control = manual_control(framework, str(rec))
+        sel.controls[control.id] = control
 
 
 def _gate_rank(severity: str) -> int:
@@ -152,6 +176,8 @@ def select(pset: PolicySet, profile_ids: Iterable[str] = (), control_globs: Iter
             for cid, values in part.inputs.items():
                 sel.inputs.setdefault(cid, {}).update(values)
             sel.exclusions.update(part.exclusions)
+            sel.benchmark = sel.benchmark or part.benchmark
+            sel.manual += tuple(m for m in part.manual if m not in sel.manual)
             # a profile that says nothing about a key means the default, which may be the stricter
             _stricter_gate(sel.gate, {**GATE_DEFAULTS, **part.gate} if len(profile_ids) > 1 else part.gate)
             hashes.append(part.profile_sha256)

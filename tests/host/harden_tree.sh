@@ -94,4 +94,40 @@ mkdir -p "$T/etc/modprobe.d"
 for m in cramfs freevxfs hfs hfsplus jffs2 usb-storage dccp tipc rds sctp; do
     printf 'install %s /bin/false\nblacklist %s\n' "$m" "$m"
 done > "$T/etc/modprobe.d/60-cis.conf"
+# --- CIS Debian 12 sections 2 and 4 (helper cis-a): nftables as the one firewall utility, its ruleset
+# permanent with a default deny policy (4.1.1, 4.3.9, 4.3.10); systemd-coredump, if ever installed, keeps
+# no dumps (1.5.3). `systemctl enable nftables` is the symlink it would make (WantedBy=sysinit.target).
+cat > "$T/etc/nftables.conf" <<'EOF2'
+#!/usr/sbin/nft -f
+flush ruleset
+include "/etc/nftables.d/cis.nft"
+EOF2
+mkdir -p "$T/etc/nftables.d"
+cat > "$T/etc/nftables.d/cis.nft" <<'EOF2'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iif "lo" accept
+		ip saddr 127.0.0.0/8 counter drop
+		ip6 saddr ::1 counter drop
+		ct state established,related accept
+		tcp dport 22 accept
+	}
+	chain forward {
+		type filter hook forward priority 0; policy drop;
+	}
+	chain output {
+		type filter hook output priority 0; policy drop;
+		oif "lo" accept
+		ct state new,established,related accept
+	}
+}
+EOF2
+if [ -f "$T/lib/systemd/system/nftables.service" ]; then
+    mkdir -p "$T/etc/systemd/system/sysinit.target.wants"
+    ln -sf /lib/systemd/system/nftables.service "$T/etc/systemd/system/sysinit.target.wants/nftables.service"
+fi
+mkdir -p "$T/etc/systemd/coredump.conf.d"
+printf '[Coredump]\nStorage=none\nProcessSizeMax=0\n' > "$T/etc/systemd/coredump.conf.d/60-cis.conf"
+
 exit 0

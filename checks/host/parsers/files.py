@@ -66,7 +66,22 @@ def parse_files(out: Output) -> list[Resource]:
         for p in CRON_PATHS & set(res):
             r = res[p]
             res[p] = replace(r, attrs={**r.attrs, **cron}, attr_errors={**r.attr_errors, **lost})
+    if AT_PATHS & set(res):
+        from checks.host.parsers.system import parse_packages
+
+        try:
+            at: dict[str, Any] = {"at_installed": "at" in parse_packages(out)[0].attrs["installed"]}
+            at_lost: dict[str, str] = {}
+        except FactError as exc:
+            at, at_lost = {}, {"at_installed": f"whether at is installed is unknown: {exc}"}
+        for p in AT_PATHS & set(res):
+            r = res[p]
+            res[p] = replace(r, attrs={**r.attrs, **at}, attr_errors={**r.attr_errors, **at_lost})
     return [res[p] for p in sorted(res)]
+
+
+#: host.files paths that belong to at (they carry ``at_installed``: CIS 2.4.2.1 applies when at is installed).
+AT_PATHS = frozenset({"/etc/at.allow", "/etc/at.deny"})
 
 
 def parse_banners(out: Output) -> list[Resource]:
