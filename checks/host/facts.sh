@@ -234,9 +234,9 @@ sec_shadow() { printf 'GS_NOW=%s\n' "$(date +%s)"; cat /etc/shadow; }
 sec_login_defs() { gs_cat /etc/login.defs /etc/default/useradd; }
 
 sec_pam() {
-    gs_cat /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/common-account \
+    gs_catg /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-session \
         /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf \
-        /etc/security/pwquality.conf.d/*.conf /etc/security/faillock.conf /etc/security/pwhistory.conf
+        '/etc/security/pwquality.conf.d/*.conf' /etc/security/faillock.conf /etc/security/pwhistory.conf
 }
 
 sec_mounts() { cat /proc/self/mounts; }
@@ -255,7 +255,7 @@ sec_audit_rules() {
 sec_audit_conf() {
     gs_cat /etc/audit/auditd.conf /proc/cmdline
     # No `[ -d ]` guard: it is false for an unsearchable /etc/audit too, which must not read as "no rules".
-    gs_cat /etc/audit/rules.d/*.rules
+    gs_catg '/etc/audit/rules.d/*.rules'
 }
 
 sec_modules() {
@@ -297,7 +297,8 @@ sec_banners() { gs_cat /etc/issue /etc/issue.net /etc/motd; }
 
 sec_walk() {
     # One pass per local filesystem (-xdev), bounded by timeout: world-writable files, world-writable
-    # directories without the sticky bit, files without a known owner or group.
+    # directories without the sticky bit, files without a known owner or group, setuid/setgid files
+    # (the audit rules of CIS 6.2.3.6 must cover them).
     roots=$(awk '$3 ~ /^(ext[234]|xfs|btrfs|jfs|reiserfs|zfs|f2fs|vfat|tmpfs)$/ && $2 !~ /^\/(proc|sys|dev|run)(\/|$)/ {print $2}' /proc/self/mounts | sort -u)
     [ -n "$roots" ] || roots=/
     # shellcheck disable=SC2086
@@ -305,5 +306,6 @@ sec_walk() {
         \( -type f -perm -0002 -printf 'ww\t%p\n' \) , \
         \( -type d -perm -0002 ! -perm -1000 -printf 'wwd\t%p\n' \) , \
         \( -nouser -printf 'nouser\t%p\n' \) , \
-        \( -nogroup -printf 'nogroup\t%p\n' \)
+        \( -nogroup -printf 'nogroup\t%p\n' \) , \
+        \( -type f -perm /6000 -printf 'suid\t%p\n' \)
 }

@@ -21,7 +21,7 @@ class HostProvider(Provider):
 
     name = "host"
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
-    resource_modules = ("checks.host.resources",)
+    resource_modules = ("checks.host.resources", "checks.host.kinds_cis_b")
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",
@@ -72,6 +72,8 @@ class HostProvider(Provider):
         walk_timeout = int(inputs.get("filesystem_walk_timeout") or DEFAULT_WALK_TIMEOUT)
         extra = [str(p) for p in (inputs.get("extra_files") or [])]
         sections = sections_for(["host.os", *(t for t in wanted if t != "host.filesystem" or walk)])
+        if not walk:  # other types may read the walk too (host.audit_rules): only when it is asked for
+            sections = [s for s in sections if s != "walk"]
         try:
             script, marker = build_script(sections, files=(*DEFAULT_FILES, *extra), walk_timeout=walk_timeout)
         except ValueError as exc:  # a bad extra_files entry: the files type cannot be collected as asked

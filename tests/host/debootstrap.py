@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 HARDEN = HERE / "harden_tree.sh"
 CACHE = Path(os.environ.get("GOVSCAN_TEST_TREES", "/var/cache/govscan-test-trees"))
 SUITE = "bookworm"
-INCLUDE = ("openssh-server", "cron", "linux-base")
+INCLUDE = ("openssh-server", "cron", "linux-base", "systemd", "sudo", "rsyslog", "auditd", "aide", "aide-common", "libpam-pwquality")
 """Packages added to minbase so the trees hold what the host controls read (sshd_config, crontab), and
 ``linux-base``, which every Debian machine with a kernel has and which OpenSCAP's Debian content takes as
 the sign of one (its ``system_with_kernel`` platform): without it those rules are notapplicable on a tree."""
