@@ -28,7 +28,8 @@ TYPES = ("host.sudo", "host.su", "host.shell", "host.logging", "host.log_files",
          "host.files", "host.packages")
 
 
-def collect(tree: Path, types: Iterable[str] = TYPES, *, replace: Mapping[str, str] | None = None) -> Collection:
+def collect(tree: Path, types: Iterable[str] = TYPES, *, replace: Mapping[str, str] | None = None,
+            walk: bool = False) -> Collection:
     """The collection of ``types`` on ``tree``; ``replace`` substitutes a section's stdout (recorded command output
     for what only a running system has, e.g. ``audit_rules``: ``auditctl -l``)."""
     types = list(types)
@@ -40,7 +41,9 @@ def collect(tree: Path, types: Iterable[str] = TYPES, *, replace: Mapping[str, s
         sec = out.get(name)
         sec.stdout, sec.rc, sec.stderr = text, 0, ""
         out.sections[name] = sec
-    return HostProvider.parse(out, types)
+        if name == "walk":
+            out.sections[name].name = "walk"
+    return HostProvider.parse(out, types, walk=walk)
 
 
 def statuses(coll: Collection, controls: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
@@ -48,3 +51,39 @@ def statuses(coll: Collection, controls: Iterable[str]) -> dict[str, list[tuple[
     sel = baseline()
     return {cid: [(f.resource_id, f.status.value, f.message) for f in
                   evaluate_control(sel.controls[cid], TARGET, coll, sel.inputs.get(cid))] for cid in controls}
+
+
+BASE_FILES: dict[str, str] = {
+    "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
+    "/etc/group": "root:x:0:\ndaemon:x:1:\nadm:x:4:\nutmp:x:43:\nshadow:x:42:\n",
+    "/etc/shadow": "root:*:19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\n",
+    "/etc/shells": "/bin/sh\n/bin/bash\n/usr/bin/bash\n",
+    "/etc/login.defs": "UMASK 022\nUID_MIN 1000\n",
+    "/etc/pam.d/common-session": "session required pam_unix.so\n",
+}
+
+
+def make_tree(root: Path, files: Mapping[str, str], packages: Iterable[str] = ()) -> Path:
+    """A small Debian-like tree: :data:`BASE_FILES` overridden by ``files`` (a value ``None``-like ``"!"``
+    removes the file), a dpkg status listing ``packages``, /root 0700."""
+    import os
+
+    merged = {**BASE_FILES, **files}
+    for path, content in merged.items():
+        if content == "!":
+            continue
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        target.chmod(0o644)
+    (root / "root").mkdir(exist_ok=True)
+    (root / "root").chmod(0o700)
+    (root / "var/log").mkdir(parents=True, exist_ok=True)
+    dpkg = root / "var/lib/dpkg"
+    (dpkg / "updates").mkdir(parents=True, exist_ok=True)
+    (dpkg / "info").mkdir(exist_ok=True)
+    (dpkg / "status").write_text("".join(
+        f"Package: {p}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n"
+        for p in ("base-files", *packages)))
+    os.chmod(root, 0o755)
+    return root

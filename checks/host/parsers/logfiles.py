@@ -44,7 +44,7 @@ def parse_log_files(out: Output) -> list[Resource]:
         raise FactError("/var/log could not be listed completely: " + "; ".join(st.problems[:3]))
     if "/var/log" in st.missing:
         raise FactError("/var/log does not exist")
-    files = [e for e in st.entries if e["type"] == "file"]
+    files = sorted((e for e in st.entries if e["type"] == "file"), key=lambda e: e["path"])
     bad = []
     for e in files:
         mode, owners, groups = _rule(e["path"])
