@@ -113,8 +113,7 @@ def test_shell_settings_weak(tmp_path):
         "/etc/bash.bashrc": "# umask 077 (a comment)\numask 022\n", "/etc/login.defs": "UMASK 027\n",
         "/root/.profile": "umask u=rwx,g=rwx,o=rx\n", "/etc/shells": "/bin/bash\n/usr/sbin/nologin\n",
     }, (), ["host.shell"], SHELL)
-    assert got["host-shell-timeout"] == ("fail", "TMOUT: {\"file\":\"/etc/profile.d/60-cis.sh\",\"line\":2,"
-                                         "\"value\":1800} (readonly false, exported true; required: 1 to 900, "
+    assert got["host-shell-timeout"] == ("fail", "TMOUT set to 1800 (readonly false, exported true; required: 1 to 900, "
                                          "readonly, exported)")
     assert got["host-shell-umask"] == ("fail", "default umask: weaker setting 0022 (/etc/bash.bashrc:2); all settings "
                                        "0022, 0027, 0027 (required: at least one allowing at most ur, uw, ux, gr, gx, "

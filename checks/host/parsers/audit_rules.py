@@ -25,7 +25,7 @@ ARCHES = ("b64", "b32")
 class Need:
     """One rule CIS asks for: a watch (``path`` + ``perms``), a syscall set, or an execution of ``path``."""
 
-    kind: str  # watch | syscalls | exec
+    kind: str  # watch | syscalls | exec | unset (what to watch is not configured)
     path: str = ""
     perms: str = "wa"
     syscalls: frozenset[str] = frozenset()
@@ -152,6 +152,8 @@ def parse_rule(line: str) -> Rule | None:
 
 
 def _missing(need: Need, rules: list[Rule]) -> list[str]:
+    if need.kind == "unset":  # the file to watch is not configured: no rule can watch it
+        return ["a watch on the sudo log file, which sudoers does not set (Defaults logfile=, CIS 5.2.3)"]
     if need.kind == "watch":
         ok = any(r.path == need.path and set(need.perms) <= r.perms for r in rules)
         return [] if ok else [need.text()]
@@ -186,7 +188,7 @@ def _sudo_log(out: Output) -> tuple[list[Need] | None, str | None]:
     if not res.attrs.get("sudoers_exists"):
         return [], None
     if not log:
-        return None, "sudo has no log file (no `Defaults logfile=`, CIS 5.2.3): nothing to audit"
+        return [Need("unset")], None
     return _w(str(log)), None
 
 
