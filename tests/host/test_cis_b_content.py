@@ -334,3 +334,38 @@ def test_home_directories_and_dot_files(tmp_path):
         ("/home/alice/.profile", "mode 0664: writable by group or others"),
         ("/home/alice/.rhosts", ".rhosts must not exist"),
     ]
+
+
+def test_root_path_from_roots_login_shell(tmp_path):
+    """Runtime: root's login shell runs with its start-up files (bind-mounted for the test) and each PATH entry is
+    examined on this machine."""
+    from checks.host.provider import HostProvider
+    from checks.host.script import build_script, parse_output
+
+    ww = tmp_path / "ww"
+    ww.mkdir()
+    ww.chmod(0o777)
+    empty = tmp_path / "empty"
+    empty.write_text("")
+
+    def run(profile: str) -> tuple[str, str]:
+        prof = tmp_path / "profile"
+        prof.write_text(profile)
+        script, marker = build_script(["os", "root_path", "passwd", "group"])
+        out = parse_output(hostfs.run_script({"/root/.profile": prof, "/root/.bashrc": empty}, script), marker)
+        got = statuses(HostProvider.parse(out, ["host.root_path"]), ["host-user-root-path"])["host-user-root-path"]
+        return got[0][1], got[0][2]
+
+    status, msg = run(f'PATH="{ww}:.:/usr/sbin:/usr/bin:/sbin:/bin:"\n')
+    assert status == "fail"
+    assert msg == (f"root's PATH {ww}:.:/usr/sbin:/usr/bin:/sbin:/bin:: empty entry true; relative .; not directories "
+                   f"none; not owned by root none; group/world writable {ww}")
+    assert run("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n") == (
+        "pass", "root's PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin is safe")
+
+
+def test_root_path_is_not_read_from_a_file_tree(tmp_path):
+    tree = make_tree(tmp_path / "tree", {})
+    coll = collect(tree, ["host.root_path"])
+    assert [e.message for e in coll.errors] == [
+        "root's PATH could not be read: root_path: exit code 3: runtime section: not run on a file tree"]
