@@ -4,7 +4,8 @@ Two trees, both ``debootstrap --variant=minbase`` of bookworm plus :data:`INCLUD
 
 - ``minimal``: as debootstrap leaves it (Debian's defaults: nothing hardened);
 - ``hardened``: a copy of it to which ``tests/host/harden_tree.sh`` applied a handful of CIS Debian 12
-  v1.1.0 Level 1 settings (sshd drop-in, login.defs, sysctl.d, modprobe.d, file permissions).
+  v1.1.0 settings (sshd drop-in, login.defs, sysctl.d, modprobe.d, file permissions; sudo, su, PAM, shell
+  start-up files, journald, rsyslog, /var/log, audit rules and files, AIDE).
 
 The Debian mirror comes from this machine's apt configuration at run time (:func:`apt_mirror`: the first
 ``deb`` source serving ``bookworm`` ``main``, with its ``Signed-By`` keyring); no host is written here.
