@@ -97,7 +97,7 @@ sec_logfiles() {
 sec_audit_files() {
     # The audit log directory (auditd.conf log_file, default /var/log/audit/audit.log) and its files, the
     # audit configuration under /etc/audit, and the audit tools.
-    gs_lf=$(sed -n 's/^[[:space:]]*log_file[[:space:]]*=[[:space:]]*//p' "$GS_ROOT/etc/audit/auditd.conf" 2>/dev/null | tail -n 1)
+    gs_lf=$(gs_cat /etc/audit/auditd.conf | sed -n 's/^[[:space:]]*log_file[[:space:]]*=[[:space:]]*//p' | tail -n 1)
     [ -n "$gs_lf" ] || gs_lf=/var/log/audit/audit.log
     printf 'GS_LOG_FILE=%s\n' "$gs_lf"
     printf '%s FILE logdir ok\n' "$GS_M"
@@ -127,11 +127,15 @@ sec_aide() {
 sec_homes() {
     # For each account of /etc/passwd whose shell is not nologin/false (at most 1000): its home directory and
     # the dot files in it (at most 500 each).
-    [ -r "$GS_ROOT/etc/passwd" ] || { echo '/etc/passwd: Permission denied' >&2; return 1; }
+    case "$(gs_cat /etc/passwd | head -n 1)" in
+        *" ok") ;;
+        *) echo '/etc/passwd: Permission denied, missing or too large' >&2; return 1 ;;
+    esac
+    gs_cat /etc/passwd | grep -v -F -- "$GS_M" | {
     gs_k=0
     while IFS=: read -r gs_u _ _ _ _ gs_h gs_sh; do
-        case "$gs_sh" in */nologin|*/false|*/sync|*/shutdown|*/halt) continue ;; esac
         [ -n "$gs_u" ] || continue
+        case "$gs_sh" in */nologin|*/false|*/sync|*/shutdown|*/halt) continue ;; esac
         gs_k=$((gs_k + 1))
         if [ "$gs_k" -gt 1000 ]; then printf 'GS_LIMIT accounts\n'; break; fi
         printf '%s FILE home:%s ok\n' "$GS_M" "$gs_u"
@@ -149,6 +153,7 @@ sec_homes() {
                 fi ;;
             *) printf 'GS_RELATIVE %s\n' "$gs_h" ;;
         esac
-    done < "$GS_ROOT/etc/passwd"
+    done
+    }
     return 0
 }
