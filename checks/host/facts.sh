@@ -360,10 +360,10 @@ sec_shadow() { printf 'GS_NOW=%s\n' "$(date +%s)"; gs_raw /etc/shadow; }
 sec_login_defs() { gs_cat /etc/login.defs /etc/default/useradd; }
 
 sec_pam() {
-    gs_cat /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/common-account \
-        /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf
-    gs_catg '/etc/security/pwquality.conf.d/*.conf'
-    gs_cat /etc/security/faillock.conf /etc/security/pwhistory.conf /etc/authselect/authselect.conf
+    gs_catg /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-session \
+        /etc/pam.d/system-auth /etc/pam.d/password-auth /etc/security/pwquality.conf \
+        '/etc/security/pwquality.conf.d/*.conf' /etc/security/faillock.conf /etc/security/pwhistory.conf \
+        /etc/authselect/authselect.conf
     # authselect (RHEL family) manages system-auth and password-auth as links into /etc/authselect
     printf '%s FILE links:/etc/pam.d ok\n' "$GS_M"
     for gs_f in /etc/pam.d/system-auth /etc/pam.d/password-auth; do
@@ -460,7 +460,8 @@ sec_banners() { gs_cat /etc/issue /etc/issue.net /etc/motd; }
 sec_walk() {
     if [ -n "$GS_ROOT" ]; then gs_walk_tree; return $?; fi
     # One pass per local filesystem (-xdev), bounded by timeout: world-writable files, world-writable
-    # directories without the sticky bit, files without a known owner or group.
+    # directories without the sticky bit, files without a known owner or group, setuid/setgid files
+    # (the audit rules of CIS 6.2.3.6 must cover them).
     roots=$(awk '$3 ~ /^(ext[234]|xfs|btrfs|jfs|reiserfs|zfs|f2fs|vfat|tmpfs)$/ && $2 !~ /^\/(proc|sys|dev|run)(\/|$)/ {print $2}' /proc/self/mounts | sort -u)
     [ -n "$roots" ] || roots=/
     # shellcheck disable=SC2086
@@ -468,5 +469,6 @@ sec_walk() {
         \( -type f -perm -0002 -printf 'ww\t%p\n' \) , \
         \( -type d -perm -0002 ! -perm -1000 -printf 'wwd\t%p\n' \) , \
         \( -nouser -printf 'nouser\t%p\n' \) , \
-        \( -nogroup -printf 'nogroup\t%p\n' \)
+        \( -nogroup -printf 'nogroup\t%p\n' \) , \
+        \( -type f -perm /6000 -printf 'suid\t%p\n' \)
 }

@@ -21,7 +21,8 @@ class HostProvider(Provider):
 
     name = "host"
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
-    resource_modules = ("checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a")
+    resource_modules = ("checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a",
+                        "checks.host.kinds_cis_b")
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",
@@ -80,6 +81,8 @@ class HostProvider(Provider):
         extra = [str(p) for p in (inputs.get("extra_files") or [])]
         root = str(target.options.get("root") or "")
         sections = sections_for(["host.os", *(t for t in wanted if t != "host.filesystem" or walk)], rootfs=bool(root))
+        if not walk:  # other types may read the walk too (host.audit_rules): only when it is asked for
+            sections = [s for s in sections if s != "walk"]
         try:
             script, marker = build_script(sections, files=(*DEFAULT_FILES, *extra), walk_timeout=walk_timeout,
                                           root=root)

@@ -236,9 +236,11 @@ class Shadow(HostKind):
         A("min_days", "integer", "minimum days between changes"), A("max_days", "integer", "maximum password age"),
         A("warn_days", "integer", "warning days"), A("inactive_days", "integer", "days after expiry until lock"),
         A("expire", "integer", "account expiry (days since epoch)"),
+        A("shell", "string", "login shell from /etc/passwd (an empty field is /bin/sh)"),
+        A("shell_valid", "boolean", "/etc/shells lists the shell (false for every shell when /etc/shells does not exist)"),
     )
-    commands = ("cat /etc/shadow",)
-    sections = ("shadow", "passwd", "login_defs")
+    commands = ("cat /etc/shadow /etc/shells",)
+    sections = ("shadow", "passwd", "login_defs", "shellrc")
     parser = "accounts.parse_shadow"
 
 
@@ -280,6 +282,7 @@ class Pam(HostKind):
           "even_deny_root, root_unlock_time"),
         A("pwhistory_enabled", "boolean", "password reuse is limited (pam_pwhistory or pam_unix remember)"),
         A("pwhistory_remember", "integer", "number of old passwords remembered"),
+        A("pwhistory", "map", "pwhistory.conf overridden by pam_pwhistory arguments: remember, enforce_for_root, ..."),
         A("unix_hashing", "string", "hash option of pam_unix in the password stack (yescrypt, sha512, ...)"),
         A("nullok", "boolean", "pam_unix accepts empty passwords (nullok) in auth or password"),
         A("authselect_profile", "string", "the authselect profile selected (/etc/authselect/authselect.conf), "

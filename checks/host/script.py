@@ -17,7 +17,7 @@ from importlib import resources as _res
 #: Security-relevant paths ``host.files`` always stats (globs expand on the host).
 DEFAULT_FILES: tuple[str, ...] = (
     "/etc/passwd", "/etc/passwd-", "/etc/shadow", "/etc/shadow-", "/etc/group", "/etc/group-",
-    "/etc/gshadow", "/etc/gshadow-", "/etc/security/opasswd",
+    "/etc/gshadow", "/etc/gshadow-", "/etc/security/opasswd", "/etc/shells",
     "/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d", "/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_*_key.pub",
     "/etc/crontab", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly",
     "/etc/cron.d", "/etc/cron.allow", "/etc/cron.deny", "/etc/at.allow", "/etc/at.deny",

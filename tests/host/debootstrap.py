@@ -4,7 +4,8 @@ Two trees, both ``debootstrap --variant=minbase`` of bookworm plus :data:`INCLUD
 
 - ``minimal``: as debootstrap leaves it (Debian's defaults: nothing hardened);
 - ``hardened``: a copy of it to which ``tests/host/harden_tree.sh`` applied a handful of CIS Debian 12
-  v1.1.0 Level 1 settings (sshd drop-in, login.defs, sysctl.d, modprobe.d, file permissions).
+  v1.1.0 settings (sshd drop-in, login.defs, sysctl.d, modprobe.d, file permissions; sudo, su, PAM, shell
+  start-up files, journald, rsyslog, /var/log, audit rules and files, AIDE).
 
 The Debian mirror comes from this machine's apt configuration at run time (:func:`apt_mirror`: the first
 ``deb`` source serving ``bookworm`` ``main``, with its ``Signed-By`` keyring); no host is written here.
@@ -36,7 +37,8 @@ HERE = Path(__file__).resolve().parent
 HARDEN = HERE / "harden_tree.sh"
 CACHE = Path(os.environ.get("GOVSCAN_TEST_TREES", "/var/cache/govscan-test-trees"))
 SUITE = "bookworm"
-INCLUDE = ("openssh-server", "cron", "linux-base", "nftables", "chrony")
+INCLUDE = ("openssh-server", "cron", "linux-base", "nftables", "chrony", "systemd", "sudo", "rsyslog", "auditd",
+           "aide", "aide-common", "libpam-pwquality")
 """Packages added to minbase so the trees hold what the host controls read (sshd_config, crontab), and
 ``linux-base``, which every Debian machine with a kernel has and which OpenSCAP's Debian content takes as
 the sign of one (its ``system_with_kernel`` platform): without it those rules are notapplicable on a tree.

@@ -130,4 +130,140 @@ fi
 mkdir -p "$T/etc/systemd/coredump.conf.d"
 printf '[Coredump]\nStorage=none\nProcessSizeMax=0\n' > "$T/etc/systemd/coredump.conf.d/60-cis.conf"
 
+
+# ---- CIS Debian 12 v1.1.0 sections 5-7 (sudo, su, PAM, shell, logging, audit, AIDE) ----
+# 5.2.2 / 5.2.3 / 5.2.6 sudo: use_pty, a log file, a 15-minute timestamp
+if [ -f "$T/etc/sudoers" ]; then
+    mkdir -p "$T/etc/sudoers.d"
+    printf 'Defaults use_pty\nDefaults logfile="/var/log/sudo.log"\nDefaults timestamp_timeout=15\n' > "$T/etc/sudoers.d/60-cis"
+    chmod 0440 "$T/etc/sudoers.d/60-cis"
+fi
+# 5.2.7 su restricted to an empty group
+grep -q '^sugroup:' "$T/etc/group" || { printf 'sugroup:x:990:\n' >> "$T/etc/group"; printf 'sugroup:!::\n' >> "$T/etc/gshadow"; }
+sed -i '/^auth[[:space:]]*sufficient[[:space:]]*pam_rootok.so/a auth       required   pam_wheel.so use_uid group=sugroup' "$T/etc/pam.d/su"
+
+# 5.3.3.x PAM: pwquality, faillock, pwhistory, pam_unix without nullok/remember, with use_authtok
+mkdir -p "$T/etc/security/pwquality.conf.d"
+cat > "$T/etc/security/pwquality.conf.d/60-cis.conf" <<'EOF2'
+minlen = 14
+minclass = 4
+difok = 2
+maxrepeat = 3
+maxsequence = 3
+dictcheck = 1
+enforcing = 1
+enforce_for_root
+EOF2
+cat > "$T/etc/security/faillock.conf" <<'EOF2'
+deny = 5
+unlock_time = 900
+even_deny_root
+root_unlock_time = 60
+EOF2
+sed -i -e 's/[[:space:]]nullok\b//' "$T/etc/pam.d/common-auth" "$T/etc/pam.d/common-password"
+cat > "$T/etc/pam.d/common-auth" <<'EOF2'
+# CIS Debian 12 v1.1.0 5.3.2.2: pam_faillock around pam_unix (no nullok)
+auth	requisite			pam_faillock.so preauth
+auth	[success=2 default=ignore]	pam_unix.so
+auth	[default=die]			pam_faillock.so authfail
+auth	requisite			pam_deny.so
+auth	required			pam_permit.so
+EOF2
+grep -q pam_faillock "$T/etc/pam.d/common-account" || printf 'account\trequired\t\t\tpam_faillock.so\n' >> "$T/etc/pam.d/common-account"
+grep -q pam_pwhistory "$T/etc/pam.d/common-password" || sed -i \
+    -e '0,/^password.*pam_unix.so/s//password\trequisite\t\t\tpam_pwhistory.so remember=24 enforce_for_root try_first_pass use_authtok\n&/' \
+    "$T/etc/pam.d/common-password"
+sed -i -e '/^password.*pam_unix.so/{/use_authtok/!s/$/ use_authtok/}' -e '/^password.*pam_unix.so/s/ remember=[0-9]*//' \
+    "$T/etc/pam.d/common-password"
+
+# 5.4.3.2 / 5.4.3.3 shell timeout and default umask for every login shell
+cat > "$T/etc/profile.d/60-cis.sh" <<'EOF2'
+umask 027
+TMOUT=900
+readonly TMOUT
+export TMOUT
+EOF2
+chmod 0644 "$T/etc/profile.d/60-cis.sh"
+
+# 6.1.2.x / 6.1.3.x journald keeps logs and hands them to rsyslog, rsyslog creates files 0640
+mkdir -p "$T/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=persistent\nCompress=yes\nForwardToSyslog=yes\n' > "$T/etc/systemd/journald.conf.d/60-cis.conf"
+mkdir -p "$T/var/log/journal"
+if [ -d "$T/etc/rsyslog.d" ]; then printf '$FileCreateMode 0640\n' > "$T/etc/rsyslog.d/60-cis.conf"; fi
+
+# 6.1.4.1 log files: no group write, nothing for others (lastlog/wtmp/btmp keep group utmp)
+find "$T/var/log" -type f ! -name 'wtmp*' ! -name 'btmp*' ! -name 'lastlog*' -exec chmod g-wx,o-rwx {} +
+find "$T/var/log" -type f \( -name 'wtmp*' -o -name 'btmp*' -o -name 'lastlog*' \) -exec chmod o-rwx {} +
+
+# 6.2.2.x / 6.2.3.x / 6.2.4.x auditd: keep logs, act on low space, the CIS rule set, strict permissions
+if [ -f "$T/etc/audit/auditd.conf" ]; then
+    sed -i -e 's/^max_log_file_action.*/max_log_file_action = keep_logs/' -e 's/^space_left_action.*/space_left_action = email/' \
+        -e 's/^admin_space_left_action.*/admin_space_left_action = single/' -e 's/^disk_full_action.*/disk_full_action = halt/' \
+        -e 's/^disk_error_action.*/disk_error_action = halt/' "$T/etc/audit/auditd.conf"
+    cat > "$T/etc/audit/rules.d/50-cis.rules" <<'EOF2'
+## CIS Debian 12 v1.1.0 6.2.3.1-6.2.3.20 (6.2.3.6 needs one line per setuid program: not in a tree)
+-w /etc/sudoers -p wa -k scope
+-w /etc/sudoers.d -p wa -k scope
+-a always,exit -F arch=b64 -C euid!=uid -F auid!=unset -S execve -k user_emulation
+-a always,exit -F arch=b32 -C euid!=uid -F auid!=unset -S execve -k user_emulation
+-w /var/log/sudo.log -p wa -k sudo_log_file
+-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -k time-change
+-a always,exit -F arch=b32 -S adjtimex,settimeofday,clock_settime -k time-change
+-w /etc/localtime -p wa -k time-change
+-a always,exit -F arch=b64 -S sethostname,setdomainname -k system-locale
+-a always,exit -F arch=b32 -S sethostname,setdomainname -k system-locale
+-w /etc/issue -p wa -k system-locale
+-w /etc/issue.net -p wa -k system-locale
+-w /etc/hosts -p wa -k system-locale
+-w /etc/networks -p wa -k system-locale
+-w /etc/network/ -p wa -k system-locale
+-a always,exit -F arch=b64 -S creat,open,openat,truncate,ftruncate -F exit=-EACCES -F auid>=1000 -F auid!=unset -k access
+-a always,exit -F arch=b64 -S creat,open,openat,truncate,ftruncate -F exit=-EPERM -F auid>=1000 -F auid!=unset -k access
+-a always,exit -F arch=b32 -S creat,open,openat,truncate,ftruncate -F exit=-EACCES -F auid>=1000 -F auid!=unset -k access
+-a always,exit -F arch=b32 -S creat,open,openat,truncate,ftruncate -F exit=-EPERM -F auid>=1000 -F auid!=unset -k access
+-w /etc/group -p wa -k identity
+-w /etc/passwd -p wa -k identity
+-w /etc/gshadow -p wa -k identity
+-w /etc/shadow -p wa -k identity
+-w /etc/security/opasswd -p wa -k identity
+-w /etc/nsswitch.conf -p wa -k identity
+-w /etc/pam.conf -p wa -k identity
+-w /etc/pam.d -p wa -k identity
+-a always,exit -F arch=b64 -S chmod,fchmod,fchmodat -F auid>=1000 -F auid!=unset -k perm_mod
+-a always,exit -F arch=b64 -S chown,fchown,lchown,fchownat -F auid>=1000 -F auid!=unset -k perm_mod
+-a always,exit -F arch=b64 -S setxattr,lsetxattr,fsetxattr,removexattr,lremovexattr,fremovexattr -F auid>=1000 -F auid!=unset -k perm_mod
+-a always,exit -F arch=b32 -S chmod,fchmod,fchmodat -F auid>=1000 -F auid!=unset -k perm_mod
+-a always,exit -F arch=b32 -S chown,fchown,lchown,fchownat -F auid>=1000 -F auid!=unset -k perm_mod
+-a always,exit -F arch=b32 -S setxattr,lsetxattr,fsetxattr,removexattr,lremovexattr,fremovexattr -F auid>=1000 -F auid!=unset -k perm_mod
+-a always,exit -F arch=b64 -S mount -F auid>=1000 -F auid!=unset -k mounts
+-a always,exit -F arch=b32 -S mount -F auid>=1000 -F auid!=unset -k mounts
+-w /var/run/utmp -p wa -k session
+-w /var/log/wtmp -p wa -k session
+-w /var/log/btmp -p wa -k session
+-w /var/log/lastlog -p wa -k logins
+-w /var/run/faillock -p wa -k logins
+-a always,exit -F arch=b64 -S rename,unlink,unlinkat,renameat -F auid>=1000 -F auid!=unset -k delete
+-a always,exit -F arch=b32 -S rename,unlink,unlinkat,renameat -F auid>=1000 -F auid!=unset -k delete
+-w /etc/apparmor/ -p wa -k MAC-policy
+-w /etc/apparmor.d/ -p wa -k MAC-policy
+-a always,exit -F path=/usr/bin/chcon -F perm=x -F auid>=1000 -F auid!=unset -k perm_chng
+-a always,exit -F path=/usr/bin/setfacl -F perm=x -F auid>=1000 -F auid!=unset -k perm_chng
+-a always,exit -F path=/usr/bin/chacl -F perm=x -F auid>=1000 -F auid!=unset -k perm_chng
+-a always,exit -F path=/usr/sbin/usermod -F perm=x -F auid>=1000 -F auid!=unset -k usermod
+-a always,exit -F arch=b64 -S init_module,finit_module,delete_module,create_module,query_module -F auid>=1000 -F auid!=unset -k kernel_modules
+-a always,exit -F arch=b32 -S init_module,finit_module,delete_module,create_module,query_module -F auid>=1000 -F auid!=unset -k kernel_modules
+-a always,exit -F path=/usr/bin/kmod -F perm=x -F auid>=1000 -F auid!=unset -k kernel_modules
+EOF2
+    printf -- '-e 2\n' > "$T/etc/audit/rules.d/99-finalize.rules"
+    chmod 0640 "$T/etc/audit/rules.d/"*.rules "$T/etc/audit/auditd.conf"
+    mkdir -p "$T/var/log/audit"
+    chmod 0750 "$T/var/log/audit"
+fi
+
+# 6.3.3 AIDE protects the audit tools
+if [ -d "$T/etc/aide/aide.conf.d" ]; then
+    for t in auditctl auditd ausearch aureport autrace augenrules; do
+        printf '/usr/sbin/%s p+i+n+u+g+s+b+acl+xattrs+sha512\n' "$t"
+    done > "$T/etc/aide/aide.conf.d/99_cis_audit_tools"
+fi
 exit 0

@@ -81,6 +81,7 @@ StrictModes yes
 PrintLastLog yes
 RequiredRSASize 3072
 PasswordAuthentication no
+AllowGroups sshusers
 """
 """Hardened settings (CIS / STIG style): every host-sshd-* control passes."""
 

@@ -72,7 +72,7 @@ def test_rhel_controls_carry_their_numbers():
     got = mapped()
     assert got["host-crypto-policy-not-legacy"] == ("1.6.1",)
     assert got["host-selinux-enforcing"] == ("1.3.1.5",) and got["host-selinux-bootloader"] == ("1.3.1.2",)
-    assert got["host-dnf-repo-gpgcheck"] == ("1.2.1.2",) and got["host-grub-password"] == ("1.4.1",)
+    assert got["host-dnf-repo-gpgcheck"] == ("1.2.1.2",) and got["host-grub2-password"] == ("1.4.1",)
     assert got["host-svc-firewalld-enabled"] == ("4.1.2",) and got["host-pam-authselect"] == ("5.3.2.1",)
     assert got["host-file-grub2-user-cfg"] == ("1.4.2",)
 

@@ -197,7 +197,7 @@ def test_missing_host_clock_makes_password_dates_unread(scratch):
     date = scratch / "date"
     date.write_text("#!/bin/sh\necho 'date: cannot read the clock' >&2\nexit 1\n")
     date.chmod(0o755)
-    script, marker = build_script(["os", "shadow", "passwd", "login_defs"])
+    script, marker = build_script(["os", "shadow", "passwd", "login_defs", "shellrc"])
     out = parse_output(hostfs.run_script({"/usr/bin/date": date}, script), marker)
     coll = HostProvider.parse(out, ["host.os", "host.shadow"])
     why = "the host's clock could not be read (date +%s printed no number)"

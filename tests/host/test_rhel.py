@@ -37,7 +37,7 @@ EXPECTED = {
     "host-firewalld-default-zone": ("pass", "pass", "fail"),
     "host-dnf-gpgcheck": ("pass", "pass", "pass"),
     "host-dnf-repo-gpgcheck": ("pass", "pass", "fail"),
-    "host-grub-password": ("fail", "pass", "fail"),
+    "host-grub2-password": ("fail", "pass", "fail"),
     "host-file-grub2-cfg": ("pass", "pass", "pass"),
     "host-file-grub2-user-cfg": ("notapplicable", "pass", "notapplicable"),
     "host-pam-authselect": ("fail", "pass", "fail"),
@@ -99,7 +99,7 @@ def test_rhel_controls_both_ways_on_rhel9_trees(trees, cwd):
                                                       "/boot/loader/entries/")
     assert weak["host-selinux-enforcing"].endswith(f"(failed on what was read; not checked: current_mode: {RUNTIME})")
     assert got["default"]["host-selinux-enforcing"][0][2] == f"selinux: not checked: {RUNTIME}"
-    assert got["hardened"]["host-grub-password"][0][2] == "the boot loader password is set (/boot/grub2/user.cfg:1)"
+    assert got["hardened"]["host-grub2-password"][0][2] == "the boot loader password is set (/boot/grub2/user.cfg:1)"
     assert weak["host-firewalld-default-zone"].startswith("the default zone is trusted (/etc/firewalld/firewalld.conf:6)")
     # the OS family comes from the tree's os-release: the Debian-only grub path is not the RHEL one
     assert got["default"]["host-file-grub-cfg"][0][1] == "notapplicable"
@@ -111,8 +111,8 @@ def test_rhel_tree_as_uid_65534(trees, cwd):
     """/etc/shadow is 0000 and /boot/grub2 0700 on RHEL: unprivileged, those are errors, never a pass; the rest
     (crypto policy, SELinux config, dnf, 0644 files) is decided as for root."""
     got = scan(trees["hardened"], cwd, as_nobody=True)
-    assert got["host-grub-password"][0][1] == "error"
-    assert "/boot/grub2/user.cfg could not be read" in got["host-grub-password"][0][2]
+    assert got["host-grub2-password"][0][1] == "error"
+    assert "/boot/grub2/user.cfg could not be read" in got["host-grub2-password"][0][2]
     assert [s for _, s, _ in got["host-file-grub2-cfg"]] == ["error"]
     assert [s for _, s, _ in got["host-shadow-no-empty-password"]] == ["error"]
     for cid in ("host-crypto-policy-not-legacy", "host-selinux-not-disabled", "host-dnf-repo-gpgcheck",

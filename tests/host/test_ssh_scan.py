@@ -24,7 +24,7 @@ from scanner.store import Store
 from sshd_fixture import TEST_USER, SilentListener, SshdHost, SshFleet, free_port
 
 SSHD_CONTROLS = [
-    "host-sshd-banner", "host-sshd-ciphers", "host-sshd-client-alive-count-max", "host-sshd-client-alive-interval",
+    "host-sshd-access-limited", "host-sshd-banner", "host-sshd-ciphers", "host-sshd-client-alive-count-max", "host-sshd-client-alive-interval",
     "host-sshd-disable-forwarding", "host-sshd-ignore-rhosts", "host-sshd-kex", "host-sshd-log-level",
     "host-sshd-login-grace-time", "host-sshd-macs", "host-sshd-max-auth-tries", "host-sshd-max-sessions",
     "host-sshd-max-startups", "host-sshd-no-empty-passwords", "host-sshd-no-gssapi", "host-sshd-no-hostbased-auth",

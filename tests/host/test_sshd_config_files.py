@@ -159,7 +159,7 @@ def test_cli_scan_where_sshd_never_ran(keydir: Path, tmp_path: Path) -> None:
         rows = {r["control_id"]: {**r, "evidence": view.evidence(r["evidence_sha256"])} for r in view.findings()}
     finally:
         store.close()
-    assert len(rows) == 25
+    assert len(rows) == 26
     assert {r["status"] for r in rows.values()} == {"fail"}
     assert rows["host-sshd-no-root-login"]["message"] == "PermitRootLogin is yes (allowed: no)"
     ev = rows["host-sshd-no-root-login"]["evidence"]

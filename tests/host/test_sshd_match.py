@@ -90,12 +90,12 @@ def test_one_resource_per_match_block(match_scan: MatchScan) -> None:
 
 def test_global_configuration_passes(match_scan: MatchScan) -> None:
     got = match_scan.statuses("sshd")
-    assert len(got) == 25 and set(got.values()) == {"pass"}
+    assert len(got) == 26 and set(got.values()) == {"pass"}
 
 
 def test_match_address_fails_exactly_the_four_controls_with_criteria_and_line(match_scan: MatchScan) -> None:
     got = match_scan.statuses("sshd[Match Address *]")
-    assert len(got) == 25
+    assert len(got) == 26
     assert {cid for cid, status in got.items() if status == "fail"} == FOUR
     assert {status for cid, status in got.items() if cid not in FOUR} == {"pass"}
     row = match_scan.rows[("sshd[Match Address *]", "host-sshd-no-root-login")]
@@ -121,7 +121,7 @@ def test_match_block_in_an_included_file(match_scan: MatchScan) -> None:
 
 def test_compliant_match_block_passes(match_scan: MatchScan) -> None:
     got = match_scan.statuses("sshd[Match Group staff]")
-    assert len(got) == 25 and set(got.values()) == {"pass"}
+    assert len(got) == 26 and set(got.values()) == {"pass"}
     row = match_scan.rows[("sshd[Match Group staff]", "host-sshd-max-auth-tries")]
     assert row["message"] == "MaxAuthTries is 3"
 

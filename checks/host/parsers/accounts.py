@@ -140,9 +140,14 @@ def parse_shadow(out: Output) -> list[Resource]:
     notes, lines = preamble(sec.stdout)
     today = int_or_none(notes.get("GS_NOW"))
     today_days = today // 86400 if today is not None else None
-    uids = {r[0]: int_or_none(r[2]) for r in _passwd(out)}
+    rows = _passwd(out)
+    uids = {r[0]: int_or_none(r[2]) for r in rows}
+    shells = {r[0]: r[6].strip() or "/bin/sh" for r in rows}
     uid_min, uid_min_lost = _uid_min(out)
     lost = {a: uid_min_lost for a in _UID_MIN_ATTRS} if uid_min_lost else {}
+    valid, shells_lost = _valid_shells(out)
+    if shells_lost:
+        lost["shell_valid"] = shells_lost
     if today_days is None:
         why = "the host's clock could not be read (date +%s printed no number)"
         lost.update({a: why for a in ("days_since_change", "last_change_in_future")})
@@ -164,12 +169,25 @@ def parse_shadow(out: Output) -> list[Resource]:
             "warn_days": int_or_none(f[5]), "inactive_days": int_or_none(f[6]), "expire": int_or_none(f[7]),
             "days_since_change": (today_days - last) if today_days is not None and last is not None else None,
         }
+        attrs["shell"] = shells.get(name)
+        attrs["shell_valid"] = None if valid is None else shells.get(name) in valid
         attrs["last_change_in_future"] = (None if today_days is None else
                                           attrs["days_since_change"] is not None and attrs["days_since_change"] < 0)
         res.setdefault(f"shadow:{name}", Resource(f"shadow:{name}", "host.shadow", attrs, attr_errors=lost))
     if not res:
         raise FactError("/etc/shadow could not be read: no accounts listed")
     return list(res.values())
+
+
+def _valid_shells(out: Output) -> tuple[frozenset[str] | None, str | None]:
+    """The shells /etc/shells lists (none when it does not exist), or (None, why) when it could not be read."""
+    sec = out.get("shellrc")
+    if not sec.ok:
+        return None, f"/etc/shells could not be read: {sec.reason()}"
+    chunk = next((c for c in split_files(sec.stdout, out.marker)[1] if c.path == "/etc/shells"), None)
+    if chunk is None or chunk.state not in ("ok", "missing"):
+        return None, f"/etc/shells not readable ({NOT_ROOT_HINT})"
+    return frozenset(ln.strip() for ln in chunk.text.split("\n") if ln.strip() and not ln.strip().startswith("#")), None
 
 
 def _login_defs_values(stdout: str, marker: str) -> tuple[dict[str, Any], dict[str, str]]:

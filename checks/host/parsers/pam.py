@@ -12,11 +12,12 @@ from scanner.model import Resource
 _STACK_FILES = {
     # Debian/Ubuntu: one file per management group; RHEL family: system-auth and password-auth hold all.
     "/etc/pam.d/common-password": "debian", "/etc/pam.d/common-auth": "debian",
-    "/etc/pam.d/common-account": "debian", "/etc/pam.d/system-auth": "rhel", "/etc/pam.d/password-auth": "rhel",
+    "/etc/pam.d/common-account": "debian", "/etc/pam.d/common-session": "debian",
+    "/etc/pam.d/system-auth": "rhel", "/etc/pam.d/password-auth": "rhel",
 }
 #: The attributes each configuration file feeds (a truncated file makes only these an error).
 _CONF_ATTRS = {"/etc/security/pwquality.conf": ("pwquality",), "/etc/security/faillock.conf": ("faillock",),
-               "/etc/security/pwhistory.conf": ("pwhistory_enabled", "pwhistory_remember")}
+               "/etc/security/pwhistory.conf": ("pwhistory_enabled", "pwhistory_remember", "pwhistory")}
 _HASHES = ("yescrypt", "gost_yescrypt", "sha512", "sha256", "blowfish", "bigcrypt", "md5")
 
 
@@ -123,6 +124,7 @@ def parse_pam(out: Output) -> list[Resource]:
         "faillock": faillock,
         "pwhistory_enabled": bool(mods("password", "pam_pwhistory.so")) or remember is not None,
         "pwhistory_remember": int_or_none(str(remember)) if remember is not None else None,
+        "pwhistory": pwhistory,
         "unix_hashing": hashing,
         "nullok": any("nullok" in e["args"] for e in mods("auth", "pam_unix.so") + unix_pw),
     }
