@@ -49,6 +49,9 @@ class Firewall(HostKind):
     )
     commands = ("cat /etc/nftables.conf /etc/ufw/* /etc/default/ufw /etc/iptables/rules.v*", "nft list ruleset",
                 "iptables-save", "ip6tables-save", "ufw status verbose", "ss -Htulnp")
+    runtime_sections = ("fw_live",)
+    runtime_attributes = ("ufw_status_active", "ufw_unruled_ports", "nft_live", "ipt_live", "ip6t_live",
+                          "ipt_unruled_ports", "ip6t_unruled_ports", "open_ports", "ipv6_enabled")
     sections = ("fw_files", "fw_live", "packages", "units", "listening")
     parser = "firewall.parse_firewall"
 
@@ -81,6 +84,8 @@ class AppArmor(HostKind):
         A("not_enforce", "list", "profiles not in enforce mode" + _RT),
     )
     commands = ("cat /sys/kernel/security/apparmor/profiles", "dpkg-query -W")
+    runtime_sections = ("apparmor",)
+    runtime_attributes = ("enabled", "profiles", "enforce", "complain", "not_enforce_or_complain", "not_enforce")
     sections = ("apparmor", "packages")
     parser = "boot.parse_apparmor"
 
@@ -104,6 +109,7 @@ class Timesync(HostKind):
         A("timesyncd_servers", "list", "NTP= and FallbackNTP= of timesyncd.conf and its drop-ins"),
     )
     commands = ("cat /etc/chrony/chrony.conf /etc/systemd/timesyncd.conf", "ps -C chronyd -o user=")
+    runtime_attributes = ("chrony_active", "timesyncd_active", "chrony_running_users")
     sections = ("timesync", "units", "packages")
     parser = "timesync.parse_timesync"
 
@@ -120,6 +126,7 @@ class Coredump(HostKind):
         A("apport_active", "boolean", "apport.service is active" + _RT),
     )
     commands = ("cat /etc/systemd/coredump.conf /etc/default/apport",)
+    runtime_attributes = ("apport_active",)
     sections = ("coredump", "packages", "units")
     parser = "timesync.parse_coredump"
 
@@ -151,6 +158,7 @@ class Wireless(HostKind):
     description = "Wireless network interfaces (one per host, id `wireless`)" + _RT + "."
     attributes = (A("interfaces", "list", "interfaces with a wireless extension (/sys/class/net/*/wireless)"),)
     commands = ("ls /sys/class/net/*/wireless",)
+    runtime_only = True
     sections = ("wireless",)
     parser = "desktop.parse_wireless"
 

@@ -86,6 +86,7 @@ class RootPath(HostKind):
         A("group_or_world_writable", "list", "directories writable by group or others"),
     )
     commands = ("env -i $SHELL -l -c 'echo $PATH'", "stat")
+    runtime_only = True
     sections = ("root_path", "passwd", "group")
     parser = "shellrc.parse_root_path"
 
@@ -146,6 +147,7 @@ class AuditRules(HostKind):
         A("privileged_commands", "list", "setuid/setgid programs the walk found"),
     )
     commands = ("auditctl -l", "cat /etc/audit/rules.d/*.rules", "find / -xdev -perm /6000")
+    runtime_attributes = ("loaded_missing",)
     sections = ("audit_status", "audit_rules", "audit_conf", "sudo", "packages", "walk")
 
     @classmethod
