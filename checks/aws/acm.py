@@ -41,9 +41,9 @@ def collect_certificates(api: Api, region: str | None) -> list[Resource]:
             "key_bits": _BITS.get(key_type), "NotAfter": not_after.isoformat() if not_after else None,
             "days_until_expiry": (not_after - now).days if isinstance(not_after, datetime) else None,
             "InUseBy": cert.get("InUseBy") or [], "in_use": bool(cert.get("InUseBy")),
-            "transparency_logging": (cert.get("Options") or {}).get("CertificateTransparencyLoggingPreference")
-            != "DISABLED",
         }
+        pref = (cert.get("Options") or {}).get("CertificateTransparencyLoggingPreference")
+        attrs["transparency_logging"] = None if pref is None else pref != "DISABLED"  # unknown: never a pass
         return Resource(arn, _TYPE, attrs, region=region)
 
     return api.fan_out(one, summaries)
@@ -61,7 +61,8 @@ class AcmCertificate(AwsKind):
         A("NotAfter", "datetime", "end of validity (null for a certificate not issued)"),
         A("days_until_expiry", "integer", "whole days from the scan to NotAfter (negative once expired)"),
         A("InUseBy", "list", "ARNs of the resources using it"), A("in_use", "boolean", "InUseBy is not empty"),
-        A("transparency_logging", "boolean", "certificate transparency logging is not opted out"),
+        A("transparency_logging", "boolean", "certificate transparency logging is not opted out (null when "
+          "DescribeCertificate gives no preference)"),
     )
     permissions = ("acm:ListCertificates", "acm:DescribeCertificate")
     build = staticmethod(collect_certificates)

@@ -199,8 +199,26 @@ def public_statements(document: Any) -> list[int] | None:
     return out
 
 
+_ACCOUNT_KEYS = frozenset(k.lower() for k in ("aws:PrincipalAccount", "kms:CallerAccount", "aws:SourceAccount"))
+_ORG_KEYS = frozenset(k.lower() for k in ("aws:PrincipalOrgID", "aws:SourceOrgID"))
+
+
+def _condition_values(st: dict[str, Any], keys: frozenset[str]) -> list[str] | None:
+    """The values of the condition keys ``keys`` under an equality operator (None when none is used)."""
+    cond = st.get("Condition")
+    found = None
+    for op, entries in (cond.items() if isinstance(cond, dict) else ()):
+        if not isinstance(entries, dict) or str(op).lower() not in ("stringequals", "stringequalsignorecase"):
+            continue
+        for k, vals in entries.items():
+            if str(k).lower() in keys:
+                found = (found or []) + [str(v) for v in _list(vals)]
+    return found
+
+
 def other_accounts(document: Any, account: str) -> list[str] | None:
-    """The accounts other than ``account`` an Allow statement names as AWS principals (``*``: any)."""
+    """Who outside ``account`` an Allow statement admits: account ids, ``org:<id>`` for an organisation
+    condition on a ``*`` principal, ``*`` for any account."""
     doc = _doc(document)
     if doc is None:
         return None
@@ -209,9 +227,17 @@ def other_accounts(document: Any, account: str) -> list[str] | None:
         if st.get("Effect") != "Allow":
             continue
         everyone, aws, _ = _principals(st)
-        if everyone:
+        if everyone:  # `*` narrowed by an account or organisation condition admits only those
+            accounts, orgs = _condition_values(st, _ACCOUNT_KEYS), _condition_values(st, _ORG_KEYS)
+            if accounts is not None:
+                found.update(a for a in accounts if a != account)
+            elif orgs is not None:
+                found.update(f"org:{o}" for o in orgs)
+            else:
+                found.add("*")
+        found.update(a for a in (account_of(x) for x in aws) if a and a not in (account, "*"))
+        if any(account_of(x) == "*" for x in aws):
             found.add("*")
-        found.update(a for a in (account_of(x) for x in aws) if a and a != account)
     return sorted(found)
 
 

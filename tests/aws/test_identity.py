@@ -343,7 +343,7 @@ def test_kms_key_policies(account: Any) -> None:
     assert public[ids["key_partner"]][0] == "pass"  # its `*` statement is restricted by kms:CallerAccount
     assert public[ids["key_private"]][0] == "pass"
     cross = only(got, "aws-kms-key-no-cross-account")
-    assert cross[ids["key_partner"]] == ("fail", f"Key {kid['key_partner']} policy grants accounts *, {PARTNER}")
+    assert cross[ids["key_partner"]] == ("fail", f"Key {kid['key_partner']} policy grants accounts {PARTNER}")
     assert cross[ids["key_private"]][0] == "pass"
     disabled = only(got, "aws-kms-key-not-disabled")
     assert disabled[ids["key_disabled"]] == ("fail", f"Key {kid['key_disabled']} is disabled")

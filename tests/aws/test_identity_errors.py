@@ -178,3 +178,40 @@ def test_review_case_notaction_iam_through_the_cli(moto: None, tmp_path: Any) ->
     assert got[("aws-iam-inline-no-admin", f"{role}/inline-policy/all-but-iam")] == (
         "fail", "Inline policy all-but-iam of role ops allows every action on every resource (Action or NotAction)")
     assert got[("aws-iam-role-no-admin", role)] == ("fail", "Role ops has administrator policies inline:all-but-iam")
+
+
+def test_denied_scp_listing_alone_names_that_api(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    org = boto3.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    org.enable_policy_type(RootId=org.list_roots()["Roots"][0]["Id"], PolicyType="SERVICE_CONTROL_POLICY")
+    denied(monkeypatch, "organizations:ListPoliciesForTarget")
+    with enforced_iam():
+        c = collect(f"aws:///{R}", types=["aws.organizations.account_org"])
+    rid = f"arn:aws:organizations::{ACCOUNT}:account-org"
+    got = verdicts(c, "aws.organizations.account_org")
+    assert got[("aws-organizations-root-restrictive-scp", rid)] == (
+        "error", f"{rid}: root_restrictive_scps could not be read: AccessDenied on organizations:ListPoliciesForTarget")
+
+
+def test_user_missing_from_authorization_details_is_unknown() -> None:
+    """A user in the credential report but not in GetAccountAuthorizationDetails: its policies are unknown."""
+    from checks.aws.iam import collect_users
+
+    class FakeApi:
+        account, partition, attributes = ACCOUNT, "aws", None
+
+        def wants(self, *args: Any) -> bool:
+            return True
+
+        def once(self, key: Any, fn: Any) -> Any:  # the credential report, as parsed
+            return {"late": {"arn": f"arn:aws:iam::{ACCOUNT}:user/late", "password_enabled": False}}
+
+        def pages(self, *args: Any) -> list[dict[str, Any]]:
+            return [{"UserDetailList": [], "Policies": []}]
+
+    [user] = collect_users(FakeApi(), None)  # type: ignore[arg-type]
+    assert user.attr_errors["has_admin"] == "the user is missing from GetAccountAuthorizationDetails"
+    assert "has_direct_policies" not in user.attrs and "has_admin" not in user.attrs
+    got = verdicts(Collection(resources={"aws.iam.user": [user]}), "aws.iam.user")
+    assert got[("aws-iam-user-no-admin", user.id)][0] == "error"
+    assert got[("aws-iam-user-no-direct-policies", user.id)][0] == "error"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from stigscan import ROOT, govscan
 
 BASE = (ROOT / "tests" / "data" / "stig" / "stig-test-controls.yaml").read_text()
