@@ -4,6 +4,7 @@ library, valid against the official schema and loaded by compliance-trestle."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema_rs
@@ -78,7 +79,7 @@ def test_loaded_by_compliance_trestle(exported):
     assert component.title == "govscan" and component.type.root == "software"
     assert len(reqs) == len(json.loads(exported["all"][0].read_text())["component-definition"]["components"][0]
                             ["control-implementations"][0]["implemented-requirements"])
-    assert "oscal-component, 2" in exported["all"][1]  # wrote FILE (oscal-component, N controls)
+    assert re.search(r"\(oscal-component, \d{3} controls\)", exported["all"][1])  # wrote FILE (oscal-component, N controls)
 
 
 def test_same_library_same_document_except_the_time(tmp_path):
