@@ -14,14 +14,16 @@ from scanner.resource_types import resources
 
 # The engines' default ports (what an attacker's scanner tries first).
 _DEFAULT_PORTS = (("aurora-postgresql", 5432), ("aurora", 3306), ("mysql", 3306), ("mariadb", 3306),
-                  ("postgres", 5432), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000))
+                  ("postgres", 5432), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
+                  ("neptune", 8182), ("docdb", 27017))
 _NOT_RETURNED = "not returned by rds:{op} (AWS always returns it; the emulator or API version lacks it)"
 
 
 def default_port(engine: Any) -> int | None:
     """The engine's default port; ``None`` for an engine this table does not know."""
+    name = engine.lower().removeprefix("custom-") if isinstance(engine, str) else ""  # RDS Custom engines
     for prefix, port in _DEFAULT_PORTS:
-        if isinstance(engine, str) and engine.lower().startswith(prefix):
+        if name.startswith(prefix):
             return port
     return None
 
@@ -40,9 +42,11 @@ def _pick(src: dict[str, Any], op: str, always: tuple[str, ...], optional: tuple
 def _ports(attrs: dict[str, Any], port: Any, lost: dict[str, str]) -> None:
     attrs["Port"] = port
     expected = default_port(attrs.get("Engine"))
-    attrs["uses_default_port"] = None if port is None else port == expected
+    attrs["uses_default_port"] = None if port is None or expected is None else port == expected
     if port is None:
         lost["Port"] = lost["uses_default_port"] = "the endpoint port was not returned"
+    elif expected is None:  # never "not the default" for an engine whose default is unknown
+        lost["uses_default_port"] = "the default port of this engine is not known to govscan"
 
 
 def _instances(api: Api, region: str | None) -> list[dict[str, Any]]:
@@ -165,7 +169,8 @@ def collect_event_settings(api: Api, region: str | None) -> list[Resource]:
 
 _PORT_ATTRS = (A("Port", "integer", "the endpoint port"),
                A("uses_default_port", "boolean", "the port is the engine's default (3306 MySQL/MariaDB/Aurora "
-                 "MySQL, 5432 PostgreSQL, 1521 Oracle, 1433 SQL Server, 50000 Db2)"),
+                 "MySQL, 5432 PostgreSQL, 1521 Oracle, 1433 SQL Server, 50000 Db2, 8182 Neptune, 27017 DocumentDB; "
+                 "unreadable for another engine)"),
                A("MasterUsername", "string", "the master user name"),
                A("EnabledCloudwatchLogsExports", "list", "log types exported to CloudWatch Logs (empty: none)"),
                A("IAMDatabaseAuthenticationEnabled", "boolean", "IAM database authentication is on"),

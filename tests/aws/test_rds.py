@@ -202,3 +202,13 @@ def test_denied_reads_are_errors_never_passes(account: None, tmp_path: Path, mon
 
 def test_collected_attributes_match_their_declaration(account: object) -> None:
     check_conformance(["aws.rds.instance", "aws.rds.cluster", "aws.rds.snapshot", "aws.rds.events"], f"{R},{EU}")
+
+
+@pytest.mark.parametrize("engine,port", [("postgres", 5432), ("aurora-postgresql", 5432), ("aurora-mysql", 3306),
+                                         ("mariadb", 3306), ("oracle-ee", 1521), ("custom-oracle-ee", 1521),
+                                         ("custom-sqlserver-ee", 1433), ("sqlserver-se", 1433), ("db2-se", 50000), ("docdb", 27017),
+                                         ("neptune", 8182), ("timestream", None), (None, None)])
+def test_default_ports(engine: str | None, port: int | None) -> None:
+    from checks.aws.rds import default_port
+
+    assert default_port(engine) == port
