@@ -41,6 +41,8 @@ def test_pattern_forms() -> None:
     assert covers(parse('{ $.eventName = "ScheduleKeyDeletion" || $.eventName = "DisableKey" }'), cmk)
     assert covers(parse("{ $.eventName = DisableKey || $.eventName = ScheduleKeyDeletion || $.eventName = X }"), cmk)
     assert not covers(parse(CMK_PARTIAL), cmk)
+    assert covers(parse("{ $.eventSource = kms* && $.eventName = *Key* }"), cmk)
+    assert not covers(parse("{ $.eventName = Disable[K]ey || $.eventName = Schedule?eyDeletion }"), cmk)
     assert not covers(parse("{ ($.eventSource = kms.amazonaws.com) && ($.eventName = %Disable.*%) }"), cmk)
     assert covers(parse(UNAUTHORIZED), CIS_EVENTS["unauthorized_api_calls"][2])
     assert not covers(parse('{ $.errorCode = "AccessDenied" }'), CIS_EVENTS["unauthorized_api_calls"][2])
