@@ -18,6 +18,7 @@ PAIRS: dict[str, tuple[tuple[str, ...], str]] = {
     "aws-cloudwatch-alarm-has-actions": (("cloudwatch_alarm_actions_alarm_state_configured",), "resource"),
     "aws-cloudfront-https-only": (("cloudfront_distributions_https_enabled",), "resource"),
     "aws-cloudfront-waf": (("cloudfront_distributions_using_waf",), "resource"),
+    "aws-cloudfront-origin-tls": (("cloudfront_distributions_using_deprecated_ssl_protocols",), "resource"),
     "aws-cloudfront-logging": (("cloudfront_distributions_logging_enabled",), "resource"),
     "aws-cloudfront-default-root-object": (("cloudfront_distributions_default_root_object",), "resource"),
     "aws-cloudfront-field-level-encryption": (("cloudfront_distributions_field_level_encryption_enabled",),

@@ -15,6 +15,7 @@ from scanner.resource_types import resources
 
 _CF = "aws.cloudfront.distribution"
 # REST endpoints of a bucket (not website endpoints, which are custom HTTP origins)
+_DEPRECATED = ("SSLv3", "TLSv1", "TLSv1.1")
 _S3_REST = re.compile(r"\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$")
 
 
@@ -32,12 +33,15 @@ def _facts(cfg: dict[str, Any]) -> dict[str, Any]:
     cert = cfg.get("ViewerCertificate") or {}
     # With the default *.cloudfront.net certificate CloudFront negotiates down to TLSv1 whatever is set.
     min_tls = "TLSv1" if cert.get("CloudFrontDefaultCertificate") else cert.get("MinimumProtocolVersion")
-    custom_plain, s3_open = [], []
+    custom_plain, s3_open, old_tls = [], [], []
     for o in _items(cfg.get("Origins")):
         custom = o.get("CustomOriginConfig")
         if custom is not None:
             if custom.get("OriginProtocolPolicy") != "https-only":
                 custom_plain.append(f"{o.get('Id')} ({custom.get('OriginProtocolPolicy')})")
+            weak = [p for p in _items(custom.get("OriginSslProtocols")) if p in _DEPRECATED]
+            if weak:
+                old_tls.append(f"{o.get('Id')} ({', '.join(weak)})")
         elif "S3OriginConfig" in o or _S3_REST.search(str(o.get("DomainName", ""))):
             if not o.get("OriginAccessControlId") and not (o.get("S3OriginConfig") or {}).get("OriginAccessIdentity"):
                 s3_open.append(str(o.get("Id")))
@@ -45,7 +49,7 @@ def _facts(cfg: dict[str, Any]) -> dict[str, Any]:
     return {"ViewerProtocolPolicies": policies,
             "https_only": all(p in ("https-only", "redirect-to-https") for p in policies),
             "MinimumProtocolVersion": min_tls, "default_certificate": bool(cert.get("CloudFrontDefaultCertificate")),
-            "origins_not_https": custom_plain, "s3_origins_without_access_control": s3_open,
+            "origins_not_https": custom_plain, "origins_deprecated_tls": old_tls, "s3_origins_without_access_control": s3_open,
             "WebACLId": cfg.get("WebACLId") or None,
             "logging_enabled": bool(logging.get("Enabled")) and bool(logging.get("Bucket")),
             "FieldLevelEncryptionId": (cfg.get("DefaultCacheBehavior") or {}).get("FieldLevelEncryptionId") or None,
@@ -80,6 +84,7 @@ class Distribution(GlobalAwsKind):
           "effective minimum viewer TLS policy (TLSv1 with the default CloudFront certificate)"),
         A("default_certificate", "boolean", "uses the default *.cloudfront.net certificate"),
         A("origins_not_https", "list", "custom origins whose origin protocol policy is not https-only"),
+        A("origins_deprecated_tls", "list", "custom origins that allow SSLv3, TLSv1 or TLSv1.1 to the origin"),
         A("s3_origins_without_access_control", "list", "S3 REST origins with neither OAC nor OAI"),
         A("WebACLId", "string", "associated WAF web ACL; null when none"),
         A("logging_enabled", "boolean", "standard access logging to a bucket is on"),

@@ -16,6 +16,7 @@ from scanner.provider import Attribute as A
 from scanner.resource_types import resources
 
 _CIS = "aws.cloudwatch.cis_monitoring"
+_ALARM_TYPES = ["MetricAlarm", "CompositeAlarm"]
 
 
 @dataclass
@@ -78,7 +79,8 @@ def _chain(api: Api, trail: dict[str, Any], keys: list[str], found: _Found) -> N
             continue
         if alarms is None:
             try:
-                alarms = api.list("cloudwatch", region, "DescribeAlarms", "MetricAlarms")
+                alarms = [a for page in api.pages("cloudwatch", region, "DescribeAlarms", AlarmTypes=_ALARM_TYPES)
+                          for a in page.get("MetricAlarms") or []]  # the same request as the alarm collector's
             except ApiFailure as failure:
                 found.fail(keys, f"alarms in {region}: {failure}")
                 return
@@ -149,7 +151,7 @@ def collect_cis_monitoring(api: Api, region: str | None) -> list[Resource]:
 
 def collect_alarms(api: Api, region: str | None) -> list[Resource]:
     out = []
-    for page in api.pages("cloudwatch", region, "DescribeAlarms", AlarmTypes=["MetricAlarm", "CompositeAlarm"]):
+    for page in api.pages("cloudwatch", region, "DescribeAlarms", AlarmTypes=_ALARM_TYPES):
         for alarm in (page.get("MetricAlarms") or []) + (page.get("CompositeAlarms") or []):
             attrs = {k: alarm.get(k) for k in ("AlarmName", "ActionsEnabled", "AlarmActions", "OKActions",
                                                 "InsufficientDataActions", "MetricName", "Namespace")}

@@ -17,7 +17,6 @@ Anything else is unparsable: it is never a match.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 
@@ -146,7 +145,8 @@ def _implied(f: Cond, known: frozenset[Cond]) -> bool:
         if ksel != sel or _wild(kval):
             continue
         if op == "=" and kop == "=" and "*" in val and not val.startswith("%"):
-            if fnmatch.fnmatchcase(kval, val):
+            # only * is a wildcard in CloudWatch (not fnmatch's ? or [...])
+            if re.fullmatch(".*".join(map(re.escape, val.split("*"))), kval, re.S):
                 return True
         if op == "!=" and kop == "=" and not _wild(val) and kval != val:
             return True

@@ -19,7 +19,8 @@ def config(ref: str, good: bool) -> dict[str, Any]:
     s3 = {"Id": "bucket", "DomainName": "site.s3.us-east-1.amazonaws.com",
           "S3OriginConfig": {"OriginAccessIdentity": "origin-access-identity/cloudfront/E1" if good else ""}}
     web = {"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": {
-        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only" if good else "match-viewer"}}
+        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only" if good else "match-viewer",
+        "OriginSslProtocols": {"Quantity": 1 if good else 2, "Items": ["TLSv1.2"] if good else ["TLSv1", "TLSv1.2"]}}}
     # moto drops S3OriginConfig and OriginAccessControlId from what it returns, so the good twin has no
     # S3 origin here; test_s3_origin_access_shapes proves OAC and OAI on the API's own shape.
     origins = [web] if good else [s3, web]
@@ -59,13 +60,14 @@ def test_cloudfront_both_ways(account: dict[str, Any]) -> None:
     assert account["collection"].errors == []
     assert {k[0]: v[0] for k, v in got.items() if k[1] == good} == {
         c: "pass" for c in ("aws-cloudfront-https-only", "aws-cloudfront-min-tls", "aws-cloudfront-origin-https",
-                            "aws-cloudfront-s3-origin-access", "aws-cloudfront-waf", "aws-cloudfront-logging",
+                            "aws-cloudfront-s3-origin-access", "aws-cloudfront-origin-tls", "aws-cloudfront-waf", "aws-cloudfront-logging",
                             "aws-cloudfront-field-level-encryption", "aws-cloudfront-default-root-object")}
     assert {k[0]: v for k, v in got.items() if k[1] == bad} == {
         "aws-cloudfront-https-only": ("fail", f"Distribution {bid} allows HTTP viewers (allow-all)"),
         "aws-cloudfront-min-tls": (
             "fail", f"Distribution {bid} accepts TLSv1 (required one of TLSv1.2_2021, TLSv1.2_2025, TLSv1.3_2025)"),
         "aws-cloudfront-origin-https": ("fail", f"Distribution {bid} reaches origins without HTTPS: app (match-viewer)"),
+        "aws-cloudfront-origin-tls": ("fail", f"Distribution {bid} offers deprecated protocols to origins: app (TLSv1)"),
         "aws-cloudfront-s3-origin-access": ("fail", f"Distribution {bid} S3 origins without OAC or OAI: bucket"),
         "aws-cloudfront-waf": ("fail", f"Distribution {bid} has no WAF web ACL"),
         "aws-cloudfront-logging": ("fail", f"Distribution {bid} does not log access"),
@@ -118,7 +120,7 @@ def test_unreadable_distribution_config_is_an_error(monkeypatch: pytest.MonkeyPa
             DistributionConfig=config("x", True))["Distribution"]["ARN"]
         c = collect(SPEC, types=[T])
     got = verdicts(c, SPEC, T)
-    assert len(got) == 8 and {v for k, v in got.items()} == {
+    assert len(got) == 9 and {v for k, v in got.items()} == {
         ("error", f"{arn}: could not be read: AccessDenied on cloudfront:GetDistributionConfig")}
 
 

@@ -41,6 +41,8 @@ def test_pattern_forms() -> None:
     assert covers(parse('{ $.eventName = "ScheduleKeyDeletion" || $.eventName = "DisableKey" }'), cmk)
     assert covers(parse("{ $.eventName = DisableKey || $.eventName = ScheduleKeyDeletion || $.eventName = X }"), cmk)
     assert not covers(parse(CMK_PARTIAL), cmk)
+    assert covers(parse("{ $.eventSource = kms* && $.eventName = *Key* }"), cmk)
+    assert not covers(parse("{ $.eventName = Disable[K]ey || $.eventName = Schedule?eyDeletion }"), cmk)
     assert not covers(parse("{ ($.eventSource = kms.amazonaws.com) && ($.eventName = %Disable.*%) }"), cmk)
     assert covers(parse(UNAUTHORIZED), CIS_EVENTS["unauthorized_api_calls"][2])
     assert not covers(parse('{ $.errorCode = "AccessDenied" }'), CIS_EVENTS["unauthorized_api_calls"][2])
@@ -117,15 +119,15 @@ def test_cis_monitoring_chain_both_ways(account: dict[str, Any]) -> None:
     assert {k: v[0] for k, v in cis.items()} == {
         k.replace("_", "-"): ("pass" if k == "unauthorized_api_calls" else "fail") for k in CIS_EVENTS}
     chain = f"trail main -> log group {GROUP} -> filter unauth -> alarm unauth-alarm -> {ids['heard']}"
-    assert cis["unauthorized-api-calls"][1] == f"Unauthorized API calls are alarmed: {chain}"
-    assert cis["root-usage"][1] == f"Root account usage are not alarmed: filter root on {GROUP}: no alarm on its metric"
+    assert cis["unauthorized-api-calls"][1] == f"Unauthorized API calls: alarmed by {chain}"
+    assert cis["root-usage"][1] == f"Root account usage: not alarmed: filter root on {GROUP}: no alarm on its metric"
     assert cis["cmk-disable-or-deletion"][1] == (
-        "Disabling or scheduled deletion of customer managed keys are not alarmed: alarm cmk-alarm: "
+        "Disabling or scheduled deletion of customer managed keys: not alarmed: alarm cmk-alarm: "
         f"topic {ids['deaf']} has no confirmed subscriber")
     assert cis["iam-policy-changes"][1] == (
-        "IAM policy changes are not alarmed: alarm iam-alarm: no enabled SNS alarm action")
+        "IAM policy changes: not alarmed: alarm iam-alarm: no enabled SNS alarm action")
     assert cis["cloudtrail-changes"][1] == (
-        f"CloudTrail configuration changes are not alarmed: no metric filter on log group {GROUP} matches the "
+        f"CloudTrail configuration changes: not alarmed: no metric filter on log group {GROUP} matches the "
         "CIS event set; unparsable filter patterns: trail 'CreateTrail UpdateTrail' "
         "(not a JSON filter pattern ({ ... }))")
     assert cis["vpc-changes"][0] == "fail" and "no metric filter on log group ct-logs" in cis["vpc-changes"][1]
@@ -177,7 +179,7 @@ def test_no_trail_to_cloudwatch_fails_every_cis_control(moto: None) -> None:
     boto3.client("cloudtrail").create_trail(Name="plain", S3BucketName="plain-bucket", IsMultiRegionTrail=True)
     got = verdicts(collect(SPEC, types=["aws.cloudwatch.cis_monitoring"]), SPEC, "aws.cloudwatch.cis_monitoring")
     assert {v for k, v in got.items()} == {
-        ("fail", f"{CIS_EVENTS[k][1][0].upper()}{CIS_EVENTS[k][1][1:]} are not alarmed: "
+        ("fail", f"{CIS_EVENTS[k][1][0].upper()}{CIS_EVENTS[k][1][1:]}: not alarmed: "
                  "no multi-region trail delivers to CloudWatch Logs") for k in CIS_EVENTS}
     assert json.dumps(sorted(got))  # every key is a (control, resource) pair
 

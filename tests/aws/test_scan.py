@@ -177,7 +177,7 @@ def monitoring_expected() -> set[tuple[str, str, str]]:
         *(f"aws-apigateway-stage-{c}" for c in ("access-logging", "cache-encrypted", "client-certificate",
                                                  "execution-logging", "tracing", "waf")),
         *(f"aws-cloudfront-{c}" for c in ("default-root-object", "field-level-encryption", "https-only", "logging",
-                                          "min-tls", "origin-https", "s3-origin-access", "waf")),
+                                          "min-tls", "origin-https", "origin-tls", "s3-origin-access", "waf")),
         *(f"aws-route53-{c}" for c in ("dnssec", "domain-auto-renew", "domain-transfer-lock", "query-logging")),
         *(f"aws-wafv2-webacl-{c}" for c in ("has-rules", "logging", "managed-rules", "rule-metrics")))
     out = {(c, f"aws://{ACCOUNT}/{E},{W}", "notapplicable") for c in none_in_scope}
