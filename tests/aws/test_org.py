@@ -314,3 +314,17 @@ def test_docs_org_inventory_example_scans_the_organization(org: Org, tmp_path: P
     assert len(view.targets) == 6 and all(t["error"] is None for t in view.targets)
     m1 = next(t for t in view.targets if t["id"] == f"aws://{org['m1']}/us-east-1")
     assert m1["facts"]["caller_arn"] == f"arn:aws:sts::{org['m1']}:assumed-role/{ROLE}/govscan-weekly"
+
+
+def test_a_listing_with_a_malformed_account_id_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ids from the network go into role ARNs and target ids: anything but 12 digits stops the listing."""
+    import checks.aws.org_target as org_mod
+    from checks.aws.provider import AwsProvider
+
+    bad = org_mod.OrgListing(ACCOUNT, "aws", (org_mod.OrgAccount(ACCOUNT, "mgmt", "ACTIVE"),
+                                              org_mod.OrgAccount("../../x", "evil", "ACTIVE")))
+    monkeypatch.setattr(org_mod, "list_accounts", lambda options: bad)
+    [t] = AwsProvider().parse_target("aws-org://p/us-east-1", {})
+    assert t.id == "aws-org://p/us-east-1"
+    assert t.options["org_error"] == ("cannot list the Organization's accounts: organizations:ListAccounts "
+                                      "returned '../../x', not a 12-digit account id")
