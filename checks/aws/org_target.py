@@ -96,7 +96,10 @@ def org_targets(spec: str, options: Mapping[str, Any],
     why = ""
     try:
         listing = list_accounts({**probe.options})
-        if listing.caller_account not in {a.id for a in listing.accounts}:
+        odd = next((a.id for a in listing.accounts if not (len(a.id) == 12 and a.id.isdigit())), None)
+        if odd is not None:
+            why = f"organizations:ListAccounts returned {odd[:40]!r}, not a 12-digit account id"
+        elif listing.caller_account not in {a.id for a in listing.accounts}:
             # AWS lists the management and delegated administrator accounts themselves; an empty or
             # foreign listing (an emulator, a member account) is not taken as "no account to scan"
             why = (f"organizations:ListAccounts did not list the account it was asked from "

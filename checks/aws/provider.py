@@ -43,6 +43,12 @@ def _caller_account(options: Mapping[str, Any]) -> str | None:
         return None
 
 
+def _known_account(options: Mapping[str, Any]) -> str | None:
+    """The account id an Organization listing already gave (verified again when collecting)."""
+    value = str(options.get("account_id") or "")
+    return value if re.fullmatch(r"\d{12}", value) else None
+
+
 class AwsProvider(Provider):
     """Collects AWS account resources through boto3 (read-only calls only)."""
 
@@ -105,7 +111,7 @@ class AwsProvider(Provider):
         # (or role) is the label.
         label = chain[-1].role_arn if chain else (profile_name or os.environ.get("AWS_PROFILE") or "default")
         account = chain[-1].role_arn.split(":")[4] if chain else (
-            options.get("account_id") or (_caller_account(opts) if identify else None))
+            _known_account(options) or (_caller_account(opts) if identify else None))
         if account:
             opts["account_id"] = account
         ident = account or label  # credentials that do not work now: the collection reports why

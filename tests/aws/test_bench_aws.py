@@ -102,3 +102,22 @@ def test_custodian_policies_name_govscan_controls() -> None:
     ids = {c.id for c in aws_controls()}
     names = [p["name"] for p in yaml.safe_load((BENCH / "aws_custodian.yml").read_text())["policies"]]
     assert names and set(names) <= ids and len(names) == len(set(names))
+
+
+def test_run_all_rows_of_the_aws_bench() -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import run_all
+    finally:
+        sys.path.remove(str(BENCH))
+    m = {"wall_s": 2.0, "cpu_s": 1.0, "server_cpu_s": 0.5, "peak_rss_mb": 100, "requests": 1200}
+    fig = {"runs": [
+        {"resources": 1176, "govscan": {**m, "store": {"api_calls": 1199, "repeated_calls": []}},
+         "prowler": {**m, "wall_s": 20.0, "timed_out": True, "verdicts": {"agree": 9, "shared": 10}}},
+        {"accounts": 6, "resources": 1176, "govscan": {**m, "store": {"api_calls": 1199, "repeated_calls": ["x"]}}}]}
+    rows = run_all.rows_aws(fig)
+    assert rows[0] == ("aws", "govscan, one account, 1,176 resources (moto)",
+                       "2.0 s (CPU 1.0 s + moto 0.5 s), 100 MB peak, 1,199 API calls, 0 repeated")
+    assert rows[1][2].startswith("timed out after 20.0 s") and rows[1][2].endswith("verdicts agree 9/10 (strict)")
+    assert rows[2] == ("aws", "Custodian, one account, 1,176 resources", "not run")
+    assert rows[3][1] == "govscan, 6-account Organization, 1,176 resources (moto)" and "1 repeated" in rows[3][2]

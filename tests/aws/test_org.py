@@ -314,3 +314,59 @@ def test_docs_org_inventory_example_scans_the_organization(org: Org, tmp_path: P
     assert len(view.targets) == 6 and all(t["error"] is None for t in view.targets)
     m1 = next(t for t in view.targets if t["id"] == f"aws://{org['m1']}/us-east-1")
     assert m1["facts"]["caller_arn"] == f"arn:aws:sts::{org['m1']}:assumed-role/{ROLE}/govscan-weekly"
+
+
+def test_a_listing_with_a_malformed_account_id_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ids from the network go into role ARNs and target ids: anything but 12 digits stops the listing."""
+    import checks.aws.org_target as org_mod
+    from checks.aws.provider import AwsProvider
+
+    bad = org_mod.OrgListing(ACCOUNT, "aws", (org_mod.OrgAccount(ACCOUNT, "mgmt", "ACTIVE"),
+                                              org_mod.OrgAccount("../../x", "evil", "ACTIVE")))
+    monkeypatch.setattr(org_mod, "list_accounts", lambda options: bad)
+    [t] = AwsProvider().parse_target("aws-org://p/us-east-1", {})
+    assert t.id == "aws-org://p/us-east-1"
+    assert t.options["org_error"] == ("cannot list the Organization's accounts: organizations:ListAccounts "
+                                      "returned '../../x', not a 12-digit account id")
+
+
+def test_endpoint_url_of_the_profile_holds_for_the_listing_and_every_account_hop(
+        org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """endpoint_url in the profile (a VPC endpoint, an emulator): the listing, each AssumeRole and
+    the member's own calls all go there."""
+    import os
+    from urllib.parse import urlsplit
+
+    from moto import settings
+
+    import checks.aws.session as session_mod
+    from checks.aws.provider import AwsProvider
+    from scanner.provider import CollectContext
+
+    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))  # requests are moved after signing
+    cfg = Path(os.environ["AWS_CONFIG_FILE"])
+    cfg.write_text(cfg.read_text() + "endpoint_url = https://gateway.agency.example\n")
+    seen: list[tuple[str, str]] = []
+    real = session_mod.new_session
+
+    def record(request: Any = None, operation_name: str = "", **kwargs: Any) -> None:
+        seen.append((urlsplit(request.url).hostname or "", str(kwargs.get("event_name", ""))))
+        service = str(kwargs.get("event_name", "")).split(".")[1]
+        host = {"organizations": "organizations.us-east-1.amazonaws.com"}.get(service, f"{service}.us-east-1.amazonaws.com")
+        request.url = request.url.replace("gateway.agency.example", host, 1)  # moto answers AWS host names
+
+    def wrapped(**kwargs: Any) -> Any:
+        s = real(**kwargs)
+        s.events.register_first("before-send", record)
+        return s
+
+    monkeypatch.setattr(session_mod, "new_session", wrapped)
+    prov = AwsProvider()
+    targets = {t.id: t for t in prov.parse_target("aws-org://org-admin/us-east-1", {})}
+    assert len(targets) == 6
+    c = prov.collect(targets[f"aws://{org['m2']}/us-east-1"], frozenset({"aws.vpc"}), CollectContext())
+    assert c.fatal is None and c.facts["account_id"] == org["m2"]
+    events = [e for _, e in seen]
+    assert any(".organizations." in e for e in events) and sum(".sts.AssumeRole" in e for e in events) == 1
+    assert any(".ec2." in e for e in events)
+    assert {h for h, _ in seen} == {"gateway.agency.example"}
