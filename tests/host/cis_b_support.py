@@ -29,12 +29,12 @@ TYPES = ("host.sudo", "host.su", "host.shell", "host.logging", "host.log_files",
 
 
 def collect(tree: Path, types: Iterable[str] = TYPES, *, replace: Mapping[str, str] | None = None,
-            walk: bool = False) -> Collection:
+            walk: bool = False, cat_max: int | None = None) -> Collection:
     """The collection of ``types`` on ``tree``; ``replace`` substitutes a section's stdout (recorded command output
     for what only a running system has, e.g. ``audit_rules``: ``auditctl -l``)."""
     types = list(types)
     secs = [s for s in sections_for(["host.os", *types]) if s != "walk"]
-    script, marker = build_script(secs, root=str(tree))
+    script, marker = build_script(secs, root=str(tree), **({"cat_max": cat_max} if cat_max else {}))
     binds = {p: tree / p.lstrip("/") for p in TREE_BINDS if Path(p).exists() and (tree / p.lstrip("/")).exists()}
     out: Output = parse_output(hostfs.run_script(binds, script), marker)
     for name, text in (replace or {}).items():

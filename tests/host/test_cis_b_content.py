@@ -369,3 +369,18 @@ def test_root_path_is_not_read_from_a_file_tree(tmp_path):
     coll = collect(tree, ["host.root_path"])
     assert [e.message for e in coll.errors] == [
         "root's PATH could not be read: root_path: exit code 3: runtime section: not run on a file tree"]
+
+
+def test_files_larger_than_the_script_reads_are_errors(tmp_path):
+    """A sudoers or journald drop-in cut short by the size limit is never parsed partially."""
+    tree = make_tree(tmp_path / "tree", {
+        "/etc/sudoers": "Defaults use_pty\n" + "# padding\n" * 20 + "alice ALL=(ALL) NOPASSWD: ALL\n",
+        "/etc/systemd/journald.conf.d/60.conf": "[Journal]\n" + "#\n" * 200 + "Storage=volatile\n",
+    }, ("sudo",))
+    got = statuses(collect(tree, ["host.sudo", "host.logging"], cat_max=200),
+                   ["host-sudo-no-nopasswd", "host-journald-persistent"])
+    assert got["host-sudo-no-nopasswd"][0][1:] == (
+        "error", "sudo: nopasswd could not be read: /etc/sudoers is larger than the fact script reads (1024 KiB): not "
+                 "evaluated on partial content")
+    assert got["host-journald-persistent"][0][1] == "error"
+    assert "60.conf is larger than the fact script reads" in got["host-journald-persistent"][0][2]
