@@ -44,7 +44,7 @@ def test_each_control_is_a_rule_of_the_nist_requirements_it_maps_to(exported):
     [component] = doc["components"]
     rule_ids = [p["value"] for p in component["props"] if p["name"] == "Rule_Id" and p.get("ns") == RULES_NS]
     controls = exported["linux-controls"]
-    assert sorted(rule_ids) == sorted(c["id"] for c in controls) and len(rule_ids) == 188
+    assert sorted(rule_ids) == sorted(c["id"] for c in controls) and len(rule_ids) == 207
     [impl] = component["control-implementations"]
     reqs = {r["control-id"]: r for r in impl["implemented-requirements"]}
     # every NIST id a control maps to is a requirement naming the control as a rule, and no other
