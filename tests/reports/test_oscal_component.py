@@ -4,7 +4,6 @@ library, valid against the official schema and loaded by compliance-trestle."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import jsonschema_rs
