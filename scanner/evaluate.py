@@ -291,9 +291,9 @@ class _Evaluator:
             if skipped is not None:
                 return self._fails_anyway(resource, platform) or self._notchecked(resource, skipped)
             tags = frozenset([platform]) if isinstance(platform, str) else platform
-            if c.platforms and tags and not tags & set(c.platforms):
+            if off_platform(c.platforms, tags):
                 return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
-                                    f"{resource.id}: not applicable on platform {'/'.join(sorted(tags))}",
+                                    f"{resource.id}: not applicable on platform {'/'.join(sorted(tags or ()))}",
                                     region=resource.region)
             if c.applies_if is not None:
                 gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
@@ -343,7 +343,7 @@ class _Evaluator:
 
         c = self.control
         tags = frozenset([platform]) if isinstance(platform, str) else platform
-        if self.reads is None or (c.platforms and tags and not tags & set(c.platforms)):
+        if self.reads is None or off_platform(c.platforms, tags):
             return None
         if c.applies_if is not None:
             gate_reads = [_PLAIN_KEY.fullmatch(k.strip()) for _, k in conditions.resource_keys(c.applies_if)]
@@ -429,12 +429,25 @@ def evaluate_control(control: Control, target: Target, collection: Collection,
     return out
 
 
+def off_platform(platforms: Iterable[str], tags: Iterable[str] | None) -> bool:
+    """Whether a control for ``platforms`` does not apply to a target or resource tagged ``tags``
+    (``["linux", "debian"]``). A target whose OS family is unknown (``other``: no readable os-release)
+    is not known to be off a family's platform: the control applies (fail closed), never notapplicable."""
+    wanted, have = set(platforms or ()), set(tags or ())
+    if not wanted or not have or wanted & have:
+        return False
+    return not ("other" in have and "linux" in have and wanted <= _FAMILIES)
+
+
+_FAMILIES = frozenset({"debian", "rhel", "suse", "alpine", "arch"})
+
+
 def _off_platform(control: Control, facts: Mapping[str, Any]) -> str | None:
     """Why ``control`` does not apply to a target whose facts name its platforms (``platforms``: e.g.
     ``["linux", "rhel"]``, the OS family included), or None. A target whose facts do not list them is not
     judged here (the per-resource ``platform`` check still applies)."""
     tags = facts.get("platforms")
-    if not control.platforms or not isinstance(tags, (list, tuple)) or set(tags) & set(control.platforms):
+    if not isinstance(tags, (list, tuple)) or not off_platform(control.platforms, tags):
         return None
     shown = facts.get("pretty_name") or "/".join(str(t) for t in tags)
     return (f"not applicable: the control is for {', '.join(control.platforms)}; this target is "

@@ -37,6 +37,12 @@ def collect(tree: Path, types: Iterable[str] = TYPES, *, replace: Mapping[str, s
     script, marker = build_script(secs, root=str(tree), **({"cat_max": cat_max} if cat_max else {}))
     binds = {p: tree / p.lstrip("/") for p in TREE_BINDS if Path(p).exists() and (tree / p.lstrip("/")).exists()}
     out: Output = parse_output(hostfs.run_script(binds, script), marker)
+    if "units" in secs:  # unit states as this machine's systemctl reads the tree's unit files bound in place
+        # (with GS_ROOT the script would read the tree as a rootfs: target does; these tests judge a running
+        # system whose files are the tree's)
+        units_script, units_marker = build_script(["units"])
+        out.sections["units"] = parse_output(hostfs.run_script(binds, units_script), units_marker).get("units")
+        out.sections["units"].stdout = out.sections["units"].stdout.replace(units_marker, marker)
     for name, text in (replace or {}).items():
         sec = out.get(name)
         sec.stdout, sec.rc, sec.stderr = text, 0, ""
