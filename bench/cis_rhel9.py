@@ -87,7 +87,7 @@ SAME_AS: dict[str, str] = {
     "host-file-sshd-config": "file_permissions_sshd_config",
     "host-file-world-writable": "file_permissions_unauthorized_world_writable",
     "host-file-world-writable-dirs-sticky": "file_permissions_unauthorized_world_writable",
-    "host-grub-password": "grub2_password",
+    "host-grub2-password": "grub2_password",
     "host-group-unique-gid": "group_unique_id",
     "host-group-unique-name": "group_unique_name",
     "host-kmod-cramfs": "kernel_module_cramfs_disabled",

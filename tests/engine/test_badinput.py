@@ -94,7 +94,7 @@ CASES = {
         "27-profile-exclude-without-reason.yaml:7:7: missing required key 'reason' in select.exclude.0",
     ],
     '28-profile-unknown-input.yaml': [
-        "28-profile-unknown-input.yaml:6:3: inputs for unknown control 'host-bad-nonexistent' (did you mean 'host-fw-nft-persistent'?)",
+        "28-profile-unknown-input.yaml:6:3: inputs for unknown control 'host-bad-nonexistent' (did you mean 'host-journald-persistent'?)",
     ],
     '29-waiver-no-expiry.yaml': [
         "29-waiver-no-expiry.yaml:1:1: missing required key 'expires' in document",
