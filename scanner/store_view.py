@@ -1,13 +1,18 @@
 """Reading one stored scan: :class:`ScanView`, what every renderer reads (re-exported by
-:mod:`scanner.store`)."""
+:mod:`scanner.store`); its records are in :mod:`scanner.store_records`."""
 
 from __future__ import annotations
 
-import enum
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+
+from scanner.store_records import (
+    EVIDENCE_SCHEMA, FINDING_COLUMNS, ControlRecord, Evidence, FindingRecord, WaiverRecord, WaiverState,
+)
+
+__all__ = ["EVIDENCE_SCHEMA", "FINDING_COLUMNS", "ControlRecord", "Evidence", "FindingRecord", "ScanView",
+           "WaiverRecord", "WaiverState", "chain_head", "control_snapshots", "ledger_history"]
 
 if TYPE_CHECKING:
     from scanner.store import Store
@@ -29,110 +34,6 @@ def _decode(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class WaiverState(str, enum.Enum):
-    """What a waiver did to a finding (the renderers read this, never re-derive it)."""
-
-    WAIVED = "waived"
-    """A waiver in force covers the failure: the finding is ``waived``."""
-    EXPIRED = "expired"
-    """A matching waiver had expired when the scan ran: the finding stays ``fail`` and names it."""
-
-
-#: Version of the evidence document a finding references (the keys :class:`Evidence` reads). Evidence
-#: is content-addressed and hashed into the chain, so the version is declared here, not stored in it.
-EVIDENCE_SCHEMA = 1
-
-#: The stored columns of a finding, in table order: what ``dict(record)`` holds.
-FINDING_COLUMNS = ("id", "scan_id", "control_id", "target_id", "resource_id", "resource_type", "region", "status",
-                   "severity", "message", "evidence_sha256", "waiver_id", "time", "hash")
-
-
-@dataclass(frozen=True, eq=False)  # equal to a mapping of the same columns, as a row was
-class FindingRecord(Mapping[str, Any]):
-    """One stored finding as renderers read it: typed, frozen, with its waiver state explicit.
-
-    It is also a read-only mapping of the stored columns (``f["status"]``, ``dict(f)``), so a
-    renderer written against rows keeps working while it moves to attributes."""
-
-    id: int
-    scan_id: str
-    control_id: str
-    target_id: str
-    resource_id: str
-    resource_type: str
-    region: str | None
-    status: str
-    """pass, fail, error, waived, notapplicable or notchecked (:class:`scanner.model.Status`)."""
-    severity: str
-    message: str
-    evidence_sha256: str | None
-    waiver_id: str | None
-    time: str
-    hash: str
-    """The finding's hash in the scan's chain."""
-    waiver_state: WaiverState | None = None
-    """``waived`` or ``expired`` when a waiver matched the failure, else None."""
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "FindingRecord":
-        state = None
-        if row.get("waiver_id"):
-            state = WaiverState.WAIVED if row["status"] == "waived" else WaiverState.EXPIRED
-        values: dict[str, Any] = {k: row.get(k) for k in FINDING_COLUMNS}
-        return cls(**values, waiver_state=state)
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in FINDING_COLUMNS:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(FINDING_COLUMNS)
-
-    def __len__(self) -> int:
-        return len(FINDING_COLUMNS)
-
-
-@dataclass(frozen=True, eq=False)  # equal to the stored document it reads
-class Evidence(Mapping[str, Any]):
-    """The evidence of a finding (schema :data:`EVIDENCE_SCHEMA`): what was expected and observed,
-    where it was read. A read-only mapping of the stored document as well."""
-
-    document: Mapping[str, Any]
-    schema: int = EVIDENCE_SCHEMA
-
-    @property
-    def expected(self) -> Any:
-        return self.document.get("expected")
-
-    @property
-    def found(self) -> Any:
-        return self.document.get("found")
-
-    @property
-    def observed(self) -> Mapping[str, Any]:
-        """Attribute path -> the value the control read (``result.evidence`` paths included)."""
-        return self.document.get("observed") or {}
-
-    @property
-    def locations(self) -> list[Mapping[str, Any]]:
-        """``{"attribute", "path", "line"}`` of where the attributes read were found on the target."""
-        return list(self.document.get("locations") or [])
-
-    @property
-    def error(self) -> str | None:
-        return self.document.get("error")
-
-    def __getitem__(self, key: str) -> Any:
-        return self.document[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.document)
-
-    def __len__(self) -> int:
-        return len(self.document)
-
-
 class ScanView:
     """A read-only view of one stored scan: what every renderer reads (the store runs the SQL)."""
 
@@ -141,9 +42,30 @@ class ScanView:
         self.id = scan_id
         self.scan = _decode("scans", store.scan_row(scan_id))
         self.targets = [_decode("targets", r) for r in store.snapshot_rows(scan_id, "targets")]
-        self.controls = {r["id"]: r for r in (_decode("controls", x) for x in store.snapshot_rows(scan_id, "controls"))}
-        self.waivers = [_decode("waivers", r) for r in store.snapshot_rows(scan_id, "waivers")]
+        self.controls: dict[str, ControlRecord] = {
+            r.id: r for r in (ControlRecord.from_row(_decode("controls", x))
+                              for x in store.snapshot_rows(scan_id, "controls"))}
+        """control id -> the control as the scan ran it, in id order."""
+        self.waivers: list[WaiverRecord] = [WaiverRecord.from_row(_decode("waivers", r))
+                                            for r in store.snapshot_rows(scan_id, "waivers")]
+        self._waiver_index = {w.id: w for w in self.waivers}
         self.exclusions = store.snapshot_rows(scan_id, "exclusions")
+
+    def control(self, control_id: str, severity: str = "") -> ControlRecord:
+        """The snapshot of ``control_id``, or a stand-in (no title) when the scan holds none."""
+        return self.controls.get(control_id) or ControlRecord.missing(control_id, severity)
+
+    def waiver(self, waiver_id: str | None) -> WaiverRecord | None:
+        """The waiver ``waiver_id`` as the scan applied it (None when absent)."""
+        return self._waiver_index.get(waiver_id or "")
+
+    def documents(self, table: str) -> Iterator[tuple[str, str | None, str]]:
+        """``(id, sha256, canonical JSON)`` of each control or waiver snapshot's document exactly as stored
+        (what the evidence pack writes; reports read the records, never the policy layout)."""
+        from scanner.model import canonical_json
+
+        for ident, sha, text in self.store.documents(self.id, table):
+            yield ident, sha, canonical_json(json.loads(text)) if text is not None else "null"
 
     def findings(self, *, status: Iterable[str] | None = None, severity: Iterable[str] | None = None,
                  control: str | None = None, resource: str | None = None) -> Iterator[FindingRecord]:
@@ -216,10 +138,10 @@ def chain_head(store: Store, until: str | None = None) -> dict[str, Any] | None:
     return _row(cur, row) if row else None
 
 
-def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """control id -> its snapshot row (decoded) in the newest of ``scan_ids`` (oldest first) that ran it;
-    each snapshot is read and decoded once, from the newest scan back."""
-    out: dict[str, dict[str, Any]] = {}
+def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, ControlRecord]:
+    """control id -> its snapshot in the newest of ``scan_ids`` (oldest first) that ran it; each
+    snapshot is read and decoded once, from the newest scan back."""
+    out: dict[str, ControlRecord] = {}
     q = store.db.conn.execute
     for scan_id in reversed(list(scan_ids)):
         wanted = [cid for (cid,) in q("SELECT id FROM controls WHERE scan_id = ?", (scan_id,)) if cid not in out]
@@ -227,6 +149,6 @@ def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, dict[s
             part = wanted[i:i + 500]
             cur = q(f"SELECT * FROM controls WHERE scan_id = ? AND id IN ({','.join('?' * len(part))})", (scan_id, *part))
             for r in cur.fetchall():
-                row = _decode("controls", _row(cur, r))
-                out[row["id"]] = row
+                record = ControlRecord.from_row(_decode("controls", _row(cur, r)))
+                out[record.id] = record
     return out
