@@ -30,7 +30,7 @@ from typing import IO, Any, Callable, Iterator, Mapping
 from reports.base import Renderer
 from reports.catalog import evidence_text
 from scanner.store import ScanView
-from scanner.store_records import ControlRecord, StigRef, WaiverRecord
+from scanner.store_view import ControlRecord, StigRef, WaiverRecord
 
 MAX_DETAILS = 32_000
 """Most characters of finding details per rule (the rest is summarised)."""

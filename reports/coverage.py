@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from reports.catalog import FEDRAMP, NIST, SEVERITY_RANK, fedramp_baselines, nist_catalog, nist_family
-from scanner.store_records import ControlRecord
+from scanner.store_view import ControlRecord
 
 #: Order of precedence when several results meet on one control or catalog id.
 #: A control or catalog id with any finding not assessed (notchecked) is not shown as passing.

@@ -27,7 +27,7 @@ from typing import IO, Any, Mapping
 from reports.base import Renderer
 from reports.catalog import evidence_text, nist_display
 from scanner.store import ScanView
-from scanner.store_records import ControlRecord
+from scanner.store_view import ControlRecord
 
 IMPACT = {"critical": 1.0, "high": 0.7, "medium": 0.5, "low": 0.3, "info": 0.1}
 HDF_STATUS = {"pass": "passed", "fail": "failed", "waived": "failed", "error": "error",

@@ -23,7 +23,7 @@ from reports.catalog import (
     NIST, SEVERITIES, STATUSES, evidence_text, framework_label, nist_catalog, nist_display,
 )
 from scanner.store import ScanView
-from scanner.store_records import ControlRecord
+from scanner.store_view import ControlRecord
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from reports.base import Renderer
 from reports.catalog import evidence_text
 from scanner.store import ScanView
-from scanner.store_records import ControlRecord, FindingRecord, WaiverState
+from scanner.store_view import ControlRecord, FindingRecord, WaiverState
 
 # Characters XML 1.0 forbids (C0 controls except tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -32,7 +32,7 @@ from typing import IO, Any, Mapping
 from reports.jsonstream import Stream, materialise, write
 from reports.oscal_text import NS, NIST_FRAMEWORKS, _datetime, md, nist_ids, prop, text
 from scanner.store import ScanView
-from scanner.store_records import WaiverState, control_sort_key as _control_sort_key
+from scanner.store_view import WaiverState, control_sort_key as _control_sort_key
 
 __all__ = ["AP_HREF", "NIST_FRAMEWORKS", "NS", "OSCAL_VERSION", "OscalBuilder", "builder", "documents", "dump",
            "md", "nist_ids", "prop", "render_plan", "text"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scanner.store_records import NIST_FRAMEWORKS, nist_ids
+from scanner.store_view import NIST_FRAMEWORKS, nist_ids
 
 NS = "urn:govscan:oscal"
 """Namespace of govscan's own props (OSCAL reserves un-namespaced prop names for itself)."""

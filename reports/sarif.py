@@ -35,7 +35,7 @@ from reports.catalog import (
 )
 from scanner.errors import UsageError
 from scanner.store import ScanView
-from scanner.store_records import ControlRecord, WaiverRecord, WaiverState
+from scanner.store_view import ControlRecord, WaiverRecord, WaiverState
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "govscanFinding/v1"

@@ -109,7 +109,7 @@ class ControlInfo:
 
     @classmethod
     def of(cls, control: Any) -> "ControlInfo":
-        """From a control snapshot (:class:`scanner.store_records.ControlRecord`)."""
+        """From a control snapshot (:class:`scanner.store_view.ControlRecord`)."""
         return cls(control.id, control.title or control.id, control.severity or "info", control.mappings,
                    control.max_age)
 
@@ -149,11 +149,11 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
     (a profile's selection); None: every control the stored history ran, from its newest snapshot."""
     import fnmatch
 
-    from scanner.store_view import chain_head, control_snapshots, ledger_history
+    from scanner.store_view import control_snapshots
 
     as_of = as_of or _dt.datetime.now(_dt.timezone.utc)
     until = iso(as_of)
-    rows = ledger_history(store, until)
+    rows = store.ledger_rows(until)
     class_age = int(_ksi.class_rules(klass)["max_age_days"]) * 86400
     if controls is None:
         ran = list(dict.fromkeys(r["scan"] for r in rows))
@@ -169,7 +169,7 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
             grouped.setdefault((r["control_id"], r["target_id"]), []).append(
                 Event(r["scan"], r["seq"], r["finished"], scan_result(r["counts"]), r["severity"], r["counts"]))
     ledger = Ledger(as_of=until, klass=klass, profile=profile, class_max_age=class_age,
-                    chain_head=_head(chain_head(store, until)))
+                    chain_head=_head(store.chain_head(until)))
     by_control: dict[str, list[Validation]] = {cid: [] for cid in controls}
     targets_of: dict[str, list[str]] = {}
     for cid, tid in grouped:

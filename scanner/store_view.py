@@ -1,21 +1,319 @@
-"""Reading one stored scan: :class:`ScanView`, what every renderer reads (re-exported by
-:mod:`scanner.store`); its records are in :mod:`scanner.store_records`."""
+"""Reading one stored scan: :class:`ScanView` and the typed read model it returns (re-exported by
+:mod:`scanner.store`): what renderers, the ledger and ``govscan diff`` read.
+
+Findings (:class:`FindingRecord`), their evidence (:class:`Evidence`), and the scan's control and
+waiver snapshots (:class:`ControlRecord`, :class:`WaiverRecord`), built once per view from the stored
+rows. The SQL runs in :mod:`scanner.store_read`; this module is the only place that reads the
+govscan/v1 policy layout of a snapshot's ``document``, so the policy schema can change without
+changing what a report reads.
+"""
 
 from __future__ import annotations
 
+import enum
 import json
-import sqlite3
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
-
-from scanner.store_records import (
-    EVIDENCE_SCHEMA, FINDING_COLUMNS, ControlRecord, Evidence, FindingRecord, WaiverRecord, WaiverState,
-)
-
-__all__ = ["EVIDENCE_SCHEMA", "FINDING_COLUMNS", "ControlRecord", "Evidence", "FindingRecord", "ScanView",
-           "WaiverRecord", "WaiverState", "chain_head", "control_snapshots", "ledger_history"]
 
 if TYPE_CHECKING:
     from scanner.store import Store
+
+#: The frameworks whose ids are NIST SP 800-53 control ids (FedRAMP rev5 uses the same ids).
+NIST_FRAMEWORKS = ("nist-800-53-rev5", "fedramp-rev5")
+_TOKEN = re.compile(r"^[^\W\d][\w.\-]*$")
+
+
+def control_sort_key(cid: str) -> tuple[Any, ...]:
+    """Catalog order of NIST ids: ``ac-2`` < ``ac-2.1`` < ``ac-10``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[-.]", cid))
+
+
+def nist_ids(mappings: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The NIST SP 800-53 ids ``mappings`` name (lower case, well formed), in catalog order."""
+    ids: set[str] = set()
+    for fw in NIST_FRAMEWORKS:
+        for cid in (mappings or {}).get(fw) or []:
+            if isinstance(cid, str) and _TOKEN.match(cid.lower()):
+                ids.add(cid.lower())
+    return tuple(sorted(ids, key=control_sort_key))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else ()
+
+
+class WaiverState(str, enum.Enum):
+    """What a waiver did to a finding (the renderers read this, never re-derive it)."""
+
+    WAIVED = "waived"
+    """A waiver in force covers the failure: the finding is ``waived``."""
+    EXPIRED = "expired"
+    """A matching waiver had expired when the scan ran: the finding stays ``fail`` and names it."""
+
+
+#: Version of the evidence document a finding references (the keys :class:`Evidence` reads). Evidence
+#: is content-addressed and hashed into the chain, so the version is declared here, not stored in it.
+EVIDENCE_SCHEMA = 1
+
+#: The stored columns of a finding, in table order: what ``dict(record)`` holds.
+FINDING_COLUMNS = ("id", "scan_id", "control_id", "target_id", "resource_id", "resource_type", "region", "status",
+                   "severity", "message", "evidence_sha256", "waiver_id", "time", "hash")
+
+
+@dataclass(frozen=True, eq=False)  # equal to a mapping of the same columns, as a row was
+class FindingRecord(Mapping[str, Any]):
+    """One stored finding as renderers read it: typed, frozen, with its waiver state explicit.
+
+    It is also a read-only mapping of the stored columns (``f["status"]``, ``dict(f)``), so a
+    renderer written against rows keeps working while it moves to attributes."""
+
+    id: int
+    scan_id: str
+    control_id: str
+    target_id: str
+    resource_id: str
+    resource_type: str
+    region: str | None
+    status: str
+    """pass, fail, error, waived, notapplicable or notchecked (:class:`scanner.model.Status`)."""
+    severity: str
+    message: str
+    evidence_sha256: str | None
+    waiver_id: str | None
+    time: str
+    hash: str
+    """The finding's hash in the scan's chain."""
+    waiver_state: WaiverState | None = None
+    """``waived`` or ``expired`` when a waiver matched the failure, else None."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "FindingRecord":
+        state = None
+        if row.get("waiver_id"):
+            state = WaiverState.WAIVED if row["status"] == "waived" else WaiverState.EXPIRED
+        values: dict[str, Any] = {k: row.get(k) for k in FINDING_COLUMNS}
+        return cls(**values, waiver_state=state)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in FINDING_COLUMNS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FINDING_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(FINDING_COLUMNS)
+
+
+@dataclass(frozen=True, eq=False)  # equal to the stored document it reads
+class Evidence(Mapping[str, Any]):
+    """The evidence of a finding (schema :data:`EVIDENCE_SCHEMA`): what was expected and observed,
+    where it was read. A read-only mapping of the stored document as well."""
+
+    document: Mapping[str, Any]
+    schema: int = EVIDENCE_SCHEMA
+
+    @property
+    def expected(self) -> Any:
+        return self.document.get("expected")
+
+    @property
+    def found(self) -> Any:
+        return self.document.get("found")
+
+    @property
+    def observed(self) -> Mapping[str, Any]:
+        """Attribute path -> the value the control read (``result.evidence`` paths included)."""
+        return self.document.get("observed") or {}
+
+    @property
+    def locations(self) -> list[Mapping[str, Any]]:
+        """``{"attribute", "path", "line"}`` of where the attributes read were found on the target."""
+        return list(self.document.get("locations") or [])
+
+    @property
+    def error(self) -> str | None:
+        return self.document.get("error")
+
+    def __getitem__(self, key: str) -> Any:
+        return self.document[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.document)
+
+    def __len__(self) -> int:
+        return len(self.document)
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """How to fix a failure of a control: text, and the commands or code that do it."""
+
+    text: str = ""
+    cli: str = ""
+    terraform: str = ""
+    ansible: str = ""
+    url: str = ""
+
+    @classmethod
+    def of(cls, value: Any) -> "Remediation":
+        if isinstance(value, Mapping):
+            return cls(**{k: _text(value.get(k) or "") for k in ("text", "cli", "terraform", "ansible", "url")})
+        return cls(text=_text(value or ""))
+
+    def __bool__(self) -> bool:
+        return any((self.text, self.cli, self.terraform, self.ansible, self.url))
+
+
+@dataclass(frozen=True)
+class StigRef:
+    """The DISA STIG rule (one benchmark's) a control checks."""
+
+    benchmark: str
+    vuln_id: str
+    rule_id: str
+    stig_id: str
+    severity: str
+    """CAT I, CAT II or CAT III."""
+    cci: tuple[str, ...] = ()
+    shared_with: tuple[str, ...] = ()
+    """Other controls checking the rest of the rule."""
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> "StigRef":
+        return cls(_text(entry.get("benchmark")), _text(entry.get("vuln_id")), _text(entry.get("rule_id")),
+                   _text(entry.get("stig_id")), _text(entry.get("severity")), _strings(entry.get("cci")),
+                   _strings(entry.get("shared_with")))
+
+
+#: The stored columns of a control snapshot a record carries (``document`` is read into the fields below).
+CONTROL_COLUMNS = ("id", "version", "sha256", "title", "severity", "provider", "resource", "mappings", "tags",
+                   "inputs", "source")
+
+
+@dataclass(frozen=True)
+class ControlRecord:
+    """One control as the scan ran it: its stored columns and what reports show of its document."""
+
+    id: str
+    version: str | None
+    sha256: str | None
+    title: str
+    severity: str
+    """The effective severity (after ``refine``)."""
+    provider: str | None
+    resource: str | None
+    mappings: Mapping[str, tuple[str, ...]]
+    """framework -> catalog ids."""
+    tags: tuple[str, ...]
+    inputs: Mapping[str, Any]
+    """Resolved inputs (sensitive ones redacted)."""
+    source: str | None
+    """``file:line`` of the control's YAML when it ran."""
+    description: str = ""
+    rationale: str = ""
+    remediation: Remediation = Remediation()
+    check: Any = None
+    """The ``assert`` condition as run (a JSON value)."""
+    stig: tuple[StigRef, ...] = ()
+    max_age: int | None = None
+    """The evidence age the control itself declares (seconds), for the ledger; None: none declared."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "ControlRecord":
+        """The record of a decoded ``controls`` snapshot row (JSON columns parsed)."""
+        doc = _map(row.get("document"))
+        meta = _map(doc.get("metadata"))
+        raw_stig = doc.get("stig")
+        mappings = _map(row.get("mappings"))
+        return cls(
+            id=str(row["id"]), version=row.get("version"), sha256=row.get("sha256"), title=_text(row.get("title")),
+            severity=_text(row.get("severity")), provider=row.get("provider"), resource=row.get("resource"),
+            mappings={str(fw): _strings(ids) for fw, ids in mappings.items()}, tags=_strings(row.get("tags")),
+            inputs=dict(_map(row.get("inputs"))), source=row.get("source"),
+            description=_text(meta.get("description") or doc.get("description") or ""),
+            rationale=_text(meta.get("rationale") or ""), remediation=Remediation.of(doc.get("remediation")),
+            check=doc.get("assert"),
+            stig=tuple(StigRef.of(e) for e in (raw_stig if isinstance(raw_stig, list) else ())
+                       if isinstance(e, Mapping) and e.get("benchmark") and e.get("vuln_id")),
+            max_age=_declared_age(doc.get("max_age")))
+
+    @classmethod
+    def missing(cls, control_id: str, severity: str = "") -> "ControlRecord":
+        """Stands for a control a finding names whose snapshot is not in the scan (titled by its id)."""
+        return cls(control_id, None, None, control_id, severity, None, None, {}, (), {}, None)
+
+    @property
+    def nist(self) -> tuple[str, ...]:
+        """The NIST SP 800-53 ids the control maps to (through NIST or FedRAMP rev5), in catalog order."""
+        return nist_ids(self.mappings)
+
+    def columns(self) -> dict[str, Any]:
+        """The stored columns (without the document): what ``govscan report -f json`` lists."""
+        return {k: getattr(self, k) for k in CONTROL_COLUMNS}
+
+
+def _declared_age(value: Any) -> int | None:
+    if not (isinstance(value, str) and value[:-1].isdigit() and value[-1:] in ("d", "h")):
+        return None
+    return int(value[:-1]) * (86400 if value.endswith("d") else 3600)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who approved a waiver, in what role, when."""
+
+    name: str = ""
+    role: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class WaiverRecord:
+    """One waiver as the scan applied it."""
+
+    id: str
+    state: str
+    """``active`` (in force when the scan ran) or ``expired``."""
+    expires: str | None
+    sha256: str | None
+    title: str = ""
+    type: str = ""
+    """false-positive, operational-requirement, risk-adjustment or compensating-control."""
+    justification: str = ""
+    poam_id: str = ""
+    controls: tuple[str, ...] = ()
+    approved_by: Approval = Approval()
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "WaiverRecord":
+        """The record of a decoded ``waivers`` snapshot row."""
+        doc = _map(row.get("document"))
+        meta = _map(doc.get("metadata"))
+        ab = _map(doc.get("approved_by"))
+        return cls(id=str(row["id"]), state=_text(row.get("state")), expires=row.get("expires") or doc.get("expires"),
+                   sha256=row.get("sha256"), title=_text(meta.get("title") or ""), type=_text(doc.get("type") or ""),
+                   justification=_text(doc.get("justification") or ""), poam_id=_text(doc.get("poam_id") or ""),
+                   controls=_strings(doc.get("controls")),
+                   approved_by=Approval(*(_text(ab.get(k) or "") for k in ("name", "role", "date"))))
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
+
+    def columns(self) -> dict[str, Any]:
+        """The stored columns (without the document)."""
+        return {"id": self.id, "state": self.state, "expires": self.expires, "sha256": self.sha256}
 
 
 _JSON_COLUMNS = {
@@ -103,52 +401,7 @@ class ScanView:
         return out[::-1]
 
 
-def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip([d[0] for d in cur.description], values))
-
-
-def ledger_history(store: Store, until: str | None = None) -> list[dict[str, Any]]:
-    """Every sealed, complete scan finished at or before ``until`` (ISO time; None: all), oldest first:
-    per scan, control and target, the finding ``counts`` by status and the highest ``severity``. The
-    rows the ledger (:mod:`scanner.ledger`) reads; a running, interrupted or failed scan validated nothing."""
-    from scanner.model import SEVERITIES, Status
-
-    statuses = [s.value for s in Status]
-    rank = " ".join(f"WHEN '{name}' THEN {len(SEVERITIES) - i}" for i, name in enumerate(SEVERITIES))
-    sql = ("SELECT s.id, s.seq, s.finished, f.control_id, f.target_id, "
-           + ", ".join(f"sum(f.status = '{st}')" for st in statuses)
-           + f", max(CASE f.severity {rank} ELSE 0 END) FROM scans s JOIN findings f ON f.scan_id = s.id "
-           "WHERE s.hash IS NOT NULL AND s.status = 'complete'" + (" AND s.finished <= ?" if until else "")
-           + " GROUP BY s.id, f.control_id, f.target_id ORDER BY s.seq, f.control_id, f.target_id")
-    out = []
-    for r in store.db.conn.execute(sql, (until,) if until else ()):
-        counts = {st: n for st, n in zip(statuses, r[5:-1]) if n}
-        out.append({"scan": r[0], "seq": r[1], "finished": r[2], "control_id": r[3], "target_id": r[4],
-                    "counts": counts, "severity": SEVERITIES[len(SEVERITIES) - r[-1]] if r[-1] else "info"})
-    return out
-
-
-def chain_head(store: Store, until: str | None = None) -> dict[str, Any] | None:
-    """The newest sealed scan (highest ``seq``) finished at or before ``until``: the chain head a ledger
-    report was computed from, with its signature when the scan was signed."""
-    sql = "SELECT * FROM scans WHERE hash IS NOT NULL AND seq IS NOT NULL"
-    sql += " AND finished <= ?" if until else ""
-    cur = store.db.conn.execute(sql + " ORDER BY seq DESC LIMIT 1", (until,) if until else ())
-    row = cur.fetchone()
-    return _row(cur, row) if row else None
-
-
 def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, ControlRecord]:
-    """control id -> its snapshot in the newest of ``scan_ids`` (oldest first) that ran it; each
-    snapshot is read and decoded once, from the newest scan back."""
-    out: dict[str, ControlRecord] = {}
-    q = store.db.conn.execute
-    for scan_id in reversed(list(scan_ids)):
-        wanted = [cid for (cid,) in q("SELECT id FROM controls WHERE scan_id = ?", (scan_id,)) if cid not in out]
-        for i in range(0, len(wanted), 500):
-            part = wanted[i:i + 500]
-            cur = q(f"SELECT * FROM controls WHERE scan_id = ? AND id IN ({','.join('?' * len(part))})", (scan_id, *part))
-            for r in cur.fetchall():
-                record = ControlRecord.from_row(_decode("controls", _row(cur, r)))
-                out[record.id] = record
-    return out
+    """control id -> its snapshot in the newest of ``scan_ids`` (oldest first) that ran it (the ledger's controls)."""
+    return {cid: ControlRecord.from_row(_decode("controls", row))
+            for cid, row in store.latest_control_rows(scan_ids).items()}

@@ -56,7 +56,7 @@ ROOT = SCANNER.parent
 #: Where a snapshot's ``document`` may be read: the store and its read model (the records are built
 #: there), and the evidence pack writer, which writes each document's canonical JSON as stored.
 DOCUMENT_READERS = {"scanner/store.py", "scanner/store_sql.py", "scanner/store_read.py", "scanner/store_view.py",
-                    "scanner/store_records.py", "scanner/evidence.py"}
+                    "scanner/evidence.py"}
 #: ``.documents()`` (each document as stored, opaque): the pack writer, the integrity check (hashes
 #: them), and the json format, which dumps each waiver's document whole without reading into it.
 OPAQUE_DOCUMENTS = {"scanner/evidence.py", "scanner/integrity.py", "reports/jsonout.py"}
@@ -105,7 +105,7 @@ def test_the_document_check_sees_every_kind_of_read(tmp_path):
 
 
 def test_control_and_waiver_snapshots_are_frozen_typed_records(factory_view):
-    from scanner.store_records import ControlRecord, Remediation, WaiverRecord
+    from scanner.store_view import ControlRecord, Remediation, WaiverRecord
 
     controls = factory_view.controls
     assert controls and all(isinstance(c, ControlRecord) for c in controls.values())
