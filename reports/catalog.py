@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from policies import FRAMEWORKS
 
@@ -85,22 +85,3 @@ def evidence_text(evidence: Mapping[str, Any] | None) -> tuple[str, str]:
     if not isinstance(found, str):
         found = json.dumps(found, ensure_ascii=False, sort_keys=True)
     return expected, found
-
-
-def waivers_by_id(waivers: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """Waiver rows of a scan keyed by id."""
-    return {w["id"]: w for w in waivers}
-
-
-def remediation_text(control: Mapping[str, Any] | None) -> str:
-    """The plain-text remediation of a control snapshot ('' when it has none)."""
-    doc = (control or {}).get("document") or {}
-    rem = doc.get("remediation") or {}
-    return str(rem.get("text") or "") if isinstance(rem, Mapping) else str(rem)
-
-
-def control_description(control: Mapping[str, Any] | None) -> str:
-    """The description of a control snapshot ('' when it has none)."""
-    doc = (control or {}).get("document") or {}
-    meta = doc.get("metadata") or {}
-    return str(meta.get("description") or doc.get("description") or "")

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterator, Mapping
 
 from reports.base import Renderer
-from reports.catalog import control_description, evidence_text, remediation_text
+from reports.catalog import evidence_text
 from scanner.store import ScanView
+from scanner.store_view import ControlRecord, StigRef, WaiverRecord
 
 MAX_DETAILS = 32_000
 """Most characters of finding details per rule (the rest is summarised)."""
@@ -46,8 +47,8 @@ class Rule:
     """One STIG rule on one target, with the govscan results that decide it."""
 
     benchmark: str
-    entry: Mapping[str, Any]
-    controls: list[Mapping[str, Any]] = field(default_factory=list)
+    entry: StigRef
+    controls: list[ControlRecord] = field(default_factory=list)
     results: list[Mapping[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     status: str = "not_reviewed"
@@ -64,15 +65,13 @@ class Checklist:
     left_out: int
 
 
-def stig_controls(view: ScanView) -> dict[tuple[str, str], list[tuple[Mapping[str, Any], Mapping[str, Any]]]]:
-    """(benchmark, vuln id) -> [(control row, stig entry)] for every control of the scan with one."""
-    out: dict[tuple[str, str], list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
+def stig_controls(view: ScanView) -> dict[tuple[str, str], list[tuple[ControlRecord, StigRef]]]:
+    """(benchmark, vuln id) -> [(control, its STIG rule)] for every control of the scan with one."""
+    out: dict[tuple[str, str], list[tuple[ControlRecord, StigRef]]] = {}
     for cid in sorted(view.controls):
         c = view.controls[cid]
-        raw = (c.get("document") or {}).get("stig")
-        for e in raw if isinstance(raw, list) else ():
-            if isinstance(e, dict) and e.get("benchmark") and e.get("vuln_id"):
-                out.setdefault((str(e["benchmark"]), str(e["vuln_id"])), []).append((c, e))
+        for e in c.stig:
+            out.setdefault((e.benchmark, e.vuln_id), []).append((c, e))
     return out
 
 
@@ -95,28 +94,27 @@ def checklists(view: ScanView) -> list[Checklist]:
                          "a checklist would be empty; scan with controls that have one (govscan policy list)")
     if not view.targets:
         raise UsageError("the scan has no target: there is nothing to write a checklist for")
-    stig_ids = {c["id"] for pairs in by_rule.values() for c, _ in pairs}
+    stig_ids = {c.id for pairs in by_rule.values() for c, _ in pairs}
     left_out = len(set(view.controls) - stig_ids)
     results: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for f in view.findings():
         if f["control_id"] in stig_ids:
             results.setdefault((f["target_id"], f["control_id"]), []).append(f)
-    waivers = {w["id"]: w for w in view.waivers}
     out = []
     for t in view.targets:
         rules: dict[str, list[Rule]] = {}
         for (bench, _vuln), pairs in sorted(by_rule.items(), key=lambda kv: (kv[0][0], _vuln_key(kv[0][1]))):
-            if not any(c.get("provider") == t.get("kind") or (t["id"], c["id"]) in results for c, _ in pairs):
+            if not any(c.provider == t.get("kind") or (t["id"], c.id) in results for c, _ in pairs):
                 continue  # a host STIG rule says nothing about an AWS account or a network
             rule = Rule(bench, pairs[0][1], [c for c, _ in pairs])
             for c, e in pairs:
-                rule.results += results.get((t["id"], c["id"]), [])
-                rule.missing += [p for p in e.get("shared_with") or () if p not in view.controls]
-                if not results.get((t["id"], c["id"])):
-                    rule.missing.append(c["id"])
+                rule.results += results.get((t["id"], c.id), [])
+                rule.missing += [p for p in e.shared_with if p not in view.controls]
+                if not results.get((t["id"], c.id)):
+                    rule.missing.append(c.id)
             rule.status = rule_status({r["status"] for r in rule.results}, complete=not rule.missing)
             rule.details = _details(view, t, rule)
-            rule.comments = _comments(rule, waivers)
+            rule.comments = _comments(rule, view)
             rules.setdefault(bench, []).append(rule)
         if rules:
             out.append(Checklist(t, rules, left_out))
@@ -132,7 +130,7 @@ def _vuln_key(vuln: str) -> tuple[int, str]:
 
 def _details(view: ScanView, target: Mapping[str, Any], rule: Rule) -> str:
     lines = [f"govscan scan {view.id}, target {target['id']}: {len(rule.results)} result(s) of "
-             f"{', '.join(c['id'] for c in rule.controls)}."]
+             f"{', '.join(c.id for c in rule.controls)}."]
     if target.get("error"):
         lines.append(f"Target error: {target['error']}")
     for cid in sorted(set(rule.missing)):
@@ -152,17 +150,16 @@ def _details(view: ScanView, target: Mapping[str, Any], rule: Rule) -> str:
     return text
 
 
-def _comments(rule: Rule, waivers: Mapping[str, Mapping[str, Any]]) -> str:
+def _comments(rule: Rule, view: ScanView) -> str:
     out = []
     for wid in sorted({r["waiver_id"] for r in rule.results if r.get("waiver_id")}):
-        w = waivers.get(wid) or {}
-        doc = w.get("document") or {}
-        state = w.get("state") or "unknown"
-        head = f"Waiver {wid} ({doc.get('type') or 'waiver'}, {state}, expires {w.get('expires') or doc.get('expires')})"
+        w = view.waiver(wid) or WaiverRecord(wid, "", None, None)
+        state = w.state or "unknown"
+        head = f"Waiver {wid} ({w.type or 'waiver'}, {state}, expires {w.expires})"
         if state != "active":
             head += ": no longer applies, the finding stands"
-        just = doc.get("justification")
-        out.append(head + (f": {just}" if just else "") + (f" (POA&M {doc['poam_id']})" if doc.get("poam_id") else ""))
+        out.append(head + (f": {w.justification}" if w.justification else "")
+                   + (f" (POA&M {w.poam_id})" if w.poam_id else ""))
     return "\n".join(out)
 
 
@@ -193,15 +190,15 @@ def benchmark_info(bench: str) -> dict[str, str]:
 def rule_fields(rule: Rule) -> dict[str, Any]:
     """Rule content shared by CKLB rules and CKL VULNs."""
     e, c = rule.entry, rule.controls[0]
-    titles = "; ".join(str(x.get("title") or x["id"]) for x in rule.controls)
-    discussion = "\n\n".join(filter(None, (control_description(x) for x in rule.controls)))
-    check = "\n".join(f"govscan control {x['id']} {x.get('version') or ''} ({x.get('resource')}): "
-                      f"{json.dumps((x.get('document') or {}).get('assert'), sort_keys=True)}" for x in rule.controls)
-    fix = "\n".join(filter(None, (remediation_text(x) for x in rule.controls)))
-    return {"group_id": e["vuln_id"], "rule_id_src": e["rule_id"], "rule_id": str(e["rule_id"]).removesuffix("_rule"),
-            "rule_version": e.get("stig_id") or "", "severity": CAT_SEVERITY.get(str(e.get("severity")), "medium"),
-            "rule_title": titles, "group_title": str(c.get("title") or c["id"]), "discussion": discussion,
-            "check_content": check, "fix_text": fix, "ccis": list(e.get("cci") or [])}
+    titles = "; ".join(x.title or x.id for x in rule.controls)
+    discussion = "\n\n".join(filter(None, (x.description for x in rule.controls)))
+    check = "\n".join(f"govscan control {x.id} {x.version or ''} ({x.resource}): "
+                      f"{json.dumps(x.check, sort_keys=True)}" for x in rule.controls)
+    fix = "\n".join(filter(None, (x.remediation.text for x in rule.controls)))
+    return {"group_id": e.vuln_id, "rule_id_src": e.rule_id, "rule_id": e.rule_id.removesuffix("_rule"),
+            "rule_version": e.stig_id, "severity": CAT_SEVERITY.get(e.severity, "medium"),
+            "rule_title": titles, "group_title": c.title or c.id, "discussion": discussion,
+            "check_content": check, "fix_text": fix, "ccis": list(e.cci)}
 
 
 def cklb_document(view: ScanView, cl: Checklist) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from reports.catalog import FEDRAMP, NIST, SEVERITY_RANK, fedramp_baselines, nist_catalog, nist_family
+from scanner.store_view import ControlRecord
 
 #: Order of precedence when several results meet on one control or catalog id.
 #: A control or catalog id with any finding not assessed (notchecked) is not shown as passing.
@@ -22,7 +23,7 @@ class ControlResult:
     """Results of one control across every resource of the scan."""
 
     id: str
-    control: Mapping[str, Any]
+    control: ControlRecord
     counts: Counter = field(default_factory=Counter)
     rows: list[dict[str, Any]] = field(default_factory=list)
     """Failing, error and waived findings (first ``max_rows``), each with its evidence attached."""
@@ -46,7 +47,7 @@ class ControlResult:
 
     @property
     def sort_key(self) -> tuple[int, int, str]:
-        return (-SEVERITY_RANK.get(self.control.get("severity", "info"), 0), -self.attention, self.id)
+        return (-SEVERITY_RANK.get(self.control.severity, 0), -self.attention, self.id)
 
 
 def collect(view: Any, *, max_rows: int, per_target: dict[str, dict[str, str]] | None = None,
@@ -63,7 +64,7 @@ def collect(view: Any, *, max_rows: int, per_target: dict[str, dict[str, str]] |
         cid = f["control_id"]
         res = results.get(cid)
         if res is None:  # a finding whose control snapshot is missing still shows up
-            res = results[cid] = ControlResult(cid, {"id": cid, "title": cid, "severity": f["severity"]})
+            res = results[cid] = ControlResult(cid, view.control(cid, f["severity"]))
         res.counts[f["status"]] += 1
         targets.setdefault(f["target_id"], Counter())[f["status"]] += 1
         if f.get("waiver_id"):
@@ -86,7 +87,7 @@ def _id_states(results: Iterable[ControlResult], framework: str) -> dict[str, st
     """Catalog id -> the most serious state of the controls mapped to it."""
     states: dict[str, str] = {}
     for res in results:
-        for cid in (res.control.get("mappings") or {}).get(framework, ()):
+        for cid in res.control.mappings.get(framework, ()):
             new = res.state
             old = states.get(cid)
             if old is None or _STATE_ORDER.index(new) < _STATE_ORDER.index(old):
@@ -143,6 +144,6 @@ def fedramp_levels(results: Iterable[ControlResult]) -> list[CoverageRow]:
 def frameworks(results: Iterable[ControlResult]) -> list[CoverageRow]:
     """Per framework key found in the controls' mappings: ids mapped and their results."""
     results = list(results)
-    keys = sorted({fw for r in results for fw in (r.control.get("mappings") or {})})
+    keys = sorted({fw for r in results for fw in r.control.mappings})
     catalog_size = {NIST: len(nist_catalog()["controls"])}
     return [_row(fw, fw, catalog_size.get(fw, 0), _id_states(results, fw)) for fw in keys]

@@ -11,7 +11,7 @@ import csv
 from typing import IO, Any
 
 from reports.base import Renderer
-from reports.catalog import FEDRAMP, NIST, evidence_text, waivers_by_id
+from reports.catalog import FEDRAMP, NIST, evidence_text
 from scanner.store import ScanView
 
 COLUMNS = (
@@ -42,25 +42,24 @@ class CsvRenderer(Renderer):
     def render(self, view: ScanView, out: IO) -> None:
         writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(COLUMNS)
-        waivers = waivers_by_id(view.waivers)
         evidence_cache: dict[str, tuple[str, str]] = {}
         for f in view.findings():
-            control = view.controls.get(f["control_id"]) or {}
-            mappings = control.get("mappings") or {}
+            control = view.controls.get(f["control_id"])
+            mappings = control.mappings if control is not None else {}
             sha = f.get("evidence_sha256")
             if len(evidence_cache) > 50_000:  # bounded memory on million-finding scans
                 evidence_cache.clear()
             if sha and sha not in evidence_cache:
                 evidence_cache[sha] = evidence_text(view.evidence(sha))
             expected, found = evidence_cache.get(sha or "", ("", ""))
-            waiver = waivers.get(f.get("waiver_id") or "")
+            waiver = view.waiver(f.waiver_id)
             others = "; ".join(
                 f"{fw}: {' '.join(ids)}" for fw, ids in sorted(mappings.items()) if fw not in (NIST, FEDRAMP)
             )
             row = (
-                view.id, f["control_id"], control.get("version"), control.get("title"), f["severity"],
+                view.id, f["control_id"], control and control.version, control and control.title, f["severity"],
                 f["status"], f["target_id"], f["resource_type"], f["resource_id"], f.get("region"),
-                f["message"], expected, found, f.get("waiver_id"), waiver["state"] if waiver else "",
+                f["message"], expected, found, f.get("waiver_id"), waiver.state if waiver else "",
                 " ".join(mappings.get(NIST, ())), " ".join(mappings.get(FEDRAMP, ())), others,
                 f["time"], f["hash"],
             )

@@ -100,9 +100,7 @@ class FedrampVdrRenderer(Renderer):
 
         uri = package_uri(self.option("package-uri"))
         as_of = _ledger.parse_time(view.scan.get("finished") or view.scan["started"], "scan time")
-        controls = {cid: _ledger.ControlInfo(cid, c.get("title") or cid, c.get("severity") or "info",
-                                             c.get("mappings") or {}, _ledger._declared_age(c.get("document")))
-                    for cid, c in view.controls.items()}
+        controls = {cid: _ledger.ControlInfo.of(c) for cid, c in view.controls.items()}
         led = _ledger.build(view.store, as_of=as_of, controls=controls)
         json.dump(document(led, items(led), uri), out, indent=1, ensure_ascii=False)
         out.write("\n")

@@ -25,8 +25,9 @@ import json
 from typing import IO, Any, Mapping
 
 from reports.base import Renderer
-from reports.catalog import control_description, evidence_text, nist_display, remediation_text
+from reports.catalog import evidence_text, nist_display
 from scanner.store import ScanView
+from scanner.store_view import ControlRecord
 
 IMPACT = {"critical": 1.0, "high": 0.7, "medium": 0.5, "low": 0.3, "info": 0.1}
 HDF_STATUS = {"pass": "passed", "fail": "failed", "waived": "failed", "error": "error",
@@ -34,19 +35,18 @@ HDF_STATUS = {"pass": "passed", "fail": "failed", "waived": "failed", "error": "
 MAX_RESULTS_PER_CONTROL = 5000
 
 
-def _tags(control: Mapping[str, Any]) -> dict[str, Any]:
-    mappings = control.get("mappings") or {}
-    nist = sorted({nist_display(str(i)) for fw in ("nist-800-53-rev5", "fedramp-rev5") for i in mappings.get(fw) or ()})
-    tags: dict[str, Any] = {"nist": nist, "severity": control.get("severity") or "medium"}
-    for fw, ids in sorted(mappings.items()):
+def _tags(control: ControlRecord) -> dict[str, Any]:
+    nist = sorted({nist_display(i) for i in control.nist})
+    tags: dict[str, Any] = {"nist": nist, "severity": control.severity or "medium"}
+    for fw, ids in sorted(control.mappings.items()):
         if not fw.startswith(("nist-800-53", "fedramp-rev5")):
             tags[fw] = list(ids)
-    stig = [e for e in (control.get("document") or {}).get("stig") or () if isinstance(e, dict)]
+    stig = control.stig
     if stig:
-        tags["gid"] = stig[0].get("vuln_id")
-        tags["rid"] = stig[0].get("rule_id")
-        tags["stig_id"] = stig[0].get("stig_id")
-        tags["cci"] = sorted({c for e in stig for c in e.get("cci") or ()})
+        tags["gid"] = stig[0].vuln_id
+        tags["rid"] = stig[0].rule_id
+        tags["stig_id"] = stig[0].stig_id
+        tags["cci"] = sorted({c for e in stig for c in e.cci})
     return tags
 
 
@@ -70,23 +70,21 @@ def _result(view: ScanView, f: Mapping[str, Any], when: str) -> dict[str, Any]:
 
 
 def _waiver_data(view: ScanView, results: list[Mapping[str, Any]]) -> dict[str, Any] | None:
-    waivers = {w["id"]: w for w in view.waivers}
     active = sorted({f["waiver_id"] for f in results if f["status"] == "waived" and f.get("waiver_id")})
     if not active:
         return None
     parts, expiry = [], None
     for wid in active:
-        w = waivers.get(wid) or {}
-        doc = w.get("document") or {}
-        expiry = expiry or w.get("expires") or doc.get("expires")
-        parts.append(f"{wid}: {doc.get('justification') or 'no justification recorded'}")
+        w = view.waiver(wid)
+        expiry = expiry or (w.expires if w is not None else None)
+        parts.append(f"{wid}: {(w.justification if w is not None else '') or 'no justification recorded'}")
     return {"run": True, "skipped_due_to_waiver": False, "expiration_date": expiry,
             "justification": "; ".join(parts), "message": f"{len(active)} waiver(s) accept these failures"}
 
 
-def _control(view: ScanView, c: Mapping[str, Any], found: list[Mapping[str, Any]], target: str,
+def _control(view: ScanView, c: ControlRecord, found: list[Mapping[str, Any]], target: str,
              when: str) -> dict[str, Any]:
-    cid = c["id"]
+    cid = c.id
     hdf_results = [_result(view, f, when) for f in found[:MAX_RESULTS_PER_CONTROL]]
     if len(found) > MAX_RESULTS_PER_CONTROL:
         hdf_results.append({"status": "skipped", "start_time": when, "code_desc": "more results in govscan",
@@ -95,16 +93,15 @@ def _control(view: ScanView, c: Mapping[str, Any], found: list[Mapping[str, Any]
         hdf_results = [{"status": "skipped", "start_time": when, "code_desc": f"{target}: {cid}: no result",
                         "skip_message": "govscan recorded no result for this control on this target"}]
     statuses = {f["status"] for f in found}
-    impact = 0.0 if statuses == {"notapplicable"} else IMPACT.get(str(c.get("severity")), 0.5)
-    doc = c.get("document") or {}
-    source = str(c.get("source") or "")
+    impact = 0.0 if statuses == {"notapplicable"} else IMPACT.get(c.severity, 0.5)
+    source = c.source or ""
     path, _, line = source.rpartition(":")
     control: dict[str, Any] = {
-        "id": cid, "title": c.get("title") or cid, "desc": control_description(c) or c.get("title") or cid,
-        "descriptions": [{"label": "default", "data": control_description(c) or str(c.get("title") or cid)},
-                         {"label": "rationale", "data": str((doc.get("metadata") or {}).get("rationale") or "")},
-                         {"label": "check", "data": json.dumps(doc.get("assert"), sort_keys=True)},
-                         {"label": "fix", "data": remediation_text(c)}],
+        "id": cid, "title": c.title or cid, "desc": c.description or c.title or cid,
+        "descriptions": [{"label": "default", "data": c.description or c.title or cid},
+                         {"label": "rationale", "data": c.rationale},
+                         {"label": "check", "data": json.dumps(c.check, sort_keys=True)},
+                         {"label": "fix", "data": c.remediation.text}],
         "impact": impact, "refs": [], "tags": _tags(c), "code": None,
         "source_location": {"ref": (path if line.isdigit() else source) or None,
                             "line": int(line) if line.isdigit() else None},
@@ -125,20 +122,20 @@ def hdf_documents(view: ScanView) -> list[tuple[str, dict[str, Any]]]:
         results.setdefault((f["target_id"], f["control_id"]), []).append(f)
     profile = str(scan.get("profile") or "govscan")
     digest = scan.get("profile_sha256") or hashlib.sha256(
-        "\n".join(f"{cid} {c.get('sha256')}" for cid, c in sorted(view.controls.items())).encode()).hexdigest()
+        "\n".join(f"{cid} {c.sha256}" for cid, c in sorted(view.controls.items())).encode()).hexdigest()
     targets = [(t["id"], t.get("kind")) for t in view.targets]
     known = {tid for tid, _ in targets}
     targets += [(tid, None) for tid in sorted({tid for tid, _ in results} - known)]
     docs = []
     for tid, kind in targets:
-        ids = [cid for cid, c in view.controls.items() if c.get("provider") == kind or (tid, cid) in results]
+        ids = [cid for cid, c in view.controls.items() if c.provider == kind or (tid, cid) in results]
         ids += sorted({cid for t, cid in results if t == tid} - set(ids))
         controls: list[dict[str, Any]] = []
         groups: dict[str, list[str]] = {}
         for cid in ids:
-            c = view.controls.get(cid) or {"id": cid, "title": cid, "severity": "medium"}
+            c = view.control(cid, "medium")
             controls.append(_control(view, c, results.get((tid, cid), []), tid, when))
-            groups.setdefault(str(c.get("provider") or "govscan"), []).append(cid)
+            groups.setdefault(c.provider or "govscan", []).append(cid)
         docs.append((tid, _document(view, tid, {
             "name": profile, "title": f"govscan {profile} on {tid} (scan {view.id})",
             "version": str(scan.get("seq") or ""), "sha256": digest, "summary": f"govscan scan {view.id}, target {tid}",

@@ -20,9 +20,10 @@ from typing import IO, Any
 from reports import coverage, ledger_section
 from reports.base import Renderer
 from reports.catalog import (
-    NIST, SEVERITIES, STATUSES, control_description, evidence_text, framework_label, nist_catalog, nist_display,
+    NIST, SEVERITIES, STATUSES, evidence_text, framework_label, nist_catalog, nist_display,
 )
 from scanner.store import ScanView
+from scanner.store_view import ControlRecord
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -187,9 +188,8 @@ def build_context(view: ScanView, *, page_size: int = 50, max_rows: int = 500) -
         "fedramp": coverage.fedramp_levels(ordered),
         "nist_titles": {cid: c["title"] for cid, c in catalog["controls"].items()},
         "NIST": NIST,
-        "describe": control_description,
-        "waivers_active": [w for w in view.waivers if w.get("state") != "expired"],
-        "waivers_expired": [w for w in view.waivers if w.get("state") == "expired"],
+        "waivers_active": [w for w in view.waivers if w.state != "expired"],
+        "waivers_expired": [w for w in view.waivers if w.state == "expired"],
         "waiver_findings": waiver_findings,
         "exclusions": view.exclusions,
         "targets": view.targets,
@@ -208,8 +208,8 @@ def _failing_list(states: dict[str, str], results: dict[str, Any]) -> dict[str, 
     out: dict[str, list[dict[str, Any]]] = {"fail": [], "waived": [], "error": []}
     for cid, state in states.items():
         res = results.get(cid)
-        control = res.control if res is not None else {"id": cid, "title": cid, "severity": "info"}
-        out[state].append({"id": cid, "title": control.get("title") or cid, "severity": control.get("severity")})
+        control = res.control if res is not None else ControlRecord.missing(cid, "info")
+        out[state].append({"id": cid, "title": control.title or cid, "severity": control.severity})
     rank = {sev: i for i, sev in enumerate(SEVERITIES)}
     for rows in out.values():
         rows.sort(key=lambda c: (rank.get(c["severity"], 9), c["id"]))

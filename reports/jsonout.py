@@ -17,13 +17,14 @@ class JsonRenderer(Renderer):
 
     def render(self, view: Any, out: IO[str]) -> None:
         dump = lambda o: json.dumps(o, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
-        controls = [{k: v for k, v in c.items() if k not in ("scan_id", "document")} for c in view.controls.values()]
+        controls = [c.columns() for c in view.controls.values()]
+        documents = {ident: json.loads(text) for ident, _sha, text in view.documents("waivers")}
         head = {
             "scan": {k: v for k, v in view.scan.items() if k not in ("pid", "hostname")},
             "counts": view.counts(),
             "targets": [{k: v for k, v in t.items() if k != "scan_id"} for t in view.targets],
             "controls": controls,
-            "waivers": [{k: v for k, v in w.items() if k != "scan_id"} for w in view.waivers],
+            "waivers": [{**w.columns(), "document": documents.get(w.id)} for w in view.waivers],
             "exclusions": [{k: v for k, v in e.items() if k != "scan_id"} for e in view.exclusions],
         }
         text = dump(head)

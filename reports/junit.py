@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import IO, Any, Mapping
+from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from reports.base import Renderer
-from reports.catalog import evidence_text, remediation_text, waivers_by_id
+from reports.catalog import evidence_text
 from scanner.store import ScanView
-from scanner.store_view import FindingRecord, WaiverState
+from scanner.store_view import ControlRecord, FindingRecord, WaiverState
 
 # Characters XML 1.0 forbids (C0 controls except tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -55,11 +55,10 @@ class JunitRenderer(Renderer):
         scan = view.scan
         stamp = (scan.get("started") or "1970-01-01T00:00:00Z")[:19]
         host = (scan.get("hostname") or "").strip() or "localhost"
-        waivers = waivers_by_id(view.waivers)
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n')
         control_ids = list(view.controls) + sorted(set(counts) - set(view.controls))
         for index, cid in enumerate(control_ids):
-            control = view.controls.get(cid) or {"id": cid, "title": cid, "severity": "medium"}
+            control = view.control(cid, "medium")
             c = counts.get(cid, Counter())
             skipped = c["notapplicable"] + c["notchecked"] + c["waived"]
             out.write(
@@ -72,48 +71,47 @@ class JunitRenderer(Renderer):
                 out.write(f"      <property name={xml_attr(key)} value={xml_attr(value)}/>\n")
             out.write("    </properties>\n")
             for f in view.findings(control=_glob_literal(cid)):
-                out.write(self._testcase(view, control, f, waivers))
-            out.write(f"    <system-out>{xml_text(control.get('title'))}</system-out>\n"
+                out.write(self._testcase(view, control, f))
+            out.write(f"    <system-out>{xml_text(control.title)}</system-out>\n"
                       "    <system-err></system-err>\n  </testsuite>\n")
         out.write("</testsuites>\n")
 
     @staticmethod
-    def _properties(view: ScanView, control: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    def _properties(view: ScanView, control: ControlRecord) -> list[tuple[str, Any]]:
         props: list[tuple[str, Any]] = [
-            ("title", control.get("title")), ("severity", control.get("severity")),
-            ("version", control.get("version")), ("sha256", control.get("sha256")),
+            ("title", control.title), ("severity", control.severity),
+            ("version", control.version), ("sha256", control.sha256),
             ("scan_id", view.id), ("scan_hash", view.scan.get("hash")), ("profile", view.scan.get("profile")),
         ]
-        for fw, ids in sorted((control.get("mappings") or {}).items()):
+        for fw, ids in sorted(control.mappings.items()):
             props.append((f"mapping.{fw}", " ".join(ids)))
         return [(k, v) for k, v in props if v]
 
     @staticmethod
-    def _testcase(view: ScanView, control: Mapping[str, Any], f: FindingRecord,
-                  waivers: Mapping[str, Mapping[str, Any]]) -> str:
+    def _testcase(view: ScanView, control: ControlRecord, f: FindingRecord) -> str:
         name = f["resource_id"] if f["resource_id"] == f["target_id"] else f"{f['resource_id']} [{f['target_id']}]"
         head = f"    <testcase name={xml_attr(name)} classname={xml_attr(f['control_id'])} time=\"0\""
         status = f["status"]
         if status == "pass":
             return head + "/>\n"
-        waiver = waivers.get(f.get("waiver_id") or "")
+        waiver = view.waiver(f.waiver_id)
         if status in ("fail", "error"):
             expected, found = evidence_text(view.evidence(f.get("evidence_sha256")))
-            lines = [f["message"], f"control: {f['control_id']} ({control.get('title')})",
+            lines = [f["message"], f"control: {f['control_id']} ({control.title})",
                      f"severity: {f['severity']}", f"resource: {f['resource_type']} {f['resource_id']}",
                      f"target: {f['target_id']}" + (f" region {f['region']}" if f.get("region") else "")]
             if expected or found:
                 lines.append(f"expected: {expected}\nfound: {found}")
             if waiver is not None and f.waiver_state is WaiverState.EXPIRED:
-                lines.append(f"waiver {waiver['id']} expired on {waiver.get('expires')}: it no longer applies")
-            remediation = remediation_text(control)
+                lines.append(f"waiver {waiver.id} expired on {waiver.expires}: it no longer applies")
+            remediation = control.remediation.text
             if remediation and status == "fail":
                 lines.append(f"remediation: {remediation}")
             tag, kind = ("failure", f["severity"]) if status == "fail" else ("error", "collection-error")
             return (head + f">\n      <{tag} message={xml_attr(f['message'])} type={xml_attr(kind)}>"
                     f"{xml_text(chr(10).join(lines))}</{tag}>\n    </testcase>\n")
         if status == "waived" and waiver is not None:
-            reason = f"waived by {waiver['id']} (expires {waiver.get('expires')}): {f['message']}"
+            reason = f"waived by {waiver.id} (expires {waiver.expires}): {f['message']}"
         else:
             reason = {"notapplicable": "not applicable", "notchecked": "not checked"}.get(status, status)
             reason = f"{reason}: {f['message']}"

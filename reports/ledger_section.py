@@ -22,14 +22,12 @@ def context(view: Any) -> dict[str, Any] | None:
     from scanner.ksi import FRAMEWORK
     from scanner.ledger_poam import items
 
-    if not any((c.get("mappings") or {}).get(FRAMEWORK) for c in view.controls.values()):
+    if not any(c.mappings.get(FRAMEWORK) for c in view.controls.values()):
         return None
     found = re.findall(r"(?:^|\+)fedramp-20x-class-([bc])(?=\+|$)", view.scan.get("profile") or "")
     klass = max(found) if found else None
     as_of = _ledger.parse_time(view.scan.get("finished") or view.scan["started"], "scan time")
-    controls = {cid: _ledger.ControlInfo(cid, c.get("title") or cid, c.get("severity") or "info",
-                                         c.get("mappings") or {}, _ledger._declared_age(c.get("document")))
-                for cid, c in view.controls.items()}
+    controls = {cid: _ledger.ControlInfo.of(c) for cid, c in view.controls.items()}
     led = _ledger.build(view.store, as_of=as_of, controls=controls, klass=klass)
     poam = items(led)
     failing = led.failing

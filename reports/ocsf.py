@@ -14,10 +14,7 @@ import time as _time
 from typing import IO, Any, Iterator, Mapping
 
 from reports.base import Renderer
-from reports.catalog import (
-    NIST, control_description, evidence_text, fingerprint, framework_label, nist_display, remediation_text,
-    waivers_by_id,
-)
+from reports.catalog import NIST, evidence_text, fingerprint, framework_label, nist_display
 from scanner.store import ScanView
 
 OCSF_VERSION = "1.8.0"
@@ -66,14 +63,13 @@ class OcsfRenderer(Renderer):
         """The events of ``view``, in finding order."""
         import scanner
 
-        waivers = waivers_by_id(view.waivers)
         evidence: dict[str, tuple[str, str]] = {}
         product = {"name": "govscan", "vendor_name": "govscan", "version": view.scan.get("tool_version") or scanner.__version__}
         for f in view.findings():
             if f["status"] not in _COMPLIANCE:
                 continue  # notapplicable: no compliance statement to make
-            control = view.controls.get(f["control_id"]) or {}
-            mappings = control.get("mappings") or {}
+            control = view.control(f["control_id"])
+            mappings = control.mappings
             status_id, status = _COMPLIANCE[f["status"]]
             sev_id, sev = _SEVERITY.get(f["severity"], (99, "Other"))
             sha = f.get("evidence_sha256") or ""
@@ -85,12 +81,12 @@ class OcsfRenderer(Renderer):
             created = _epoch_ms(f.get("time"))
             details = [d for d in (f"expected: {expected}" if expected else "",
                                    f"found: {found}" if found else "") if d]
-            waiver = waivers.get(f.get("waiver_id") or "")
+            waiver = view.waiver(f.waiver_id)
             suppressed = f["status"] == "waived"
             if waiver is not None:
-                details.append(f"waiver {waiver['id']} ({waiver.get('state')}, expires {waiver.get('expires')})")
-            check = {"uid": f["control_id"], "name": control.get("title") or f["control_id"],
-                     "desc": control_description(control) or None, "version": control.get("version"),
+                details.append(f"waiver {waiver.id} ({waiver.state}, expires {waiver.expires})")
+            check = {"uid": f["control_id"], "name": control.title or f["control_id"],
+                     "desc": control.description or None, "version": control.version,
                      "severity": f["severity"], "severity_id": sev_id, "status": status, "status_id": status_id,
                      "standards": [framework_label(fw) for fw in sorted(mappings)]}
             event: dict[str, Any] = {
@@ -107,7 +103,7 @@ class OcsfRenderer(Renderer):
                              "original_time": f.get("time")},
                 "finding_info": {
                     "uid": fingerprint(f["control_id"], f["target_id"], f["resource_id"]),
-                    "title": control.get("title") or f["control_id"],
+                    "title": control.title or f["control_id"],
                     "desc": f["message"], "created_time": created,
                     "types": [f["resource_type"]],
                     "product": product,
@@ -120,7 +116,7 @@ class OcsfRenderer(Renderer):
                 "resources": [_clean({"uid": f["resource_id"], "type": f["resource_type"],
                                       "region": f.get("region"), "group": {"name": f["target_id"]}})],
             }
-            remediation = remediation_text(control)
+            remediation = control.remediation.text
             if remediation:
                 event["remediation"] = {"desc": remediation}
             if f.get("evidence_sha256"):

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Mapping
 
 from reports.jsonstream import Stream, materialise, write
-from reports.oscal_text import NS, NIST_FRAMEWORKS, _control_sort_key, _datetime, md, nist_ids, prop, text
+from reports.oscal_text import NS, NIST_FRAMEWORKS, _datetime, md, nist_ids, prop, text
 from scanner.store import ScanView
-from scanner.store_view import WaiverState
+from scanner.store_view import WaiverState, control_sort_key as _control_sort_key
 
 __all__ = ["AP_HREF", "NIST_FRAMEWORKS", "NS", "OSCAL_VERSION", "OscalBuilder", "builder", "documents", "dump",
            "md", "nist_ids", "prop", "render_plan", "text"]
@@ -67,7 +67,6 @@ class OscalBuilder:
         self.start = self.scan["started"]
         self.end = self.scan.get("finished") or self.start
         self.tool_uuid = self.uid("component", "govscan")
-        self.waivers = {w["id"]: w for w in view.waivers}
         self.objectives: dict[str, _Objective] = {}
         # (control_id, waiver_id or None) -> ids of the failing findings it covers
         self.risk_groups: dict[tuple[str, str | None], array] = {}
@@ -85,7 +84,7 @@ class OscalBuilder:
     # -- one pass over the findings ----------------------------------------------------------
 
     def _collect(self) -> None:
-        nist = {cid: nist_ids(c) for cid, c in self.view.controls.items()}
+        nist = {cid: c.nist for cid, c in self.view.controls.items()}
         for f in self.view.findings():
             fid = f["id"]
             self._last_id = max(self._last_id, fid)
@@ -134,7 +133,8 @@ class OscalBuilder:
         if f.get("region"):
             props.append(prop("region", f["region"]))
         if f.get("waiver_id"):
-            state = (self.waivers.get(f["waiver_id"]) or {}).get("state", "unknown")
+            w = self.view.waiver(f["waiver_id"])
+            state = w.state if w is not None else "unknown"
             props += [prop("waiver", f["waiver_id"]), prop("waiver-state", state)]
         obs: dict[str, Any] = {
             "uuid": self.uid("observation", f["id"]),
@@ -163,6 +163,10 @@ class OscalBuilder:
         if target_id not in self._targets:
             self._targets[target_id] = self.uid("target", target_id)
         return self._targets[target_id]
+
+    def _expires(self, waiver_id: str) -> str | None:
+        w = self.view.waiver(waiver_id)
+        return w.expires if w is not None else None
 
     def _origin(self) -> dict[str, Any]:
         return {"actors": [{"type": "tool", "actor-uuid": self.tool_uuid}]}
@@ -193,7 +197,7 @@ class OscalBuilder:
                 "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"govscan:system:{targets}"))}
 
     def reviewed_controls(self) -> dict[str, Any]:
-        ids = sorted({n for c in self.view.controls.values() for n in nist_ids(c)}, key=_control_sort_key)
+        ids = sorted({n for c in self.view.controls.values() for n in c.nist}, key=_control_sort_key)
         if not ids:  # the schema needs a selection; say plainly that none maps to NIST
             return {"description": "No control of this scan maps to NIST SP 800-53.",
                     "control-selections": [{"description": "none"}]}
@@ -222,36 +226,34 @@ class OscalBuilder:
     def risks(self) -> list[dict[str, Any]]:
         out = []
         for (cid, waiver_id), ids in self.risk_groups.items():
-            c = self.view.controls.get(cid) or {}
-            doc = c.get("document") or {}
-            meta = doc.get("metadata") or {}
+            c = self.view.control(cid, "unknown")
             risk: dict[str, Any] = {
                 "uuid": self.uid("risk", cid, waiver_id),
-                "title": md(f"{cid}: {c.get('title') or cid}"),
-                "description": md(meta.get("description") or c.get("title") or cid),
-                "statement": md(f"{len(ids)} resource(s) fail {cid} ({c.get('severity', 'unknown')} severity)."
-                                + (f" Rationale: {meta['rationale']}" if meta.get("rationale") else "")),
-                "props": [prop("control-id", cid), prop("severity", c.get("severity") or "unknown")],
+                "title": md(f"{cid}: {c.title or cid}"),
+                "description": md(c.description or c.title or cid),
+                "statement": md(f"{len(ids)} resource(s) fail {cid} ({c.severity} severity)."
+                                + (f" Rationale: {c.rationale}" if c.rationale else "")),
+                "props": [prop("control-id", cid), prop("severity", c.severity or "unknown")],
                 "status": "open",
                 "origins": [self._origin()],
             }
-            remediation = (doc.get("remediation") or {}).get("text")
+            remediation = c.remediation.text
             if remediation:
                 risk["remediations"] = [{"uuid": self.uid("response", cid, waiver_id), "lifecycle": "recommendation",
                                          "title": md(f"Remediate {cid}"), "description": md(remediation)}]
             lapsed = sorted(self.lapsed.get(cid, ())) if not waiver_id else []
             if lapsed:
                 risk["statement"] += " Expired waivers no longer cover: " + ", ".join(
-                    f"{md(w)} (expired {md((self.waivers.get(w) or {}).get('expires'))})" for w in lapsed) + "."
+                    f"{md(w)} (expired {md(self._expires(w))})" for w in lapsed) + "."
             if waiver_id:
-                w = self.waivers.get(waiver_id) or {}
-                wdoc = w.get("document") or {}
-                risk["status"] = "deviation-approved" if w.get("state") == "active" else "open"
+                waiver = self.view.waiver(waiver_id)
+                risk["status"] = "deviation-approved" if waiver is not None and waiver.active else "open"
                 risk["props"].append(prop("waiver", waiver_id))
-                if wdoc.get("type"):
-                    risk["props"].append(prop("waiver-type", wdoc["type"]))
-                risk["deadline"] = _datetime(w.get("expires") or wdoc.get("expires"), self.end)
-                risk["statement"] += f" Deviation {md(waiver_id)} approved: {md(wdoc.get('justification'))}"
+                if waiver is not None and waiver.type:
+                    risk["props"].append(prop("waiver-type", waiver.type))
+                risk["deadline"] = _datetime(self._expires(waiver_id), self.end)
+                justification = waiver.justification if waiver is not None else None
+                risk["statement"] += f" Deviation {md(waiver_id)} approved: {md(justification or None)}"
             risk["related-observations"] = self._related(ids)
             out.append(risk)
         return out
@@ -335,15 +337,14 @@ class OscalBuilder:
         risks = self.risks()
         items = []
         for r, ((cid, waiver_id), _obs) in zip(risks, self.risk_groups.items()):
-            w = self.waivers.get(waiver_id or "") or {}
+            w = self.view.waiver(waiver_id)
             item: dict[str, Any] = {
                 "uuid": self.uid("poam-item", cid, waiver_id), "title": r["title"],
                 "description": r["statement"], "props": list(r["props"]), "origins": [self._origin()],
                 "related-observations": r["related-observations"], "related-risks": [{"risk-uuid": r["uuid"]}],
             }
-            poam_id = (w.get("document") or {}).get("poam_id")
-            if poam_id:
-                item["props"].append(prop("poam-id", poam_id))
+            if w is not None and w.poam_id:
+                item["props"].append(prop("poam-id", w.poam_id))
             items.append(item)
         doc: dict[str, Any] = {
             "uuid": self.uid("poam"),

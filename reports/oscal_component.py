@@ -45,7 +45,7 @@ def component_definition(controls: Iterable[Any], *, title: str, version: str,
         rule_props += [_rule_prop("Rule_Id", c.id, n), _rule_prop("Rule_Description", c.title, n),
                        _rule_prop("Check_Id", f"{c.id}-check", n),
                        _rule_prop("Check_Description", f"{c.resource}: {check}"[:4000], n)]
-        for nid in nist_ids({"mappings": dict(c.mappings)}):
+        for nid in nist_ids(c.mappings):
             by_nist.setdefault(nid, []).append(c)
     requirements = []
     for nid in sorted(by_nist, key=_control_sort_key):

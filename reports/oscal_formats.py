@@ -10,7 +10,7 @@ imports ``assessment-plan.json`` and links ``evidence/<sha256>.json``, which the
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, Any, Callable, ClassVar
 
 from reports.base import Renderer
 from reports.oscal import OSCAL_VERSION, OscalBuilder, builder, dump, for_version
@@ -26,8 +26,11 @@ OPTIONS = {
 
 class _OscalRenderer(Renderer):
     options = OPTIONS
+    extension = "json"
     oscal_version = OSCAL_VERSION
     """``--oscal-version`` (1.1.3, or 1.1.2 for importers that still require it)."""
+    document: ClassVar[Callable[[OscalBuilder], dict[str, Any]]]
+    """The builder's method that makes this format's document."""
 
     def check_options(self) -> None:
         self.flag("evidence-pack")
@@ -36,41 +39,23 @@ class _OscalRenderer(Renderer):
         return builder(view, system_id=self.option("system-id"), system_id_type=self.option("system-id-type"),
                        ssp_href=self.option("ssp"), in_pack=self.flag("evidence-pack"))
 
-    def document(self, b: OscalBuilder) -> dict[str, Any]:
-        raise NotImplementedError
-
     def render(self, view: ScanView, out: IO) -> None:
-        dump(for_version(self.document(self.builder(view)), self.oscal_version), out)
+        dump(for_version(type(self).document(self.builder(view)), self.oscal_version), out)
 
 
 class AssessmentPlanRenderer(_OscalRenderer):
     """OSCAL 1.1.3 assessment plan: the controls and targets the scan was set to assess."""
 
-    name = "oscal-ap"
-    extension = "json"
-    description = "OSCAL 1.1.3 assessment plan"
-
-    def document(self, b: OscalBuilder) -> dict[str, Any]:
-        return b.assessment_plan()
+    name, description, document = "oscal-ap", "OSCAL 1.1.3 assessment plan", OscalBuilder.assessment_plan
 
 
 class AssessmentResultsRenderer(_OscalRenderer):
     """OSCAL 1.1.3 assessment results (the plan embedded in back-matter, or beside it in a pack)."""
 
-    name = "oscal-ar"
-    extension = "json"
-    description = "OSCAL 1.1.3 assessment results"
-
-    def document(self, b: OscalBuilder) -> dict[str, Any]:
-        return b.assessment_results()
+    name, description, document = "oscal-ar", "OSCAL 1.1.3 assessment results", OscalBuilder.assessment_results
 
 
 class PoamRenderer(_OscalRenderer):
     """OSCAL 1.1.3 plan of action and milestones: open failures, approved deviations, what was not assessed."""
 
-    name = "oscal-poam"
-    extension = "json"
-    description = "OSCAL 1.1.3 POA&M"
-
-    def document(self, b: OscalBuilder) -> dict[str, Any]:
-        return b.poam()
+    name, description, document = "oscal-poam", "OSCAL 1.1.3 POA&M", OscalBuilder.poam

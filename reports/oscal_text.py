@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scanner.store_view import NIST_FRAMEWORKS, nist_ids
+
 NS = "urn:govscan:oscal"
 """Namespace of govscan's own props (OSCAL reserves un-namespaced prop names for itself)."""
-NIST_FRAMEWORKS = ("nist-800-53-rev5", "fedramp-rev5")
-_TOKEN = re.compile(r"^[^\W\d][\w.\-]*$")
+__all__ = ["NIST_FRAMEWORKS", "NS", "md", "nist_ids", "prop", "text"]
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!])")
 
 
@@ -31,20 +32,6 @@ def md(value: Any) -> str:
 
 def prop(name: str, value: Any) -> dict[str, str]:
     return {"name": name, "ns": NS, "value": text(value)}
-
-
-def nist_ids(control: dict[str, Any]) -> list[str]:
-    """The NIST SP 800-53 ids a control row maps to (FedRAMP rev5 uses the same ids), sorted."""
-    ids: set[str] = set()
-    for fw in NIST_FRAMEWORKS:
-        for cid in (control.get("mappings") or {}).get(fw) or []:
-            if isinstance(cid, str) and _TOKEN.match(cid.lower()):
-                ids.add(cid.lower())
-    return sorted(ids, key=_control_sort_key)
-
-
-def _control_sort_key(cid: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[-.]", cid))
 
 
 def _datetime(value: str | None, fallback: str) -> str:

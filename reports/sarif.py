@@ -31,12 +31,11 @@ from urllib.parse import quote
 
 from reports.base import Renderer
 from reports.catalog import (
-    NIST, SEVERITY_RANK, control_description, evidence_text, fingerprint, framework_label, nist_catalog, nist_display,
-    remediation_text, waivers_by_id,
+    NIST, SEVERITY_RANK, evidence_text, fingerprint, framework_label, nist_catalog, nist_display,
 )
 from scanner.errors import UsageError
 from scanner.store import ScanView
-from scanner.store_view import WaiverState
+from scanner.store_view import ControlRecord, WaiverRecord, WaiverState
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "govscanFinding/v1"
@@ -59,28 +58,28 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 _STATUS_ORDER = {s: i for i, s in enumerate(ATTENTION + OTHER)}
 
 
-def _rule(control: Mapping[str, Any], nist_index: dict[str, int]) -> dict[str, Any]:
-    mappings = control.get("mappings") or {}
-    description = control_description(control) or control["title"]
-    remediation = remediation_text(control)
+def _rule(control: ControlRecord, nist_index: dict[str, int]) -> dict[str, Any]:
+    mappings = control.mappings
+    description = control.description or control.title
+    remediation = control.remediation.text
     tags: list[str] = []
-    for tag in ["security", "compliance", *(control.get("tags") or []),
+    for tag in ["security", "compliance", *control.tags,
                 *(f"{fw}/{cid}" for fw, ids in sorted(mappings.items()) for cid in ids)]:
         if tag not in tags and len(tags) < MAX_TAGS:
             tags.append(str(tag))
     help_text = description + (f"\n\nRemediation: {remediation}" if remediation else "")
     rule: dict[str, Any] = {
-        "id": control["id"],
-        "name": control["id"],
-        "shortDescription": {"text": control["title"]},
+        "id": control.id,
+        "name": control.id,
+        "shortDescription": {"text": control.title},
         "fullDescription": {"text": description},
         "help": {"text": help_text},
-        "defaultConfiguration": {"level": _LEVEL.get(control["severity"], "warning")},
+        "defaultConfiguration": {"level": _LEVEL.get(control.severity, "warning")},
         "properties": {
-            "tags": tags, "precision": "very-high", "problem.severity": _LEVEL.get(control["severity"], "warning"),
-            "security-severity": _SECURITY_SEVERITY.get(control["severity"], "5.5"),
-            "govscan/version": control.get("version"), "govscan/sha256": control.get("sha256"),
-            "govscan/severity": control["severity"],
+            "tags": tags, "precision": "very-high", "problem.severity": _LEVEL.get(control.severity, "warning"),
+            "security-severity": _SECURITY_SEVERITY.get(control.severity, "5.5"),
+            "govscan/version": control.version, "govscan/sha256": control.sha256,
+            "govscan/severity": control.severity,
             "govscan/mappings": {fw: list(ids) for fw, ids in sorted(mappings.items())},
         },
     }
@@ -169,7 +168,7 @@ class SarifRenderer(Renderer):
         limit = self._max_results()
         counts = view.counts()
         selected = _select(view, statuses, counts, limit)
-        nist_ids = sorted({cid for c in view.controls.values() for cid in (c.get("mappings") or {}).get(NIST, ())})
+        nist_ids = sorted({cid for c in view.controls.values() for cid in c.mappings.get(NIST, ())})
         nist_index = {cid: i for i, cid in enumerate(nist_ids)}
         rule_ids = list(view.controls)
         rule_index = {cid: i for i, cid in enumerate(rule_ids)}
@@ -222,7 +221,6 @@ class SarifRenderer(Renderer):
 
     def _results(self, view: ScanView, statuses: tuple[str, ...], selected: "_Selection",
                  rule_index: dict[str, int], notifications: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        waivers = waivers_by_id(view.waivers)
         evidence: dict[str, Any] = {}
         unreachable: set[tuple[str, str]] = set()
         for f in view.findings(status=statuses):
@@ -259,7 +257,7 @@ class SarifRenderer(Renderer):
             }
             if f["control_id"] in rule_index:
                 result["ruleIndex"] = rule_index[f["control_id"]]
-            waiver = waivers.get(f.get("waiver_id") or "")
+            waiver = view.waiver(f.waiver_id)
             if waiver is not None:
                 result["suppressions"] = [_suppression(waiver, applied=f.waiver_state is WaiverState.WAIVED)]
             if status == "error" and (tid, f["message"]) not in unreachable and len(unreachable) < 100:
@@ -336,20 +334,19 @@ def _coverage_notes(totals: Mapping[str, int], statuses: tuple[str, ...], select
     return notes
 
 
-def _suppression(waiver: Mapping[str, Any], *, applied: bool) -> dict[str, Any]:
-    doc = waiver.get("document") or {}
-    approved = doc.get("approved_by") or {}
-    justification = str(doc.get("justification") or "")
-    if not applied or waiver.get("state") == "expired":
-        justification = f"waiver {waiver['id']} expired on {waiver.get('expires')}; no longer applies. " + justification
+def _suppression(waiver: WaiverRecord, *, applied: bool) -> dict[str, Any]:
+    justification = waiver.justification
+    if not applied or waiver.state == "expired":
+        justification = f"waiver {waiver.id} expired on {waiver.expires}; no longer applies. " + justification
+    approved = waiver.approved_by
     return {
         "kind": "external",
         # An expired waiver is shown as a rejected suppression: the result counts as open again.
-        "status": "accepted" if applied and waiver.get("state") != "expired" else "rejected",
+        "status": "accepted" if applied and waiver.state != "expired" else "rejected",
         "justification": justification.strip(),
-        "properties": {"waiver": waiver["id"], "type": doc.get("type"), "expires": waiver.get("expires"),
-                       "poam": doc.get("poam_id"), "approvedBy": approved.get("name"),
-                       "approverRole": approved.get("role"), "state": waiver.get("state")},
+        "properties": {"waiver": waiver.id, "type": waiver.type or None, "expires": waiver.expires,
+                       "poam": waiver.poam_id or None, "approvedBy": approved.name or None,
+                       "approverRole": approved.role or None, "state": waiver.state},
     }
 
 

@@ -75,11 +75,11 @@ class Diff:
 
 
 def _sides(view: ScanView) -> Iterator[tuple[Key, Side]]:
-    states = {w["id"]: w["state"] for w in view.waivers}
     for f in view.findings():
-        wid = f["waiver_id"]
-        yield ((f["control_id"], f["target_id"], f["resource_id"]),
-               Side(f["status"], f["severity"], f["message"], wid, states.get(wid) if wid else None))
+        wid = f.waiver_id
+        waiver = view.waiver(wid)
+        yield ((f.control_id, f.target_id, f.resource_id),
+               Side(f.status, f.severity, f.message, wid, waiver.state if waiver is not None else None))
 
 
 def _rank(s: Side) -> int:

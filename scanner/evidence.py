@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import StoreError, UsageError
-from scanner.model import canonical_json
 from scanner.store import ScanView, now
 
 if TYPE_CHECKING:
@@ -69,15 +68,15 @@ def _render(view: ScanView, fmt: str) -> bytes:
     return sbuf.getvalue().encode("utf-8")
 
 
-def _snapshots(view: ScanView, rows: list[dict[str, Any]], folder: str, kind: str) -> dict[str, tuple[str, bytes]]:
+def _snapshots(view: ScanView, folder: str, kind: str) -> dict[str, tuple[str, bytes]]:
     """id -> (member name, canonical JSON bytes) of control or waiver snapshots, checked against their sha256."""
     out: dict[str, tuple[str, bytes]] = {}
-    for row in rows:
-        data = canonical_json(row["document"]).encode("utf-8")
-        if sha256(data) != row["sha256"]:
-            raise StoreError(f"scan {view.id}: {kind} {row['id']!r}: stored document does not match its "
+    for ident, recorded, text in view.documents(folder):
+        data = text.encode("utf-8")
+        if sha256(data) != recorded:
+            raise StoreError(f"scan {view.id}: {kind} {ident!r}: stored document does not match its "
                              "recorded sha256 (run 'govscan verify-db')")
-        out[row["id"]] = (_member_name(folder, row["id"]), data)
+        out[ident] = (_member_name(folder, ident), data)
     return out
 
 
@@ -94,9 +93,8 @@ def pack_files(view: ScanView) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for name, fmt in REPORTS:
         files[name] = _render(view, fmt)
-    for folder, kind, rows in (("controls", "control", list(view.controls.values())),
-                               ("waivers", "waiver", view.waivers)):
-        for name, data in _snapshots(view, rows, folder, kind).values():
+    for folder, kind in (("controls", "control"), ("waivers", "waiver")):
+        for name, data in _snapshots(view, folder, kind).values():
             files[name] = data
     referenced, present = view.store.scan_evidence(view.id)
     for sha, text in present:
@@ -122,9 +120,9 @@ def build_manifest(view: ScanView, files: dict[str, bytes], created: str | None 
         "scan": {"id": view.id, "hash": scan["hash"], "prev_hash": scan.get("prev_hash"), "seq": scan.get("seq"),
                  "status": scan["status"], "started": scan["started"], "finished": scan.get("finished"),
                  "profile": scan.get("profile"), "chain_signature": scan.get("signature")},
-        "controls": {cid: {"version": c.get("version"), "sha256": c["sha256"],
+        "controls": {cid: {"version": c.version, "sha256": c.sha256,
                            "file": _member_name("controls", cid)} for cid, c in sorted(view.controls.items())},
-        "waivers": {w["id"]: {"state": w["state"], "sha256": w["sha256"], "file": _member_name("waivers", w["id"])}
+        "waivers": {w.id: {"state": w.state, "sha256": w.sha256, "file": _member_name("waivers", w.id)}
                     for w in view.waivers},
         "files": {name: sha256(data) for name, data in sorted(files.items())},
     }

@@ -107,6 +107,12 @@ class ControlInfo:
     mappings: Mapping[str, Any]
     max_age: int | None
 
+    @classmethod
+    def of(cls, control: Any) -> "ControlInfo":
+        """From a control snapshot (:class:`scanner.store_view.ControlRecord`)."""
+        return cls(control.id, control.title or control.id, control.severity or "info", control.mappings,
+                   control.max_age)
+
 
 @dataclass
 class Ledger:
@@ -143,17 +149,15 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
     (a profile's selection); None: every control the stored history ran, from its newest snapshot."""
     import fnmatch
 
-    from scanner.store_view import chain_head, control_snapshots, ledger_history
+    from scanner.store_view import control_snapshots
 
     as_of = as_of or _dt.datetime.now(_dt.timezone.utc)
     until = iso(as_of)
-    rows = ledger_history(store, until)
+    rows = store.ledger_rows(until)
     class_age = int(_ksi.class_rules(klass)["max_age_days"]) * 86400
     if controls is None:
         ran = list(dict.fromkeys(r["scan"] for r in rows))
-        controls = {cid: ControlInfo(cid, s.get("title") or cid, s.get("severity") or "info", s.get("mappings") or {},
-                                     _declared_age(s.get("document")))
-                    for cid, s in control_snapshots(store, ran).items()}
+        controls = {cid: ControlInfo.of(s) for cid, s in control_snapshots(store, ran).items()}
     globs = list(control_globs)
     if globs:
         controls = {cid: c for cid, c in controls.items() if any(fnmatch.fnmatchcase(cid, g) for g in globs)}
@@ -165,7 +169,7 @@ def build(store: Any, *, as_of: _dt.datetime | None = None, controls: Mapping[st
             grouped.setdefault((r["control_id"], r["target_id"]), []).append(
                 Event(r["scan"], r["seq"], r["finished"], scan_result(r["counts"]), r["severity"], r["counts"]))
     ledger = Ledger(as_of=until, klass=klass, profile=profile, class_max_age=class_age,
-                    chain_head=_head(chain_head(store, until)))
+                    chain_head=_head(store.chain_head(until)))
     by_control: dict[str, list[Validation]] = {cid: [] for cid in controls}
     targets_of: dict[str, list[str]] = {}
     for cid, tid in grouped:
@@ -200,13 +204,6 @@ def _row(info: ControlInfo, target: str | None, events: tuple[Event, ...], max_a
         state = latest.result
     severity = latest.severity if latest else info.severity
     return Validation(info.id, target, info.title, severity, max_age, events, last, stale, state)
-
-
-def _declared_age(document: Any) -> int | None:
-    from scanner.policy.loader import duration_seconds
-
-    value = document.get("max_age") if isinstance(document, Mapping) else None
-    return duration_seconds(value) if isinstance(value, str) and value[:-1].isdigit() and value[-1:] in "dh" else None
 
 
 def _head(row: Mapping[str, Any] | None) -> dict[str, Any] | None:

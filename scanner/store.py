@@ -22,8 +22,8 @@ from scanner.errors import StoreError
 from scanner.model import Finding, ScanStatus, canonical_json, evidence_json
 from scanner.store_lock import ScanLocks, WriteFailed, write_failure
 from scanner.store_sql import SCHEMA_V1, SCHEMA_V2, LazyDatabase, ident, insert, update
-from scanner.store_read import StoreReads, findings_in_order
-from scanner.store_view import ScanView, _row
+from scanner.store_read import StoreReads, _row, findings_in_order
+from scanner.store_view import ScanView
 
 __all__ = ["Store", "ScanView", "canonical", "sha256_text", "now", "finding_hash", "field_hashes", "hashed_columns"]
 

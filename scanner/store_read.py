@@ -24,6 +24,10 @@ def _rows(cur: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         yield dict(zip(names, values))
 
 
+def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip([d[0] for d in cur.description], values))
+
+
 def findings_in_order(conn: sqlite3.Connection, scan_id: str, columns: str = "*") -> sqlite3.Cursor:
     """The finding rows of one scan in id order (the hash chain's order), streamed without a sort.
 
@@ -184,3 +188,50 @@ class StoreReads:
             raise ValueError(table)
         yield from self.conn.execute(f"SELECT id, sha256, document FROM {table} WHERE scan_id = ? ORDER BY id",
                                      (scan_id,))
+
+    # -- the ledger (scanner.ledger): every sealed scan ---------------------------------------
+
+    def ledger_rows(self, until: str | None = None) -> list[dict[str, Any]]:
+        """Every sealed, complete scan finished at or before ``until`` (ISO time; None: all), oldest first:
+        per scan, control and target, the finding ``counts`` by status and the highest ``severity``. A
+        running, interrupted or failed scan validated nothing."""
+        from scanner.model import SEVERITIES, Status
+
+        statuses = [s.value for s in Status]
+        rank = " ".join(f"WHEN '{name}' THEN {len(SEVERITIES) - i}" for i, name in enumerate(SEVERITIES))
+        sql = ("SELECT s.id, s.seq, s.finished, f.control_id, f.target_id, "
+               + ", ".join(f"sum(f.status = '{st}')" for st in statuses)
+               + f", max(CASE f.severity {rank} ELSE 0 END) FROM scans s JOIN findings f ON f.scan_id = s.id "
+               "WHERE s.hash IS NOT NULL AND s.status = 'complete'" + (" AND s.finished <= ?" if until else "")
+               + " GROUP BY s.id, f.control_id, f.target_id ORDER BY s.seq, f.control_id, f.target_id")
+        out = []
+        for r in self.conn.execute(sql, (until,) if until else ()):
+            counts = {st: n for st, n in zip(statuses, r[5:-1]) if n}
+            out.append({"scan": r[0], "seq": r[1], "finished": r[2], "control_id": r[3], "target_id": r[4],
+                        "counts": counts, "severity": SEVERITIES[len(SEVERITIES) - r[-1]] if r[-1] else "info"})
+        return out
+
+    def chain_head(self, until: str | None = None) -> dict[str, Any] | None:
+        """The newest sealed scan (highest ``seq``) finished at or before ``until``: the chain head a ledger
+        report was computed from, with its signature when the scan was signed."""
+        sql = "SELECT * FROM scans WHERE hash IS NOT NULL AND seq IS NOT NULL"
+        sql += " AND finished <= ?" if until else ""
+        cur = self.conn.execute(sql + " ORDER BY seq DESC LIMIT 1", (until,) if until else ())
+        row = cur.fetchone()
+        return _row(cur, row) if row else None
+
+    def latest_control_rows(self, scan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """control id -> its snapshot row (JSON cells as text) in the newest of ``scan_ids`` (oldest first)
+        that ran it; each row is read once, from the newest scan back."""
+        out: dict[str, dict[str, Any]] = {}
+        q = self.conn.execute
+        for scan_id in reversed(list(scan_ids)):
+            wanted = [cid for (cid,) in q("SELECT id FROM controls WHERE scan_id = ?", (scan_id,)) if cid not in out]
+            for i in range(0, len(wanted), 500):
+                part = wanted[i:i + 500]
+                cur = q(f"SELECT * FROM controls WHERE scan_id = ? AND id IN ({','.join('?' * len(part))})",
+                        (scan_id, *part))
+                for r in cur.fetchall():
+                    row = _row(cur, r)
+                    out[row["id"]] = row
+        return out

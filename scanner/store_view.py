@@ -1,32 +1,54 @@
-"""Reading one stored scan: :class:`ScanView`, what every renderer reads (re-exported by
-:mod:`scanner.store`)."""
+"""Reading one stored scan: :class:`ScanView` and the typed read model it returns (re-exported by
+:mod:`scanner.store`): what renderers, the ledger and ``govscan diff`` read.
+
+Findings (:class:`FindingRecord`), their evidence (:class:`Evidence`), and the scan's control and
+waiver snapshots (:class:`ControlRecord`, :class:`WaiverRecord`), built once per view from the stored
+rows. The SQL runs in :mod:`scanner.store_read`; this module is the only place that reads the
+govscan/v1 policy layout of a snapshot's ``document``, so the policy schema can change without
+changing what a report reads.
+"""
 
 from __future__ import annotations
 
 import enum
 import json
-import sqlite3
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 if TYPE_CHECKING:
     from scanner.store import Store
 
-
-_JSON_COLUMNS = {
-    "scans": ("targets_spec", "options", "gate", "summary"),
-    "targets": ("facts",),
-    "controls": ("mappings", "tags", "inputs", "document"),
-    "waivers": ("document",),
-}
+#: The frameworks whose ids are NIST SP 800-53 control ids (FedRAMP rev5 uses the same ids).
+NIST_FRAMEWORKS = ("nist-800-53-rev5", "fedramp-rev5")
+_TOKEN = re.compile(r"^[^\W\d][\w.\-]*$")
 
 
-def _decode(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for col in _JSON_COLUMNS.get(table, ()):
-        if out.get(col) is not None:
-            out[col] = json.loads(out[col])
-    return out
+def control_sort_key(cid: str) -> tuple[Any, ...]:
+    """Catalog order of NIST ids: ``ac-2`` < ``ac-2.1`` < ``ac-10``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[-.]", cid))
+
+
+def nist_ids(mappings: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The NIST SP 800-53 ids ``mappings`` name (lower case, well formed), in catalog order."""
+    ids: set[str] = set()
+    for fw in NIST_FRAMEWORKS:
+        for cid in (mappings or {}).get(fw) or []:
+            if isinstance(cid, str) and _TOKEN.match(cid.lower()):
+                ids.add(cid.lower())
+    return tuple(sorted(ids, key=control_sort_key))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else ()
 
 
 class WaiverState(str, enum.Enum):
@@ -133,6 +155,183 @@ class Evidence(Mapping[str, Any]):
         return len(self.document)
 
 
+@dataclass(frozen=True)
+class Remediation:
+    """How to fix a failure of a control: text, and the commands or code that do it."""
+
+    text: str = ""
+    cli: str = ""
+    terraform: str = ""
+    ansible: str = ""
+    url: str = ""
+
+    @classmethod
+    def of(cls, value: Any) -> "Remediation":
+        if isinstance(value, Mapping):
+            return cls(**{k: _text(value.get(k) or "") for k in ("text", "cli", "terraform", "ansible", "url")})
+        return cls(text=_text(value or ""))
+
+    def __bool__(self) -> bool:
+        return any((self.text, self.cli, self.terraform, self.ansible, self.url))
+
+
+@dataclass(frozen=True)
+class StigRef:
+    """The DISA STIG rule (one benchmark's) a control checks."""
+
+    benchmark: str
+    vuln_id: str
+    rule_id: str
+    stig_id: str
+    severity: str
+    """CAT I, CAT II or CAT III."""
+    cci: tuple[str, ...] = ()
+    shared_with: tuple[str, ...] = ()
+    """Other controls checking the rest of the rule."""
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> "StigRef":
+        return cls(_text(entry.get("benchmark")), _text(entry.get("vuln_id")), _text(entry.get("rule_id")),
+                   _text(entry.get("stig_id")), _text(entry.get("severity")), _strings(entry.get("cci")),
+                   _strings(entry.get("shared_with")))
+
+
+#: The stored columns of a control snapshot a record carries (``document`` is read into the fields below).
+CONTROL_COLUMNS = ("id", "version", "sha256", "title", "severity", "provider", "resource", "mappings", "tags",
+                   "inputs", "source")
+
+
+@dataclass(frozen=True)
+class ControlRecord:
+    """One control as the scan ran it: its stored columns and what reports show of its document."""
+
+    id: str
+    version: str | None
+    sha256: str | None
+    title: str
+    severity: str
+    """The effective severity (after ``refine``)."""
+    provider: str | None
+    resource: str | None
+    mappings: Mapping[str, tuple[str, ...]]
+    """framework -> catalog ids."""
+    tags: tuple[str, ...]
+    inputs: Mapping[str, Any]
+    """Resolved inputs (sensitive ones redacted)."""
+    source: str | None
+    """``file:line`` of the control's YAML when it ran."""
+    description: str = ""
+    rationale: str = ""
+    remediation: Remediation = Remediation()
+    check: Any = None
+    """The ``assert`` condition as run (a JSON value)."""
+    stig: tuple[StigRef, ...] = ()
+    max_age: int | None = None
+    """The evidence age the control itself declares (seconds), for the ledger; None: none declared."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "ControlRecord":
+        """The record of a decoded ``controls`` snapshot row (JSON columns parsed)."""
+        doc = _map(row.get("document"))
+        meta = _map(doc.get("metadata"))
+        raw_stig = doc.get("stig")
+        mappings = _map(row.get("mappings"))
+        return cls(
+            id=str(row["id"]), version=row.get("version"), sha256=row.get("sha256"), title=_text(row.get("title")),
+            severity=_text(row.get("severity")), provider=row.get("provider"), resource=row.get("resource"),
+            mappings={str(fw): _strings(ids) for fw, ids in mappings.items()}, tags=_strings(row.get("tags")),
+            inputs=dict(_map(row.get("inputs"))), source=row.get("source"),
+            description=_text(meta.get("description") or doc.get("description") or ""),
+            rationale=_text(meta.get("rationale") or ""), remediation=Remediation.of(doc.get("remediation")),
+            check=doc.get("assert"),
+            stig=tuple(StigRef.of(e) for e in (raw_stig if isinstance(raw_stig, list) else ())
+                       if isinstance(e, Mapping) and e.get("benchmark") and e.get("vuln_id")),
+            max_age=_declared_age(doc.get("max_age")))
+
+    @classmethod
+    def missing(cls, control_id: str, severity: str = "") -> "ControlRecord":
+        """Stands for a control a finding names whose snapshot is not in the scan (titled by its id)."""
+        return cls(control_id, None, None, control_id, severity, None, None, {}, (), {}, None)
+
+    @property
+    def nist(self) -> tuple[str, ...]:
+        """The NIST SP 800-53 ids the control maps to (through NIST or FedRAMP rev5), in catalog order."""
+        return nist_ids(self.mappings)
+
+    def columns(self) -> dict[str, Any]:
+        """The stored columns (without the document): what ``govscan report -f json`` lists."""
+        return {k: getattr(self, k) for k in CONTROL_COLUMNS}
+
+
+def _declared_age(value: Any) -> int | None:
+    if not (isinstance(value, str) and value[:-1].isdigit() and value[-1:] in ("d", "h")):
+        return None
+    return int(value[:-1]) * (86400 if value.endswith("d") else 3600)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who approved a waiver, in what role, when."""
+
+    name: str = ""
+    role: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class WaiverRecord:
+    """One waiver as the scan applied it."""
+
+    id: str
+    state: str
+    """``active`` (in force when the scan ran) or ``expired``."""
+    expires: str | None
+    sha256: str | None
+    title: str = ""
+    type: str = ""
+    """false-positive, operational-requirement, risk-adjustment or compensating-control."""
+    justification: str = ""
+    poam_id: str = ""
+    controls: tuple[str, ...] = ()
+    approved_by: Approval = Approval()
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "WaiverRecord":
+        """The record of a decoded ``waivers`` snapshot row."""
+        doc = _map(row.get("document"))
+        meta = _map(doc.get("metadata"))
+        ab = _map(doc.get("approved_by"))
+        return cls(id=str(row["id"]), state=_text(row.get("state")), expires=row.get("expires") or doc.get("expires"),
+                   sha256=row.get("sha256"), title=_text(meta.get("title") or ""), type=_text(doc.get("type") or ""),
+                   justification=_text(doc.get("justification") or ""), poam_id=_text(doc.get("poam_id") or ""),
+                   controls=_strings(doc.get("controls")),
+                   approved_by=Approval(*(_text(ab.get(k) or "") for k in ("name", "role", "date"))))
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
+
+    def columns(self) -> dict[str, Any]:
+        """The stored columns (without the document)."""
+        return {"id": self.id, "state": self.state, "expires": self.expires, "sha256": self.sha256}
+
+
+_JSON_COLUMNS = {
+    "scans": ("targets_spec", "options", "gate", "summary"),
+    "targets": ("facts",),
+    "controls": ("mappings", "tags", "inputs", "document"),
+    "waivers": ("document",),
+}
+
+
+def _decode(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for col in _JSON_COLUMNS.get(table, ()):
+        if out.get(col) is not None:
+            out[col] = json.loads(out[col])
+    return out
+
+
 class ScanView:
     """A read-only view of one stored scan: what every renderer reads (the store runs the SQL)."""
 
@@ -141,9 +340,30 @@ class ScanView:
         self.id = scan_id
         self.scan = _decode("scans", store.scan_row(scan_id))
         self.targets = [_decode("targets", r) for r in store.snapshot_rows(scan_id, "targets")]
-        self.controls = {r["id"]: r for r in (_decode("controls", x) for x in store.snapshot_rows(scan_id, "controls"))}
-        self.waivers = [_decode("waivers", r) for r in store.snapshot_rows(scan_id, "waivers")]
+        self.controls: dict[str, ControlRecord] = {
+            r.id: r for r in (ControlRecord.from_row(_decode("controls", x))
+                              for x in store.snapshot_rows(scan_id, "controls"))}
+        """control id -> the control as the scan ran it, in id order."""
+        self.waivers: list[WaiverRecord] = [WaiverRecord.from_row(_decode("waivers", r))
+                                            for r in store.snapshot_rows(scan_id, "waivers")]
+        self._waiver_index = {w.id: w for w in self.waivers}
         self.exclusions = store.snapshot_rows(scan_id, "exclusions")
+
+    def control(self, control_id: str, severity: str = "") -> ControlRecord:
+        """The snapshot of ``control_id``, or a stand-in (no title) when the scan holds none."""
+        return self.controls.get(control_id) or ControlRecord.missing(control_id, severity)
+
+    def waiver(self, waiver_id: str | None) -> WaiverRecord | None:
+        """The waiver ``waiver_id`` as the scan applied it (None when absent)."""
+        return self._waiver_index.get(waiver_id or "")
+
+    def documents(self, table: str) -> Iterator[tuple[str, str | None, str]]:
+        """``(id, sha256, canonical JSON)`` of each control or waiver snapshot's document exactly as stored
+        (what the evidence pack writes; reports read the records, never the policy layout)."""
+        from scanner.model import canonical_json
+
+        for ident, sha, text in self.store.documents(self.id, table):
+            yield ident, sha, canonical_json(json.loads(text)) if text is not None else "null"
 
     def findings(self, *, status: Iterable[str] | None = None, severity: Iterable[str] | None = None,
                  control: str | None = None, resource: str | None = None) -> Iterator[FindingRecord]:
@@ -181,52 +401,7 @@ class ScanView:
         return out[::-1]
 
 
-def _row(cur: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip([d[0] for d in cur.description], values))
-
-
-def ledger_history(store: Store, until: str | None = None) -> list[dict[str, Any]]:
-    """Every sealed, complete scan finished at or before ``until`` (ISO time; None: all), oldest first:
-    per scan, control and target, the finding ``counts`` by status and the highest ``severity``. The
-    rows the ledger (:mod:`scanner.ledger`) reads; a running, interrupted or failed scan validated nothing."""
-    from scanner.model import SEVERITIES, Status
-
-    statuses = [s.value for s in Status]
-    rank = " ".join(f"WHEN '{name}' THEN {len(SEVERITIES) - i}" for i, name in enumerate(SEVERITIES))
-    sql = ("SELECT s.id, s.seq, s.finished, f.control_id, f.target_id, "
-           + ", ".join(f"sum(f.status = '{st}')" for st in statuses)
-           + f", max(CASE f.severity {rank} ELSE 0 END) FROM scans s JOIN findings f ON f.scan_id = s.id "
-           "WHERE s.hash IS NOT NULL AND s.status = 'complete'" + (" AND s.finished <= ?" if until else "")
-           + " GROUP BY s.id, f.control_id, f.target_id ORDER BY s.seq, f.control_id, f.target_id")
-    out = []
-    for r in store.db.conn.execute(sql, (until,) if until else ()):
-        counts = {st: n for st, n in zip(statuses, r[5:-1]) if n}
-        out.append({"scan": r[0], "seq": r[1], "finished": r[2], "control_id": r[3], "target_id": r[4],
-                    "counts": counts, "severity": SEVERITIES[len(SEVERITIES) - r[-1]] if r[-1] else "info"})
-    return out
-
-
-def chain_head(store: Store, until: str | None = None) -> dict[str, Any] | None:
-    """The newest sealed scan (highest ``seq``) finished at or before ``until``: the chain head a ledger
-    report was computed from, with its signature when the scan was signed."""
-    sql = "SELECT * FROM scans WHERE hash IS NOT NULL AND seq IS NOT NULL"
-    sql += " AND finished <= ?" if until else ""
-    cur = store.db.conn.execute(sql + " ORDER BY seq DESC LIMIT 1", (until,) if until else ())
-    row = cur.fetchone()
-    return _row(cur, row) if row else None
-
-
-def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """control id -> its snapshot row (decoded) in the newest of ``scan_ids`` (oldest first) that ran it;
-    each snapshot is read and decoded once, from the newest scan back."""
-    out: dict[str, dict[str, Any]] = {}
-    q = store.db.conn.execute
-    for scan_id in reversed(list(scan_ids)):
-        wanted = [cid for (cid,) in q("SELECT id FROM controls WHERE scan_id = ?", (scan_id,)) if cid not in out]
-        for i in range(0, len(wanted), 500):
-            part = wanted[i:i + 500]
-            cur = q(f"SELECT * FROM controls WHERE scan_id = ? AND id IN ({','.join('?' * len(part))})", (scan_id, *part))
-            for r in cur.fetchall():
-                row = _decode("controls", _row(cur, r))
-                out[row["id"]] = row
-    return out
+def control_snapshots(store: Store, scan_ids: Iterable[str]) -> dict[str, ControlRecord]:
+    """control id -> its snapshot in the newest of ``scan_ids`` (oldest first) that ran it (the ledger's controls)."""
+    return {cid: ControlRecord.from_row(_decode("controls", row))
+            for cid, row in store.latest_control_rows(scan_ids).items()}

@@ -59,28 +59,18 @@ class Version:
         return hash(self.key)
 
 
+#: Python types -> the kind the messages name, first match wins (``bool`` is an ``int``: before it).
+_KINDS: tuple[tuple[Any, str], ...] = (
+    (type(None), "none"), (bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+    ((list, tuple), "list"), (Mapping, "object"), (Version, "version"), (datetime, "datetime"),
+    ((ipaddress.IPv4Network, ipaddress.IPv6Network), "cidr"))
+
+
 def kind(x: Any) -> str:
     """The name of a value's kind as the messages say it: string, integer, number, list..."""
-    if x is None:
-        return "none"
-    if isinstance(x, bool):
-        return "boolean"
-    if isinstance(x, int):
-        return "integer"
-    if isinstance(x, float):
-        return "number"
-    if isinstance(x, str):
-        return "string"
-    if isinstance(x, (list, tuple)):
-        return "list"
-    if isinstance(x, Mapping):
-        return "object"
-    if isinstance(x, Version):
-        return "version"
-    if isinstance(x, datetime):
-        return "datetime"
-    if isinstance(x, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
-        return "cidr"
+    for types, name in _KINDS:
+        if isinstance(x, types):
+            return name
     return type(x).__name__
 
 

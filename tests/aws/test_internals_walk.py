@@ -39,7 +39,7 @@ def test_the_walk_on_moto(seeded: Seeded, tmp_path):
     from scanner import registry
     from scanner.engine import ScanRequest, run_scan
     from scanner.store import Store
-    from scanner.store_view import Evidence, FindingRecord
+    from scanner.store_view import ControlRecord, Evidence, FindingRecord
 
     store = Store(tmp_path / "scan.db")
     outcome = run_scan(ScanRequest(targets=["aws:///us-east-1"], controls=["aws-s3-versioning"]), store)
@@ -56,3 +56,8 @@ def test_the_walk_on_moto(seeded: Seeded, tmp_path):
     obs = next(o for o in result["observations"] if o["title"] == "aws-s3-versioning on arn:aws:s3:::gs-logs: fail")
     assert obs["description"].startswith(f.message)
     assert any(x["title"] == "cp-9: not-satisfied" for x in result["findings"])
+    c = view.controls["aws-s3-versioning"]  # the control as it ran, read from its snapshot once
+    assert isinstance(c, ControlRecord) and c.nist == ("cp-9", "cp-10") and c.rationale and c.remediation.text
+    risk = next(r for r in result["risks"] if r["title"].startswith("aws-s3-versioning:"))
+    assert f"Rationale: {c.rationale}" in risk["statement"].replace("\\", "")
+    assert risk["remediations"][0]["description"].replace("\\", "") == c.remediation.text

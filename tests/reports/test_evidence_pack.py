@@ -86,12 +86,14 @@ def test_pack_holds_reports_snapshots_and_every_evidence_blob_byte_exact(packed)
     for sha in shas:
         assert hashlib.sha256(files[f"evidence/{sha}.json"]).hexdigest() == sha
         assert json.loads(files[f"evidence/{sha}.json"]) == view.evidence(sha)
-    for cid, row in view.controls.items():
+    stored = {r["id"]: r for r in view.store.snapshot_rows(view.id, "controls")}
+    assert set(stored) == set(view.controls)
+    for cid, row in stored.items():
         data = files[f"controls/{cid}.json"]
-        assert hashlib.sha256(data).hexdigest() == row["sha256"]      # the document exactly as run
-        assert json.loads(data) == row["document"]
+        assert hashlib.sha256(data).hexdigest() == row["sha256"] == view.controls[cid].sha256  # the document as run
+        assert json.loads(data) == json.loads(row["document"])
     for w in view.waivers:
-        assert hashlib.sha256(files[f"waivers/{w['id']}.json"]).hexdigest() == w["sha256"]
+        assert hashlib.sha256(files[f"waivers/{w.id}.json"]).hexdigest() == w.sha256
     assert b"<!DOCTYPE html>" in files["report.html"][:200].upper() or b"<html" in files["report.html"][:500]
     assert len(files["manifest.sig"]) == 64
 

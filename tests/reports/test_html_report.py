@@ -101,7 +101,7 @@ def test_waivers_exclusions_provenance(doc, factory_view):
                      "account (SSP 10.2).", "agency-fedramp-moderate"]]
     prov = _text(doc.xpath("//section[@id='provenance']")[0])
     for value in (factory_view.id, factory_view.scan["hash"], "agency-fedramp-moderate", "a" * 64,
-                  f"govscan {TOOL_VERSION}", "ci-operator", factory_view.controls["host-sshd-no-root-login"]["sha256"]):
+                  f"govscan {TOOL_VERSION}", "ci-operator", factory_view.controls["host-sshd-no-root-login"].sha256):
         assert value in prov
 
 
