@@ -11,7 +11,10 @@ one rule (``shared_with``), then the rule takes the worst of their results on th
 - else any ``pass`` -> ``not_a_finding``; else (only ``notapplicable``) -> ``not_applicable``.
 
 A target gets a checklist when some STIG-identified control is of its kind (its provider) or has a
-result on it: a host STIG says nothing about an AWS account or a network. Finding details list every result with its message and evidence (expected / found), capped in
+result on it: a host STIG says nothing about an AWS account or a network. A scan run with a STIG profile
+(``stig-ubuntu2204``, ``stig-rhel9``: its snapshot holds the never-evaluated controls standing for the STIG's
+rules no control implements) gets the checklist of that STIG only, although its controls also carry the rules
+of the other STIG they implement. Finding details list every result with its message and evidence (expected / found), capped in
 size. A scan with one target gives the checklist itself; with several targets the output is a zip
 archive holding one checklist per target (``<n>-<target>.cklb``). UUIDs are uuid5 of the scan, so the
 same scan always renders the same file.
@@ -64,16 +67,34 @@ class Checklist:
     left_out: int
 
 
+def profile_stigs(view: ScanView) -> set[str]:
+    """The STIGs the scan's profile implements: those of its never-evaluated STIG rule controls (empty when none)."""
+    cached = getattr(view, "_govscan_profile_stigs", None)
+    if cached is not None:
+        return set(cached)
+    out: set[str] = set()
+    for c in view.controls.values():
+        doc = c.get("document") or {}
+        if doc.get("not_assessed") and isinstance(doc.get("stig"), list):
+            out.update(str(e.get("benchmark")) for e in doc["stig"] if isinstance(e, dict))
+    try:
+        view._govscan_profile_stigs = frozenset(out)  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    return out
+
+
 def stig_controls(view: ScanView) -> dict[tuple[str, str], list[tuple[Mapping[str, Any], Mapping[str, Any]]]]:
     """(benchmark, vuln id) -> [(control row, stig entry)] for every control of the scan with one."""
     out: dict[tuple[str, str], list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
+    profiled = profile_stigs(view)
     for cid in sorted(view.controls):
         c = view.controls[cid]
         raw = (c.get("document") or {}).get("stig")
         for e in raw if isinstance(raw, list) else ():
             if isinstance(e, dict) and e.get("benchmark") and e.get("vuln_id"):
                 out.setdefault((str(e["benchmark"]), str(e["vuln_id"])), []).append((c, e))
-    return out
+    return {k: v for k, v in out.items() if k[0] in profiled} if profiled else out
 
 
 def rule_status(statuses: set[str], complete: bool) -> str:

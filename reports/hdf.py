@@ -25,6 +25,7 @@ import json
 from typing import IO, Any, Mapping
 
 from reports.base import Renderer
+from reports.cklb import profile_stigs
 from reports.catalog import control_description, evidence_text, nist_display, remediation_text
 from scanner.store import ScanView
 
@@ -34,7 +35,8 @@ HDF_STATUS = {"pass": "passed", "fail": "failed", "waived": "failed", "error": "
 MAX_RESULTS_PER_CONTROL = 5000
 
 
-def _tags(control: Mapping[str, Any]) -> dict[str, Any]:
+def _tags(control: Mapping[str, Any], prefer: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """HDF tags; the STIG ids are those of the scan profile's STIG (``prefer``) when the control carries several."""
     mappings = control.get("mappings") or {}
     nist = sorted({nist_display(str(i)) for fw in ("nist-800-53-rev5", "fedramp-rev5") for i in mappings.get(fw) or ()})
     tags: dict[str, Any] = {"nist": nist, "severity": control.get("severity") or "medium"}
@@ -42,6 +44,7 @@ def _tags(control: Mapping[str, Any]) -> dict[str, Any]:
         if not fw.startswith(("nist-800-53", "fedramp-rev5")):
             tags[fw] = list(ids)
     stig = [e for e in (control.get("document") or {}).get("stig") or () if isinstance(e, dict)]
+    stig.sort(key=lambda e: e.get("benchmark") not in prefer)  # stable: the preferred STIG's entries first
     if stig:
         tags["gid"] = stig[0].get("vuln_id")
         tags["rid"] = stig[0].get("rule_id")
@@ -105,7 +108,7 @@ def _control(view: ScanView, c: Mapping[str, Any], found: list[Mapping[str, Any]
                          {"label": "rationale", "data": str((doc.get("metadata") or {}).get("rationale") or "")},
                          {"label": "check", "data": json.dumps(doc.get("assert"), sort_keys=True)},
                          {"label": "fix", "data": remediation_text(c)}],
-        "impact": impact, "refs": [], "tags": _tags(c), "code": None,
+        "impact": impact, "refs": [], "tags": _tags(c, profile_stigs(view)), "code": None,
         "source_location": {"ref": (path if line.isdigit() else source) or None,
                             "line": int(line) if line.isdigit() else None},
         "results": hdf_results,
