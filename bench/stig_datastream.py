@@ -56,8 +56,10 @@ def catalogue(root: ET.Element, prefix: str) -> dict[str, Any]:
         if name not in selected:
             continue
         refs = [(e.text or "").strip() for e in r.findall(f"{X}reference") if "cyber.mil" in (e.get("href") or "")]
-        svs = [t for t in refs if SV.match(t)]
-        stig_ids = [t for t in refs if t.startswith(prefix)]
+        # a rule implementing several STIG rules (8 RHEL 9 GNOME rules) lists their SV and STIG ids without
+        # saying which goes with which: they are paired in numeric order (DISA numbers both in sequence)
+        svs = sorted((t for t in refs if SV.match(t)), key=lambda t: int(SV.match(t).group(1)))  # type: ignore[union-attr]
+        stig_ids = sorted(t for t in refs if t.startswith(prefix))
         if not svs or not stig_ids:
             unidentified.append(name)
             continue
@@ -65,7 +67,6 @@ def catalogue(root: ET.Element, prefix: str) -> dict[str, Any]:
         t = r.find(f"{X}title")
         title = " ".join("".join(t.itertext()).split()) if t is not None else ""
         for n, sv in enumerate(svs):
-            # a rule implementing several STIG rules lists their SV and STIG ids in the same order
             stig_id = stig_ids[n] if len(stig_ids) == len(svs) else stig_ids[0]
             vuln = "V-" + SV.match(sv).group(1)  # type: ignore[union-attr]
             entry = rules.setdefault(vuln, {"rule_id": sv, "stig_id": stig_id, "severity": severity,
