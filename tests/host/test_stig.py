@@ -165,3 +165,22 @@ def test_cklb_of_a_stig_scan_on_a_debian_tree(debian_trees, tmp_path, pset):
         if name == "hardened":
             assert by_control["host-shadow-no-empty-password"] == {"pass"}
             assert rules["V-260571"]["status"] == "not_a_finding"
+
+
+def coverage_table() -> str:
+    """The Markdown table docs/host.md shows: per STIG and CAT, rules a control implements / rules."""
+    pset = load()
+    lines = ["| STIG | CAT I | CAT II | CAT III | no CAT in the datastream | all |", "|---|---:|---:|---:|---:|---:|"]
+    for profile, bench in (("stig-ubuntu2204", "ubuntu-22.04"), ("stig-rhel9", "rhel-9")):
+        cov = stig.coverage(bench, select(pset, [profile]).controls.values())
+        cells = [cov.by_cat.get(k, (0, 0)) for k in ("CAT I", "CAT II", "CAT III", "unknown")]
+        done, total = sum(c for c, _ in cells), sum(t for _, t in cells)
+        lines.append(f"| {stig.benchmarks()[bench]['title']} ({profile}) | "
+                     + " | ".join(f"{c} / {t}" for c, t in cells) + f" | **{done} / {total}** |")
+    return "\n".join(lines)
+
+
+def test_docs_coverage_table_is_current():
+    text = (ROOT / "docs" / "host.md").read_text()
+    block = text.split("<!-- stig-coverage:start -->\n", 1)[1].split("\n<!-- stig-coverage:end -->", 1)[0]
+    assert block == coverage_table(), "docs/host.md: paste tests.host.test_stig.coverage_table()"
