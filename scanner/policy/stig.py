@@ -100,14 +100,25 @@ def _mapping_file() -> dict[str, Any]:
     import policies
     import yaml
 
-    data = yaml.safe_load((policies.ROOT / "stig" / "mapping.yaml").read_text(encoding="utf-8")) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load((policies.ROOT / "stig" / "mapping.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
     return data if isinstance(data, dict) else {}
 
 
+@functools.lru_cache(maxsize=None)
 def mapping() -> dict[str, tuple[str, ...]]:
     """govscan control id -> the ComplianceAsCode rule ids it implements (policies/stig/mapping.yaml)."""
     raw = _mapping_file().get("controls") or {}
     return {str(k): tuple(str(r) for r in v or ()) for k, v in list(raw.items())[:MAX_RULES]}
+
+
+@functools.lru_cache(maxsize=None)
+def requires() -> dict[str, str]:
+    """control -> the control failing where it is ``notapplicable`` although the STIG requires what is missing
+    (``requires`` of the mapping: the audit rule controls do not apply without auditd, which the STIG requires):
+    it joins every STIG rule of the control, so a checklist shows the rule Open, not Not Applicable."""
+    raw = _mapping_file().get("requires") or {}
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
 def excluded(bench: str) -> set[tuple[str, str]]:
@@ -134,7 +145,8 @@ def attachments(bench: str) -> dict[str, dict[str, tuple[str, ...]]]:
         cac = rule.get("cac_rules") or ()
         if not cac or not rule.get("severity") or not all(r in implementers for r in cac):
             continue
-        cids = sorted(set().union(*(implementers[r] for r in cac)))
+        found = set().union(*(implementers[r] for r in cac))
+        cids = sorted(found | {need for c in found if (need := requires().get(c))})
         out[vuln] = {c: tuple(p for p in cids if p != c) for c in cids}
     return out
 
@@ -152,7 +164,7 @@ def entry(bench: str, vuln: str, partners: tuple[str, ...] = ()) -> dict[str, An
 def attach(data: dict[str, Any]) -> dict[str, Any]:
     """A control document with the STIG entries of its mapped rules added to its inline ``stig`` list."""
     cid = str((data.get("metadata") or {}).get("id"))
-    if cid not in mapping():
+    if cid not in mapping() and cid not in requires().values():
         return data
     inline = entries(data)
     have = {(e.get("benchmark"), e.get("vuln_id")) for e in inline}
@@ -242,6 +254,9 @@ def check_mapping(known_controls: Any) -> Iterator[Diagnostic]:
         for r in rules:
             if r not in known_rules:
                 yield Diagnostic(path, 0, 0, f"STIG mapping of {cid!r} names unknown ComplianceAsCode rule {r!r}")
+    for cid, need in requires().items():
+        if cid not in known_controls or need not in known_controls:
+            yield Diagnostic(path, 0, 0, f"STIG mapping: requires pair {cid!r} -> {need!r} names an unknown control")
     for e in _mapping_file().get("not_for_stig") or ():
         if not isinstance(e, dict) or str(e.get("rule")) not in mapping().get(str(e.get("control")), ()):
             yield Diagnostic(path, 0, 0, f"not_for_stig entry {e!r} is not a pair of the mapping")
