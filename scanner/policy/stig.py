@@ -151,6 +151,17 @@ def attachments(bench: str) -> dict[str, dict[str, tuple[str, ...]]]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _by_control() -> dict[str, list[tuple[str, str, tuple[str, ...]]]]:
+    """control id -> [(benchmark, Vuln ID, partners)] of every STIG rule attached to it."""
+    out: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    for bench in benchmarks():
+        for vuln, by_control in attachments(bench).items():
+            for cid, partners in by_control.items():
+                out.setdefault(cid, []).append((bench, vuln, partners))
+    return out
+
+
 def entry(bench: str, vuln: str, partners: tuple[str, ...] = ()) -> dict[str, Any]:
     """The ``stig`` entry of a catalogue rule (the schema's shape)."""
     rule = catalogue(bench)[vuln]
@@ -168,9 +179,8 @@ def attach(data: dict[str, Any]) -> dict[str, Any]:
         return data
     inline = entries(data)
     have = {(e.get("benchmark"), e.get("vuln_id")) for e in inline}
-    added = [entry(bench, vuln, by_control[cid])
-             for bench in benchmarks() for vuln, by_control in attachments(bench).items()
-             if cid in by_control and (bench, vuln) not in have]
+    added = [entry(bench, vuln, partners) for bench, vuln, partners in _by_control().get(cid, ())
+             if (bench, vuln) not in have]
     if not added:
         return data
     return {**data, "stig": [*(data.get("stig") or []), *added]}

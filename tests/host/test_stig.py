@@ -184,3 +184,71 @@ def test_docs_coverage_table_is_current():
     text = (ROOT / "docs" / "host.md").read_text()
     block = text.split("<!-- stig-coverage:start -->\n", 1)[1].split("\n<!-- stig-coverage:end -->", 1)[0]
     assert block == coverage_table(), "docs/host.md: paste tests.host.test_stig.coverage_table()"
+
+
+STRICT = ["stig-login-defs-pass-max-days", "stig-login-defs-inactive", "stig-login-defs-encrypt-method",
+          "stig-pam-pwquality-minlen", "stig-pam-pwquality-difok", "stig-shell-timeout"]
+
+
+def _strict_statuses(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[str, str]]:
+    import hostfs
+    from cis_b_support import collect as collect_tree
+    from cis_b_support import make_tree
+    from golden_support import TARGET
+
+    from scanner.evaluate import evaluate_control
+
+    if hostfs.usable() is not None:
+        pytest.skip(str(hostfs.usable()))
+    coll = collect_tree(make_tree(tmp_path / "tree", files, ("libpam-pwquality",)),
+                        ["host.login_defs", "host.pam", "host.shell"])
+    controls = load().controls
+    out = {}
+    for cid in STRICT:
+        [f] = evaluate_control(controls[cid], TARGET, coll)
+        out[cid] = (f.status.value, f.message)
+    return out
+
+
+def test_stig_values_pass_on_a_stig_configured_tree(tmp_path):
+    got = _strict_statuses(tmp_path, {
+        "/etc/login.defs": "PASS_MAX_DAYS 60\nPASS_MIN_DAYS 1\nENCRYPT_METHOD SHA512\nUMASK 077\n",
+        "/etc/default/useradd": "INACTIVE=35\n",
+        "/etc/pam.d/common-password": "password requisite pam_pwquality.so retry=3\n"
+                                      "password [success=1 default=ignore] pam_unix.so obscure use_authtok sha512\n",
+        "/etc/security/pwquality.conf": "minlen = 15\ndifok = 8\n",
+        "/etc/profile.d/99-stig.sh": "TMOUT=600\nreadonly TMOUT\nexport TMOUT\n"})
+    assert {c: s for c, (s, _) in got.items()} == {c: "pass" for c in STRICT}, got
+
+
+def test_cis_values_fail_the_stig_values(tmp_path):
+    """The CIS values (365 days, INACTIVE 45, YESCRYPT, minlen 14, difok 2, TMOUT 900) pass the host-* controls
+    and fail the STIG ones."""
+    got = _strict_statuses(tmp_path, {
+        "/etc/login.defs": "PASS_MAX_DAYS 365\nPASS_MIN_DAYS 1\nENCRYPT_METHOD YESCRYPT\nUMASK 027\n",
+        "/etc/default/useradd": "INACTIVE=45\n",
+        "/etc/pam.d/common-password": "password requisite pam_pwquality.so retry=3\n"
+                                      "password [success=1 default=ignore] pam_unix.so obscure use_authtok yescrypt\n",
+        "/etc/security/pwquality.conf": "minlen = 14\ndifok = 2\n",
+        "/etc/profile.d/60-cis.sh": "TMOUT=900\nreadonly TMOUT\nexport TMOUT\n"})
+    assert {c: s for c, (s, _) in got.items()} == {c: "fail" for c in STRICT}, got
+    assert got["stig-login-defs-pass-max-days"][1] == "PASS_MAX_DAYS is 365 (required: 1 to 60)"
+
+
+def test_never_expiring_password_fails(tmp_path):
+    got = _strict_statuses(tmp_path, {"/etc/login.defs": "PASS_MAX_DAYS -1\n"})
+    assert got["stig-login-defs-pass-max-days"] == ("fail", "PASS_MAX_DAYS is -1 (required: 1 to 60)")
+    assert got["stig-login-defs-encrypt-method"][0] == "fail"  # unset: not SHA512
+
+
+def test_stig_value_controls_and_requires_partners(pset):
+    def vulns(cid):
+        return {e["benchmark"]: e["vuln_id"] for e in stig.entries(pset.controls[cid].document)}
+    assert vulns("stig-login-defs-pass-max-days") == {"ubuntu-22.04": "V-260546", "rhel-9": "V-258041"}
+    assert vulns("stig-shell-timeout") == {"rhel-9": "V-258068"}  # Ubuntu's 900 s is host-shell-timeout's
+    # without auditd the audit rule controls do not apply: host-audit-installed joins their rules and fails them
+    assert "host-audit-installed" in stig.attachments("ubuntu-22.04")["V-260605"]  # chacl
+    assert "host-pam-pwquality-enabled" in stig.attachments("ubuntu-22.04")["V-260565"]  # minlen 15
+    # a control notapplicable where the STIG requires what is missing is not mapped
+    assert "host-rsyslog-enabled" not in {c for by in stig.attachments("ubuntu-22.04").values() for c in by}
+    assert "stig-login-defs-pass-max-days" not in select(pset, ["linux-baseline"]).controls
