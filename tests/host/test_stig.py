@@ -252,3 +252,13 @@ def test_stig_value_controls_and_requires_partners(pset):
     # a control notapplicable where the STIG requires what is missing is not mapped
     assert "host-rsyslog-enabled" not in {c for by in stig.attachments("ubuntu-22.04").values() for c in by}
     assert "stig-login-defs-pass-max-days" not in select(pset, ["linux-baseline"]).controls
+
+
+def test_hdf_tags_prefer_the_profile_stig():
+    from reports.hdf import _tags
+
+    row = {"severity": "high", "mappings": {}, "document": {"stig": [
+        {"benchmark": "ubuntu-22.04", "vuln_id": "V-260534", "rule_id": "SV-260534r958510_rule", "stig_id": "UBTU-22-255065"},
+        {"benchmark": "rhel-9", "vuln_id": "V-257986", "rule_id": "SV-257986r1045032_rule", "stig_id": "RHEL-09-255050"}]}}
+    assert _tags(row)["gid"] == "V-260534"
+    assert (_tags(row, {"rhel-9"})["gid"], _tags(row, {"rhel-9"})["stig_id"]) == ("V-257986", "RHEL-09-255050")
