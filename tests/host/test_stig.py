@@ -262,3 +262,33 @@ def test_hdf_tags_prefer_the_profile_stig():
         {"benchmark": "rhel-9", "vuln_id": "V-257986", "rule_id": "SV-257986r1045032_rule", "stig_id": "RHEL-09-255050"}]}}
     assert _tags(row)["gid"] == "V-260534"
     assert (_tags(row, {"rhel-9"})["gid"], _tags(row, {"rhel-9"})["stig_id"]) == ("V-257986", "RHEL-09-255050")
+
+
+def test_cklb_of_a_stig_rhel9_scan_on_a_rhel_tree(tmp_path):
+    """-p stig-rhel9 on the hardened RHEL 9 shaped tree (tests/host/rhel_tree.py): the checklist is the RHEL 9 STIG
+    only, each covered rule with the worst status of its controls, the others Not_Reviewed."""
+    import rhel_tree
+
+    tree = rhel_tree.build("hardened", tmp_path / "tree")
+    db = tmp_path / "rhel.db"
+    run = govscan("scan", f"rootfs:{tree}", "--db", str(db), "-q", "--gate", "none", "-p", "stig-rhel9")
+    assert run.returncode == 0, run.stderr
+    found = [json.loads(x) for x in govscan("findings", "--db", str(db), "--json").stdout.splitlines() if x]
+    by_control: dict[str, set[str]] = {}
+    for f in found:
+        by_control.setdefault(f["control_id"], set()).add(f["status"])
+    doc = json.loads(govscan("report", "--db", str(db), "-f", "cklb").stdout)
+    assert [s["stig_id"] for s in doc["stigs"]] == ["RHEL_9_STIG"]
+    rules = {r["group_id"]: r["status"] for r in doc["stigs"][0]["rules"]}
+    assert set(rules) == {v for v, r in stig.catalogue("rhel-9").items() if r["severity"]}
+    for vuln, partners in stig.attachments("rhel-9").items():
+        statuses = set().union(*(by_control.get(c, set()) for c in partners))
+        if statuses & {"fail", "waived"}:
+            assert rules[vuln] == "open", vuln
+        elif statuses == {"pass"} and all(c in by_control for c in partners):
+            assert rules[vuln] == "not_a_finding", vuln
+        else:
+            assert rules[vuln] in ("not_reviewed", "not_applicable"), (vuln, statuses)
+    assert rules["V-258041"] == ("not_a_finding" if by_control["stig-login-defs-pass-max-days"] == {"pass"} else "open")
+    assert all(rules[v] == "not_reviewed" for v in stig.coverage("rhel-9", []).not_covered
+               if v not in stig.attachments("rhel-9") and stig.catalogue("rhel-9")[v]["severity"])
