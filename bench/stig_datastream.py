@@ -10,7 +10,7 @@ CAT II, low: CAT III). Several ComplianceAsCode rules may implement one STIG rul
 the catalogue is keyed by Vuln ID and lists them. Only identities and a short title are copied, no rule text.
 The datastreams carry no CCI; the SRG ids are kept instead (a CCI list can be added to a control inline).
 The profile's variable values (``refine-value``) are kept too: the mapping review compares them with the
-values the govscan controls require (policies/stig/mapping.yaml).
+values the govscan controls require (policies/stig/mapping.json).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         names.update((r.get("id") or "").removeprefix(RULE) for r in bench.iter(f"{X}Rule"))
     out = ROOT / "policies" / "stig" / "cac-rules.json"
     text = json.dumps({"_comment": "Every rule id of the Debian 12, Ubuntu 22.04 and RHEL 9 datastreams "
-                                   "(bench/stig_datastream.py): what policies/stig/mapping.yaml may name.",
+                                   "(bench/stig_datastream.py): what policies/stig/mapping.json may name.",
                        "rules": sorted(names)}, indent=0) + "\n"
     if args.check:
         stale += out.read_text(encoding="utf-8") != text if out.exists() else 1

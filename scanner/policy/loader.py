@@ -205,7 +205,7 @@ def _add(pset: PolicySet, doc: Document) -> None:
 
 
 def control_from(data: dict[str, Any], source: SourcePos | None = None) -> Control:
-    """Build a :class:`Control` from a schema-valid document (with the STIG rules policies/stig/mapping.yaml
+    """Build a :class:`Control` from a schema-valid document (with the STIG rules policies/stig/mapping.json
     maps to it added to its ``stig`` list)."""
     from scanner.policy import stig
 

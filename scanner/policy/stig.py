@@ -98,16 +98,14 @@ def catalogue(bench: str) -> dict[str, dict[str, Any]]:
 @functools.lru_cache(maxsize=None)
 def _mapping_file() -> dict[str, Any]:
     import policies
-    import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load((policies.ROOT / "stig" / "mapping.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
+    data = json.loads((policies.ROOT / "stig" / "mapping.json").read_text(encoding="utf-8")) or {}
     return data if isinstance(data, dict) else {}
 
 
 @functools.lru_cache(maxsize=None)
 def mapping() -> dict[str, tuple[str, ...]]:
-    """govscan control id -> the ComplianceAsCode rule ids it implements (policies/stig/mapping.yaml)."""
+    """govscan control id -> the ComplianceAsCode rule ids it implements (policies/stig/mapping.json)."""
     raw = _mapping_file().get("controls") or {}
     return {str(k): tuple(str(r) for r in v or ()) for k, v in list(raw.items())[:MAX_RULES]}
 
@@ -255,7 +253,7 @@ def check_mapping(known_controls: Any) -> Iterator[Diagnostic]:
     """The mapping names only existing controls and ComplianceAsCode rules some shipped STIG or CIS list knows."""
     import policies
 
-    path = str(policies.ROOT / "stig" / "mapping.yaml")
+    path = str(policies.ROOT / "stig" / "mapping.json")
     known_rules = {r for b in benchmarks() for rule in catalogue(b).values() for r in rule.get("cac_rules") or ()}
     known_rules |= _cis_rules()
     for cid, rules in mapping().items():

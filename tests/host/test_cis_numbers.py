@@ -27,7 +27,7 @@ FRAMEWORK = "cis-debian-12"
 
 #: control -> the SSG rule (datastream short name) checking the same thing; "" where no rule of the datastream
 #: carries the control's CIS id (the csv row says in_datastream=no). Reviewed by hand against each rule's title.
-#: The table lives in policies/stig/mapping.yaml (one source of truth: the STIG profiles use it too); the first
+#: The table lives in policies/stig/mapping.json (one source of truth: the STIG profiles use it too); the first
 #: rule of each control is the one of its CIS number.
 SAME_AS: dict[str, str] = {c: (rules[0] if rules else "") for c, rules in stig_mapping().items()
                             if not c.startswith("stig-")}  # stig-*: STIG values, no CIS number

@@ -1,7 +1,7 @@
 """DISA STIG profiles (stig-ubuntu2204, stig-rhel9) over the host controls.
 
 The catalogues policies/stig/<benchmark>.json are the ComplianceAsCode datastreams' stig profiles
-(bench/stig_datastream.py re-derives them here); policies/stig/mapping.yaml names existing controls and rules;
+(bench/stig_datastream.py re-derives them here); policies/stig/mapping.json names existing controls and rules;
 the loader attaches the STIG ids of every rule whose ComplianceAsCode rules all have a control, never those
 of a pair the review found weaker; a scan with the STIG profile gives a checklist with the right Vuln IDs and
 statuses; ``govscan policy list -p`` prints the coverage.

@@ -105,7 +105,7 @@ def test_structure_of_stig_viewer_3(scan):
             assert set(rule) == set(srule)  # the 37 keys, no more
             assert rule["stig_uuid"] == rule["STIGUuid"] == stig["uuid"]
             assert rule["status"] in {"not_reviewed", "not_a_finding", "open", "not_applicable"}
-    # the shipped sshd/sysctl controls carry rules of both STIGs (policies/stig/mapping.yaml)
+    # the shipped sshd/sysctl controls carry rules of both STIGs (policies/stig/mapping.json)
     assert [st["stig_id"] for st in doc["stigs"]] == ["RHEL_9_STIG", "CAN_Ubuntu_22-04_LTS_STIG"]
 
 
