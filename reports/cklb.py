@@ -11,7 +11,10 @@ one rule (``shared_with``), then the rule takes the worst of their results on th
 - else any ``pass`` -> ``not_a_finding``; else (only ``notapplicable``) -> ``not_applicable``.
 
 A target gets a checklist when some STIG-identified control is of its kind (its provider) or has a
-result on it: a host STIG says nothing about an AWS account or a network. Finding details list every result with its message and evidence (expected / found), capped in
+result on it: a host STIG says nothing about an AWS account or a network. A scan run with a STIG profile
+(``stig-ubuntu2204``, ``stig-rhel9``: its snapshot holds the never-evaluated controls standing for the STIG's
+rules no control implements) gets the checklist of that STIG only, although its controls also carry the rules
+of the other STIG they implement. Finding details list every result with its message and evidence (expected / found), capped in
 size. A scan with one target gives the checklist itself; with several targets the output is a zip
 archive holding one checklist per target (``<n>-<target>.cklb``). UUIDs are uuid5 of the scan, so the
 same scan always renders the same file.
@@ -65,14 +68,21 @@ class Checklist:
     left_out: int
 
 
+def profile_stigs(view: ScanView) -> set[str]:
+    """The STIGs the scan's profile implements: those of its never-evaluated STIG rule controls (empty when none)."""
+    return {e.benchmark for c in view.controls.values() if c.not_assessed for e in c.stig}
+
+
 def stig_controls(view: ScanView) -> dict[tuple[str, str], list[tuple[ControlRecord, StigRef]]]:
-    """(benchmark, vuln id) -> [(control, its STIG rule)] for every control of the scan with one."""
+    """(benchmark, vuln id) -> [(control, its STIG rule)] for every control of the scan with one; only the
+    profile's STIG when the scan ran a STIG profile (controls carry the ids of both STIGs)."""
     out: dict[tuple[str, str], list[tuple[ControlRecord, StigRef]]] = {}
     for cid in sorted(view.controls):
         c = view.controls[cid]
         for e in c.stig:
             out.setdefault((e.benchmark, e.vuln_id), []).append((c, e))
-    return out
+    profiled = profile_stigs(view)
+    return {k: v for k, v in out.items() if k[0] in profiled} if profiled else out
 
 
 def rule_status(statuses: set[str], complete: bool) -> str:

@@ -26,6 +26,7 @@ from typing import IO, Any, Mapping
 
 from reports.base import Renderer
 from reports.catalog import evidence_text, nist_display
+from reports.cklb import profile_stigs
 from scanner.store import ScanView
 from scanner.store_view import ControlRecord
 
@@ -35,13 +36,14 @@ HDF_STATUS = {"pass": "passed", "fail": "failed", "waived": "failed", "error": "
 MAX_RESULTS_PER_CONTROL = 5000
 
 
-def _tags(control: ControlRecord) -> dict[str, Any]:
+def _tags(control: ControlRecord, prefer: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """HDF tags; the STIG ids are those of the scan profile's STIG (``prefer``) when the control carries several."""
     nist = sorted({nist_display(i) for i in control.nist})
     tags: dict[str, Any] = {"nist": nist, "severity": control.severity or "medium"}
     for fw, ids in sorted(control.mappings.items()):
         if not fw.startswith(("nist-800-53", "fedramp-rev5")):
             tags[fw] = list(ids)
-    stig = control.stig
+    stig = sorted(control.stig, key=lambda e: e.benchmark not in prefer)  # stable: the preferred STIG first
     if stig:
         tags["gid"] = stig[0].vuln_id
         tags["rid"] = stig[0].rule_id
@@ -102,7 +104,7 @@ def _control(view: ScanView, c: ControlRecord, found: list[Mapping[str, Any]], t
                          {"label": "rationale", "data": c.rationale},
                          {"label": "check", "data": json.dumps(c.check, sort_keys=True)},
                          {"label": "fix", "data": c.remediation.text}],
-        "impact": impact, "refs": [], "tags": _tags(c), "code": None,
+        "impact": impact, "refs": [], "tags": _tags(c, profile_stigs(view)), "code": None,
         "source_location": {"ref": (path if line.isdigit() else source) or None,
                             "line": int(line) if line.isdigit() else None},
         "results": hdf_results,

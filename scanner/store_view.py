@@ -228,6 +228,9 @@ class ControlRecord:
     stig: tuple[StigRef, ...] = ()
     max_age: int | None = None
     """The evidence age the control itself declares (seconds), for the ledger; None: none declared."""
+    not_assessed: str = ""
+    """Why a profile's recommendation is reported without being evaluated (a CIS manual one, a STIG rule no
+    control implements); "" for an evaluated control."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> "ControlRecord":
@@ -246,7 +249,7 @@ class ControlRecord:
             check=doc.get("assert"),
             stig=tuple(StigRef.of(e) for e in (raw_stig if isinstance(raw_stig, list) else ())
                        if isinstance(e, Mapping) and e.get("benchmark") and e.get("vuln_id")),
-            max_age=_declared_age(doc.get("max_age")))
+            max_age=_declared_age(doc.get("max_age")), not_assessed=_text(doc.get("not_assessed") or ""))
 
     @classmethod
     def missing(cls, control_id: str, severity: str = "") -> "ControlRecord":

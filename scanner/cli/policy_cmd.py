@@ -79,6 +79,15 @@ def list_(profiles: tuple[str, ...], policy_paths: tuple[str, ...], as_json: boo
             click.echo(json.dumps(cov.as_dict()))
         else:
             click.echo("\n".join(clean(line) for line in cov.lines()))
+    if selection is not None and selection.stig is not None:
+        # a STIG profile: rules implemented by a control / not (reported notchecked), per CAT
+        from scanner.policy.stig import coverage as stig_coverage
+
+        scov = stig_coverage(selection.stig, controls.values())
+        if as_json:
+            click.echo(json.dumps(scov.as_dict()))
+        else:
+            click.echo("\n".join(clean(line) for line in scov.lines()))
     if klass is not None:  # a FedRAMP 20x profile: per KSI, methods govscan has / methods the class requires
         from scanner.ksi import coverage, coverage_lines
 

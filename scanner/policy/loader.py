@@ -139,6 +139,10 @@ def collect(paths: Iterable[str | Path] = (), *, builtin: bool = True, lint: boo
         from scanner.policy import lint as _lint
 
         pset.diagnostics.extend(_lint.check(pset))
+        if builtin:
+            from scanner.policy import stig
+
+            pset.diagnostics.extend(stig.check_mapping(pset.controls))
     return pset
 
 
@@ -201,7 +205,11 @@ def _add(pset: PolicySet, doc: Document) -> None:
 
 
 def control_from(data: dict[str, Any], source: SourcePos | None = None) -> Control:
-    """Build a :class:`Control` from a schema-valid document."""
+    """Build a :class:`Control` from a schema-valid document (with the STIG rules policies/stig/mapping.json
+    maps to it added to its ``stig`` list)."""
+    from scanner.policy import stig
+
+    data = stig.attach(data)
     md = data["metadata"]
     target = data["target"]
     scope = target.get("scope") or {}

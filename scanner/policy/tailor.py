@@ -42,6 +42,8 @@ class Selection:
     manual: tuple[str, ...] = ()
     """The benchmark's manual recommendations the profile (and those it extends) lists: each is a control
     in :attr:`controls` that is reported ``notchecked`` (:mod:`scanner.policy.benchmark`)."""
+    stig: str | None = None
+    """The DISA STIG benchmark the profile implements (:mod:`scanner.policy.stig`)."""
 
 
 def _mapping_match(control: Control, framework: str, ids: Iterable[str]) -> bool:
@@ -94,7 +96,8 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
         sel.gate.update(base.gate)
         sel.benchmark = base.benchmark or sel.benchmark
         sel.manual += tuple(m for m in base.manual if m not in sel.manual)
-    if not prof.include and not prof.extends:
+        sel.stig = base.stig or sel.stig
+    if not prof.include and not prof.extends and not (prof.document or {}).get("stig"):
         sel.controls.update(pset.controls)
     for inc in prof.include:
         if isinstance(inc, str):
@@ -120,6 +123,9 @@ def _resolve(pset: PolicySet, profile_id: str, trail: tuple[str, ...]) -> Select
             if "severity" in changes:
                 sel.controls[cid] = dataclasses.replace(sel.controls[cid], severity=Severity(changes["severity"]))
     sel.gate.update(prof.gate)
+    stig_spec = (prof.document or {}).get("stig")
+    if stig_spec:
+        _add_stig(sel, pset, str(stig_spec["benchmark"]))
     if prof.benchmark:
         _add_manual(sel, prof.benchmark)
     if parent_hashes:  # provenance covers the whole chain: a change in a parent changes the hash
@@ -139,6 +145,21 @@ def _add_manual(sel: Selection, spec: Mapping[str, Any]) -> None:
         if rec not in sel.manual:
             sel.manual += (str(rec),)
         control = manual_control(framework, str(rec))
+        sel.controls[control.id] = control
+
+
+def _add_stig(sel: Selection, pset: PolicySet, bench: str) -> None:
+    """Every control carrying a rule of the STIG ``bench``, and a never-evaluated control per rule none carries."""
+    from scanner.policy import stig
+
+    if not stig.catalogue(bench):
+        raise UsageError(f"profile {sel.profile}: unknown STIG benchmark {bench!r}")
+    sel.stig = bench
+    for cid, control in pset.controls.items():
+        if any(e.get("benchmark") == bench for e in stig.entries(control.document)):
+            sel.controls[cid] = control
+    for vuln in stig.coverage(bench, sel.controls.values()).not_covered:
+        control = stig.not_assessed_control(bench, vuln)
         sel.controls[control.id] = control
 
 
@@ -178,6 +199,7 @@ def select(pset: PolicySet, profile_ids: Iterable[str] = (), control_globs: Iter
             sel.exclusions.update(part.exclusions)
             sel.benchmark = sel.benchmark or part.benchmark
             sel.manual += tuple(m for m in part.manual if m not in sel.manual)
+            sel.stig = sel.stig or part.stig
             # a profile that says nothing about a key means the default, which may be the stricter
             _stricter_gate(sel.gate, {**GATE_DEFAULTS, **part.gate} if len(profile_ids) > 1 else part.gate)
             hashes.append(part.profile_sha256)
