@@ -257,9 +257,11 @@ def test_stig_value_controls_and_requires_partners(pset):
 def test_hdf_tags_prefer_the_profile_stig():
     from reports.hdf import _tags
 
-    row = {"severity": "high", "mappings": {}, "document": {"stig": [
+    from scanner.store_view import ControlRecord
+
+    row = ControlRecord.from_row({"id": "c", "title": "c", "severity": "high", "mappings": {}, "document": {"stig": [
         {"benchmark": "ubuntu-22.04", "vuln_id": "V-260534", "rule_id": "SV-260534r958510_rule", "stig_id": "UBTU-22-255065"},
-        {"benchmark": "rhel-9", "vuln_id": "V-257986", "rule_id": "SV-257986r1045032_rule", "stig_id": "RHEL-09-255050"}]}}
+        {"benchmark": "rhel-9", "vuln_id": "V-257986", "rule_id": "SV-257986r1045032_rule", "stig_id": "RHEL-09-255050"}]}})
     assert _tags(row)["gid"] == "V-260534"
     assert (_tags(row, {"rhel-9"})["gid"], _tags(row, {"rhel-9"})["stig_id"]) == ("V-257986", "RHEL-09-255050")
 
