@@ -13,7 +13,7 @@ import fnmatch
 import re
 from typing import Any
 
-from checks.aws.policydoc import _every_resource, _list, allows_full_admin, as_document, statements
+from checks.aws.policydoc import _every_resource, allows_full_admin, as_document, as_list, statements
 
 # Known privilege escalation paths: every action of one set together lets a principal raise its own
 # privileges (the idea of Prowler's iam_policy_allows_privilege_escalation, after Rhino Security's
@@ -96,22 +96,22 @@ def _may_overlap(pattern: Any, action: str) -> bool:
 
 def _statement_grants(st: dict[str, Any], action: str) -> bool:
     if "NotAction" in st:
-        return not any(_may_overlap(p, action) for p in _list(st.get("NotAction")))
-    return any(_covers(p, action) for p in _list(st.get("Action")))
+        return not any(_may_overlap(p, action) for p in as_list(st.get("NotAction")))
+    return any(_covers(p, action) for p in as_list(st.get("Action")))
 
 
 def _denied(doc: dict[str, Any], action: str) -> bool:
     """An unconditional Deny on every resource covers the action."""
     return any(st.get("Effect") == "Deny" and not st.get("Condition") and "NotAction" not in st
-               and "NotResource" not in st and _every_resource(_list(st.get("Resource")))
-               and any(_covers(p, action) for p in _list(st.get("Action"))) for st in statements(doc))
+               and "NotResource" not in st and _every_resource(as_list(st.get("Resource")))
+               and any(_covers(p, action) for p in as_list(st.get("Action"))) for st in statements(doc))
 
 
 def _on_all(st: dict[str, Any], resource: str | None) -> bool:
     """The statement applies to every resource (or to every resource matching ``resource``)."""
     if "NotResource" in st:
-        return not any(isinstance(p, str) and p.strip() in ("*", resource) for p in _list(st.get("NotResource")))
-    pats = _list(st.get("Resource"))
+        return not any(isinstance(p, str) and p.strip() in ("*", resource) for p in as_list(st.get("NotResource")))
+    pats = as_list(st.get("Resource"))
     return _every_resource(pats) or (resource is not None and any(_covers(p, resource) for p in pats))
 
 
@@ -168,8 +168,8 @@ def _principals(st: dict[str, Any]) -> tuple[bool, list[str], list[str]]:
         return True, [], []
     if not isinstance(p, dict):
         return False, [], []
-    aws = [str(x).strip() for x in _list(p.get("AWS"))]
-    return "*" in aws, aws, [str(x) for x in _list(p.get("Service"))]
+    aws = [str(x).strip() for x in as_list(p.get("AWS"))]
+    return "*" in aws, aws, [str(x) for x in as_list(p.get("Service"))]
 
 
 def _condition_keys(st: dict[str, Any]) -> set[str]:
@@ -212,7 +212,7 @@ def _condition_values(st: dict[str, Any], keys: frozenset[str]) -> list[str] | N
             continue
         for k, vals in entries.items():
             if str(k).lower() in keys:
-                found = (found or []) + [str(v) for v in _list(vals)]
+                found = (found or []) + [str(v) for v in as_list(vals)]
     return found
 
 
@@ -283,7 +283,7 @@ def service_trust_unrestricted(document: Any, account: str) -> list[str] | None:
         keys = _condition_keys(st) & _CONFUSED_DEPUTY_KEYS
         cond = st.get("Condition") or {}
         source_accounts = {str(v) for ops in cond.values() if isinstance(ops, dict)
-                           for k, vals in ops.items() if str(k).lower() == "aws:sourceaccount" for v in _list(vals)}
+                           for k, vals in ops.items() if str(k).lower() == "aws:sourceaccount" for v in as_list(vals)}
         if not keys or (source_accounts and source_accounts != {account}):
             found.update(services)
     return sorted(found)

@@ -12,28 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.aws.policydoc import as_document, statements
+from checks.aws.policydoc import as_document, as_list, statements
+from checks.aws.resource_policy import public_principal
 
 _NARROWING_KEYS = frozenset(k.lower() for k in (
     "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalArn", "aws:userid",
     "aws:SourceAccount", "aws:SourceOwner", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths",
     "aws:SourceVpc", "aws:SourceVpce", "aws:SourceIp", "aws:VpcSourceIp", "aws:PrincipalServiceName"))
 _WIDE = {"*", "0.0.0.0/0", "::/0", "arn:aws:*", "arn:*"}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
-
-
-def _everyone(st: dict[str, Any]) -> bool:
-    if "NotPrincipal" in st:
-        return True
-    principal = st.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any("*" in _list(principal.get(k)) for k in ("AWS", "CanonicalUser", "Federated"))
-    return False
 
 
 def _narrowed(condition: Any) -> bool:
@@ -46,7 +32,7 @@ def _narrowed(condition: Any) -> bool:
         if not name.startswith(("stringequals", "stringlike", "arnequals", "arnlike", "ipaddress")):
             continue
         for key, values in clauses.items():
-            vals = [str(v) for v in _list(values)]
+            vals = [str(v) for v in as_list(values)]
             if str(key).lower() in _NARROWING_KEYS and vals and not any(v in _WIDE for v in vals):
                 return True
     return False
@@ -59,6 +45,6 @@ def public_statements(document: Any) -> list[str] | None:
         return None
     out = []
     for i, st in enumerate(statements(doc)):
-        if st.get("Effect") == "Allow" and _everyone(st) and not _narrowed(st.get("Condition")):
+        if st.get("Effect") == "Allow" and public_principal(st) and not _narrowed(st.get("Condition")):
             out.append(str(st.get("Sid") or f"#{i}"))
     return out

@@ -12,7 +12,8 @@ from typing import Any
 BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A policy field that may be one value or a list, as a list (None: empty)."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -30,7 +31,7 @@ def as_document(document: Any) -> dict[str, Any]:
 
 def statements(document: Any) -> list[dict[str, Any]]:
     """The statements of a policy document (a JSON string or a dict), always as a list."""
-    return [s for s in _list(as_document(document).get("Statement")) if isinstance(s, dict)]
+    return [s for s in as_list(as_document(document).get("Statement")) if isinstance(s, dict)]
 
 
 _EVERY_ACTION = re.compile(r"\*+(:\*+)?")
@@ -62,13 +63,13 @@ def allows_full_admin(document: Any) -> bool | None:
         if st.get("Effect") != "Allow":
             continue
         if "NotResource" in st:
-            every_resource = not _every_resource(_list(st.get("NotResource")))
+            every_resource = not _every_resource(as_list(st.get("NotResource")))
         else:
-            every_resource = _every_resource(_list(st.get("Resource")))
+            every_resource = _every_resource(as_list(st.get("Resource")))
         if "NotAction" in st:
-            every_action = not _every_action(_list(st.get("NotAction")))
+            every_action = not _every_action(as_list(st.get("NotAction")))
         else:
-            every_action = _every_action(_list(st.get("Action")))
+            every_action = _every_action(as_list(st.get("Action")))
         if every_action and every_resource:
             return True
     return False
@@ -83,7 +84,7 @@ def _is_everyone(principal: Any) -> bool:
     if principal == "*":
         return True
     if isinstance(principal, dict):
-        return "*" in _list(principal.get("AWS"))
+        return "*" in as_list(principal.get("AWS"))
     return False
 
 
@@ -96,15 +97,15 @@ def denies_insecure_transport(document: Any, bucket: str) -> bool:
     for st in statements(document):
         if st.get("Effect") != "Deny" or not _is_everyone(st.get("Principal")):
             continue
-        if not {"s3:*", "*"} & set(_list(st.get("Action"))):
+        if not {"s3:*", "*"} & set(as_list(st.get("Action"))):
             continue
-        resources = _list(st.get("Resource"))
+        resources = as_list(st.get("Resource"))
         if not any(r in (f"arn:aws:s3:::{bucket}/*", "*") or r.endswith(f":s3:::{bucket}/*") for r in resources):
             continue
         cond = st.get("Condition") or {}
         for op in ("Bool", "BoolIfExists"):
             val = (cond.get(op) or {}).get("aws:SecureTransport")
-            if str(_list(val)[0] if _list(val) else "").lower() == "false":
+            if str(as_list(val)[0] if as_list(val) else "").lower() == "false":
                 return True
     return False
 

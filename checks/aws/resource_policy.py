@@ -10,7 +10,7 @@ import re
 from fnmatch import fnmatchcase
 from typing import Any
 
-from checks.aws.policydoc import as_document, statements
+from checks.aws.policydoc import as_document, as_list, statements
 
 # Condition keys that pin the caller (or the calling resource) to named accounts, organisations,
 # ARNs or networks. A public principal limited by one of them is not open to everyone.
@@ -23,12 +23,6 @@ _POSITIVE_OPS = frozenset(("stringequals", "stringequalsignorecase", "stringlike
 _ONLY_WILDCARDS = re.compile(r"[*?]*")
 
 
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def public_principal(st: dict[str, Any]) -> bool:
     """The statement applies to everyone: ``Principal: "*"``, ``{"AWS": "*"}`` (or in a list),
     ``{"CanonicalUser": "*"}``, or a ``NotPrincipal`` (everyone except the listed)."""
@@ -38,7 +32,7 @@ def public_principal(st: dict[str, Any]) -> bool:
     if principal == "*":
         return True
     if isinstance(principal, dict):
-        return any("*" in _list(principal.get(k)) for k in ("AWS", "CanonicalUser", "Federated"))
+        return any("*" in as_list(principal.get(k)) for k in ("AWS", "CanonicalUser", "Federated"))
     return False
 
 
@@ -66,7 +60,7 @@ def limiting_condition(condition: Any) -> bool:
             continue
         for key, values in block.items():
             k = str(key).lower()
-            vals = _list(values)
+            vals = as_list(values)
             if k in _LIMITING_KEYS and vals and all(_limiting_value(k, v) for v in vals):
                 return True
     return False
@@ -109,9 +103,9 @@ def public_actions(document: Any, actions: tuple[str, ...]) -> list[str] | None:
             continue
         for action in actions:
             if "NotAction" in st:
-                hit = not _action_matches(_list(st.get("NotAction")), action)
+                hit = not _action_matches(as_list(st.get("NotAction")), action)
             else:
-                hit = _action_matches(_list(st.get("Action")), action)
+                hit = _action_matches(as_list(st.get("Action")), action)
             if hit and action not in granted:
                 granted.append(action)
     return granted
@@ -126,13 +120,13 @@ def denies_insecure_transport(document: Any, service: str) -> bool | None:
     for st in statements(doc):
         if st.get("Effect") != "Deny" or not public_principal(st) or "NotAction" in st:
             continue
-        if not _action_matches(_list(st.get("Action")), f"{service}:*"):
+        if not _action_matches(as_list(st.get("Action")), f"{service}:*"):
             continue
         cond = st.get("Condition") or {}
         for op in ("Bool", "BoolIfExists"):
             block = cond.get(op) if isinstance(cond, dict) else None
             for key, val in (block or {}).items() if isinstance(block, dict) else ():
-                if str(key).lower() == "aws:securetransport" and [str(v).lower() for v in _list(val)] == ["false"]:
+                if str(key).lower() == "aws:securetransport" and [str(v).lower() for v in as_list(val)] == ["false"]:
                     return True
     return False
 
@@ -155,12 +149,12 @@ def _grantees(st: dict[str, Any]) -> list[str]:
     if not isinstance(principal, dict):
         return []
     out = []
-    for value in _list(principal.get("AWS")):
+    for value in as_list(principal.get("AWS")):
         text = str(value)
         parts = text.split(":")
         account = parts[4] if text.startswith("arn:") and len(parts) > 4 else text
         out.append(account if _ACCOUNT.fullmatch(account) else text)
-    out += [f"canonical:{v}" for v in _list(principal.get("CanonicalUser"))]
+    out += [f"canonical:{v}" for v in as_list(principal.get("CanonicalUser"))]
     return out
 
 
@@ -175,9 +169,9 @@ def write_grantees(document: Any, account: str) -> list[str] | None:
         if st.get("Effect") != "Allow":
             continue
         if "NotAction" in st:
-            writes = any(not _action_matches(_list(st.get("NotAction")), a) for a in S3_WRITE_ACTIONS)
+            writes = any(not _action_matches(as_list(st.get("NotAction")), a) for a in S3_WRITE_ACTIONS)
         else:
-            writes = any(_action_matches(_list(st.get("Action")), a) for a in S3_WRITE_ACTIONS)
+            writes = any(_action_matches(as_list(st.get("Action")), a) for a in S3_WRITE_ACTIONS)
         if writes:
             found.update(g for g in _grantees(st) if g != account)
     return sorted(found)
