@@ -96,11 +96,36 @@ def catalogue(bench: str) -> dict[str, dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=None)
-def _mapping_file() -> dict[str, Any]:
+def _mapping_files() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(path, document) of policies/stig/mapping.json and every policies/stig/mapping-<area>.json, in name order."""
     import policies
 
-    data = json.loads((policies.ROOT / "stig" / "mapping.json").read_text(encoding="utf-8")) or {}
-    return data if isinstance(data, dict) else {}
+    folder = policies.ROOT / "stig"
+    paths = [folder / "mapping.json", *sorted(folder.glob("mapping-*.json"))]
+    out = []
+    for path in paths[:64]:
+        data = json.loads(path.read_text(encoding="utf-8")) or {}
+        out.append((str(path), data if isinstance(data, dict) else {}))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=None)
+def _mapping_file() -> dict[str, Any]:
+    """The mapping files merged: ``controls`` and ``requires`` by key (a control named in two files implements
+    the union of their rules), ``not_for_stig`` concatenated."""
+    controls: dict[str, list[str]] = {}
+    needs: dict[str, str] = {}
+    skip: list[Any] = []
+    for _, data in _mapping_files():
+        raw = data.get("controls") or {}
+        for cid, rules in (raw.items() if isinstance(raw, dict) else ()):
+            have = controls.setdefault(str(cid), [])
+            have.extend(str(r) for r in rules or () if str(r) not in have)
+        pairs = data.get("requires") or {}
+        needs.update(pairs if isinstance(pairs, dict) else {})
+        pairs = data.get("not_for_stig") or []
+        skip.extend(pairs if isinstance(pairs, list) else ())
+    return {"controls": controls, "requires": needs, "not_for_stig": skip}
 
 
 @functools.lru_cache(maxsize=None)
@@ -254,6 +279,12 @@ def check_mapping(known_controls: Any) -> Iterator[Diagnostic]:
     import policies
 
     path = str(policies.ROOT / "stig" / "mapping.json")
+    for where, data in _mapping_files():
+        for key in ("controls", "requires"):
+            if not isinstance(data.get(key) or {}, dict):
+                yield Diagnostic(where, 0, 0, f"STIG mapping: {key!r} must be an object")
+        if not isinstance(data.get("not_for_stig") or [], list):
+            yield Diagnostic(where, 0, 0, "STIG mapping: 'not_for_stig' must be a list")
     known_rules = {r for b in benchmarks() for rule in catalogue(b).values() for r in rule.get("cac_rules") or ()}
     known_rules |= _cis_rules()
     for cid, rules in mapping().items():
