@@ -47,7 +47,7 @@ class Item:
             return [f"-w {self.path} -p x"]
         if self.kind == "exec":
             return [f"-a always,exit -F path={self.path} -F perm=x -F auid>=1000 -F auid!=unset"]
-        out = []
+        out: list[str] = []
         for arch in self.arches:
             for fs in self.filter_sets:
                 cmp_ = f" -C {self.compare}" if self.compare else ""
@@ -134,7 +134,7 @@ def missing(item: Item, rules: list[Rule]) -> list[str]:
         ok = any(r.path == item.path and "x" in r.perms and (
             r.kind == "watch" or (r.always_exit and r.filters <= USER and not r.syscalls - {"all"})) for r in rules)
         return [] if ok else item.texts()
-    out = []
+    out: list[str] = []
     want_cmp = _norm_cmp(item.compare)
     for arch in item.arches:
         for fs in item.filter_sets:
