@@ -225,7 +225,12 @@ def parse_stig_audit_rules(out: Output, walk: bool = False) -> list[Resource]:
     status = out.get("audit_status")
     no_auditctl = status.ok and "GS_INSTALLED=0" in status.stdout
     loaded_lines: list[str] | None = None
-    if no_auditctl:
+    if out.root:  # a file tree has no running rules
+        from checks.host.rootfs import RUNTIME_REASON
+
+        skipped["failure_mode_loaded"] = RUNTIME_REASON
+        skipped.update({f"loaded_missing.{name}": RUNTIME_REASON for name in TABLE})
+    elif no_auditctl:
         lost["loaded_missing"] = "the running audit rules could not be read: auditctl is not on PATH"
     else:
         sec = out.get("audit_rules")
