@@ -40,3 +40,53 @@ class StigAuditRules(HostKind):
         from checks.host.parsers.stig_audit import parse_stig_audit_rules
 
         return parse_stig_audit_rules(out, walk=bool(options.get("walk")))
+
+
+@resources.register("host.stig_rsyslog")
+class StigRsyslog(HostKind):
+    description = ("rsyslog as the DISA STIGs read it (one per host, id `stig_rsyslog`): which facilities are "
+                   "logged to files, forwarding of all messages, TLS settings of the forwarding. An include the "
+                   "fact script did not read makes the resource an error.")
+    attributes = (
+        A("installed", "boolean", "the rsyslog package is installed"),
+        A("files", "list", "rsyslog files read, in order"),
+        A("logged_to_file", "list", "facilities logged at every priority (`fac.*`) to a file"),
+        A("facilities_to_file", "map", "facility -> `file:line` of each such rule"),
+        A("cron_to_var_log_cron", "list", "`file:line` of each `cron.* /var/log/cron` rule"),
+        A("remote_all", "list", "[{file, line, text}] rules forwarding `*.*` (@, @@, :omrelp:, omfwd)"),
+        A("default_netstream_driver", "string", "$DefaultNetstreamDriver / global(DefaultNetstreamDriver=)"),
+        A("stream_driver_mode", "string", "$ActionSendStreamDriverMode / omfwd StreamDriverMode"),
+        A("stream_driver_auth_mode", "string", "$ActionSendStreamDriverAuthMode / omfwd StreamDriverAuthMode"),
+    )
+    commands = ("cat /etc/rsyslog.conf /etc/rsyslog.d/*.conf", "dpkg-query -W")
+    sections = ("rsyslog", "packages")
+    parser = "stig_audit_logs.parse_stig_rsyslog"
+
+
+@resources.register("host.stig_audit_tools")
+class StigAuditTools(HostKind):
+    description = ("The audit tools the RHEL 9 STIG lists (auditctl aureport ausearch autrace auditd rsyslogd "
+                   "augenrules under /sbin) with mode and owners (one per host, id `stig_audit_tools`).")
+    attributes = (
+        A("installed", "boolean", "the audit(d) package is installed"),
+        A("tools", "list", "{path, type, mode, perms, uid, gid, owner, group} of each tool present"),
+        A("missing", "list", "tools that do not exist"),
+    )
+    commands = ("stat /sbin/auditctl /sbin/rsyslogd ...",)
+    sections = ("stig_audit_tools", "packages", "passwd", "group")
+    parser = "stig_audit_logs.parse_stig_audit_tools"
+
+
+@resources.register("host.stig_audit_misc")
+class StigAuditMisc(HostKind):
+    description = ("AIDE's /etc/default/aide SILENTREPORTS (Debian/Ubuntu) and USBGuard's AuditBackend (one per "
+                   "host, id `stig_audit_misc`).")
+    attributes = (
+        A("aide_installed", "boolean", "the aide package is installed"),
+        A("aide_silentreports", "string", "SILENTREPORTS of /etc/default/aide (null when unset or no file)"),
+        A("usbguard_installed", "boolean", "the usbguard package is installed"),
+        A("usbguard_audit_backend", "string", "AuditBackend of /etc/usbguard/usbguard-daemon.conf"),
+    )
+    commands = ("cat /etc/default/aide /etc/usbguard/usbguard-daemon.conf", "dpkg-query -W")
+    sections = ("stig_audit_misc", "packages")
+    parser = "stig_audit_logs.parse_stig_audit_misc"

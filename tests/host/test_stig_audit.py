@@ -222,8 +222,8 @@ def test_audit_log_group_adm_fails(tmp_path, controls):
     assert (f.status.value, f.message) == ("fail", "/var/log/audit/audit.log belongs to group adm (required: root)")
 
 
-@pytest.mark.parametrize("profile, bench, floor", [("stig-ubuntu2204", "ubuntu-22.04", (83, 2, 80, 1)),
-                                                   ("stig-rhel9", "rhel-9", (168, 6, 149, 13))])
+@pytest.mark.parametrize("profile, bench, floor", [("stig-ubuntu2204", "ubuntu-22.04", (86, 2, 83, 1)),
+                                                   ("stig-rhel9", "rhel-9", (181, 6, 161, 14))])
 def test_policy_list_coverage_went_up(profile, bench, floor):
     """Before this area: Ubuntu 39/188 (CAT I 2, II 36, III 1), RHEL 9 107/440 (6, 89, 12)."""
     run_ = govscan("policy", "list", "-p", profile, "--json")
@@ -258,3 +258,88 @@ def test_cklb_of_a_stig_scan_on_the_debian_trees(debian_trees, tmp_path):
         assert fchmod["status"] == {"minimal": "fail", "hardened": "notchecked"}[name], fchmod["message"]
         assert "needs a running system (rootfs: target)" in fchmod["message"]
         assert found["stig-audit-privileged-commands-chage"]["status"] == "notchecked"
+
+
+MORE = ["host.stig_rsyslog", "host.stig_audit_tools", "host.stig_audit_misc", "host.pam", "host.aide"]
+RSYSLOG_STIG = ("$IncludeConfig /etc/rsyslog.d/*.conf\nauth.*;authpriv.* /var/log/secure\ndaemon.* -/var/log/daemon.log\n"
+                "cron.* /var/log/cron\n$DefaultNetstreamDriver gtls\n$ActionSendStreamDriverMode 1\n"
+                "$ActionSendStreamDriverAuthMode x509/name\n")
+RSYSLOG_CONTROLS = ["stig-rsyslog-remote-access-monitoring", "stig-rsyslog-cron-logging", "stig-rsyslog-remote-loghost",
+                    "stig-rsyslog-netstream-gtls", "stig-rsyslog-stream-driver-mode",
+                    "stig-rsyslog-stream-driver-auth-mode"]
+MORE_CONTROLS = [*RSYSLOG_CONTROLS, "stig-audit-tools-mode", "stig-audit-tools-owner-root", "stig-audit-tools-group-root",
+                 "stig-aide-database", "stig-aide-silentreports-off", "stig-usbguard-audit-backend",
+                 "stig-pam-faillock-audit", "stig-pam-faillock-silent", "stig-pam-faillock-interval"]
+PAM_FAILLOCK = {"/etc/pam.d/common-auth": "auth required pam_faillock.so preauth\nauth [success=1 default=ignore] "
+                "pam_unix.so\nauth [default=die] pam_faillock.so authfail\nauth sufficient pam_faillock.so authsucc\n"}
+
+
+def more(tmp_path: Path, controls, files: dict[str, str], packages: tuple[str, ...],
+         tools: dict[str, int] | None = None) -> dict[str, tuple[str, str]]:
+    tree = make_tree(tmp_path / "tree", files, packages)
+    for name, mode in (tools or {}).items():
+        (tree / "sbin").mkdir(exist_ok=True)
+        (tree / "sbin" / name).write_text("")
+        (tree / "sbin" / name).chmod(mode)
+    coll = collect(tree, MORE)
+    return {cid: [(f.status.value, f.message) for f in evaluate_control(controls[cid], TARGET, coll)][0]
+            for cid in MORE_CONTROLS}
+
+
+@needs_ns
+def test_rsyslog_aide_tools_usbguard_faillock_pass(tmp_path, controls):
+    tools = {t: 0o755 for t in ("auditctl", "aureport", "ausearch", "autrace", "auditd", "rsyslogd", "augenrules")}
+    got = more(tmp_path, controls, {
+        "/etc/rsyslog.conf": RSYSLOG_STIG,
+        "/etc/rsyslog.d/60-remote.conf": 'action(type="omfwd" target="loghost.example" port="6514" protocol="tcp")\n'
+                                         '*.* action(type="omfwd" target="loghost.example" port="6514" '
+                                         'protocol="tcp" StreamDriverMode="1")\n',
+        "/etc/default/aide": "CRON_DAILY_RUN=yes\nSILENTREPORTS=no\n",
+        "/var/lib/aide/aide.db": "",
+        "/etc/usbguard/usbguard-daemon.conf": "RuleFile=/etc/usbguard/rules.conf\nAuditBackend=LinuxAudit\n",
+        "/etc/security/faillock.conf": "deny = 3\naudit\nsilent\nfail_interval = 900\n",
+        **PAM_FAILLOCK}, ("rsyslog", "auditd", "aide", "aide-common", "usbguard", "libpam-modules"), tools)
+    assert {c: s for c, (s, _) in got.items()} == {c: "pass" for c in MORE_CONTROLS}, got
+    assert got["stig-rsyslog-remote-access-monitoring"] == (
+        "pass", "auth, authpriv and daemon are logged to files (/etc/rsyslog.conf:2, /etc/rsyslog.conf:2, "
+                "/etc/rsyslog.conf:3)")
+    assert got["stig-rsyslog-remote-loghost"] == (
+        "pass", 'all messages are forwarded: action(type="omfwd" target="loghost.example") (/etc/rsyslog.d/60-remote.conf:2)')
+    assert got["stig-pam-faillock-interval"] == ("pass", "faillock fail_interval = 900")
+
+
+@needs_ns
+def test_rsyslog_aide_tools_usbguard_faillock_fail(tmp_path, controls):
+    """Debian's rsyslog.conf (auth,authpriv.* only, no cron file, no forwarding, no TLS), a group-writable auditctl,
+    no AIDE database, SILENTREPORTS=yes, USBGuard writing its own file, faillock with CIS's settings only."""
+    tools = {"auditctl": 0o775, "auditd": 0o750}
+    got = more(tmp_path, controls, {
+        "/etc/rsyslog.conf": "auth,authpriv.* /var/log/auth.log\n*.*;auth,authpriv.none -/var/log/syslog\n"
+                             "cron.* /var/log/cron.log\n*.* @@loghost.example\n",
+        "/etc/default/aide": "SILENTREPORTS=yes\n",
+        "/etc/usbguard/usbguard-daemon.conf": "AuditBackend=FileAudit\n",
+        "/etc/security/faillock.conf": "deny = 3\nfail_interval = 600\n", **PAM_FAILLOCK},
+        ("rsyslog", "auditd", "aide", "aide-common", "usbguard", "libpam-modules"), tools)
+    assert {c: s for c, (s, _) in got.items()} == {
+        **{c: "fail" for c in MORE_CONTROLS}, "stig-rsyslog-remote-loghost": "pass",
+        "stig-audit-tools-owner-root": "pass", "stig-audit-tools-group-root": "pass"}, got
+    assert got["stig-rsyslog-remote-access-monitoring"][1] == (
+        "rsyslog installed: true; facilities logged to files at every priority: *, auth, authpriv, cron (required: "
+        "auth, authpriv, daemon)")
+    assert got["stig-rsyslog-netstream-gtls"][1] == (
+        "rsyslog installed: true; default_netstream_driver = unset (required: gtls)")
+    assert got["stig-audit-tools-mode"][1] == "/sbin/auditctl is 0775 (required: 0755 or stricter)"
+    assert got["stig-aide-database"][1] == "no AIDE database (/var/lib/aide/aide.db, aide.db.gz)"
+    assert got["stig-aide-silentreports-off"][1] == "SILENTREPORTS = yes (required: no)"
+    assert got["stig-usbguard-audit-backend"][1] == "AuditBackend = FileAudit (required: LinuxAudit)"
+    assert got["stig-pam-faillock-audit"][1] == "faillock audit is not set"
+    assert got["stig-pam-faillock-interval"][1] == "faillock fail_interval = 600 (required: 900 or more)"
+
+
+@needs_ns
+def test_rsyslog_missing_fails_usbguard_missing_not_applicable(tmp_path, controls):
+    got = more(tmp_path, controls, {}, ("auditd",))
+    assert got["stig-rsyslog-cron-logging"] == (
+        "fail", "rsyslog installed: false; no cron.* /var/log/cron rule (files read: none)")
+    assert got["stig-usbguard-audit-backend"] == ("notapplicable", "usbguard is not installed")
+    assert got["stig-audit-tools-mode"][0] == "fail"  # auditd installed, no tool found: nothing proven

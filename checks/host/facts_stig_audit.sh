@@ -1,0 +1,20 @@
+# govscan fact sections for the DISA STIG audit area (checks/host/kinds_stig_audit.py). Files are read through
+# gs_cat / gs_path with the system path, so each section also works on a file tree ($GS_ROOT).
+
+sec_stig_audit_tools() {
+    # `<type>|<mode>|<uid>|<gid>|<path>` of each audit tool the RHEL 9 STIG lists (links resolved inside a tree);
+    # `<path>|missing` or `<path>|unreadable`.
+    for gs_t in /sbin/auditctl /sbin/aureport /sbin/ausearch /sbin/autrace /sbin/auditd /sbin/rsyslogd /sbin/augenrules; do
+        if ! gs_path "$gs_t"; then printf '%s|unreadable\n' "$gs_t"; continue; fi
+        if [ -e "$gs_rp" ]; then
+            stat -L -c "%F|%a|%u|%g|$gs_t" -- "$gs_rp" 2>/dev/null || printf '%s|unreadable\n' "$gs_t"
+        else
+            printf '%s|%s\n' "$gs_t" "$(gs_absent "$gs_rp")"
+        fi
+    done
+}
+
+sec_stig_audit_misc() {
+    # AIDE's report settings (Debian/Ubuntu) and USBGuard's daemon configuration.
+    gs_cat /etc/default/aide /etc/usbguard/usbguard-daemon.conf
+}
