@@ -15,6 +15,6 @@ sec_stig_audit_tools() {
 }
 
 sec_stig_audit_misc() {
-    # AIDE's report settings (Debian/Ubuntu) and USBGuard's daemon configuration.
-    gs_cat /etc/default/aide /etc/usbguard/usbguard-daemon.conf
+    # AIDE's report settings (Debian/Ubuntu), AIDE's configuration on RHEL, USBGuard's daemon configuration.
+    gs_cat /etc/default/aide /etc/aide.conf /etc/usbguard/usbguard-daemon.conf
 }

@@ -79,14 +79,21 @@ class StigAuditTools(HostKind):
 
 @resources.register("host.stig_audit_misc")
 class StigAuditMisc(HostKind):
-    description = ("AIDE's /etc/default/aide SILENTREPORTS (Debian/Ubuntu) and USBGuard's AuditBackend (one per "
-                   "host, id `stig_audit_misc`).")
+    description = ("AIDE's /etc/default/aide SILENTREPORTS (Debian/Ubuntu), the rule groups of RHEL's "
+                   "/etc/aide.conf and USBGuard's AuditBackend (one per host, id `stig_audit_misc`).")
     attributes = (
         A("aide_installed", "boolean", "the aide package is installed"),
         A("aide_silentreports", "string", "SILENTREPORTS of /etc/default/aide (null when unset or no file)"),
+        A("aide_conf_exists", "boolean", "/etc/aide.conf (RHEL) exists"),
+        A("aide_groups", "list", "rule groups defined in /etc/aide.conf (`NAME = a+b+c`)"),
+        A("aide_groups_without_acl", "list", "groups (but ALLXTRAHASHES) without acl"),
+        A("aide_groups_without_xattrs", "list", "groups (but ALLXTRAHASHES) without xattrs"),
+        A("aide_groups_without_sha512", "list", "groups without sha512"),
+        A("aide_non_fips_hashes", "list", "`file:line: text` of group lines naming sha1, rmd160, sha256, whirlpool, "
+          "tiger, haval, gost or crc32"),
         A("usbguard_installed", "boolean", "the usbguard package is installed"),
         A("usbguard_audit_backend", "string", "AuditBackend of /etc/usbguard/usbguard-daemon.conf"),
     )
-    commands = ("cat /etc/default/aide /etc/usbguard/usbguard-daemon.conf", "dpkg-query -W")
+    commands = ("cat /etc/default/aide /etc/aide.conf /etc/usbguard/usbguard-daemon.conf", "dpkg-query -W")
     sections = ("stig_audit_misc", "packages")
     parser = "stig_audit_logs.parse_stig_audit_misc"

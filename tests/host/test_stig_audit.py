@@ -223,7 +223,7 @@ def test_audit_log_group_adm_fails(tmp_path, controls):
 
 
 @pytest.mark.parametrize("profile, bench, floor", [("stig-ubuntu2204", "ubuntu-22.04", (86, 2, 83, 1)),
-                                                   ("stig-rhel9", "rhel-9", (181, 6, 161, 14))])
+                                                   ("stig-rhel9", "rhel-9", (184, 6, 162, 16))])
 def test_policy_list_coverage_went_up(profile, bench, floor):
     """Before this area: Ubuntu 39/188 (CAT I 2, II 36, III 1), RHEL 9 107/440 (6, 89, 12)."""
     run_ = govscan("policy", "list", "-p", profile, "--json")
@@ -343,3 +343,34 @@ def test_rsyslog_missing_fails_usbguard_missing_not_applicable(tmp_path, control
         "fail", "rsyslog installed: false; no cron.* /var/log/cron rule (files read: none)")
     assert got["stig-usbguard-audit-backend"] == ("notapplicable", "usbguard is not installed")
     assert got["stig-audit-tools-mode"][0] == "fail"  # auditd installed, no tool found: nothing proven
+
+
+RHEL_AIDE = ["stig-aide-rhel-acl", "stig-aide-rhel-xattrs", "stig-aide-rhel-fips-hashes"]
+
+
+def rhel_aide(tmp_path: Path, controls, conf: str | None, packages: tuple[str, ...] = ("aide",)) -> dict:
+    from rhel_tree import OS_RELEASE
+
+    files = {"/etc/os-release": OS_RELEASE, **({"/etc/aide.conf": conf} if conf is not None else {})}
+    coll = collect(make_tree(tmp_path / "tree", files, packages), ["host.os", "host.stig_audit_misc"])
+    return {cid: [(f.status.value, f.message) for f in evaluate_control(controls[cid], TARGET, coll)][0]
+            for cid in RHEL_AIDE}
+
+
+@needs_ns
+def test_rhel_aide_rule_groups(tmp_path, controls):
+    good = ("@@define DBDIR /var/lib/aide\nALLXTRAHASHES = sha1+rmd160+sha256+sha512+tiger\n"
+            "FIPSR = p+i+n+u+g+s+m+c+acl+selinux+xattrs+sha512\nNORMAL = FIPSR+sha512\n/boot NORMAL\n")
+    got = rhel_aide(tmp_path / "a", controls, good)
+    assert got["stig-aide-rhel-acl"] == ("pass", "the rule groups of /etc/aide.conf (ALLXTRAHASHES, FIPSR, NORMAL) pass")
+    assert got["stig-aide-rhel-xattrs"][0] == "pass"
+    # ALLXTRAHASHES names non-FIPS hashes: the ComplianceAsCode check reads every group line, as here
+    assert got["stig-aide-rhel-fips-hashes"][0] == "fail"
+    got = rhel_aide(tmp_path / "b", controls, "FIPSR = p+i+n+u+g+s+m+c+acl+selinux+xattrs+sha512\n"
+                                              "PERMS = p+u+g+acl+selinux\nNORMAL = FIPSR+sha512\n")
+    assert got["stig-aide-rhel-acl"][0] == "pass"
+    assert got["stig-aide-rhel-xattrs"] == (
+        "fail", "AIDE installed: true; groups: FIPSR, PERMS, NORMAL; groups without xattrs: PERMS")
+    assert got["stig-aide-rhel-fips-hashes"][1].endswith("groups without sha512: PERMS; non-FIPS hashes: none")
+    got = rhel_aide(tmp_path / "c", controls, None, packages=())
+    assert got["stig-aide-rhel-acl"] == ("fail", "AIDE installed: false; groups: none; groups without acl: none")

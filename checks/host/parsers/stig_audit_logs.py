@@ -148,9 +148,40 @@ def _key_values(chunk: FileChunk) -> dict[str, str]:
     return out
 
 
+_AIDE_GROUP = re.compile(r"^([A-Z][A-Za-z_]*)\s*=\s*([A-Za-z0-9+]*)$")
+_NON_FIPS = re.compile(r"^[A-Z][a-zA-Z_]*\s*=\s*.*(sha1|rmd160|sha256|whirlpool|tiger|haval|gost|crc32)")
+
+
+def aide_groups(text: str) -> dict[str, Any]:
+    """The rule group definitions of RHEL's /etc/aide.conf (``NAME = a+b+c``) and which lack what the RHEL 9 STIG
+    rules ask of every group (acl, xattrs, sha512, with the groups a group names expanded; ComplianceAsCode reads
+    the line literally), and every group line naming a non-FIPS hash (literally, as ComplianceAsCode does: an
+    unused ALLXTRAHASHES line with sha1 fails too)."""
+    groups: list[dict[str, Any]] = []
+    non_fips: list[str] = []
+    for n, line in enumerate(text.split("\n"), 1):
+        m = _AIDE_GROUP.match(line)
+        if m:
+            groups.append({"name": m.group(1), "value": m.group(2), "line": n})
+        if _NON_FIPS.match(line):
+            non_fips.append(f"/etc/aide.conf:{n}: {line.strip()[:80]}")
+    from checks.host.parsers.aide import _expand
+
+    defined = {g["name"]: g["value"] for g in groups}
+    full = {g["name"]: _expand(g["value"], defined) for g in groups}  # NORMAL = FIPSR+sha512 has FIPSR's acl
+    mine = [g for g in groups if g["name"] != "ALLXTRAHASHES"]
+    return {
+        "aide_groups": [g["name"] for g in groups],
+        "aide_groups_without_acl": [g["name"] for g in mine if "acl" not in full[g["name"]]],
+        "aide_groups_without_xattrs": [g["name"] for g in mine if "xattrs" not in full[g["name"]]],
+        "aide_groups_without_sha512": [g["name"] for g in groups if "sha512" not in full[g["name"]]],
+        "aide_non_fips_hashes": non_fips,
+    }
+
+
 def parse_stig_audit_misc(out: Output) -> list[Resource]:
-    """``host.stig_audit_misc``: one resource (id ``stig_audit_misc``): /etc/default/aide SILENTREPORTS and
-    USBGuard's AuditBackend."""
+    """``host.stig_audit_misc``: one resource (id ``stig_audit_misc``): /etc/default/aide SILENTREPORTS, RHEL's
+    /etc/aide.conf rule groups and USBGuard's AuditBackend."""
     pkgs, why = installed_packages(out)
     if pkgs is None:
         raise FactError(f"the package list could not be read: {why}")
@@ -169,4 +200,14 @@ def parse_stig_audit_misc(out: Output) -> list[Resource]:
         values = _key_values(c) if c.state == "ok" else {}
         for key, attr in keys:
             attrs[attr] = values.get(key)
+    conf = by.get("/etc/aide.conf") or FileChunk("/etc/aide.conf", "missing")
+    names = ("aide_groups", "aide_groups_without_acl", "aide_groups_without_xattrs", "aide_groups_without_sha512",
+             "aide_non_fips_hashes")
+    if conf.state in ("unreadable", "truncated"):
+        why_c = (truncated_reason(conf.path) if conf.state == "truncated"
+                 else f"{conf.path} not readable ({NOT_ROOT_HINT})")
+        lost.update({a: why_c for a in names})
+    else:
+        attrs["aide_conf_exists"] = conf.state == "ok"
+        attrs.update(aide_groups(conf.text if conf.state == "ok" else ""))
     return [Resource("stig_audit_misc", "host.stig_audit_misc", attrs, attr_errors=lost)]
