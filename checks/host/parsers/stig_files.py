@@ -1,0 +1,156 @@
+"""Parsers for the DISA STIG file rules (checks/host/facts_stig_files.sh): host.stig_paths, host.sshd_drop_ins,
+host.journal_files and the opt-in host.system_files walk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.host.parsers import NOT_ROOT_HINT, FactError
+from checks.host.parsers.common import denied_reason, require
+from checks.host.parsers.statlines import StatList, id_names, parse_stat_lines
+from checks.host.script import Output, split_files
+from scanner.model import Resource
+
+#: The fixed paths the stig_files section stats (one host.stig_paths resource each).
+STIG_PATHS = ("/var/log/syslog", "/var/log/messages", "/usr/bin/journalctl", "/etc/ssh/sshd_config.d",
+              "/etc/ssh/sshd_config.d/50-redhat.conf", "/run/log/journal", "/var/log/journal")
+_JOURNAL_DIRS = ("/run/log/journal", "/var/log/journal")
+_STAT = ("exists", "type", "mode", "perms", "owner", "group", "uid", "gid")
+
+
+def _chunks(out: Output) -> dict[str, list[str]]:
+    text = require(out.get("stig_files"), "STIG file metadata (stat)")
+    _, chunks = split_files(text, out.marker)
+    return {c.path: c.text.split("\n") for c in chunks}
+
+
+def _listing(lines: list[str], out: Output) -> StatList:
+    res = parse_stat_lines([ln for ln in lines if not ln.startswith("GS_BADNAME ")], id_names(out),
+                           " (the fact script's limit)")
+    res.problems += [f"a name under {ln[11:]} holds a newline: the listing is not evaluated"
+                     for ln in lines if ln.startswith("GS_BADNAME ")]
+    return res
+
+
+def _names_lost(out: Output) -> str | None:
+    for sec in ("passwd", "group"):
+        if not out.get(sec).ok:
+            return f"owner and group names unknown: /etc/{sec} could not be read ({NOT_ROOT_HINT})"
+    return None
+
+
+def parse_stig_paths(out: Output) -> list[Resource]:
+    """``host.stig_paths``: mode, owner and group of each path of :data:`STIG_PATHS` (id = the path)."""
+    paths = _listing(_chunks(out).get("paths", []), out)
+    names = _names_lost(out)
+    by_path = {e["path"]: e for e in paths.entries}
+    res = []
+    for p in STIG_PATHS:
+        if p in by_path:
+            lost = {a: names for a in ("owner", "group")} if names else {}
+            res.append(Resource(p, "host.stig_paths", {**by_path[p], "exists": True}, attr_errors=lost))
+        elif p in paths.missing:
+            res.append(Resource(p, "host.stig_paths", {"path": p, "exists": False, "type": None, "mode": None,
+                                                       "perms": [], "owner": None, "group": None, "uid": None,
+                                                       "gid": None}))
+        else:
+            res.append(Resource(p, "host.stig_paths", {"path": p}, attr_errors={a: denied_reason(p) for a in _STAT}))
+    return res
+
+
+def _dir_state(out: Output, dirs: tuple[str, ...]) -> tuple[bool | None, str | None]:
+    """Whether any of ``dirs`` exists (None when one could not be examined), and why not known."""
+    paths = _listing(_chunks(out).get("paths", []), out)
+    found = {e["path"] for e in paths.entries if e["type"] == "directory"}
+    if found & set(dirs):
+        return True, None
+    if all(d in paths.missing or d in {e["path"] for e in paths.entries} for d in dirs):
+        return False, None
+    return None, "; ".join(paths.problems) or f"{', '.join(dirs)} could not be examined ({NOT_ROOT_HINT})"
+
+
+def _listed(out: Output, chunk: str, dirs: tuple[str, ...], rid: str, rtype: str) -> Resource:
+    exists, why = _dir_state(out, dirs)
+    lst = _listing(_chunks(out).get(chunk, []), out)
+    entries = [e for e in lst.entries]
+    attrs: dict[str, Any] = {"exists": exists, "dirs": [e for e in entries if e["type"] == "directory"],
+                             "files": [e for e in entries if e["type"] == "file"]}
+    lost: dict[str, str] = {}
+    if exists is None:
+        lost["exists"] = why or "unknown"
+    problems = lst.problems + ([n] if (n := _names_lost(out)) else [])
+    if problems:
+        lost.update({"dirs": "; ".join(problems), "files": "; ".join(problems)})
+    return Resource(rid, rtype, attrs, attr_errors=lost)
+
+
+def parse_sshd_drop_ins(out: Output) -> list[Resource]:
+    """``host.sshd_drop_ins``: the files directly in /etc/ssh/sshd_config.d (id ``sshd_config.d``)."""
+    r = _listed(out, "sshd_drop_ins", ("/etc/ssh/sshd_config.d",), "sshd_config.d", "host.sshd_drop_ins")
+    top = "/etc/ssh/sshd_config.d/"
+    files = [e for e in r.attrs["files"] if "/" not in e["path"][len(top):]]
+    return [Resource(r.id, r.type, {**r.attrs, "files": files}, attr_errors=r.attr_errors)]
+
+
+def parse_journal_files(out: Output) -> list[Resource]:
+    """``host.journal_files``: /run/log/journal and /var/log/journal, their subdirectories and files."""
+    r = _listed(out, "journal", _JOURNAL_DIRS, "journal", "host.journal_files")
+    paths = _listing(_chunks(out).get("paths", []), out)
+    tops = [e for e in paths.entries if e["path"] in _JOURNAL_DIRS and e["type"] == "directory"]
+    return [Resource(r.id, r.type, {**r.attrs, "dirs": tops + r.attrs["dirs"]}, attr_errors=r.attr_errors)]
+
+
+#: host.system_files: attribute -> the walk kinds it counts (see sec_stig_walk).
+WALK_KINDS: dict[str, tuple[str, ...]] = {
+    "binary_dirs_writable": ("bdir_perm",), "binary_dirs_not_root_owned": ("bdir_owner",),
+    "binary_dirs_not_root_group": ("bdir_group",), "binary_files_writable": ("bfile_perm",),
+    "binary_paths_not_root_owned": ("bdir_owner", "xdir_owner", "bfile_owner"),
+    "binary_files_group_not_system": ("bfile_group",),
+    "library_dirs_writable": ("ldir_perm",), "library_dirs_not_root_owned": ("ldir_owner",),
+    "library_dirs_not_root_group": ("ldir_group",), "library_files_writable": ("lfile_perm",),
+    "library_files_not_root_owned": ("lfile_owner",), "library_files_not_root_group": ("lfile_group",),
+    "shosts_equiv_files": ("shosts_equiv",), "shosts_files": ("shosts",),
+    "world_writable_dirs_user_owned": ("wwdir_user",),
+}
+WALK_ATTRS = tuple(f"{a}{s}" for a in WALK_KINDS for s in ("", "_count"))
+
+
+def parse_system_files(out: Output | None, timeout: int = 0) -> list[Resource]:
+    """``host.system_files``: what breaks the STIG rules in the system command and library directories and on
+    the local filesystems (one per host, id ``system-files``), or ``walked: false`` when the walk is off."""
+    if out is None:
+        why = "the filesystem walk is off (run with --input filesystem_walk=true to check)"
+        return [Resource("system-files", "host.system_files", {"walked": False},
+                         attr_notchecked={a: why for a in WALK_ATTRS})]
+    sec = out.get("stig_walk")
+    text = require(sec, "the STIG system directory walk")
+    lines = text.split("\n")
+    if "GS_WALK_OFF" in lines:
+        raise FactError("the STIG system directory walk did not run although the filesystem walk was asked for")
+    found: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    walked: list[str] = []
+    for line in lines:
+        f = line.split("\t")
+        if f[0] == "GS_RC" and len(f) == 3:
+            if f[2] in ("124", "137"):
+                raise FactError(f"the walk of {f[1]} did not finish within {timeout}s (raise filesystem_walk_timeout)")
+            if f[2] != "0":
+                denied = sum(1 for ln in sec.stderr.split("\n") if "Permission denied" in ln)
+                why = f"{denied} paths unreadable ({NOT_ROOT_HINT})" if denied else " ".join(sec.stderr.split())[:300]
+                raise FactError(f"the walk of {f[1]} is incomplete (exit status {f[2]}){': ' + why if why else ''}")
+        elif f[0] == "GS_DIR" and len(f) == 3:
+            walked.append(f[2])
+        elif f[0] == "GS_COUNT" and len(f) == 3 and f[2].isdigit():
+            counts[f[1]] = int(f[2])
+        elif len(f) == 2 and not f[0].startswith("GS_"):
+            found.setdefault(f[0], []).append(f[1])
+    if counts.get("badname"):
+        raise FactError("a path under the walked directories holds a newline: the walk is not evaluated")
+    if not any(ln.startswith("GS_RC\tlocal filesystems\t") for ln in lines):
+        raise FactError("the STIG walk output is incomplete (no end of the local filesystem pass)")
+    attrs: dict[str, Any] = {"walked": True, "walked_dirs": sorted(set(walked))}
+    for attr, kinds in WALK_KINDS.items():
+        attrs[attr] = sorted(p for k in kinds for p in found.get(k, []))
+        attrs[attr + "_count"] = sum(counts.get(k, len(found.get(k, []))) for k in kinds)
+    return [Resource("system-files", "host.system_files", attrs)]
