@@ -33,7 +33,7 @@ gs_sf_find() {
             /^GS_DENIED/ { print; next }
             /^GS_BADNAME/ { if (!bad) print "GS_BADNAME " d; bad = 1; next }
             $1 > depth || n >= max { if (!done) print "GS_LIMIT " d; done = 1; next }
-            { n++; sub(/^[0-9]+\|/, ""); p = $0; sub(/^([^|]*\|){4}/, "", p); print substr($0, 1, length($0) - length(p)) d "/" p }'
+            { n++; sub(/^[0-9]+\|/, ""); p = $0; sub(/^[^|]*\|[^|]*\|[^|]*\|[^|]*\|/, "", p); print substr($0, 1, length($0) - length(p)) d "/" p }'
     return 0
 }
 

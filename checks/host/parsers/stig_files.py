@@ -3,6 +3,7 @@ host.journal_files and the opt-in host.system_files walk."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
@@ -24,9 +25,17 @@ def _chunks(out: Output) -> dict[str, list[str]]:
     return {c.path: c.text.split("\n") for c in chunks}
 
 
+_LINE = re.compile(r"^(?:[a-z ]+\|[0-7]+\|\d+\|\d+\|/.*|/.*\|(?:missing|unreadable)|GS_(?:LIMIT|DENIED) .*)$")
+
+
 def _listing(lines: list[str], out: Output) -> StatList:
+    """The stat records of ``lines``; a line of no known form makes the listing an error (never a skipped entry)."""
+    lines = [ln for ln in lines if ln.strip()]
     res = parse_stat_lines([ln for ln in lines if not ln.startswith("GS_BADNAME ")], id_names(out),
                            " (the fact script's limit)")
+    odd = [ln for ln in lines if not ln.startswith("GS_BADNAME ") and not _LINE.match(ln)]
+    if odd:
+        res.problems.append(f"{len(odd)} lines of the listing could not be parsed, e.g. {odd[0][:120]!r}")
     res.problems += [f"a name under {ln[11:]} holds a newline: the listing is not evaluated"
                      for ln in lines if ln.startswith("GS_BADNAME ")]
     return res
