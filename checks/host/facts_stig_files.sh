@@ -116,3 +116,19 @@ gs_sf_walk() {
     fi
     return 0
 }
+
+# The home directory of each account with uid 1000 or more (at most 1000): `<type>|<mode>|<uid>|<gid>|<home>`,
+# `missing|<home>` or `unreadable|<home>`; `GS_LIMIT` when there were more. The parser joins them with passwd.
+sec_stig_homes() {
+    gs_path /etc/passwd && [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || { echo '/etc/passwd cannot be read' >&2; return 2; }
+    awk -F: '$3 ~ /^[0-9]+$/ && $3 >= 1000 && $6 ~ /^\// { print $6 }' "$gs_rp" | sort -u | awk 'NR > 1000 { print "GS_LIMIT"; exit } { print }' |
+        while IFS= read -r gs_h; do
+            if [ "$gs_h" = GS_LIMIT ]; then echo GS_LIMIT; break; fi
+            if ! gs_path "$gs_h"; then printf 'unreadable|%s\n' "$gs_h"
+            elif [ -e "$gs_rp" ]; then printf '%s|%s\n' "$(stat -L -c '%F|%a|%u|%g' -- "$gs_rp" 2>/dev/null || echo unreadable)" "$gs_h"
+            else printf '%s|%s\n' "$(gs_absent "$gs_rp")" "$gs_h"; fi
+        done
+}
+
+# /etc/fstab, framed (read on a file tree too; the running mount table is the core `mounts` section).
+sec_stig_fstab() { gs_cat /etc/fstab; }

@@ -100,3 +100,36 @@ class SystemFiles(HostKind):
         from checks.host.parsers.stig_files import parse_system_files
 
         return parse_system_files(out if options.get("walk") else None, int(options.get("walk_timeout") or 0))
+
+
+@resources.register("host.home_groups")
+class HomeGroups(HostKind):
+    description = ("The group owning the home directory of each interactive account (uid 1000 or more except 65534, a "
+                   "shell other than nologin/false), one per account (id `home-group:<name>`; at most 1000 homes).")
+    attributes = (
+        A("name", "string", "account"), A("uid", "integer", "uid"), A("gid", "integer", "primary gid"),
+        A("primary_group", "string", "name of the primary group"), A("home", "string", "home directory"),
+        A("exists", "boolean", "the home directory exists"), A("home_type", "string", "directory, or what it is"),
+        A("home_gid", "integer", "the gid owning it"), A("home_group", "string", "that group's name"),
+        A("group_is_primary", "boolean", "it is group-owned by the account's primary group"),
+    )
+    commands = ("stat -L -c %g $HOME",)
+    sections = ("stig_homes", "passwd", "group")
+    parser = "stig_files.parse_home_groups"
+
+
+@resources.register("host.fstab")
+class Fstab(HostKind):
+    description = ("/etc/fstab and the running mount table (one per host, id `fstab`); on a file tree only /etc/fstab "
+                   "(`mounts` is notchecked there).")
+    attributes = (
+        A("exists", "boolean", "/etc/fstab exists"),
+        A("entries", "list", "[{device, mountpoint, fstype, options, line}] the entries of /etc/fstab (octal escapes "
+          "decoded; options `defaults` when the field is absent)"),
+        A("mounts", "list", "[{device, mountpoint, fstype, options}] the running mount table (/proc/self/mounts)"),
+    )
+    commands = ("cat /etc/fstab /proc/self/mounts",)
+    sections = ("stig_fstab", "mounts")
+    runtime_sections = ("mounts",)
+    runtime_attributes = ("mounts",)
+    parser = "stig_files.parse_fstab"

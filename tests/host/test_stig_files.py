@@ -68,6 +68,7 @@ RHEL_GOOD = {
                                               0o600, 0, 0),
     "/etc/pam.d/system-auth": (UNIX_AUTH, 0o644, 0, 0),
     "/etc/pam.d/password-auth": (UNIX_AUTH, 0o644, 0, 0),
+    "/home/u": ("/", 0o700, 1000, 1000),
 }
 RHEL_BAD = {
     "/var/log": ("/", 0o755, 0, 110),
@@ -79,6 +80,7 @@ RHEL_BAD = {
     "/etc/ssh/sshd_config.d": ("/", 0o700, 0, 0),
     "/etc/pam.d/system-auth": ("auth sufficient pam_unix.so try_first_pass nullok\n", 0o644, 0, 0),
     "/etc/pam.d/password-auth": (UNIX_AUTH, 0o644, 0, 0),
+    "/home/u": ("/", 0o750, 1000, 4),
 }
 
 
@@ -147,13 +149,15 @@ def test_ubuntu_file_controls_fail_on_a_non_compliant_tree(tmp_path):
 
 
 def test_rhel_file_controls_both_ways(tmp_path):
-    sel = [x for c in ("stig-var-log-*", "stig-file-*shadow*", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok")
+    sel = [x for c in ("stig-var-log-*", "stig-file-*shadow*", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok",
+                       "stig-home-group-primary")
            for x in ("-c", c)]
     good = scan(build(tmp_path / "g", RHEL_GOOD, RHEL_OS), tmp_path, *sel)
     bad = scan(build(tmp_path / "b", RHEL_BAD, RHEL_OS), tmp_path, *sel)
     for cid in ("stig-var-log-group-root", "stig-var-log-messages-mode", "stig-var-log-messages-group",
                 "stig-file-shadow-mode", "stig-file-shadow-backup-mode", "stig-file-gshadow-mode",
-                "stig-file-gshadow-backup-mode", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok"):
+                "stig-file-gshadow-backup-mode", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok",
+                "stig-home-group-primary"):
         assert [s for _, s, _ in good[cid]] == ["pass"], (cid, good[cid])
     assert good["stig-var-log-group-syslog"][0][1] == "notapplicable"
     assert bad["stig-var-log-group-root"] == [("/var/log", "fail", "/var/log is group-owned by syslog (approved: root)")]
@@ -166,6 +170,8 @@ def test_rhel_file_controls_both_ways(tmp_path):
     assert bad["stig-sshd-50-redhat-exists"] == [("/etc/ssh/sshd_config.d/50-redhat.conf", "fail",
                                                   "/etc/ssh/sshd_config.d/50-redhat.conf does not exist")]
     assert bad["stig-pam-no-nullok"][0][1:] == ("fail", "/etc/pam.d/system-auth: auth pam_unix.so carries nullok")
+    assert bad["stig-home-group-primary"] == [("home-group:u", "fail", "/home/u is group-owned by adm (the primary group "
+                                                                       "of u is u)")]
 
 
 def test_drop_in_listing_over_its_bound_is_an_error(tmp_path):
@@ -303,3 +309,89 @@ def test_cklb_lists_the_file_rules(tmp_path):
         assert (out["good"][vuln], out["bad"][vuln]) == ("not_a_finding", "open"), vuln
     assert out["bad"]["V-260487"] == "not_reviewed"  # library files: the walk is off
     shutil.rmtree(tmp_path / "good")
+
+
+M = "==GOVSCAN:0000000000000000=="
+FSTAB_GOOD = ("# /etc/fstab\n/dev/mapper/rhel-root / xfs defaults 0 0\n"
+              "/dev/mapper/rhel-home /home xfs defaults,nodev,nosuid,noexec 0 0\n"
+              "UUID=0b9c /boot xfs defaults,nodev,nosuid 0 0\nUUID=7A1B /boot/efi vfat umask=0077,nosuid 0 2\n"
+              "/dev/mapper/rhel-swap none swap defaults 0 0\nsrv:/export /mnt/nfs nfs4 nodev,noexec,nosuid,_netdev 0 0\n")
+MOUNTS_GOOD = ("/dev/mapper/rhel-root / xfs rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n"
+               "/dev/mapper/rhel-home /home xfs rw,nosuid,nodev,noexec,relatime 0 0\n"
+               "/dev/sda1 /boot xfs rw,nosuid,nodev,relatime 0 0\n/dev/sda2 /boot/efi vfat rw,nosuid,relatime 0 0\n")
+FSTAB_CONTROLS = ["stig-mount-home-noexec", "stig-mount-boot-nodev", "stig-mount-boot-nosuid", "stig-mount-boot-efi-nosuid",
+                  "stig-mount-nonroot-local-nodev", "stig-mount-nfs-nodev", "stig-mount-nfs-noexec", "stig-mount-nfs-nosuid"]
+RUNNING_CONTROLS = ["stig-mount-home-noexec-running", "stig-mount-boot-nodev-running", "stig-mount-boot-nosuid-running",
+                    "stig-mount-boot-efi-nosuid-running", "stig-mount-nonroot-local-nodev-running"]
+MOUNT_CONTROLS = FSTAB_CONTROLS + RUNNING_CONTROLS
+
+
+def evaluate(sections: dict[str, str], types: list[str], controls: list[str], root: str = "") -> dict[str, tuple]:
+    """The controls on recorded section outputs (a running RHEL 9 host's documented formats), through the provider's
+    parse (a file tree when ``root``: runtime data removed)."""
+    from golden_support import TARGET
+
+    from checks.host.provider import HostProvider
+    from checks.host.script import Output, Section
+    from scanner.evaluate import evaluate_control
+
+    out = Output(sections={k: Section(k, stdout=v, rc=0) for k, v in sections.items()}, marker=M)
+    out.root = root
+    coll = HostProvider.parse(out, types)
+    pset = load().controls
+    got = {}
+    for cid in controls:
+        [f] = evaluate_control(pset[cid], TARGET, coll)
+        got[cid] = (f.status.value, f.message)
+    return got
+
+
+def fstab(text: str) -> str:
+    return f"{M} FILE /etc/fstab ok\n{text}\n"
+
+
+def test_mount_options_both_ways_on_a_running_host():
+    good = evaluate({"stig_fstab": fstab(FSTAB_GOOD), "mounts": MOUNTS_GOOD}, ["host.fstab"], MOUNT_CONTROLS)
+    assert {c: s for c, (s, _) in good.items()} == {c: "pass" for c in MOUNT_CONTROLS}, good
+    assert good["stig-mount-home-noexec-running"][1] == "/home carries noexec in the running mount table"
+    # /home persisted right but mounted without noexec now; /var without nodev; an NFS entry without the options
+    bad = evaluate({"stig_fstab": fstab(FSTAB_GOOD + "/dev/mapper/rhel-var /var xfs defaults 0 0\n"
+                                        "nas:/home /srv/home nfs defaults 0 0\n"),
+                    "mounts": MOUNTS_GOOD.replace("nosuid,nodev,noexec,relatime", "nosuid,nodev,relatime")
+                    + "/dev/mapper/rhel-var /var xfs rw,relatime 0 0\n"},
+                   ["host.fstab"], MOUNT_CONTROLS)
+    assert bad["stig-mount-home-noexec"][0] == "pass"
+    assert bad["stig-mount-home-noexec-running"] == ("fail", "/home lacks noexec in the running mount table (options: "
+                                                             "rw, nosuid, nodev, relatime)")
+    assert bad["stig-mount-nonroot-local-nodev"] == ("fail", "/var (/dev/mapper/rhel-var) lacks nodev in /etc/fstab "
+                                                             "(options: defaults)")
+    assert bad["stig-mount-nonroot-local-nodev-running"] == ("fail", "/var (/dev/mapper/rhel-var) is mounted without "
+                                                                     "nodev (options: rw, relatime)")
+    assert bad["stig-mount-nfs-nosuid"] == ("fail", "/srv/home (nas:/home) lacks nosuid (options: defaults)")
+    assert bad["stig-mount-boot-nodev"][0] == "pass"
+    # no separate /boot/efi: not applicable
+    none = evaluate({"stig_fstab": fstab("/dev/sda1 / ext4 defaults 0 1\n"), "mounts": "/dev/sda1 / ext4 rw 0 0\n"},
+                    ["host.fstab"], ["stig-mount-boot-efi-nosuid", "stig-mount-boot-efi-nosuid-running"])
+    assert none["stig-mount-boot-efi-nosuid"] == ("notapplicable", "/boot/efi is not a separate filesystem in /etc/fstab")
+    assert none["stig-mount-boot-efi-nosuid-running"][0] == "notapplicable"
+
+
+def test_mount_options_on_a_file_tree():
+    """/etc/fstab decides on a tree; the running mount table is notchecked there, never a pass."""
+    tree = evaluate({"stig_fstab": fstab(FSTAB_GOOD)}, ["host.fstab"], MOUNT_CONTROLS, root="/tree")
+    assert {c: tree[c][0] for c in FSTAB_CONTROLS} == {c: "pass" for c in FSTAB_CONTROLS}
+    assert {c: tree[c][0] for c in RUNNING_CONTROLS} == {c: "notchecked" for c in RUNNING_CONTROLS}
+    bad = evaluate({"stig_fstab": fstab(FSTAB_GOOD.replace("defaults,nodev,nosuid 0 0", "defaults 0 0"))},
+                   ["host.fstab"], MOUNT_CONTROLS, root="/tree")
+    assert bad["stig-mount-boot-nosuid"] == ("fail", "/boot lacks nosuid in /etc/fstab (options: defaults)")
+    unread = evaluate({"stig_fstab": f"{M} FILE /etc/fstab unreadable\n", "mounts": MOUNTS_GOOD}, ["host.fstab"],
+                      ["stig-mount-nfs-nodev"])
+    assert unread["stig-mount-nfs-nodev"][0] == "error"
+
+
+def test_cronie_package_both_ways():
+    pkgs = "GS_MANAGER=rpm\nbash\t5.1.8-9.el9\tii\n"
+    got = evaluate({"os": RHEL_OS, "packages": pkgs + "cronie\t1.5.7-11.el9\tii\n"}, ["host.packages"], ["stig-pkg-cronie"])
+    assert got["stig-pkg-cronie"] == ("pass", "cronie 1.5.7-11.el9 is installed")
+    got = evaluate({"os": RHEL_OS, "packages": pkgs}, ["host.packages"], ["stig-pkg-cronie"])
+    assert got["stig-pkg-cronie"] == ("fail", "cronie is not installed")

@@ -163,3 +163,83 @@ def parse_system_files(out: Output | None, timeout: int = 0) -> list[Resource]:
         attrs[attr] = sorted(p for k in kinds for p in found.get(k, []))
         attrs[attr + "_count"] = sum(counts.get(k, len(found.get(k, []))) for k in kinds)
     return [Resource("system-files", "host.system_files", attrs)]
+
+
+_NOLOGIN = {"/sbin/nologin", "/usr/sbin/nologin", "/bin/false", "/usr/bin/false"}
+
+
+def parse_home_groups(out: Output) -> list[Resource]:
+    """``host.home_groups``: the group of the home directory of each interactive account (uid 1000 or more, a
+    login shell), against its primary group (id ``home-group:<name>``)."""
+    text = require(out.get("stig_homes"), "home directories (stat)")
+    passwd = require(out.get("passwd"), "/etc/passwd")
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if "GS_LIMIT" in lines:
+        raise FactError("more than 1000 home directories: not evaluated on a partial list")
+    _, groups = id_names(out)
+    stats: dict[str, dict[str, Any]] = {}
+    for ln in lines:
+        f = ln.split("|", 4)
+        if len(f) == 5 and f[1].isdigit() and f[3].isdigit():
+            stats[f[4]] = {"exists": True, "home_gid": int(f[3]), "home_group": groups.get(int(f[3]), f[3]),
+                           "home_type": "directory" if f[0] == "directory" else f[0]}
+        elif len(f) == 2 and f[0] in ("missing", "unreadable"):
+            stats[f[1]] = {"exists": False} if f[0] == "missing" else {}
+        else:
+            raise FactError(f"home directory listing: a line of no known form: {ln[:120]!r}")
+    res = []
+    for line in passwd.split("\n"):
+        f = line.split(":")
+        if len(f) < 7 or not f[2].isdigit() or not f[3].isdigit() or int(f[2]) < 1000 or int(f[2]) == 65534:
+            continue
+        if f[6].strip() in _NOLOGIN or not f[5].startswith("/"):
+            continue
+        st = stats.get(f[5])
+        attrs: dict[str, Any] = {"name": f[0], "uid": int(f[2]), "gid": int(f[3]), "home": f[5],
+                                 "primary_group": groups.get(int(f[3]), f[3])}
+        lost: dict[str, str] = {}
+        if st is None or not st:
+            lost = {a: denied_reason(f[5]) for a in ("exists", "home_gid", "home_group", "group_is_primary")}
+        else:
+            attrs.update(st)
+            if st.get("exists"):
+                attrs["group_is_primary"] = st["home_gid"] == int(f[3])
+        res.append(Resource(f"home-group:{f[0]}", "host.home_groups", attrs, attr_errors=lost))
+    return res
+
+
+def _table(text: str) -> list[dict[str, Any]]:
+    from checks.host.parsers.kernel import _unescape
+
+    rows = []
+    for n, line in enumerate(text.split("\n"), 1):
+        f = line.split()
+        if len(f) < 2 or f[0].startswith("#"):
+            continue
+        rows.append({"device": _unescape(f[0]), "mountpoint": _unescape(f[1]), "fstype": f[2] if len(f) > 2 else "",
+                     "options": (f[3] if len(f) > 3 else "defaults").split(","), "line": n})
+    return rows
+
+
+def parse_fstab(out: Output) -> list[Resource]:
+    """``host.fstab``: the entries of /etc/fstab and the running mount table (id ``fstab``)."""
+    from checks.host.parsers.common import truncated_reason
+
+    _, chunks = split_files(require(out.get("stig_fstab"), "/etc/fstab"), out.marker)
+    c = next((c for c in chunks if c.path == "/etc/fstab"), None)
+    attrs: dict[str, Any] = {}
+    lost: dict[str, str] = {}
+    if c is None or c.state == "unreadable":
+        lost.update({"exists": denied_reason("/etc/fstab"), "entries": denied_reason("/etc/fstab")})
+    elif c.state == "truncated":
+        attrs["exists"] = True
+        lost["entries"] = truncated_reason("/etc/fstab")
+    else:
+        attrs["exists"] = c.state == "ok"
+        attrs["entries"] = _table(c.text) if c.state == "ok" else []
+    sec = out.get("mounts")
+    if sec.ok and any(r["mountpoint"] == "/" for r in _table(sec.stdout)):
+        attrs["mounts"] = [{k: v for k, v in r.items() if k != "line"} for r in _table(sec.stdout)]
+    elif not getattr(out, "root", ""):
+        lost["mounts"] = f"the mount table (/proc/self/mounts) could not be read: {sec.reason()}"
+    return [Resource("fstab", "host.fstab", attrs, attr_errors=lost)]
