@@ -69,6 +69,7 @@ RHEL_GOOD = {
     "/etc/pam.d/system-auth": (UNIX_AUTH, 0o644, 0, 0),
     "/etc/pam.d/password-auth": (UNIX_AUTH, 0o644, 0, 0),
     "/home/u": ("/", 0o700, 1000, 1000),
+    "/boot/grub2/grub.cfg": ("set default=0\n", 0o600, 0, 0),
 }
 RHEL_BAD = {
     "/var/log": ("/", 0o755, 0, 110),
@@ -81,6 +82,7 @@ RHEL_BAD = {
     "/etc/pam.d/system-auth": ("auth sufficient pam_unix.so try_first_pass nullok\n", 0o644, 0, 0),
     "/etc/pam.d/password-auth": (UNIX_AUTH, 0o644, 0, 0),
     "/home/u": ("/", 0o750, 1000, 4),
+    "/boot/grub2/grub.cfg": ("set default=0\n", 0o600, 1000, 4),
 }
 
 
@@ -150,14 +152,14 @@ def test_ubuntu_file_controls_fail_on_a_non_compliant_tree(tmp_path):
 
 def test_rhel_file_controls_both_ways(tmp_path):
     sel = [x for c in ("stig-var-log-*", "stig-file-*shadow*", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok",
-                       "stig-home-group-primary")
+                       "stig-home-group-primary", "stig-grub2-cfg-*")
            for x in ("-c", c)]
     good = scan(build(tmp_path / "g", RHEL_GOOD, RHEL_OS), tmp_path, *sel)
     bad = scan(build(tmp_path / "b", RHEL_BAD, RHEL_OS), tmp_path, *sel)
     for cid in ("stig-var-log-group-root", "stig-var-log-messages-mode", "stig-var-log-messages-group",
                 "stig-file-shadow-mode", "stig-file-shadow-backup-mode", "stig-file-gshadow-mode",
                 "stig-file-gshadow-backup-mode", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok",
-                "stig-home-group-primary"):
+                "stig-home-group-primary", "stig-grub2-cfg-owner", "stig-grub2-cfg-group"):
         assert [s for _, s, _ in good[cid]] == ["pass"], (cid, good[cid])
     assert good["stig-var-log-group-syslog"][0][1] == "notapplicable"
     assert bad["stig-var-log-group-root"] == [("/var/log", "fail", "/var/log is group-owned by syslog (approved: root)")]
@@ -170,6 +172,9 @@ def test_rhel_file_controls_both_ways(tmp_path):
     assert bad["stig-sshd-50-redhat-exists"] == [("/etc/ssh/sshd_config.d/50-redhat.conf", "fail",
                                                   "/etc/ssh/sshd_config.d/50-redhat.conf does not exist")]
     assert bad["stig-pam-no-nullok"][0][1:] == ("fail", "/etc/pam.d/system-auth: auth pam_unix.so carries nullok")
+    g = "/boot/grub2/grub.cfg"
+    assert bad["stig-grub2-cfg-owner"] == [(g, "fail", f"{g} is owned by u (approved: root)")]
+    assert bad["stig-grub2-cfg-group"] == [(g, "fail", f"{g} is group-owned by adm (approved: root)")]
     assert bad["stig-home-group-primary"] == [("home-group:u", "fail", "/home/u is group-owned by adm (the primary group "
                                                                        "of u is u)")]
 
