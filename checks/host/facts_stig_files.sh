@@ -132,3 +132,27 @@ sec_stig_homes() {
 
 # /etc/fstab, framed (read on a file tree too; the running mount table is the core `mounts` section).
 sec_stig_fstab() { gs_cat /etc/fstab; }
+
+# Dot files directly in the home directory of each account whose shell is not nologin (nobody and nfsnobody
+# excepted; at most 1000 homes and 500 dot files each): `GS_HOME<TAB><home>` then `<mode>|<uid>|<gid>|<name>` per
+# regular file; `GS_LIMIT <home>`, `GS_DENIED <home>: <why>`, `GS_BADNAME <home>` as gs_sf_find. Then
+# /etc/tmpfiles.d/*.conf, framed (RHEL's rootfiles entries for root's start-up files).
+sec_stig_dotfiles() {
+    gs_path /etc/passwd && [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || { echo '/etc/passwd cannot be read' >&2; return 2; }
+    printf '%s FILE homes ok\n' "$GS_M"
+    awk -F: '$1 != "nobody" && $1 != "nfsnobody" && $7 !~ /^(\/usr)?\/sbin\/nologin$/ && $6 ~ /^\// { print $6 }' "$gs_rp" |
+        sort -u | awk 'NR > 1000 { print "GS_LIMIT"; exit } { print }' |
+        while IFS= read -r gs_h; do
+            if [ "$gs_h" = GS_LIMIT ]; then echo 'GS_LIMIT homes'; break; fi
+            printf 'GS_HOME\t%s\n' "$gs_h"
+            gs_path "$gs_h" || { printf 'GS_DENIED %s: a link on the way cannot be resolved\n' "$gs_h"; continue; }
+            [ -e "$gs_rp" ] || continue
+            if [ ! -d "$gs_rp" ] || [ ! -r "$gs_rp" ] || [ ! -x "$gs_rp" ]; then printf 'GS_DENIED %s: cannot list it\n' "$gs_h"; continue; fi
+            { find "$gs_rp" -mindepth 1 -maxdepth 1 -name '.*' \( \( -name "*$gs_sf_nl*" -printf 'GS_BADNAME\n' \) -o \
+                \( -type f -printf '%m|%U|%G|%f\n' \) \) 2>&1 1>&4 4>&- | head -n 1 | sed "s|^|GS_DENIED $gs_h: |"; } 4>&1 |
+                awk -v h="$gs_h" '/^GS_DENIED/ { print; next } /^GS_BADNAME/ { if (!b) print "GS_BADNAME " h; b = 1; next }
+                    n >= 500 { if (!d) print "GS_LIMIT " h; d = 1; next } { n++; print }'
+        done
+    if gs_dir /etc/tmpfiles.d; then gs_catg '/etc/tmpfiles.d/*.conf'; fi
+    return 0
+}

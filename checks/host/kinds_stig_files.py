@@ -133,3 +133,21 @@ class Fstab(HostKind):
     runtime_sections = ("mounts",)
     runtime_attributes = ("mounts",)
     parser = "stig_files.parse_fstab"
+
+
+@resources.register("host.user_init_files")
+class UserInitFiles(HostKind):
+    description = ("Dot files (names `^\\.[\\w\\- ]+$`, regular files) directly in the home directory of each account "
+                   "whose shell is not nologin (nobody, nfsnobody excepted), and RHEL's rootfiles entries in "
+                   "/etc/tmpfiles.d/*.conf (one per host, id `user-init-files`; at most 1000 homes, 500 dot files each).")
+    attributes = (
+        A("files", "list", "[{path, home, type, mode, perms, uid, gid, owner, group}] the dot files"),
+        A("rootfiles_entries", "list", "[{file, line, name, mode}] `C /root/<name> <mode> root root - "
+          "/usr/share/rootfiles/<name>` lines"),
+        A("rootfiles_configured", "boolean", "each of .bash_logout .bash_profile .bashrc .cshrc .tcshrc has such a line "
+          "and every such line has mode 600"),
+        A("rootfiles_missing", "list", "those of the five without a line of mode 600"),
+    )
+    commands = ("find $HOME -maxdepth 1 -name '.*' -type f", "cat /etc/tmpfiles.d/*.conf")
+    sections = ("stig_dotfiles", "passwd", "group")
+    parser = "stig_files.parse_user_init_files"

@@ -56,6 +56,8 @@ BAD = {
     "/etc/pam.d/common-auth": (UNIX_AUTH + "auth optional pam_exec.so nullok /bin/true\n", 0o644, 0, 0),
     "/etc/pam.d/common-password": ("password [success=1 default=ignore] pam_unix.so obscure sha512\n", 0o644, 0, 0),
 }
+ROOTFILES = "".join(f"C /root/{n} 600 root root - /usr/share/rootfiles/{n}\n"
+                    for n in (".bash_logout", ".bash_profile", ".bashrc", ".cshrc", ".tcshrc"))
 RHEL_GOOD = {
     "/var/log": ("/", 0o755, 0, 0),
     "/var/log/messages": ("x\n", 0o600, 0, 0),
@@ -70,6 +72,10 @@ RHEL_GOOD = {
     "/etc/pam.d/password-auth": (UNIX_AUTH, 0o644, 0, 0),
     "/home/u": ("/", 0o700, 1000, 1000),
     "/boot/grub2/grub.cfg": ("set default=0\n", 0o600, 0, 0),
+    "/root": ("/", 0o550, 0, 0),
+    "/root/.bashrc": ("umask 077\n", 0o600, 0, 0),
+    "/home/u/.bash_profile": ("", 0o740, 1000, 1000),
+    "/etc/tmpfiles.d/rootfiles.conf": (ROOTFILES, 0o644, 0, 0),
 }
 RHEL_BAD = {
     "/var/log": ("/", 0o755, 0, 110),
@@ -83,6 +89,9 @@ RHEL_BAD = {
     "/etc/pam.d/password-auth": (UNIX_AUTH, 0o644, 0, 0),
     "/home/u": ("/", 0o750, 1000, 4),
     "/boot/grub2/grub.cfg": ("set default=0\n", 0o600, 1000, 4),
+    "/root": ("/", 0o550, 0, 0),
+    "/root/.bashrc": ("umask 077\n", 0o644, 0, 0),
+    "/etc/tmpfiles.d/rootfiles.conf": (ROOTFILES.replace(".cshrc 600", ".cshrc 644"), 0o644, 0, 0),
 }
 
 
@@ -152,14 +161,16 @@ def test_ubuntu_file_controls_fail_on_a_non_compliant_tree(tmp_path):
 
 def test_rhel_file_controls_both_ways(tmp_path):
     sel = [x for c in ("stig-var-log-*", "stig-file-*shadow*", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok",
-                       "stig-home-group-primary", "stig-grub2-cfg-*")
+                       "stig-home-group-primary", "stig-grub2-cfg-*", "stig-user-init-files-mode",
+                       "stig-rootfiles-tmpfiles")
            for x in ("-c", c)]
     good = scan(build(tmp_path / "g", RHEL_GOOD, RHEL_OS), tmp_path, *sel)
     bad = scan(build(tmp_path / "b", RHEL_BAD, RHEL_OS), tmp_path, *sel)
     for cid in ("stig-var-log-group-root", "stig-var-log-messages-mode", "stig-var-log-messages-group",
                 "stig-file-shadow-mode", "stig-file-shadow-backup-mode", "stig-file-gshadow-mode",
                 "stig-file-gshadow-backup-mode", "stig-sshd-50-redhat-exists", "stig-pam-no-nullok",
-                "stig-home-group-primary", "stig-grub2-cfg-owner", "stig-grub2-cfg-group"):
+                "stig-home-group-primary", "stig-grub2-cfg-owner", "stig-grub2-cfg-group", "stig-user-init-files-mode",
+                "stig-rootfiles-tmpfiles"):
         assert [s for _, s, _ in good[cid]] == ["pass"], (cid, good[cid])
     assert good["stig-var-log-group-syslog"][0][1] == "notapplicable"
     assert bad["stig-var-log-group-root"] == [("/var/log", "fail", "/var/log is group-owned by syslog (approved: root)")]
@@ -172,6 +183,9 @@ def test_rhel_file_controls_both_ways(tmp_path):
     assert bad["stig-sshd-50-redhat-exists"] == [("/etc/ssh/sshd_config.d/50-redhat.conf", "fail",
                                                   "/etc/ssh/sshd_config.d/50-redhat.conf does not exist")]
     assert bad["stig-pam-no-nullok"][0][1:] == ("fail", "/etc/pam.d/system-auth: auth pam_unix.so carries nullok")
+    assert bad["stig-user-init-files-mode"] == [("user-init-files", "fail", "/root/.bashrc is 0644 (allowed bits ur, uw, "
+                                                                             "ux, gr)")]
+    assert bad["stig-rootfiles-tmpfiles"] == [("user-init-files", "fail", "no tmpfiles.d entry at mode 600 for .cshrc")]
     g = "/boot/grub2/grub.cfg"
     assert bad["stig-grub2-cfg-owner"] == [(g, "fail", f"{g} is owned by u (approved: root)")]
     assert bad["stig-grub2-cfg-group"] == [(g, "fail", f"{g} is group-owned by adm (approved: root)")]

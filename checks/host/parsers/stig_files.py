@@ -243,3 +243,61 @@ def parse_fstab(out: Output) -> list[Resource]:
     elif not getattr(out, "root", ""):
         lost["mounts"] = f"the mount table (/proc/self/mounts) could not be read: {sec.reason()}"
     return [Resource("fstab", "host.fstab", attrs, attr_errors=lost)]
+
+
+_DOTFILE = re.compile(r"^\.[\w\- ]+$")
+_ROOTFILES = (".bash_logout", ".bash_profile", ".bashrc", ".cshrc", ".tcshrc")
+_ROOTFILE_LINE = re.compile(r"^C[ \t]+/root/(\.[\w]+)[ \t]+(\d{3})[ \t]+root[ \t]+root[ \t]+-[ \t]+/usr/share/rootfiles/(\.[\w]+)$")
+
+
+def parse_user_init_files(out: Output) -> list[Resource]:
+    """``host.user_init_files``: the dot files of the interactive accounts' home directories and RHEL's rootfiles
+    tmpfiles.d entries (one per host, id ``user-init-files``)."""
+    from checks.host.parsers.common import perms_of
+
+    text = require(out.get("stig_dotfiles"), "dot files of the home directories")
+    _, chunks = split_files(text, out.marker)
+    users, groups = id_names(out)
+    lost: dict[str, str] = {}
+    files: list[dict[str, Any]] = []
+    homes = next((c for c in chunks if c.path == "homes"), None)
+    if homes is None:
+        raise FactError("dot files of the home directories: no listing")
+    home = ""
+    for ln in homes.text.split("\n"):
+        if not ln.strip():
+            continue
+        if ln.startswith("GS_HOME\t"):
+            home = ln[8:]
+        elif ln.startswith(("GS_LIMIT", "GS_DENIED", "GS_BADNAME")):
+            lost["files"] = {"GS_LIMIT": "more home directories or dot files than the fact script lists: not "
+                             "evaluated on a partial list", "GS_BADNAME": "a dot file name holds a newline"}.get(
+                ln.split(" ", 1)[0], f"{ln[10:]} ({NOT_ROOT_HINT})")
+        else:
+            f = ln.split("|", 3)
+            if len(f) != 4 or not all(x.isdigit() for x in f[:3]) or not home:
+                lost["files"] = f"a line of the dot file listing of no known form: {ln[:120]!r}"
+                continue
+            if not _DOTFILE.match(f[3]):
+                continue
+            mode, uid, gid = int(f[0], 8), int(f[1]), int(f[2])
+            files.append({"path": f"{home.rstrip('/')}/{f[3]}", "home": home, "mode": f"{mode:04o}",
+                          "perms": perms_of(mode), "uid": uid, "gid": gid, "owner": users.get(uid, str(uid)),
+                          "group": groups.get(gid, str(gid))})
+    tmp = [c for c in chunks if c.path.startswith("/etc/tmpfiles.d/")]
+    entries: list[dict[str, Any]] = []
+    for c in tmp:
+        if c.state in ("unreadable", "truncated"):
+            lost["rootfiles_configured"] = f"{c.path} could not be read in full ({NOT_ROOT_HINT})"
+            continue
+        for n, line in enumerate(c.text.split("\n"), 1):
+            m = _ROOTFILE_LINE.match(line)
+            if m and m.group(1) == m.group(3):
+                entries.append({"file": c.path, "line": n, "name": m.group(1), "mode": m.group(2)})
+    d = next((c for c in chunks if c.path == "/etc/tmpfiles.d/"), None)
+    if d is not None and d.state == "unreadable":
+        lost["rootfiles_configured"] = denied_reason("/etc/tmpfiles.d")
+    configured = all(any(e["name"] == f for e in entries) for f in _ROOTFILES) and all(e["mode"] == "600" for e in entries)
+    attrs = {"files": files, "rootfiles_entries": entries, "rootfiles_configured": configured,
+             "rootfiles_missing": [f for f in _ROOTFILES if not any(e["name"] == f and e["mode"] == "600" for e in entries)]}
+    return [Resource("user-init-files", "host.user_init_files", attrs, attr_errors=lost)]
