@@ -1,0 +1,35 @@
+# govscan fact section for the DISA STIG access rules (Ctrl-Alt-Del, logind, rescue/emergency units, session
+# limits, libuser, csh, the default target). Files are read through gs_cat / gs_catg / gs_dir / gs_path with the
+# system path, so the section also works on a file tree ($GS_ROOT). Every file is bounded by GS_CAT_MAX.
+
+sec_stig_access() {
+    # The targets of the symbolic links systemd reads under /etc/systemd/system (not followed): `<path>\t<target>`,
+    # `<path>\tGS_NOT_A_LINK` when the path is something else, nothing when it does not exist.
+    printf '%s FILE links:/etc/systemd/system ok\n' "$GS_M"
+    for gs_saf in /etc/systemd/system/ctrl-alt-del.target /etc/systemd/system/default.target; do
+        if gs_path "$gs_saf" nofollow && [ -L "$gs_rp" ]; then
+            printf '%s\t%s\n' "$gs_saf" "$(readlink -- "$gs_rp" | head -c 4096)"
+        elif [ -n "$gs_rp" ] && [ -e "$gs_rp" ]; then
+            printf '%s\tGS_NOT_A_LINK\n' "$gs_saf"
+        fi
+    done
+    # systemd's manager and logind configuration and their drop-ins (the parser applies the precedence)
+    gs_cat /etc/systemd/system.conf /etc/systemd/logind.conf
+    for gs_sad in /etc/systemd /run/systemd /usr/local/lib/systemd /usr/lib/systemd; do
+        for gs_sac in system.conf.d logind.conf.d; do
+            if gs_dir "$gs_sad/$gs_sac"; then gs_catg "$gs_sad/$gs_sac/*.conf"; fi
+        done
+    done
+    # the rescue and emergency units and their drop-ins
+    for gs_sau in rescue.service emergency.service; do
+        gs_cat "/etc/systemd/system/$gs_sau" "/usr/lib/systemd/system/$gs_sau" "/lib/systemd/system/$gs_sau"
+        for gs_sad in /etc/systemd/system /run/systemd/system /usr/lib/systemd/system; do
+            if gs_dir "$gs_sad/$gs_sau.d"; then gs_catg "$gs_sad/$gs_sau.d/*.conf"; fi
+        done
+    done
+    # pam_limits (maxlogins), libuser, the C shell's and bash's system-wide start-up files
+    gs_cat /etc/security/limits.conf
+    if gs_dir /etc/security/limits.d; then gs_catg '/etc/security/limits.d/*.conf'; fi
+    gs_cat /etc/libuser.conf /etc/csh.cshrc /etc/bashrc
+    return 0
+}

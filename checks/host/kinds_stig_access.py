@@ -1,0 +1,50 @@
+"""Host resource type for the DISA STIG access rules no other type reports: Ctrl-Alt-Del, the default target,
+logind's idle session limit, the rescue and emergency units, pam_limits maxlogins, libuser, the C shell's and
+bash's umask, the PAM settings the STIGs read per file (rounds, hashing, pwquality, faillock, faildelay) and the
+login banners' text as the STIG compares it. Section: checks/host/facts_stig_access.sh; parser:
+checks/host/parsers/stig_access.py."""
+
+from __future__ import annotations
+
+from checks.host.resources import HostKind
+from scanner.provider import Attribute as A
+from scanner.resource_types import resources
+
+_PAM_KEYS = "keys system_auth, password_auth, common_password, common_auth (the files that exist)"
+_UMASKS = "[{file, line, value, allows}] each `umask` line; allows: the permission bits a new directory may get"
+
+
+@resources.register("host.stig_access")
+class StigAccess(HostKind):
+    description = ("DISA STIG access settings read from files (one per host, id `stig_access`). A file that "
+                   "could not be read makes the attributes it feeds an error; a missing file or setting is null.")
+    attributes = (
+        A("ctrl_alt_del_link", "string", "target of the /etc/systemd/system/ctrl-alt-del.target link (null: none)"),
+        A("ctrl_alt_del_masked", "boolean", "ctrl-alt-del.target is a link to /dev/null (masked)"),
+        A("default_target_link", "string", "target of the /etc/systemd/system/default.target link (null: none)"),
+        A("default_target", "string", "its file name, e.g. multi-user.target"),
+        A("ctrl_alt_del_burst_action", "string", "effective CtrlAltDelBurstAction= of system.conf and its drop-ins"),
+        A("stop_idle_session_sec", "integer", "effective StopIdleSessionSec= of logind.conf and its drop-ins, "
+          "seconds (the text when it is not a time span)"),
+        A("rescue_exec_start", "string", "effective ExecStart= of rescue.service (unit file and drop-ins)"),
+        A("emergency_exec_start", "string", "effective ExecStart= of emergency.service"),
+        A("maxlogins", "integer", "maxlogins pam_limits applies to every user (`*` hard or -; limits.conf then "
+          "limits.d/*.conf, the last entry wins); null when unset"),
+        A("libuser_exists", "boolean", "/etc/libuser.conf exists"),
+        A("libuser_crypt_style", "string", "crypt_style of [defaults] in /etc/libuser.conf"),
+        A("csh_umask", "list", "/etc/csh.cshrc: " + _UMASKS), A("cshrc_exists", "boolean", "/etc/csh.cshrc exists"),
+        A("bashrc_umask", "list", "/etc/bashrc: " + _UMASKS), A("bashrc_exists", "boolean", "/etc/bashrc exists"),
+        A("unix_rounds", "map", "rounds= of pam_unix in the password stack, per file: " + _PAM_KEYS),
+        A("unix_hashes", "map", "hashing options of pam_unix in the password stack, per file: " + _PAM_KEYS),
+        A("pwquality_in", "map", "`password required|requisite pam_pwquality.so` is in the file: " + _PAM_KEYS),
+        A("faillock_in", "map", "pam_faillock.so preauth and authfail in auth and pam_faillock.so in account: "
+          + _PAM_KEYS),
+        A("faildelay", "integer", "delay= of `auth required pam_faildelay.so` in /etc/pam.d/common-auth"),
+        A("issue_text", "string", "/etc/issue with whitespace runs as one space (null: missing)"),
+        A("issue_net_text", "string", "/etc/issue.net with whitespace runs as one space (null: missing)"),
+    )
+    commands = ("readlink /etc/systemd/system/{ctrl-alt-del,default}.target",
+                "cat /etc/systemd/{system,logind}.conf{,.d/*.conf} rescue.service emergency.service "
+                "/etc/security/limits.conf /etc/libuser.conf /etc/csh.cshrc /etc/bashrc /etc/pam.d/* /etc/issue*")
+    sections = ("stig_access", "pam", "banners")
+    parser = "stig_access.parse_stig_access"
