@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT, FactError
-from checks.host.parsers.common import config_lines, perms_of, to_int, truncated_reason
+from checks.host.parsers.common import perms_of, to_int, truncated_reason
 from checks.host.parsers.pam import _entries
 from checks.host.script import FileChunk, Output, split_files
 from scanner.model import Resource
