@@ -25,7 +25,8 @@ class StigAccess(HostKind):
         A("default_target", "string", "its file name, e.g. multi-user.target"),
         A("ctrl_alt_del_burst_action", "string", "effective CtrlAltDelBurstAction= of system.conf and its drop-ins"),
         A("stop_idle_session_sec", "integer", "effective StopIdleSessionSec= of logind.conf and its drop-ins, "
-          "seconds (the text when it is not a time span)"),
+          "seconds; infinity (no limit) is 0; the text when it is not a time span"),
+        A("stop_idle_session", "string", "StopIdleSessionSec= as written"),
         A("rescue_exec_start", "string", "effective ExecStart= of rescue.service (unit file and drop-ins)"),
         A("emergency_exec_start", "string", "effective ExecStart= of emergency.service"),
         A("maxlogins", "integer", "maxlogins pam_limits applies to every user (`*` hard or -; limits.conf then "

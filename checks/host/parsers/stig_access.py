@@ -238,7 +238,10 @@ def parse_stig_access(out: Output) -> list[Resource]:
         "default_target_link": None if default is None else ("(not a link)" if default == "GS_NOT_A_LINK" else default),
         "default_target": default.rsplit("/", 1)[-1] if default and default != "GS_NOT_A_LINK" else None,
         "ctrl_alt_del_burst_action": burst,
-        "stop_idle_session_sec": time_span(idle) if idle is not None and time_span(idle) is not None else idle,
+        "stop_idle_session": idle,
+        # infinity (the default) never ends a session: 0, which fails a required limit; other text stays text
+        "stop_idle_session_sec": (0 if idle == "infinity" else time_span(idle) if time_span(idle or "") is not None
+                                  else idle),
         "rescue_exec_start": rescue, "emergency_exec_start": emergency,
         "maxlogins": maxlogins,
         "libuser_exists": bool(libuser and libuser.state != "missing"),
