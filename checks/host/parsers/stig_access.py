@@ -48,6 +48,15 @@ def time_span(value: str) -> int | None:
     return int(total) if not text[pos:].strip() and pos else None
 
 
+def _idle_seconds(idle: str | None) -> int | str | None:
+    """StopIdleSessionSec= in seconds: infinity (no limit, systemd's default) is 0, which fails a required limit;
+    text that is not a time span stays text (a control comparing it is an error, never a pass)."""
+    if idle is None or idle == "infinity":
+        return None if idle is None else 0
+    span = time_span(idle)
+    return idle if span is None else span
+
+
 def _ini(chunks: list[FileChunk], section: str, key: str) -> tuple[str | None, str | None]:
     """The last ``key=`` of ``[section]`` over ``chunks`` in order, and its ``file:line``."""
     value, at = None, None
@@ -239,9 +248,7 @@ def parse_stig_access(out: Output) -> list[Resource]:
         "default_target": default.rsplit("/", 1)[-1] if default and default != "GS_NOT_A_LINK" else None,
         "ctrl_alt_del_burst_action": burst,
         "stop_idle_session": idle,
-        # infinity (the default) never ends a session: 0, which fails a required limit; other text stays text
-        "stop_idle_session_sec": (0 if idle == "infinity" else time_span(idle) if time_span(idle or "") is not None
-                                  else idle),
+        "stop_idle_session_sec": _idle_seconds(idle),
         "rescue_exec_start": rescue, "emergency_exec_start": emergency,
         "maxlogins": maxlogins,
         "libuser_exists": bool(libuser and libuser.state != "missing"),
