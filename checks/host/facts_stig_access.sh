@@ -33,3 +33,25 @@ sec_stig_access() {
     gs_cat /etc/libuser.conf /etc/csh.cshrc /etc/bashrc
     return 0
 }
+
+sec_stig_gnome() {
+    # The dconf profiles (which system databases user sessions and the GDM greeter read), every keyfile and lock
+    # file of /etc/dconf/db/*.d, GDM's custom.conf (RHEL: /etc/gdm, Debian/Ubuntu: /etc/gdm3), and the
+    # modification times of the compiled databases and their keyfiles (`<seconds>|<path under /etc/dconf/db>`,
+    # at most 2000).
+    gs_cat /etc/dconf/profile/user /etc/dconf/profile/gdm /etc/gdm/custom.conf /etc/gdm3/custom.conf
+    if gs_dir /etc/dconf/db; then
+        for gs_sgd in "$GS_ROOT"/etc/dconf/db/*.d "$GS_ROOT"/etc/dconf/db/*.d/locks; do
+            [ -d "$gs_sgd" ] || continue
+            gs_dir "${gs_sgd#"$GS_ROOT"}" || continue
+            for gs_sgf in "$gs_sgd"/*; do
+                [ -f "$gs_sgf" ] && gs_cat "${gs_sgf#"$GS_ROOT"}"
+            done
+        done
+        printf '%s FILE mtimes:/etc/dconf/db ok\n' "$GS_M"
+        if gs_path /etc/dconf/db && [ -d "$gs_rp" ]; then
+            find "$gs_rp" -mindepth 1 -maxdepth 3 -type f -printf '%T@|%P\n' 2>/dev/null | head -n 2001
+        fi
+    fi
+    return 0
+}

@@ -49,3 +49,35 @@ class StigAccess(HostKind):
                 "/etc/security/limits.conf /etc/libuser.conf /etc/csh.cshrc /etc/bashrc /etc/pam.d/* /etc/issue*")
     sections = ("stig_access", "pam", "banners")
     parser = "stig_access.parse_stig_access"
+
+
+@resources.register("host.stig_gnome")
+class StigGnome(HostKind):
+    description = ("GNOME settings the DISA STIGs require (one per host, id `stig_gnome`), as dconf gives them: "
+                   "user-session keys from the system databases of /etc/dconf/profile/user, greeter keys from those "
+                   "of /etc/dconf/profile/gdm (the first database listed wins; a key locked in any of them is "
+                   "locked). Without the gdm3 or gdm package only gdm_installed is reported.")
+    attributes = (
+        A("gdm_installed", "boolean", "gdm3 or gdm is installed"), A("gdm_installed_reason", "string", "why"),
+        A("user_profile_dbs", "list", "system-db names of /etc/dconf/profile/user"),
+        A("gdm_profile_dbs", "list", "system-db names of /etc/dconf/profile/gdm"),
+        *(A(a, "string|boolean", f"dconf {k}") for a, k in (
+            ("logout", "org/gnome/settings-daemon/plugins/media-keys/logout (as written, e.g. ['']"),
+            ("lock_enabled", "org/gnome/desktop/screensaver/lock-enabled"),
+            ("picture_uri", "org/gnome/desktop/screensaver/picture-uri (`string ''` as written)"),
+            ("removal_action", "org/gnome/settings-daemon/peripherals/smartcard/removal-action"),
+            ("disable_restart_buttons", "org/gnome/login-screen/disable-restart-buttons (greeter)"),
+            ("banner_message_text", "org/gnome/login-screen/banner-message-text (greeter), \\n escapes and "
+             "whitespace runs as one space"))),
+        *(A(f"{a}_locked", "boolean", f"the {a} key is locked") for a in (
+            "logout", "lock_enabled", "picture_uri", "removal_action", "disable_restart_buttons",
+            "banner_message_text")),
+        A("session_idle_delay_locked", "boolean", "org/gnome/desktop/session/idle-delay is locked"),
+        A("screensaver_lock_delay_locked", "boolean", "org/gnome/desktop/screensaver/lock-delay is locked"),
+        A("automatic_login_enable", "string", "[daemon] AutomaticLoginEnable of GDM's custom.conf (null: unset)"),
+        A("stale_databases", "list", "dconf databases older than one of their keyfiles (dconf update not run)"),
+    )
+    commands = ("cat /etc/dconf/profile/* /etc/dconf/db/*.d/* /etc/gdm/custom.conf /etc/gdm3/custom.conf",
+                "find /etc/dconf/db -printf %T@")
+    sections = ("stig_gnome", "packages")
+    parser = "stig_access_gnome.parse_stig_gnome"

@@ -391,3 +391,63 @@ def test_cklb_lists_access_vulns(tmp_path):
         rules = {r["group_id"]: r for r in json.loads(rep.stdout)["stigs"][0]["rules"]}
         for vuln, statuses in want.items():
             assert rules[vuln]["status"] == statuses[n], (name, vuln, rules[vuln]["status"])
+
+
+def gnome_tree(banner: str) -> dict[str, Any]:
+    return {
+        **DEBIAN_STIG, "/etc/issue.net": banner,
+        "/var/lib/dpkg/status": dpkg_status("gdm3", "dconf-cli", "libpam-pwquality", "login"),
+        "/etc/dconf/profile/user": "user-db:user\nsystem-db:local\n",
+        "/etc/dconf/profile/gdm": "user-db:user\nsystem-db:gdm\nfile-db:/usr/share/gdm/greeter-dconf-defaults\n",
+        "/etc/dconf/db/local.d/00-security-settings": (
+            "[org/gnome/settings-daemon/plugins/media-keys]\nlogout=['']\n\n[org/gnome/desktop/screensaver]\n"
+            "lock-enabled=true\npicture-uri=string ''\nlock-delay=uint32 0\n\n"
+            "[org/gnome/settings-daemon/peripherals/smartcard]\nremoval-action='lock-screen'\n"),
+        "/etc/dconf/db/local.d/locks/00-security-settings-lock": (
+            "/org/gnome/settings-daemon/plugins/media-keys/logout\n/org/gnome/desktop/screensaver/lock-enabled\n"
+            "/org/gnome/desktop/screensaver/picture-uri\n/org/gnome/desktop/screensaver/lock-delay\n"
+            "/org/gnome/desktop/session/idle-delay\n/org/gnome/settings-daemon/peripherals/smartcard/removal-action\n"),
+        "/etc/dconf/db/gdm.d/01-banner-message": (
+            "[org/gnome/login-screen]\nbanner-message-enable=true\ndisable-restart-buttons=true\n"
+            "banner-message-text='" + dod_banner().replace(": -", ":\\n-").replace(". -", ".\\n-") + "'\n"),
+        "/etc/dconf/db/gdm.d/locks/01-login-screen": (
+            "/org/gnome/login-screen/banner-message-text\n/org/gnome/login-screen/disable-restart-buttons\n"),
+        "/etc/dconf/db/local": "GVariant stand-in\n", "/etc/dconf/db/gdm": "GVariant stand-in\n",
+        "/etc/gdm3/custom.conf": "[daemon]\nAutomaticLoginEnable=false\n\n[security]\n",
+    }
+
+
+GNOME_CONTROLS = ("stig-gnome-ctrl-alt-del", "stig-gnome-screensaver-lock", "stig-gnome-smartcard-removal-lock",
+                  "stig-gnome-screensaver-blank", "stig-gnome-idle-delay-locked", "stig-gnome-lock-delay-locked",
+                  "stig-gnome-restart-buttons-disabled", "stig-gnome-login-banner-text", "stig-gdm-no-automatic-login",
+                  "stig-dconf-db-up-to-date")
+
+
+def test_gnome_controls_three_ways(tmp_path):
+    """GDM with the STIG's dconf settings: pass; GDM with the keys set but not locked, a keyfile newer than its
+    compiled database and automatic login on: fail; without GDM: not applicable (as the STIGs say)."""
+    import os
+
+    good = treefs.build(gnome_tree(wrapped(dod_banner())), tmp_path / "good")
+    for p in (good / "etc/dconf/db/local", good / "etc/dconf/db/gdm"):
+        os.utime(p, (2_000_000_000, 2_000_000_000))  # compiled after the keyfiles
+    bad_tree = gnome_tree("x")
+    bad_tree["/etc/dconf/db/local.d/locks/00-security-settings-lock"] = "# nothing locked\n"
+    bad_tree["/etc/dconf/db/gdm.d/locks/01-login-screen"] = "\n"
+    bad_tree["/etc/gdm3/custom.conf"] = "[daemon]\nAutomaticLoginEnable=true\nAutomaticLogin=admin\n"
+    bad = treefs.build(bad_tree, tmp_path / "bad")
+    os.utime(bad / "etc/dconf/db/local", (1_000_000_000, 1_000_000_000))  # older than local.d
+    none = treefs.build({**DEBIAN_STIG, "/etc/issue.net": "x"}, tmp_path / "none")
+    got = {name: scan(root, tmp_path / f"{name}.db", "-c", "stig-gnome-*", "-c", "stig-gdm-*", "-c", "stig-dconf-*")
+           for name, root in (("good", good), ("bad", bad), ("none", none))}
+    for cid in GNOME_CONTROLS:
+        assert [s for _, s, _ in got["good"][cid]] == ["pass"], (cid, got["good"][cid])
+        assert [s for _, s, _ in got["bad"][cid]] == ["fail"], (cid, got["bad"][cid])
+        assert [s for _, s, _ in got["none"][cid]] == ["notapplicable"], (cid, got["none"][cid])
+    assert got["bad"]["stig-gnome-ctrl-alt-del"] == [
+        ("stig_gnome", "fail", "media-keys logout is [''] (locked: false; required: [''] and locked)")]
+    assert got["bad"]["stig-dconf-db-up-to-date"] == [
+        ("stig_gnome", "fail", "dconf databases older than their keyfiles: local")]
+    assert got["bad"]["stig-gdm-no-automatic-login"] == [
+        ("stig_gnome", "fail", "AutomaticLoginEnable is true (required: false)")]
+    assert "GDM is not installed" in got["none"]["stig-gnome-ctrl-alt-del"][0][2]
