@@ -92,8 +92,8 @@ def parse_stig_gnome(out: Output) -> list[Resource]:
     for attr, (profile, path, key) in SETTINGS.items():
         full = f"{path}/{key}"
         found = next((keyfiles[db][full] for db in profiles[profile] if full in keyfiles.get(db, {})), None)
-        value = _value(found[0]) if found else None
-        attrs[attr] = _banner(value) if attr == "banner_message_text" else value
+        setting = _value(found[0]) if found else None
+        attrs[attr] = _banner(setting) if attr == "banner_message_text" else setting
         attrs[f"{attr}_locked"] = any(full in locks.get(db, set()) for db in profiles[profile])
         if found:
             sources[attr] = ({"path": found[1], "line": found[2]},)
@@ -120,14 +120,14 @@ def _stale(chunk: FileChunk | None) -> list[str]:
         raise FactError("/etc/dconf/db holds more than 2000 files: not evaluated")
     times: dict[str, float] = {}
     for ln in lines:
-        t, _, rel = ln.partition("|")
+        stamp, _, rel = ln.partition("|")
         try:
-            times[rel] = float(t)
+            times[rel] = float(stamp)
         except ValueError:
-            raise FactError(f"/etc/dconf/db: unreadable modification time {t!r}") from None
+            raise FactError(f"/etc/dconf/db: unreadable modification time {stamp!r}") from None
     newest: dict[str, float] = {}
-    for rel, t in times.items():
+    for rel, when in times.items():
         db, sep, _ = rel.partition(".d/")
         if sep:
-            newest[db] = max(newest.get(db, 0.0), t)
-    return sorted(db for db, t in newest.items() if db not in times or times[db] < t)
+            newest[db] = max(newest.get(db, 0.0), when)
+    return sorted(db for db, when in newest.items() if db not in times or times[db] < when)
