@@ -55,3 +55,11 @@ sec_stig_gnome() {
     fi
     return 0
 }
+
+sec_stig_auth() {
+    # Smart card authentication: pam_pkcs11's configuration, SSSD's (sssd.conf, then conf.d/*.conf), and the RHEL
+    # smartcard-auth PAM stack.
+    gs_cat /etc/pam_pkcs11/pam_pkcs11.conf /etc/sssd/sssd.conf /etc/pam.d/smartcard-auth
+    if gs_dir /etc/sssd/conf.d; then gs_catg '/etc/sssd/conf.d/*.conf'; fi
+    return 0
+}

@@ -81,3 +81,33 @@ class StigGnome(HostKind):
                 "find /etc/dconf/db -printf %T@")
     sections = ("stig_gnome", "packages")
     parser = "stig_access_gnome.parse_stig_gnome"
+
+
+@resources.register("host.stig_auth")
+class StigAuth(HostKind):
+    description = ("Smart card authentication (pam_pkcs11, SSSD) and sudo rules granting everyone everything, as the "
+                   "DISA STIGs check them (one per host, id `stig_auth`). SSSD: sssd.conf, then conf.d/*.conf by "
+                   "name (a later file wins). A file that could not be read makes the attributes it feeds an error.")
+    attributes = (
+        A("pkcs11_conf_exists", "boolean", "/etc/pam_pkcs11/pam_pkcs11.conf exists"),
+        A("pkcs11_cert_policies", "list", "[{line, value, items}] each cert_policy line of pam_pkcs11.conf"),
+        A("pkcs11_in_common_auth", "boolean", "`auth [...] pam_pkcs11.so` in /etc/pam.d/common-auth"),
+        A("sssd_conf_exists", "boolean", "an SSSD configuration file exists"),
+        A("sssd_services", "list", "[sssd] services"),
+        A("sssd_certificate_verification", "string", "[sssd] certificate_verification"),
+        A("sssd_pam_cert_auth", "string", "[pam] pam_cert_auth, lower-case"),
+        A("sssd_offline_credentials_expiration", "integer", "[pam] offline_credentials_expiration (days)"),
+        A("sssd_domain_certificate_verification", "list", "certificate_verification of each [domain/*] section"),
+        A("sssd_ldap_user_certificate", "list", "ldap_user_certificate of each section setting it"),
+        A("sssd_certmap_rules", "list", "[certmap/DOMAIN/RULE] section names"),
+        A("system_auth_sss_cert_auth", "boolean", "pam_sss.so in the auth stack of /etc/pam.d/system-auth has "
+          "try_cert_auth or require_cert_auth"),
+        A("smartcard_auth_allow_missing_name", "boolean", "pam_sss.so in the auth stack of /etc/pam.d/smartcard-auth "
+          "has allow_missing_name"),
+        A("sudo_all_all", "list", "[{file, line, text}] `ALL ALL=(ALL) ALL` or `ALL ALL=(ALL:ALL) ALL` in /etc/sudoers "
+          "and the files of /etc/sudoers.d"),
+    )
+    commands = ("cat /etc/pam_pkcs11/pam_pkcs11.conf /etc/sssd/sssd.conf /etc/sssd/conf.d/*.conf "
+                "/etc/pam.d/{common-auth,system-auth,smartcard-auth} /etc/sudoers /etc/sudoers.d/*",)
+    sections = ("stig_auth", "pam", "sudo")
+    parser = "stig_access_auth.parse_stig_auth"

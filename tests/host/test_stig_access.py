@@ -165,7 +165,10 @@ def test_banner_with_one_word_changed_fails(tmp_path):
 
 
 RHEL_STIG_AUTH = (rhel_tree.SYSTEM_AUTH_CIS.replace("pam_unix.so sha512 shadow use_authtok",
-                                                    "pam_unix.so sha512 shadow use_authtok rounds=100000"))
+                                                    "pam_unix.so sha512 shadow use_authtok rounds=100000")
+                  .replace("auth        sufficient                                   pam_unix.so",
+                           "auth        sufficient                                   pam_unix.so\n"
+                           "auth        [success=done default=die]                   pam_sss.so try_cert_auth"))
 RHEL_STIG: dict[str, Any] = {
     "/etc/systemd/system/ctrl-alt-del.target": "-> /dev/null",
     "/etc/systemd/system/default.target": "-> /usr/lib/systemd/system/multi-user.target",
@@ -182,6 +185,9 @@ RHEL_STIG: dict[str, Any] = {
     "/etc/security/pwquality.conf": "minlen = 15\nucredit = -1\nlcredit = -1\ndcredit = -1\nocredit = -1\n"
                                     "maxclassrepeat = 4\nretry = 3\n",
     "/etc/authselect/system-auth": RHEL_STIG_AUTH, "/etc/authselect/password-auth": RHEL_STIG_AUTH,
+    "/etc/sssd/sssd.conf": ("[sssd]\nservices = nss, pam\n\n[pam]\npam_cert_auth = True\n", 0o600),
+    "/etc/authselect/smartcard-auth": "auth sufficient pam_sss.so allow_missing_name require_cert_auth\n",
+    "/etc/pam.d/smartcard-auth": "-> /etc/authselect/smartcard-auth",
 }
 WEAK_AUTH = "\n".join(ln for ln in rhel_tree.SYSTEM_AUTH_CIS.split("\n") if "pam_pwquality" not in ln
                       and "authfail" not in ln).replace("sha512 shadow", "md5 shadow")
@@ -205,7 +211,8 @@ RHEL_CONTROLS = ("stig-ctrl-alt-del-masked", "stig-ctrl-alt-del-burst-none", "st
                  "stig-pam-faillock-dir", "stig-pam-pwquality-maxclassrepeat", "stig-pam-pwquality-system-auth",
                  "stig-pam-pwquality-password-auth", "stig-pam-faillock-password-auth",
                  "stig-pam-unix-rounds-system-auth", "stig-pam-unix-rounds-password-auth",
-                 "stig-pam-unix-sha512-password-auth", "stig-pkg-openssl-pkcs11", "stig-pkg-no-xorg-server")
+                 "stig-pam-unix-sha512-password-auth", "stig-pkg-openssl-pkcs11", "stig-pkg-no-xorg-server",
+                 "stig-sssd-smartcards-rhel")
 
 
 @pytest.fixture(scope="module")
@@ -451,3 +458,64 @@ def test_gnome_controls_three_ways(tmp_path):
     assert got["bad"]["stig-gdm-no-automatic-login"] == [
         ("stig_gnome", "fail", "AutomaticLoginEnable is true (required: false)")]
     assert "GDM is not installed" in got["none"]["stig-gnome-ctrl-alt-del"][0][2]
+
+
+SSSD_GOOD = """[sssd]
+services = nss, pam
+domains = example.mil
+certificate_verification = ocsp_dgst=sha512
+
+[domain/example.mil]
+id_provider = ldap
+ldap_user_certificate = userCertificate;binary
+certificate_verification = ca_cert,ocsp
+
+[pam]
+pam_cert_auth = True
+offline_credentials_expiration = 2
+
+[certmap/example.mil/rule1]
+matchrule = <SAN>.*EDIPI@mil
+"""
+AUTH_CONTROLS = ("stig-pam-pkcs11-enabled", "stig-pkcs11-cert-policy-ocsp", "stig-pkcs11-cert-policy-ca",
+                 "stig-pkcs11-cert-policy-crl", "stig-sssd-offline-cred-expiration", "stig-sssd-pam-cert-auth",
+                 "stig-sssd-pam-service", "stig-sssd-domain-cert-verification", "stig-sssd-ldap-user-certificate",
+                 "stig-sssd-ocsp-digest", "stig-sssd-certmap", "stig-sudo-no-all-all")
+
+
+def test_smart_card_and_sudo_controls_both_ways(tmp_path):
+    """pam_pkcs11 and SSSD configured as the STIGs require (a conf.d file overriding sssd.conf's offline expiry):
+    pass; the same files weakened, or absent: fail (the STIG requires the settings, a missing file never passes)."""
+    good = {**DEBIAN_STIG, "/etc/issue.net": "x",
+            "/etc/pam.d/common-auth": "auth [success=2 default=ignore] pam_pkcs11.so\n" + DEBIAN_STIG["/etc/pam.d/common-auth"],
+            "/etc/pam_pkcs11/pam_pkcs11.conf": "pam_pkcs11 {\n  use_first_pass = false;\n"
+                                               "  cert_policy = ca,signature,ocsp_on, crl_auto;\n"
+                                               "  # cert_policy = none;\n}\n",
+            "/etc/sssd/sssd.conf": (SSSD_GOOD, 0o600),
+            "/etc/sssd/conf.d/90-stig.conf": ("[pam]\noffline_credentials_expiration = 1\n", 0o600),
+            "/etc/sudoers": ("root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n", 0o440)}
+    weak = {**good,
+            "/etc/pam.d/common-auth": DEBIAN_STIG["/etc/pam.d/common-auth"] + "auth optional pam_pkcs11.so\n",
+            "/etc/pam_pkcs11/pam_pkcs11.conf": "cert_policy = ca,ocsp_on,crl_auto;\ncert_policy = signature;\n",
+            "/etc/sssd/sssd.conf": (SSSD_GOOD.replace("nss, pam", "nss").replace("ocsp_dgst=sha512", "ocsp_dgst=sha1")
+                                    .replace("ca_cert,ocsp", "no_ocsp").replace("True", "False")
+                                    .replace("userCertificate;binary", "userCertificate")
+                                    .replace("[certmap/example.mil/rule1]", "[certmap/example.mil]"), 0o600),
+            "/etc/sssd/conf.d/90-stig.conf": ("[pam]\n", 0o600),
+            "/etc/sudoers.d/50-everyone": ("ALL  ALL=(ALL:ALL)  ALL\n", 0o440)}
+    got = {name: scan(treefs.build(tree, tmp_path / name), tmp_path / f"{name}.db", "-c", "stig-pkcs11-*", "-c",
+                      "stig-pam-pkcs11-*", "-c", "stig-sssd-*", "-c", "stig-sudo-*")
+           for name, tree in (("good", good), ("weak", weak), ("absent", {**DEBIAN_STIG, "/etc/issue.net": "x"}))}
+    for cid in AUTH_CONTROLS:
+        assert [s for _, s, _ in got["good"][cid]] == ["pass"], (cid, got["good"][cid])
+        assert [s for _, s, _ in got["weak"][cid]] == ["fail"], (cid, got["weak"][cid])
+        if cid != "stig-sudo-no-all-all":
+            assert [s for _, s, _ in got["absent"][cid]] == ["fail"], (cid, got["absent"][cid])
+    assert got["weak"]["stig-pkcs11-cert-policy-ocsp"] == [
+        ("stig_auth", "fail", "pam_pkcs11.conf cert_policy = signature (line 2) lacks ocsp_on")]
+    assert got["weak"]["stig-sudo-no-all-all"] == [
+        ("stig_auth", "fail", "/etc/sudoers.d/50-everyone:1: ALL  ALL=(ALL:ALL)  ALL")]
+    assert got["good"]["stig-sssd-offline-cred-expiration"] == [
+        ("stig_auth", "pass", "offline_credentials_expiration = 1")]  # conf.d overrides sssd.conf's 2
+    assert got["absent"]["stig-sssd-ocsp-digest"] == [
+        ("stig_auth", "fail", "certificate_verification = unset (required: ocsp_dgst=sha512)")]
