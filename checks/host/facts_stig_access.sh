@@ -31,6 +31,8 @@ sec_stig_access() {
     gs_cat /etc/security/limits.conf
     if gs_dir /etc/security/limits.d; then gs_catg '/etc/security/limits.d/*.conf'; fi
     gs_cat /etc/libuser.conf /etc/csh.cshrc /etc/bashrc
+    # RHEL's system-wide crypto policy as OpenSSH's server and client read it
+    gs_cat /etc/crypto-policies/back-ends/opensshserver.config /etc/crypto-policies/back-ends/openssh.config
     return 0
 }
 

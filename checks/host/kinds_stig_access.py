@@ -35,6 +35,10 @@ class StigAccess(HostKind):
         A("libuser_crypt_style", "string", "crypt_style of [defaults] in /etc/libuser.conf"),
         A("csh_umask", "list", "/etc/csh.cshrc: " + _UMASKS), A("cshrc_exists", "boolean", "/etc/csh.cshrc exists"),
         A("bashrc_umask", "list", "/etc/bashrc: " + _UMASKS), A("bashrc_exists", "boolean", "/etc/bashrc exists"),
+        *(A(f"crypto_policy_{who}_{kw.lower()}", "list", f"{kw} of /etc/crypto-policies/back-ends/{f} (the "
+            f"crypto policy's OpenSSH {who == 'sshd' and 'server' or 'client'} settings); null when the file or line "
+            "is missing") for who, f in (("sshd", "opensshserver.config"), ("ssh", "openssh.config"))
+          for kw in ("Ciphers", "MACs")),
         A("unix_rounds", "map", "rounds= of pam_unix in the password stack, per file: " + _PAM_KEYS),
         A("unix_hashes", "map", "hashing options of pam_unix in the password stack, per file: " + _PAM_KEYS),
         A("pwquality_in", "map", "`password required|requisite pam_pwquality.so` is in the file: " + _PAM_KEYS),

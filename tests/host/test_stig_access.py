@@ -188,6 +188,14 @@ RHEL_STIG: dict[str, Any] = {
     "/etc/sssd/sssd.conf": ("[sssd]\nservices = nss, pam\n\n[pam]\npam_cert_auth = True\n", 0o600),
     "/etc/authselect/smartcard-auth": "auth sufficient pam_sss.so allow_missing_name require_cert_auth\n",
     "/etc/pam.d/smartcard-auth": "-> /etc/authselect/smartcard-auth",
+    "/usr/share/crypto-policies/FIPS/opensshserver.txt": (
+        "Ciphers aes256-gcm@openssh.com,aes256-ctr,aes128-gcm@openssh.com,aes128-ctr\n"
+        "MACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512\n"),
+    "/usr/share/crypto-policies/FIPS/openssh.txt": (
+        "Ciphers aes256-gcm@openssh.com,aes256-ctr,aes128-gcm@openssh.com,aes128-ctr\n"
+        "MACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512\n"),
+    "/etc/crypto-policies/back-ends/opensshserver.config": "-> /usr/share/crypto-policies/FIPS/opensshserver.txt",
+    "/etc/crypto-policies/back-ends/openssh.config": "-> /usr/share/crypto-policies/FIPS/openssh.txt",
 }
 WEAK_AUTH = "\n".join(ln for ln in rhel_tree.SYSTEM_AUTH_CIS.split("\n") if "pam_pwquality" not in ln
                       and "authfail" not in ln).replace("sha512 shadow", "md5 shadow")
@@ -203,6 +211,7 @@ RHEL_WEAK: dict[str, Any] = {
     "/etc/security/faillock.conf": "deny = 3\nfail_interval = 60\ndir = /var/run/faillock\n",
     "/etc/security/pwquality.conf": "maxclassrepeat = 0\nretry = 3\nucredit = -1\n",
     "/etc/authselect/system-auth": WEAK_AUTH, "/etc/authselect/password-auth": WEAK_AUTH,
+    "/etc/ssh/sshd_config.d/50-redhat.conf": ("# the crypto policy include removed\nPrintMotd no\n", 0o600),
 }
 RHEL_CONTROLS = ("stig-ctrl-alt-del-masked", "stig-ctrl-alt-del-burst-none", "stig-default-target-multi-user",
                  "stig-logind-idle-session", "stig-rescue-mode-auth", "stig-emergency-mode-auth",
@@ -212,7 +221,8 @@ RHEL_CONTROLS = ("stig-ctrl-alt-del-masked", "stig-ctrl-alt-del-burst-none", "st
                  "stig-pam-pwquality-password-auth", "stig-pam-faillock-password-auth",
                  "stig-pam-unix-rounds-system-auth", "stig-pam-unix-rounds-password-auth",
                  "stig-pam-unix-sha512-password-auth", "stig-pkg-openssl-pkcs11", "stig-pkg-no-xorg-server",
-                 "stig-sssd-smartcards-rhel")
+                 "stig-sssd-smartcards-rhel", "stig-crypto-policy-sshd-ciphers", "stig-crypto-policy-sshd-macs",
+                 "stig-crypto-policy-ssh-ciphers", "stig-crypto-policy-ssh-macs", "stig-sshd-includes-crypto-policy")
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +273,12 @@ def test_rhel_weak_tree_fails(rhel_scans):
     assert got["stig-pam-faillock-dir"] == [("pam", "fail", "faillock dir = /var/run/faillock (required: "
                                              "/var/log/faillock)")]
     assert got["stig-pkg-no-xorg-server"][0][1] == "fail"
+    # the DEFAULT policy offers chacha20 too; the client back-end does not exist on this tree
+    assert got["stig-crypto-policy-sshd-ciphers"][0][2].startswith(
+        "opensshserver.config: Ciphers aes256-gcm@openssh.com, chacha20-poly1305@openssh.com,")
+    assert got["stig-crypto-policy-ssh-ciphers"] == [
+        ("stig_access", "fail", "openssh.config: Ciphers not set (or no such file) (required, in this order: "
+         "aes256-gcm@openssh.com, aes256-ctr, aes128-gcm@openssh.com, aes128-ctr)")]
 
 
 def test_requires_partners():

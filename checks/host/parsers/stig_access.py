@@ -196,13 +196,37 @@ def _banners(out: Output) -> tuple[dict[str, Any], dict[str, str]]:
     return attrs, errors
 
 
+_BACKENDS = {"/etc/crypto-policies/back-ends/opensshserver.config": "crypto_policy_sshd",
+             "/etc/crypto-policies/back-ends/openssh.config": "crypto_policy_ssh"}
+
+
+def _backend(chunk: FileChunk | None, keyword: str) -> list[str] | None:
+    """The algorithm list of the first uncommented ``Keyword list`` line (OpenSSH keeps the first), or
+    ``-oKeyword=list`` (the older opensshserver.config form); None when there is none."""
+    if chunk is None or chunk.state != "ok":
+        return None
+    for raw in chunk.text.split("\n"):
+        line = raw.strip()
+        if line.startswith("#"):
+            continue
+        m = re.match(rf"^(?:-o)?{keyword}[\s=]+(\S+)", line, re.IGNORECASE) or re.search(
+            rf"-o{keyword}=([^\s']+)", line, re.IGNORECASE)
+        if m:
+            return [a for a in m.group(1).strip("'\"").split(",") if a]
+    return None
+
+
 #: attribute -> the files it is read from (an unreadable or cut file among them makes it an error)
 _FEEDS = {
     "ctrl_alt_del_burst_action": ("/etc/systemd/system.conf", "system.conf.d/"),
     "stop_idle_session_sec": ("/etc/systemd/logind.conf", "logind.conf.d/"),
     "rescue_exec_start": ("rescue.service",), "emergency_exec_start": ("emergency.service",),
     "maxlogins": ("/etc/security/limits.conf", "/etc/security/limits.d/"),
-    "libuser_crypt_style": ("/etc/libuser.conf",), "csh_umask": ("/etc/csh.cshrc",), "bashrc_umask": ("/etc/bashrc",),
+    "libuser_crypt_style": ("/etc/libuser.conf",),
+    "crypto_policy_sshd_ciphers": ("/etc/crypto-policies/back-ends/opensshserver.config",),
+    "crypto_policy_sshd_macs": ("/etc/crypto-policies/back-ends/opensshserver.config",),
+    "crypto_policy_ssh_ciphers": ("/etc/crypto-policies/back-ends/openssh.config",),
+    "crypto_policy_ssh_macs": ("/etc/crypto-policies/back-ends/openssh.config",), "csh_umask": ("/etc/csh.cshrc",), "bashrc_umask": ("/etc/bashrc",),
 }
 
 
@@ -257,6 +281,8 @@ def parse_stig_access(out: Output) -> list[Resource]:
         "cshrc_exists": by_path.get("/etc/csh.cshrc", FileChunk("", "missing")).state != "missing",
         "bashrc_umask": _umasks(by_path.get("/etc/bashrc")),
         "bashrc_exists": by_path.get("/etc/bashrc", FileChunk("", "missing")).state != "missing",
+        **{f"{name}_{kw.lower()}": _backend(by_path.get(path), kw)
+           for path, name in _BACKENDS.items() for kw in ("Ciphers", "MACs")},
     }
     if links_chunk is None:
         errors.update({a: "the links under /etc/systemd/system were not read" for a in (
