@@ -65,3 +65,30 @@ sec_stig_auth() {
     if gs_dir /etc/sssd/conf.d; then gs_catg '/etc/sssd/conf.d/*.conf'; fi
     return 0
 }
+
+sec_stig_dotfiles() {
+    # `umask` lines in the dot files directly under the home directory of each account with a login shell (at most
+    # 1000 accounts; regular files under 1 MiB, links not followed; 200 lines each):
+    # `<user>\t<home>/<file>:<line>:<text>`; `GS_DENIED\t<user>\t<home>` when the directory cannot be read.
+    case "$(gs_cat /etc/passwd | head -n 1)" in
+        *" ok") ;;
+        *) echo '/etc/passwd: Permission denied, missing or too large' >&2; return 1 ;;
+    esac
+    gs_cat /etc/passwd | grep -v -F -- "$GS_M" | {
+    gs_sdk=0
+    while IFS=: read -r gs_sdu _ _ _ _ gs_sdh gs_sdsh; do
+        [ -n "$gs_sdu" ] || continue
+        case "$gs_sdsh" in */nologin|*/false|*/sync|*/shutdown|*/halt) continue ;; esac
+        gs_sdk=$((gs_sdk + 1))
+        if [ "$gs_sdk" -gt 1000 ]; then printf 'GS_LIMIT accounts\n'; break; fi
+        case "$gs_sdh" in /*) ;; *) continue ;; esac
+        gs_path "$gs_sdh" || { printf 'GS_DENIED\t%s\t%s\n' "$gs_sdu" "$gs_sdh"; continue; }
+        [ -d "$gs_rp" ] || continue
+        if [ ! -r "$gs_rp" ] || [ ! -x "$gs_rp" ]; then printf 'GS_DENIED\t%s\t%s\n' "$gs_sdu" "$gs_sdh"; continue; fi
+        find "$gs_rp" -mindepth 1 -maxdepth 1 -name '.*' -type f -size -1024k \
+            -exec grep -n -H -E '^[[:space:]]*umask([[:space:]]|$)' {} + 2>/dev/null | head -n 200 |
+            awk -v p="$gs_rp/" -v u="$gs_sdu" -v h="$gs_sdh" 'index($0, p) == 1 {print u "\t" h "/" substr($0, length(p) + 1)}'
+    done
+    }
+    return 0
+}

@@ -45,13 +45,15 @@ class StigAccess(HostKind):
         A("faillock_in", "map", "pam_faillock.so preauth and authfail in auth and pam_faillock.so in account: "
           + _PAM_KEYS),
         A("faildelay", "integer", "delay= of `auth required pam_faildelay.so` in /etc/pam.d/common-auth"),
+        A("interactive_umask_lines", "list", "[{user, file, line, text}] `umask` lines in the dot files of the home "
+          "directory of each interactive (not system) account with a login shell"),
         A("issue_text", "string", "/etc/issue with whitespace runs as one space (null: missing)"),
         A("issue_net_text", "string", "/etc/issue.net with whitespace runs as one space (null: missing)"),
     )
     commands = ("readlink /etc/systemd/system/{ctrl-alt-del,default}.target",
                 "cat /etc/systemd/{system,logind}.conf{,.d/*.conf} rescue.service emergency.service "
                 "/etc/security/limits.conf /etc/libuser.conf /etc/csh.cshrc /etc/bashrc /etc/pam.d/* /etc/issue*")
-    sections = ("stig_access", "pam", "banners")
+    sections = ("stig_access", "pam", "banners", "stig_dotfiles", "passwd", "group", "login_defs")
     parser = "stig_access.parse_stig_access"
 
 

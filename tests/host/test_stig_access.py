@@ -196,6 +196,8 @@ RHEL_STIG: dict[str, Any] = {
         "MACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512\n"),
     "/etc/crypto-policies/back-ends/opensshserver.config": "-> /usr/share/crypto-policies/FIPS/opensshserver.txt",
     "/etc/crypto-policies/back-ends/openssh.config": "-> /usr/share/crypto-policies/FIPS/openssh.txt",
+    "/home/admin/.bashrc": "# .bashrc\n# umask 022 (commented)\nalias ll='ls -l'\n",
+    "/root/.bashrc": "umask 022\n",  # root is a system account: not an interactive user's file
 }
 WEAK_AUTH = "\n".join(ln for ln in rhel_tree.SYSTEM_AUTH_CIS.split("\n") if "pam_pwquality" not in ln
                       and "authfail" not in ln).replace("sha512 shadow", "md5 shadow")
@@ -212,6 +214,8 @@ RHEL_WEAK: dict[str, Any] = {
     "/etc/security/pwquality.conf": "maxclassrepeat = 0\nretry = 3\nucredit = -1\n",
     "/etc/authselect/system-auth": WEAK_AUTH, "/etc/authselect/password-auth": WEAK_AUTH,
     "/etc/ssh/sshd_config.d/50-redhat.conf": ("# the crypto policy include removed\nPrintMotd no\n", 0o600),
+    "/home/admin/.bash_profile": "export PATH\n  umask 022\n",
+    "/etc/passwd": rhel_tree.PASSWD + "scratch:x:1001:1001::/tmp:/bin/bash\n",
 }
 RHEL_CONTROLS = ("stig-ctrl-alt-del-masked", "stig-ctrl-alt-del-burst-none", "stig-default-target-multi-user",
                  "stig-logind-idle-session", "stig-rescue-mode-auth", "stig-emergency-mode-auth",
@@ -222,7 +226,8 @@ RHEL_CONTROLS = ("stig-ctrl-alt-del-masked", "stig-ctrl-alt-del-burst-none", "st
                  "stig-pam-unix-rounds-system-auth", "stig-pam-unix-rounds-password-auth",
                  "stig-pam-unix-sha512-password-auth", "stig-pkg-openssl-pkcs11", "stig-pkg-no-xorg-server",
                  "stig-sssd-smartcards-rhel", "stig-crypto-policy-sshd-ciphers", "stig-crypto-policy-sshd-macs",
-                 "stig-crypto-policy-ssh-ciphers", "stig-crypto-policy-ssh-macs", "stig-sshd-includes-crypto-policy")
+                 "stig-crypto-policy-ssh-ciphers", "stig-crypto-policy-ssh-macs", "stig-sshd-includes-crypto-policy",
+                 "stig-interactive-umask-not-set")
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +252,7 @@ def test_rhel_stig_tree_passes(rhel_scans):
     assert got["stig-csh-umask"] == [("stig_access", "pass", "/etc/csh.cshrc sets umask 077")]
     assert got["stig-rescue-mode-auth"] == [
         ("stig_access", "pass", "rescue.service runs -/usr/lib/systemd/systemd-sulogin-shell rescue")]
+    assert ("user:admin", "pass", "admin: home /home/admin") in got["stig-interactive-home-defined"]
 
 
 def test_rhel_weak_tree_fails(rhel_scans):
@@ -273,6 +279,10 @@ def test_rhel_weak_tree_fails(rhel_scans):
     assert got["stig-pam-faillock-dir"] == [("pam", "fail", "faillock dir = /var/run/faillock (required: "
                                              "/var/log/faillock)")]
     assert got["stig-pkg-no-xorg-server"][0][1] == "fail"
+    assert got["stig-interactive-umask-not-set"] == [
+        ("stig_access", "fail", "umask set in /home/admin/.bash_profile (first: /home/admin/.bash_profile:2: umask 022)")]
+    assert ("user:scratch", "fail", "scratch: home /tmp is not a directory below a parent (e.g. /home/scratch)") in got[
+        "stig-interactive-home-defined"]
     # the DEFAULT policy offers chacha20 too; the client back-end does not exist on this tree
     assert got["stig-crypto-policy-sshd-ciphers"][0][2].startswith(
         "opensshserver.config: Ciphers aes256-gcm@openssh.com, chacha20-poly1305@openssh.com,")

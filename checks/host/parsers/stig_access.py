@@ -230,6 +230,31 @@ _FEEDS = {
 }
 
 
+def _dotfile_umasks(out: Output) -> tuple[dict[str, Any], dict[str, str]]:
+    """``umask`` lines in the dot files of the interactive (not system) accounts."""
+    from checks.host.parsers.accounts import parse_users
+
+    sec = out.get("stig_dotfiles")
+    if not sec.ok:
+        return {}, {"interactive_umask_lines": f"users' dot files could not be read: {sec.reason()}"}
+    try:
+        system = {r.attrs["name"] for r in parse_users(out) if r.attrs.get("system")}
+    except FactError as exc:
+        return {}, {"interactive_umask_lines": str(exc)}
+    found = []
+    for ln in sec.stdout.split("\n"):
+        if ln.startswith("GS_LIMIT"):
+            return {}, {"interactive_umask_lines": "more than 1000 accounts with a login shell: not evaluated"}
+        parts = ln.split("\t")
+        if parts[0] == "GS_DENIED" and len(parts) == 3 and parts[1] not in system:
+            return {}, {"interactive_umask_lines": f"{parts[2]} (home of {parts[1]}) cannot be read: {NOT_ROOT_HINT}"}
+        if len(parts) == 2 and parts[0] not in system:
+            where, _, text = parts[1].partition(":")
+            line, _, text = text.partition(":")
+            found.append({"user": parts[0], "file": where, "line": to_int(line), "text": text.strip()})
+    return {"interactive_umask_lines": found}, {}
+
+
 def parse_stig_access(out: Output) -> list[Resource]:
     """``host.stig_access``: one resource per host (id ``stig_access``)."""
     sec = out.get("stig_access")
@@ -287,6 +312,9 @@ def parse_stig_access(out: Output) -> list[Resource]:
     if links_chunk is None:
         errors.update({a: "the links under /etc/systemd/system were not read" for a in (
             "ctrl_alt_del_link", "ctrl_alt_del_masked", "default_target_link", "default_target")})
+    dot, dot_errors = _dotfile_umasks(out)
+    attrs.update(dot)
+    errors.update(dot_errors)
     pam, pam_errors = _pam(out)
     banners, banner_errors = _banners(out)
     attrs.update(pam)
