@@ -23,6 +23,7 @@ class HostProvider(Provider):
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
     resource_modules = ("checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a",
                         "checks.host.kinds_cis_b")
+    resource_modules += ("checks.host.kinds_stig_system",)
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",
