@@ -252,7 +252,8 @@ def parse_stig_conf(out: Output) -> list[Resource]:
     try:
         c = get("/etc/nsswitch.conf", "nsswitch_hosts_dns")
         hosts = [ln.split(":", 1)[1].split() for _, ln in (_lines(c) if c else []) if ln.startswith("hosts:")]
-        attrs["nsswitch_hosts_dns"] = bool(hosts) and "dns" in hosts[-1]
+        # no file or no hosts: line: glibc's default (`dns [!UNAVAIL=return] files`) uses DNS
+        attrs["nsswitch_hosts_dns"] = not hosts or "dns" in hosts[-1]
     except LookupError:
         pass
     try:
