@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from checks.host.parsers import FactError
 from checks.host.transport import LocalTransport, Transport, TransportError
@@ -21,7 +21,7 @@ class HostProvider(Provider):
 
     name = "host"
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
-    resource_modules = ("checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a",
+    resource_modules: ClassVar[tuple[str, ...]] = ("checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a",
                         "checks.host.kinds_cis_b")
     resource_modules += ("checks.host.kinds_stig_system",)
     target_forms = (

@@ -74,11 +74,11 @@ def parse_stig_boot(out: Output) -> list[Resource]:
         v = _shell_vars(c) if c is not None and c.state == "ok" else {}
         attrs["default_grub_exists"] = c is not None and c.state == "ok"
         for attr, key in (("cmdline_linux", "GRUB_CMDLINE_LINUX"), ("cmdline_linux_default", "GRUB_CMDLINE_LINUX_DEFAULT")):
-            value, line = v.get(key, ("", 0))
+            value, lno = v.get(key, ("", 0))
             attrs[attr] = value.split()
-            if line:
-                sources[attr] = ({"path": "/etc/default/grub", "line": line},)
-                confirm += [f"/etc/default/grub:{line}" for a in value.split() if _CONFIRM.match(a)]
+            if lno:
+                sources[attr] = ({"path": "/etc/default/grub", "line": lno},)
+                confirm += [f"/etc/default/grub:{lno}" for a in value.split() if _CONFIRM.match(a)]
         attrs["disable_recovery"] = v.get("GRUB_DISABLE_RECOVERY", ("", 0))[0].lower() == "true"
     # grubenv: kernelopts for entries written as `options $kernelopts`
     env = by.get("/boot/grub2/grubenv")
@@ -229,8 +229,8 @@ def parse_stig_conf(out: Output) -> list[Resource]:
         pass
     try:
         c = get("/etc/firewalld/firewalld.conf", "firewalld_backend")
-        v = [(n, ln.split("=", 1)[1].strip()) for n, ln in (_lines(c) if c else []) if ln.startswith("FirewallBackend=")]
-        attrs["firewalld_backend"] = v[-1][1] if v else None
+        backend = [ln.split("=", 1)[1].strip() for _, ln in (_lines(c) if c else []) if ln.startswith("FirewallBackend=")]
+        attrs["firewalld_backend"] = backend[-1] if backend else None
     except LookupError:
         pass
     try:  # NetworkManager [main] dns=: conf.d files override NetworkManager.conf
