@@ -27,6 +27,8 @@ class StigBoot(HostKind):
         A("grub_cfg", "string", "the grub.cfg read, null when none"),
         A("superusers", "list", "`set superusers=` names of grub.cfg (the last one)"),
         A("superusers_clash", "list", "superusers named root, admin, administrator or like an account of /etc/passwd"),
+        A("noexec_off_at", "list", "`file:line` of noexec=off or noexec32=off (NX disabled) in /etc/default/grub, the "
+          "boot entries or grub.cfg"),
     )
     commands = ("cat /etc/default/grub /boot/grub2/grubenv /boot/grub2/grub.cfg /boot/loader/entries/*.conf /etc/passwd",)
     sections = ("stig_boot",)
@@ -45,6 +47,8 @@ class Chrony(HostKind):
         A("port", "integer", "`port` (NTP server port; 0: chronyd serves no client); null when unset"),
         A("cmdport", "integer", "`cmdport` (0: chronyc only over the Unix socket); null when unset"),
         A("makestep", "string", "`makestep` arguments as written, e.g. `1 -1`; null when unset"),
+        A("chrony_wait_installed", "boolean", "/usr/lib/systemd/system/chrony-wait.service exists"),
+        A("chrony_wait_exec_start", "string", "ExecStart= of /etc/systemd/system/chrony-wait.service (the override); null when none"),
     )
     commands = ("cat /etc/chrony.conf /etc/chrony/chrony.conf /etc/chrony.d/*.conf /etc/chrony/conf.d/*.conf",)
     sections = ("stig_chrony",)
@@ -77,9 +81,34 @@ class StigConf(HostKind):
           "in /etc/apt/apt.conf and apt.conf.d"),
         A("apt_remove_unused_dependencies", "boolean", "Unattended-Upgrade::Remove-Unused-Dependencies \"true\""),
         A("apt_remove_unused_kernels", "boolean", "Unattended-Upgrade::Remove-Unused-Kernel-Packages \"true\""),
+        A("libreswan_installed", "boolean", "package libreswan is installed"),
+        A("ipsec_crypto_policy_include", "boolean", "/etc/ipsec.conf includes /etc/crypto-policies/back-ends/libreswan.config"),
+        A("bind_installed", "boolean", "package bind is installed"),
+        A("named_crypto_policy_include", "boolean", "/etc/named.conf includes \"/etc/crypto-policies/back-ends/bind.config\""),
+        A("pkcs11_use_mappers_pwent", "boolean", "/etc/pam_pkcs11/pam_pkcs11.conf has the line `use_mappers = pwent`"),
+        A("fapolicyd_deny_all", "boolean", "the last rule of /etc/fapolicyd/compiled.rules or fapolicyd.rules is "
+          "`deny perm=any all : all` (deny_log, deny_audit)"),
+        A("fapolicyd_permissive", "integer", "permissive= of /etc/fapolicyd/fapolicyd.conf; null unset"),
+        A("localtime_target", "string", "the target of the /etc/localtime link; null when it is not a link"),
+        A("timezone_utc", "boolean", "/etc/localtime links to a UTC or GMT zone file"),
     )
     commands = ("cat /etc/dnf/dnf.conf /etc/firewalld/firewalld.conf /etc/NetworkManager/NetworkManager.conf "
                 "/etc/resolv.conf /etc/nsswitch.conf /etc/usbguard/rules.conf /etc/postfix/main.cf /etc/aliases "
                 "/etc/pam.d/sudo /etc/apt/apt.conf /etc/apt/apt.conf.d/*",)
-    sections = ("stig_conf",)
+    sections = ("stig_conf", "packages")
     parser = "stig_system.parse_stig_conf"
+
+
+@resources.register("host.stig_runtime")
+class StigRuntime(HostKind):
+    description = ("What only a running system shows (one per host, id `stig-runtime`): the CPU's NX flag, the "
+                   "running kernel's command line, interfaces in promiscuous mode. Notchecked on a file tree.")
+    attributes = (
+        A("cpu_nx", "boolean", "the flags line of /proc/cpuinfo has nx"),
+        A("cmdline_noexec_off", "boolean", "/proc/cmdline has noexec=off or noexec32=off"),
+        A("promisc_interfaces", "list", "interfaces with IFF_PROMISC in /sys/class/net/*/flags"),
+    )
+    commands = ("cat /proc/cpuinfo /proc/cmdline /sys/class/net/*/flags",)
+    sections = ("stig_runtime",)
+    runtime_only = True
+    parser = "stig_system.parse_stig_runtime"

@@ -68,6 +68,13 @@ def stig_files() -> dict[str, object]:
     tree["/etc/systemd/coredump.conf.d/50-stig.conf"] = "[Coredump]\nStorage=none\nProcessSizeMax=0\n"
     tree["/etc/sudoers"] = ("Defaults !targetpw\nDefaults !rootpw\nDefaults !runaspw\nroot ALL=(ALL) ALL\n", 0o440)
     tree["/etc/pam.d/su"] = "auth sufficient pam_rootok.so\nauth required pam_wheel.so use_uid\n"
+    tree["/usr/lib/systemd/system/chrony-wait.service"] = CHRONY_WAIT
+    tree["/etc/systemd/system/chrony-wait.service"] = CHRONY_WAIT.replace(
+        "ExecStart=/usr/bin/chronyc -h 127.0.0.1,::1 waitsync 0 0.1 0.0 1", "ExecStart=/usr/bin/chronyc waitsync 0 0.1 0.0 1")
+    tree["/etc/ipsec.conf"] = "config setup\n    protostack=netkey\ninclude /etc/crypto-policies/back-ends/libreswan.config\n"
+    tree["/etc/named.conf"] = 'options {\n    directory "/var/named";\n};\ninclude "/etc/crypto-policies/back-ends/bind.config";\n'
+    tree["/etc/fapolicyd/compiled.rules"] = "allow perm=any uid=0 : dir=/var/tmp/\ndeny_audit perm=any all : all\n"
+    tree["/etc/fapolicyd/fapolicyd.conf"] = "permissive = 0\nnice_val = 14\n"
     for unit in ("usbguard.service", "fapolicyd.service", "pcscd.socket"):
         tree[f"/usr/lib/systemd/system/{unit}"] = rhel_tree.UNIT_INSTALL.format(name=unit)
         tree[f"/etc/systemd/system/multi-user.target.wants/{unit}"] = f"-> /usr/lib/systemd/system/{unit}"
@@ -77,13 +84,27 @@ def stig_files() -> dict[str, object]:
     return tree
 
 
+CHRONY_WAIT = """[Unit]
+Description=Wait for chrony to synchronize system clock
+After=chronyd.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/chronyc -h 127.0.0.1,::1 waitsync 0 0.1 0.0 1
+TimeoutStartSec=180
+"""
+#: packages of both trees beside rhel_tree.PACKAGES: the crypto-policy include controls apply to them
+SERVERS = {"libreswan": "4.12-2.el9", "bind": "9.16.23-18.el9"}
+
 #: control -> (status on the default tree, on the STIG tree)
 EXPECTED = {
     "stig-boot-vsyscall-none": ("fail", "pass"), "stig-boot-page-poison": ("fail", "pass"),
     "stig-boot-init-on-free": ("fail", "pass"), "stig-boot-pti": ("fail", "pass"),
     "stig-boot-no-interactive": ("pass", "pass"), "stig-grub-superuser-name": ("fail", "pass"),
     "stig-chrony-maxpoll": ("fail", "pass"), "stig-chrony-server-only": ("fail", "pass"),
-    "stig-chrony-client-only": ("fail", "pass"),
+    "stig-chrony-client-only": ("fail", "pass"), "stig-chrony-cmdport-zero": ("fail", "pass"),
+    "stig-chrony-wait-socket": ("fail", "pass"), "stig-boot-nx-not-disabled": ("pass", "pass"),
+    "stig-fapolicyd-deny-all": ("fail", "pass"), "stig-no-promiscuous-interfaces": ("notchecked", "notchecked"),
     "stig-dnf-localpkg-gpgcheck": ("fail", "pass"), "stig-dnf-clean-requirements": ("pass", "pass"),
     "stig-dnf-no-epel": ("pass", "pass"), "stig-firewalld-nftables": ("fail", "pass"),
     "stig-networkmanager-dns": ("fail", "pass"), "stig-resolv-two-nameservers": ("fail", "pass"),
@@ -106,6 +127,7 @@ RPM_EXPECTED = {
     "stig-pkg-openssh-clients": ("fail", "pass"), "stig-pkg-rng-tools": ("fail", "pass"),
     "stig-pkg-chrony": ("pass", "pass"), "stig-pkg-openssh-server": ("pass", "pass"),
     "stig-pkg-no-sendmail": ("pass", "fail"), "stig-pkg-no-tuned": ("pass", "pass"),
+    "stig-libreswan-crypto-policy": ("fail", "pass"), "stig-bind-crypto-policy": ("fail", "pass"),
 }
 
 
@@ -113,11 +135,13 @@ RPM_EXPECTED = {
 def scans(tmp_path_factory):
     base = tmp_path_factory.mktemp("stig-system")
     base.chmod(0o755)
-    default = rhel_tree.build("default", base / "default")
+    default = rhel_tree.build("default", base / "default", packages={**rhel_tree.PACKAGES, **SERVERS})
+    (default / "usr/lib/systemd/system/chrony-wait.service").write_text(CHRONY_WAIT)
     stig = treefs.build(stig_files(), base / "stig")
     (stig / "boot" / "grub2").chmod(0o700)
     if rhel_tree.rpm_usable() is None:
-        rhel_tree.rpmdb(stig / "var" / "lib" / "rpm", {**rhel_tree.PACKAGES, **STIG_PACKAGES, "sendmail": "8.16.1-11.el9"})
+        rhel_tree.rpmdb(stig / "var" / "lib" / "rpm", {**rhel_tree.PACKAGES, **SERVERS, **STIG_PACKAGES,
+                                                       "sendmail": "8.16.1-11.el9"})
     out = {}
     for name, tree in (("default", default), ("stig", stig)):
         db = base / f"{name}.db"
@@ -148,6 +172,10 @@ def test_stig_system_controls_both_ways_on_rhel9_trees(scans):
     if rhel_tree.rpm_usable() is None:
         assert s["stig-pkg-no-sendmail"].startswith("sendmail 8.16.1-11.el9 is installed")
         assert d["stig-pkg-usbguard"] == "usbguard is not installed"
+        assert d["stig-libreswan-crypto-policy"] == ("libreswan is installed and /etc/ipsec.conf does not include "
+                                                     "/etc/crypto-policies/back-ends/libreswan.config")
+    assert d["stig-chrony-wait-socket"].startswith("chrony-wait.service is installed and /etc/systemd/system/")
+    assert s["stig-fapolicyd-deny-all"] == "fapolicyd ends with deny perm=any all : all; permissive = 0"
 
 
 def _out(section: str, files: dict[str, str | None]) -> object:
@@ -180,6 +208,26 @@ def test_kernelopts_entry_without_grubenv_value_is_an_error():
     assert "entries" not in r.attrs and "$kernelopts" in r.attr_errors["entries"]
 
 
+def test_noexec_off_anywhere_in_the_boot_configuration_is_listed():
+    out = _out("stig_boot", {"/etc/default/grub": 'ok:GRUB_CMDLINE_LINUX="quiet"', "/boot/loader/entries/": "ok",
+                             "/boot/loader/entries/a.conf": "ok:options root=/dev/sda1 noexec=off",
+                             "/boot/grub2/grub.cfg": "ok:set superusers=\"bootadm\"", "/etc/passwd": "ok:root:x:0:0::/root:/bin/sh"})
+    r = stig_system.parse_stig_boot(out)[0]  # type: ignore[arg-type]
+    assert r.attrs["noexec_off_at"] == ["/boot/loader/entries/a.conf:1"]
+    assert (r.attrs["superusers"], r.attrs["superusers_clash"]) == (["bootadm"], [])
+
+
+def test_runtime_facts_parse_and_fail_closed():
+    m = "GSMARK"
+    text = (f"{m} BEGIN stig_runtime\nflags\t\t: fpu vme de pse nx lm\n{m} FILE /proc/cmdline ok\nro quiet noexec=off\n"
+            f"{m} FILE net-flags ok\nlo 0x9\neth0 0x1103\n\n{m} STDERR stig_runtime\n\n{m} END stig_runtime rc=0\n")
+    r = stig_system.parse_stig_runtime(parse_output(text, m))[0]
+    assert r.attrs == {"cpu_nx": True, "cmdline_noexec_off": True, "promisc_interfaces": ["eth0"]}
+    text = f"{m} BEGIN stig_runtime\n{m} FILE net-flags ok\n\n{m} STDERR stig_runtime\n\n{m} END stig_runtime rc=0\n"
+    r = stig_system.parse_stig_runtime(parse_output(text, m))[0]
+    assert not r.attrs and set(r.attr_errors) == {"cpu_nx", "cmdline_noexec_off", "promisc_interfaces"}
+
+
 def govscan(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", "from scanner.cli import main; main()", *args],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
@@ -208,4 +256,5 @@ def test_cklb_lists_system_rules(scans, tmp_path):
     assert rules["V-257789"] == "not_a_finding"  # RHEL-09-212020 grub superuser name (CAT I)
     assert rules["V-257946"] == "not_a_finding"  # RHEL-09-252025 chrony port 0
     assert rules["V-257797"] == "not_reviewed"   # RHEL-09-213010 dmesg_restrict: live value not on a tree
-    assert rules["V-257947"] == "not_reviewed"   # chrony-wait socket: no control
+    assert rules["V-257947"] == "not_a_finding"  # RHEL-09-252030 cmdport 0 and chrony-wait over the socket
+    assert rules["V-257950"] == "not_reviewed"   # RHEL-09-252045 approved IPsec tunnels: needs the ISSO, no control

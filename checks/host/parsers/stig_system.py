@@ -118,6 +118,15 @@ def parse_stig_boot(out: Output) -> list[Resource]:
         attrs["entries"] = entries
     if "confirm_spawn_at" not in lost and "cmdline_linux" not in lost:
         attrs["confirm_spawn_at"] = confirm
+    # NX disabled on the kernel command line (noexec=off, noexec32=off), wherever the boot configuration sets it
+    nx_files = [c for c in chunks if c.path == "/etc/default/grub" or c.path.startswith("/boot/loader/entries/")
+                or c.path in ("/boot/grub2/grub.cfg", "/boot/grub/grub.cfg")]
+    nx_why = next((w for c in nx_files if c.state != "missing" for w in [unread_reason(c, c.path)] if w), None)
+    if nx_why or ent_why:
+        lost["noexec_off_at"] = nx_why or ent_why or ""
+    else:
+        attrs["noexec_off_at"] = [f"{c.path}:{n}" for c in nx_files if c.state == "ok" for n, line in _lines(c)
+                                  if re.search(r"\bnoexec(32)?\s*=\s*off\b", line)]
     # grub.cfg superusers and the accounts they must differ from
     cfg = next((by[p] for p in ("/boot/grub2/grub.cfg", "/boot/grub/grub.cfg") if p in by and by[p].state != "missing"), None)
     pw = by.get("/etc/passwd")
@@ -152,7 +161,8 @@ def parse_chrony(out: Output) -> list[Resource]:
     if why:
         keys = ("config_exists", "files", "sources", "servers", "pools", "port", "cmdport", "makestep")
         return [Resource("chrony", "host.chrony", {}, attr_errors=dict.fromkeys(keys, why))]
-    read = [c for c in chunks if c.state == "ok" and not c.path.endswith("/")]
+    units = {c.path: c for c in chunks if c.path.endswith("chrony-wait.service")}
+    read = [c for c in chunks if c.state == "ok" and not c.path.endswith("/") and c.path not in units]
     srcs: list[dict[str, Any]] = []
     for c in read:
         for n, line in _lines(c):
@@ -171,6 +181,12 @@ def parse_chrony(out: Output) -> list[Resource]:
     attrs["pools"] = [s for s in srcs if s["directive"] == "pool"]
     for k in ("port", "cmdport", "makestep"):
         attrs.setdefault(k, None)
+    shipped = units.get("/usr/lib/systemd/system/chrony-wait.service")
+    attrs["chrony_wait_installed"] = shipped is not None and shipped.state == "ok"
+    override = units.get("/etc/systemd/system/chrony-wait.service")
+    starts = [ln.split("=", 1)[1].strip() for _, ln in (_lines(override) if override and override.state == "ok" else [])
+              if ln.startswith("ExecStart=")]
+    attrs["chrony_wait_exec_start"] = starts[-1] if starts else None
     return [Resource("chrony", "host.chrony", attrs, attr_errors=lost, sources=sources)]
 
 
@@ -301,4 +317,86 @@ def parse_stig_conf(out: Output) -> list[Resource]:
             attrs["apt_remove_unused_kernels"] = removal.get("Kernel-Packages", False)
     except LookupError:
         pass
+    _more_conf(out, by, get, attrs, lost)
     return [Resource("stig-conf", "host.stig_conf", attrs, attr_errors=lost)]
+
+
+_DENY_ALL = re.compile(r"^deny(_log|_audit)?\s*perm=any\s*all\s*:\s*all$")
+_UTC = re.compile(r"(?:^|/)(?:Etc/)?(?:UTC|GMT)$")
+
+
+def _more_conf(out: Output, by: dict[str, FileChunk], get: Any, attrs: dict[str, Any], lost: dict[str, str]) -> None:
+    """host.stig_conf: crypto-policy includes of libreswan and BIND, pam_pkcs11, fapolicyd, the time zone."""
+    from checks.host.parsers import FactError
+    from checks.host.parsers.system import parse_packages
+
+    try:
+        installed = parse_packages(out)[0].attrs["installed"]
+    except FactError as e:
+        installed = None
+        lost.update(dict.fromkeys(("libreswan_installed", "bind_installed"), str(e)))
+    for pkg, path, attr, pattern in (
+            ("libreswan", "/etc/ipsec.conf", "ipsec_crypto_policy_include",
+             r"^include\s+/etc/crypto-policies/back-ends/libreswan\.config$"),
+            ("bind", "/etc/named.conf", "named_crypto_policy_include",
+             r'^include\s+"/etc/crypto-policies/back-ends/bind\.config"\s*;$')):
+        if installed is not None:
+            attrs[f"{pkg}_installed"] = pkg in installed
+        try:
+            c = get(path, attr)
+            attrs[attr] = any(re.match(pattern, ln) for _, ln in (_lines(c) if c else []))
+        except LookupError:
+            pass
+    try:
+        c = get("/etc/pam_pkcs11/pam_pkcs11.conf", "pkcs11_use_mappers_pwent")
+        attrs["pkcs11_use_mappers_pwent"] = any(re.match(r"^use_mappers = pwent$", ln) for _, ln in (_lines(c) if c else []))
+    except LookupError:
+        pass
+    try:
+        rules = [get(p, "fapolicyd_deny_all") for p in ("/etc/fapolicyd/compiled.rules", "/etc/fapolicyd/fapolicyd.rules")]
+        attrs["fapolicyd_deny_all"] = any(c is not None and _lines(c) and _DENY_ALL.match(_lines(c)[-1][1]) for c in rules)
+    except LookupError:
+        pass
+    try:
+        c = get("/etc/fapolicyd/fapolicyd.conf", "fapolicyd_permissive")
+        vals = [to_int(ln.split("=", 1)[1].strip()) for _, ln in (_lines(c) if c else []) if re.match(r"^permissive\s*=", ln)]
+        attrs["fapolicyd_permissive"] = vals[-1] if vals else None
+    except LookupError:
+        pass
+    link = by.get("/etc/localtime-link")
+    if link is None or link.state == "unreadable":
+        lost["localtime_target"] = "/etc/localtime could not be examined"
+    else:
+        attrs["localtime_target"] = link.text.strip() if link.state == "ok" else None
+        attrs["timezone_utc"] = bool(link.state == "ok" and _UTC.search(link.text.strip()))
+
+
+def parse_stig_runtime(out: Output) -> list[Resource]:
+    """``host.stig_runtime``: the CPU's NX flag, noexec=off on the running kernel's command line, promiscuous
+    interfaces (a running system only)."""
+    pre, chunks = split_files(require(out.get("stig_runtime"), "CPU flags and network interfaces"), out.marker)
+    by = {c.path: c for c in chunks}
+    flags = next((ln.split(":", 1)[1].split() for ln in pre.split("\n") if ln.startswith("flags") and ":" in ln), None)
+    attrs: dict[str, Any] = {}
+    lost: dict[str, str] = {}
+    if flags is None:
+        lost["cpu_nx"] = "/proc/cpuinfo has no flags line"
+    else:
+        attrs["cpu_nx"] = "nx" in flags
+    cmd = by.get("/proc/cmdline")
+    if cmd is None or cmd.state != "ok" or not cmd.text.strip():
+        lost["cmdline_noexec_off"] = "/proc/cmdline could not be read"
+    else:
+        attrs["cmdline_noexec_off"] = bool(re.search(r"(?:^|\s)noexec(32)?=off(?:\s|$)", cmd.text))
+    net = by.get("net-flags")
+    lines = [ln.split() for ln in (net.text if net else "").split("\n") if ln.strip()]
+    if net is None or any(f == ["GS_LIMIT"] for f in lines):
+        lost["promisc_interfaces"] = "network interfaces could not be listed (or more than 1024)"
+    elif not lines:
+        lost["promisc_interfaces"] = "no network interface could be read under /sys/class/net"
+    else:
+        try:
+            attrs["promisc_interfaces"] = sorted(f[0] for f in lines if len(f) == 2 and int(f[1], 16) & 0x100)
+        except ValueError:
+            lost["promisc_interfaces"] = "unparsable interface flags in /sys/class/net"
+    return [Resource("stig-runtime", "host.stig_runtime", attrs, attr_errors=lost)]
