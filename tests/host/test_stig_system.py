@@ -258,3 +258,69 @@ def test_cklb_lists_system_rules(scans, tmp_path):
     assert rules["V-257797"] == "not_reviewed"   # RHEL-09-213010 dmesg_restrict: live value not on a tree
     assert rules["V-257947"] == "not_a_finding"  # RHEL-09-252030 cmdport 0 and chrony-wait over the socket
     assert rules["V-257950"] == "not_reviewed"   # RHEL-09-252045 approved IPsec tunnels: needs the ISSO, no control
+
+
+UBUNTU_RELEASE = 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\n'
+
+
+def dpkg_status(packages: dict[str, str]) -> str:
+    return "".join(f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: {v}\n\n"
+                   for n, v in sorted(packages.items()))
+
+
+def ubuntu_files(stig: bool) -> dict[str, object]:
+    """An Ubuntu 22.04 shaped tree (dpkg database read by the real dpkg-query): as installed, or with the
+    Ubuntu STIG's system settings."""
+    base = {"openssh-server": "1:8.9p1-3ubuntu0.6", "apparmor": "3.0.4-2ubuntu2.3"}
+    pkgs = ({**base, "chrony": "4.2-2ubuntu2", "sssd": "2.6.3-1ubuntu3.3", "libnss-sss": "2.6.3-1ubuntu3.3",
+             "libpam-sss": "2.6.3-1ubuntu3.3", "opensc-pkcs11": "0.22.0-1ubuntu2", "ufw": "0.36.1-4ubuntu0.1"} if stig else
+            {**base, "systemd-timesyncd": "249.11-0ubuntu3.12", "telnetd": "0.17-44build1", "ntp": "1:4.2.8p15+dfsg-1ubuntu2"})
+    tree: dict[str, object] = {
+        "/etc/os-release": UBUNTU_RELEASE, "/var/lib/dpkg/status": dpkg_status(pkgs), "/var/lib/dpkg/arch": "amd64\n",
+        "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\n", "/etc/group": "root:x:0:\n",
+        "/etc/chrony/chrony.conf": ("server 192.0.2.10 iburst maxpoll 16\nmakestep 1 -1\n" if stig
+                                    else "pool ntp.ubuntu.com iburst maxsources 4\nmakestep 1 3\n"),
+        "/etc/localtime": "-> /usr/share/zoneinfo/" + ("Etc/UTC" if stig else "America/New_York"),
+        "/etc/apt/apt.conf.d/50unattended-upgrades": (
+            'Unattended-Upgrade::Remove-Unused-Kernel-Packages "true";\n'
+            'Unattended-Upgrade::Remove-Unused-Dependencies "true";\n' if stig else
+            '//Unattended-Upgrade::Remove-Unused-Dependencies "false";\n'),
+    }
+    if stig:
+        tree["/etc/pam_pkcs11/pam_pkcs11.conf"] = "pam_pkcs11 {\n  use_pkcs11_module = opensc;\n  use_mappers = pwent\n}\n"
+    else:
+        tree["/etc/apt/apt.conf.d/99insecure"] = 'APT::Get::AllowUnauthenticated "true";\n'
+    return tree
+
+
+UBUNTU_EXPECTED = {
+    "stig-pkg-no-telnetd": ("fail", "pass"), "stig-pkg-no-ntp": ("fail", "pass"), "stig-pkg-no-timesyncd": ("fail", "pass"),
+    "stig-pkg-no-rsh-server": ("pass", "pass"), "stig-pkg-chrony": ("fail", "pass"), "stig-pkg-sssd": ("fail", "pass"),
+    "stig-pkg-opensc-pkcs11": ("fail", "pass"), "stig-pkg-openssh-server": ("pass", "pass"),
+    "stig-apt-remove-unused": ("fail", "pass"), "stig-apt-no-unauthenticated": ("fail", "pass"),
+    "stig-chrony-maxpoll": ("fail", "pass"), "stig-chrony-makestep": ("fail", "pass"),
+    "stig-timezone-utc": ("fail", "pass"), "stig-pkcs11-use-mappers": ("fail", "pass"),
+    # installed: its activity is not on a file tree (host.firewall reports the unrun live section as an error)
+    "stig-ufw-active": ("fail", "error"),
+    "stig-cpu-nx": ("notchecked", "notchecked"),
+    "stig-boot-vsyscall-none": ("notapplicable", "notapplicable"),  # a RHEL 9 control
+}
+
+
+def test_stig_system_controls_both_ways_on_ubuntu_trees(tmp_path):
+    got = {}
+    for stig in (False, True):
+        tree = treefs.build(ubuntu_files(stig), tmp_path / f"ubuntu-{stig}")
+        db = tmp_path / f"u{stig}.db"
+        run = treefs.govscan(["scan", f"rootfs:{tree}", "--db", str(db), "-q", "--gate", "none", "-c", "stig-*"], tmp_path)
+        assert run.returncode == 0, run.stderr
+        got[stig] = treefs.by_control(treefs.findings(db, tmp_path))
+    table = {c: (got[False][c][0][1], got[True][c][0][1]) for c in UBUNTU_EXPECTED}
+    assert table == UBUNTU_EXPECTED
+    d, s = ({c: v[0][2] for c, v in got[k].items()} for k in (False, True))
+    assert d["stig-timezone-utc"] == "/etc/localtime -> /usr/share/zoneinfo/America/New_York (required: a UTC or GMT zone)"
+    assert s["stig-timezone-utc"] == "/etc/localtime -> /usr/share/zoneinfo/Etc/UTC"
+    assert d["stig-apt-no-unauthenticated"] == "AllowUnauthenticated is set at /etc/apt/apt.conf.d/99insecure:1"
+    assert d["stig-chrony-makestep"] == "chrony makestep 1 3 (required: 1 -1)"
+    assert d["stig-pkg-no-telnetd"] == "telnetd 0.17-44build1 is installed"
+    assert d["stig-ufw-active"].startswith("ufw: installed false, active unknown (required: installed and active)")
