@@ -35,6 +35,14 @@ sec_stig_conf() {
         printf '%s FILE /etc/localtime-link ok\n' "$GS_M"; readlink -- "$gs_rp" | head -c 4096; printf '\n'
     elif [ -e "$gs_rp" ]; then printf '%s FILE /etc/localtime-link notalink\n' "$GS_M"
     else printf '%s FILE /etc/localtime-link missing\n' "$GS_M"; fi
+    # the crypto policy as configured and as last applied, the STIG subpolicy module, and when each was written
+    gs_cat /etc/crypto-policies/config /etc/crypto-policies/state/current /etc/crypto-policies/policies/modules/STIG.pmod
+    printf '%s FILE crypto-mtimes ok\n' "$GS_M"
+    for f in /etc/crypto-policies/config /etc/crypto-policies/state/current /etc/crypto-policies/back-ends/nss.config; do
+        if ! gs_path "$f"; then printf '%s unreadable\n' "$f"
+        elif [ -e "$gs_rp" ]; then printf '%s %s\n' "$f" "$(stat -L -c %Y -- "$gs_rp" 2>/dev/null || echo unreadable)"
+        else printf '%s missing\n' "$f"; fi
+    done
     for d in /etc/NetworkManager/conf.d /etc/apt/apt.conf.d; do
         if gs_dir "$d"; then gs_catg "$d/*"; fi
     done

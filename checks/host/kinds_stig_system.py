@@ -91,6 +91,12 @@ class StigConf(HostKind):
         A("fapolicyd_permissive", "integer", "permissive= of /etc/fapolicyd/fapolicyd.conf; null unset"),
         A("localtime_target", "string", "the target of the /etc/localtime link; null when it is not a link"),
         A("timezone_utc", "boolean", "/etc/localtime links to a UTC or GMT zone file"),
+        A("crypto_policy_config", "string", "the policy of /etc/crypto-policies/config; null when missing"),
+        A("crypto_policy_current", "string", "the policy last applied (/etc/crypto-policies/state/current)"),
+        A("crypto_policy_applied", "boolean", "state/current was written no earlier than config (update-crypto-policies "
+          "ran after the last change)"),
+        A("crypto_nss_backend", "boolean", "/etc/crypto-policies/back-ends/nss.config exists"),
+        A("stig_pmod_ssh", "boolean", "policies/modules/STIG.pmod has the STIG's cipher@SSH and mac@SSH lines"),
     )
     commands = ("cat /etc/dnf/dnf.conf /etc/firewalld/firewalld.conf /etc/NetworkManager/NetworkManager.conf "
                 "/etc/resolv.conf /etc/nsswitch.conf /etc/usbguard/rules.conf /etc/postfix/main.cf /etc/aliases "

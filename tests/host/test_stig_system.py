@@ -75,6 +75,11 @@ def stig_files() -> dict[str, object]:
     tree["/etc/named.conf"] = 'options {\n    directory "/var/named";\n};\ninclude "/etc/crypto-policies/back-ends/bind.config";\n'
     tree["/etc/fapolicyd/compiled.rules"] = "allow perm=any uid=0 : dir=/var/tmp/\ndeny_audit perm=any all : all\n"
     tree["/etc/fapolicyd/fapolicyd.conf"] = "permissive = 0\nnice_val = 14\n"
+    tree["/etc/crypto-policies/config"] = "FIPS:STIG\n"
+    tree["/etc/crypto-policies/state/current"] = "FIPS:STIG\n"
+    tree["/etc/crypto-policies/back-ends/nss.config"] = "library=\nname=Policy\n"
+    tree["/etc/crypto-policies/policies/modules/STIG.pmod"] = (
+        "cipher@SSH=AES-256-GCM AES-256-CTR AES-128-GCM AES-128-CTR\nmac@SSH=HMAC-SHA2-512 HMAC-SHA2-256\n")
     for unit in ("usbguard.service", "fapolicyd.service", "pcscd.socket"):
         tree[f"/usr/lib/systemd/system/{unit}"] = rhel_tree.UNIT_INSTALL.format(name=unit)
         tree[f"/etc/systemd/system/multi-user.target.wants/{unit}"] = f"-> /usr/lib/systemd/system/{unit}"
@@ -104,7 +109,7 @@ EXPECTED = {
     "stig-chrony-maxpoll": ("fail", "pass"), "stig-chrony-server-only": ("fail", "pass"),
     "stig-chrony-client-only": ("fail", "pass"), "stig-chrony-cmdport-zero": ("fail", "pass"),
     "stig-chrony-wait-socket": ("fail", "pass"), "stig-boot-nx-not-disabled": ("pass", "pass"),
-    "stig-fapolicyd-deny-all": ("fail", "pass"), "stig-no-promiscuous-interfaces": ("notchecked", "notchecked"),
+    "stig-fapolicyd-deny-all": ("fail", "pass"), "stig-crypto-policy-fips-stig": ("fail", "pass"), "stig-no-promiscuous-interfaces": ("notchecked", "notchecked"),
     "stig-dnf-localpkg-gpgcheck": ("fail", "pass"), "stig-dnf-clean-requirements": ("pass", "pass"),
     "stig-dnf-no-epel": ("pass", "pass"), "stig-firewalld-nftables": ("fail", "pass"),
     "stig-networkmanager-dns": ("fail", "pass"), "stig-resolv-two-nameservers": ("fail", "pass"),
@@ -216,6 +221,19 @@ def test_noexec_off_anywhere_in_the_boot_configuration_is_listed():
     r = stig_system.parse_stig_boot(out)[0]  # type: ignore[arg-type]
     assert r.attrs["noexec_off_at"] == ["/boot/loader/entries/a.conf:1"]
     assert (r.attrs["superusers"], r.attrs["superusers_clash"]) == (["bootadm"], [])
+
+
+def test_crypto_policy_changed_after_it_was_applied_fails():
+    files = {"/etc/crypto-policies/config": "ok:FIPS:STIG", "/etc/crypto-policies/state/current": "ok:FIPS:STIG",
+             "/etc/crypto-policies/policies/modules/STIG.pmod":
+                 "ok:cipher@SSH=AES-256-GCM AES-256-CTR AES-128-GCM AES-128-CTR\nmac@SSH=HMAC-SHA2-512 HMAC-SHA2-256",
+             "crypto-mtimes": "ok:/etc/crypto-policies/config 1700000100\n/etc/crypto-policies/state/current 1700000000\n"
+                              "/etc/crypto-policies/back-ends/nss.config 1700000000"}
+    r = stig_system.parse_stig_conf(_out("stig_conf", files))[0]  # type: ignore[arg-type]
+    assert (r.attrs["crypto_policy_applied"], r.attrs["stig_pmod_ssh"], r.attrs["crypto_nss_backend"]) == (False, True, True)
+    files["crypto-mtimes"] = "ok:/etc/crypto-policies/config unreadable"
+    r = stig_system.parse_stig_conf(_out("stig_conf", files))[0]  # type: ignore[arg-type]
+    assert "crypto_policy_applied" not in r.attrs and "could not be examined" in r.attr_errors["crypto_policy_applied"]
 
 
 def test_runtime_facts_parse_and_fail_closed():

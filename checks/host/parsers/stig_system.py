@@ -363,12 +363,45 @@ def _more_conf(out: Output, by: dict[str, FileChunk], get: Any, attrs: dict[str,
         attrs["fapolicyd_permissive"] = vals[-1] if vals else None
     except LookupError:
         pass
+    _crypto(by, get, attrs, lost)
     link = by.get("/etc/localtime-link")
     if link is None or link.state == "unreadable":
         lost["localtime_target"] = "/etc/localtime could not be examined"
     else:
         attrs["localtime_target"] = link.text.strip() if link.state == "ok" else None
         attrs["timezone_utc"] = bool(link.state == "ok" and _UTC.search(link.text.strip()))
+
+
+def _crypto(by: dict[str, FileChunk], get: Any, attrs: dict[str, Any], lost: dict[str, str]) -> None:
+    """The crypto policy as configured and as applied, whether it was applied after the last change, the STIG
+    subpolicy module's SSH lines, and whether the NSS back-end exists."""
+    keys = ("crypto_policy_config", "crypto_policy_current", "crypto_policy_applied", "crypto_nss_backend",
+            "stig_pmod_ssh")
+    try:
+        conf, cur, pmod = (get(p, *keys) for p in ("/etc/crypto-policies/config", "/etc/crypto-policies/state/current",
+                                                   "/etc/crypto-policies/policies/modules/STIG.pmod"))
+    except (LookupError, RuntimeError):
+        return
+    times: dict[str, str] = {}
+    for ln in (by["crypto-mtimes"].text if "crypto-mtimes" in by else "").split("\n"):
+        path, _, t = ln.strip().partition(" ")
+        if path:
+            times[path] = t
+    if len(times) != 3 or "unreadable" in times.values():
+        lost.update(dict.fromkeys(keys, "the crypto-policies files could not be examined"))
+        return
+
+    def policy(c: FileChunk | None) -> str | None:
+        words = [ln for _, ln in (_lines(c) if c else [])]
+        return words[-1] if words else None
+
+    attrs["crypto_policy_config"], attrs["crypto_policy_current"] = policy(conf), policy(cur)
+    t_conf, t_cur = times["/etc/crypto-policies/config"], times["/etc/crypto-policies/state/current"]
+    attrs["crypto_policy_applied"] = t_conf.isdigit() and t_cur.isdigit() and int(t_cur) >= int(t_conf)
+    attrs["crypto_nss_backend"] = times["/etc/crypto-policies/back-ends/nss.config"] != "missing"
+    lines = {ln for _, ln in (_lines(pmod) if pmod else [])}
+    attrs["stig_pmod_ssh"] = {"cipher@SSH=AES-256-GCM AES-256-CTR AES-128-GCM AES-128-CTR",
+                              "mac@SSH=HMAC-SHA2-512 HMAC-SHA2-256"} <= lines
 
 
 def parse_stig_runtime(out: Output) -> list[Resource]:
