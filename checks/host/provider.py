@@ -26,6 +26,7 @@ class HostProvider(Provider):
     resource_modules += ("checks.host.kinds_stig_audit",)
     resource_modules += ("checks.host.kinds_stig_files",)  # type: ignore[assignment]
     resource_modules += ("checks.host.kinds_stig_access",)  # type: ignore[assignment]
+    resource_modules += ("checks.host.kinds_stig_system",)
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",

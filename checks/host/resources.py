@@ -337,7 +337,7 @@ class Auditd(HostKind):
 class KernelModules(HostKind):
     description = ("Kernel modules (one per host, id `kernel_modules`). `modules` has an entry "
                  "per module of interest (cramfs freevxfs hfs hfsplus jffs2 squashfs udf usb_storage dccp sctp rds "
-                 "tipc firewire_core bluetooth overlay; `-` written `_`).")
+                 "tipc firewire_core bluetooth overlay atm can; `-` written `_`).")
     attributes = (
         A("modules_supported", "boolean", "the kernel loads modules (/proc/modules exists)"),
         A("loaded", "list", "loaded module names"),

@@ -42,12 +42,13 @@ DEFAULT_SYSCTLS: tuple[str, ...] = tuple(
     "kernel.perf_event_paranoid", "kernel.kexec_load_disabled", "kernel.sysrq", "fs.suid_dumpable",
     "fs.protected_hardlinks", "fs.protected_symlinks", "fs.protected_fifos", "fs.protected_regular",
     "net.core.bpf_jit_harden", "dev.tty.ldisc_autoload", "user.max_user_namespaces",
+    "net.ipv4.conf.all.forwarding", "kernel.core_pattern",
 )
 
 #: Kernel modules ``host.kernel_modules`` reports on (CIS filesystem and network protocol modules).
 DEFAULT_MODULES: tuple[str, ...] = (
     "cramfs", "freevxfs", "hfs", "hfsplus", "jffs2", "squashfs", "udf", "usb-storage",
-    "dccp", "sctp", "rds", "tipc", "firewire-core", "bluetooth", "overlay",
+    "dccp", "sctp", "rds", "tipc", "firewire-core", "bluetooth", "overlay", "atm", "can",
 )
 
 #: Bytes of one file the multi-file sections read at most; a longer file is reported ``truncated``.
