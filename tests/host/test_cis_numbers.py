@@ -30,11 +30,6 @@ FRAMEWORK = "cis-debian-12"
 #: carries the control's CIS id (the csv row says in_datastream=no). Reviewed by hand against each rule's title.
 #: The table lives in policies/stig/mapping.json (one source of truth: the STIG profiles use it too); the first
 #: rule of each control is the one of its CIS number.
-#: Host controls without a CIS number, mapped for a STIG rule only (policies/stig/mapping-access.json).
-NO_CIS = {"host-sshd-no-x11-forwarding", "host-sshd-strict-modes", "host-sshd-print-last-log"}
-SAME_AS: dict[str, str] = {c: (rules[0] if rules else "") for c, rules in stig_mapping().items()
-                            if not c.startswith("stig-") and c not in NO_CIS}  # stig-*: STIG values, no CIS number
-
 #: A host control without a CIS Debian 12 number (RHEL family: host-dnf-gpgcheck, ...) may be in the STIG mapping
 #: too (policies/stig/mapping-<area>.json); it has no CIS Debian id to check here.
 _NO_DEBIAN_ID = {d["metadata"]["id"] for path in sorted((ROOT / "policies" / "controls" / "host").glob("*.yaml"))
