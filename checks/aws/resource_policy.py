@@ -1,7 +1,9 @@
-"""Resource policies of data services (SNS, SQS, EFS, OpenSearch, Backup vaults): who they open to.
+"""Resource policies of data services (SNS, SQS, EFS, OpenSearch, Backup vaults, S3 write grantees): who
+they open to, as judged by the one public-policy analyzer (checks/aws/policy_public.py).
 
 Pure functions over policy documents, tested on literal documents. Fail closed: a document that is
-present but not a policy gives ``None`` (unknown), never "not public".
+present but not a policy, or a statement the analyzer cannot judge, gives ``None`` (unknown), never
+"not public".
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from checks.aws.policy_public import public_indexes, public_principal, statement_public
 from checks.aws.policydoc import as_document, as_list, statements
+
 
 def _doc_or_none(document: Any) -> dict[str, Any] | None:
     doc = as_document(document)
@@ -36,8 +39,8 @@ def _action_matches(patterns: list[Any], action: str) -> bool:
 
 
 def public_actions(document: Any, actions: tuple[str, ...]) -> list[str] | None:
-    """Which of ``actions`` an unconditioned public Allow statement grants (``NotAction`` included);
-    ``None`` when the document is not a policy."""
+    """Which of ``actions`` a public Allow statement grants (``NotAction`` included); ``None`` when the
+    document is not a policy or a statement granting one of them cannot be judged."""
     doc = _doc_or_none(document)
     if doc is None:
         return None
