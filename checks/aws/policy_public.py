@@ -40,7 +40,6 @@ from checks.aws.exposure import world_open
 from checks.aws.policydoc import as_document, as_list, statements
 
 
-
 def unknown_reason(what: str) -> str:
     """The reason an attribute derived from the policy ``what`` is unknown (for attr_errors)."""
     return (f"{what} could not be judged: not a policy document, or a statement with an unknown condition "
@@ -114,8 +113,8 @@ def clause_bounds(operator: str, key: str, values: Any) -> bool | None:
     if base not in _OPERATORS or (base == "null" and if_exists):
         return None
     vals = as_list(values)
-    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in vals):
-        return None  # a nested value or a bool where a string is expected: not a condition AWS evaluates
+    if not all(isinstance(v, (str, int, float)) for v in vals):  # JSON true/false/numbers are read as text
+        return None  # a nested list or object: not a condition value
     k = key.lower()
     if if_exists or qualifier == "forallvalues" or k not in BOUNDING_KEYS or not vals:
         return False

@@ -77,6 +77,8 @@ TABLE: dict[str, tuple[dict[str, Any], Any, str]] = {
     "external-id": ({"Principal": "*"}, _c("StringEquals", "sts:ExternalId", "shared-id"), PUBLIC),
     "caller-account": ({"Principal": "*"}, _c("StringEquals", "kms:CallerAccount", ACCOUNT), PRIVATE),
     "secure-transport-only": ({"Principal": "*"}, _c("Bool", "aws:SecureTransport", "true"), PUBLIC),
+    "secure-transport-json-bool": ({"Principal": "*"}, _c("Bool", "aws:SecureTransport", True), PUBLIC),
+    "nested-value": ({"Principal": "*"}, _c("StringEquals", "aws:SourceAccount", [[ACCOUNT]]), UNKNOWN),
     "unknown-operator": ({"Principal": "*"}, _c("StringEqualsFuzzy", "aws:SourceAccount", ACCOUNT), UNKNOWN),
     "unknown-operator-and-bound": ({"Principal": "*"}, {
         "StringEqualsFuzzy": {"aws:UserAgent": "x"}, "StringEquals": {"aws:SourceAccount": ACCOUNT}}, PRIVATE),
@@ -84,7 +86,7 @@ TABLE: dict[str, tuple[dict[str, Any], Any, str]] = {
                           UNKNOWN),
 }
 # rows that are not valid policies: a service that validates policies (as AWS does) may refuse them
-INVALID = frozenset(("source-ip-unparsable", "unknown-operator", "unknown-operator-and-bound", "unknown-qualifier"))
+INVALID = frozenset(("nested-value", "source-ip-unparsable", "unknown-operator", "unknown-operator-and-bound", "unknown-qualifier"))
 STATUS = {PUBLIC: "fail", PRIVATE: "pass", UNKNOWN: "error"}
 
 
