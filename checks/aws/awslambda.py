@@ -8,6 +8,7 @@ from checks.aws.api import Api
 from checks.aws.kind import AwsKind
 from checks.aws.policy_public import public_statements
 from checks.aws.session import ApiFailure
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -52,7 +53,7 @@ def collect_functions(api: Api, region: str | None) -> list[Resource]:
                 doc = (got or {}).get("Policy")
                 public = public_statements(doc) if doc else []
                 if public is None:
-                    lost.update(dict.fromkeys(_POLICY[1:], "the resource policy is not a policy document"))
+                    lost.update(dict.fromkeys(_POLICY[1:], unknown_reason("the resource policy")))
                 attrs.update(Policy=doc, public_statements=public, policy_public=None if public is None else bool(public))
             except ApiFailure as failure:
                 lost.update(dict.fromkeys(_POLICY, str(failure)))

@@ -9,6 +9,7 @@ from checks.aws.data import key_manager
 from checks.aws.kind import AwsKind
 from checks.aws.resource_policy import public_actions
 from checks.aws.session import ApiFailure
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -36,7 +37,7 @@ def _policy(api: Api, region: str | None, name: str, attrs: dict[str, Any], lost
     attrs["Policy"] = doc
     granted = public_actions(doc, DELETE_ACTIONS) if doc else []
     if granted is None:
-        lost["public_delete_actions"] = "the vault access policy is not a policy document"
+        lost["public_delete_actions"] = unknown_reason("the vault access policy")
     else:
         attrs["public_delete_actions"] = granted
 

@@ -10,6 +10,7 @@ from checks.aws.exposure import WORLD
 from checks.aws.kind import AwsKind
 from checks.aws.policy_public import public_statements
 from checks.aws.session import ApiFailure
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -83,7 +84,7 @@ def collect_repositories(api: Api, region: str | None) -> list[Resource]:
                 text = (got or {}).get("policyText")
                 public = public_statements(text) if text else []
                 if public is None:
-                    lost.update(dict.fromkeys(_POLICY[1:], "the repository policy is not a policy document"))
+                    lost.update(dict.fromkeys(_POLICY[1:], unknown_reason("the repository policy")))
                 attrs.update(policy=text, public_statements=public, policy_public=None if public is None else bool(public))
             except ApiFailure as failure:
                 lost.update(dict.fromkeys(_POLICY, str(failure)))

@@ -9,6 +9,7 @@ from checks.aws.grants import other_accounts, public_statements
 from checks.aws.policydoc import as_document
 from checks.aws.session import ApiFailure
 from checks.aws.kind import AwsKind
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -64,7 +65,7 @@ def key_policy(api: Api, region: str | None, key_id: str, attrs: dict[str, Any])
         return dict.fromkeys(_POLICY, str(failure))
     public, others = public_statements(doc), other_accounts(doc, api.account)
     if public is None or others is None:
-        return dict.fromkeys(_POLICY, "the key policy is missing or unparsable")
+        return dict.fromkeys(_POLICY, unknown_reason("the key policy"))
     attrs.update(KeyPolicy=doc, key_policy_public_statements=public, key_policy_public=bool(public),
                  key_policy_other_accounts=others)
     return {}

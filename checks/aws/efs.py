@@ -9,6 +9,7 @@ from checks.aws.kind import AwsKind
 from checks.aws.policydoc import statements
 from checks.aws.resource_policy import denies_insecure_transport, public_statements
 from checks.aws.session import ApiFailure
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -41,7 +42,7 @@ def _policy(api: Api, region: str | None, fs_id: str, attrs: dict[str, Any], los
     public = public_statements(doc)
     tls = denies_insecure_transport(doc, "elasticfilesystem")
     if public is None or tls is None:
-        lost.update({n: "the file system policy is not a readable policy document" for n in names[1:]})
+        lost.update({n: unknown_reason("the file system policy") for n in names[1:]})
         return
     attrs["policy_public_statements"] = [] if _mount_target_only(doc) else public
     attrs["tls_only_policy"] = tls

@@ -113,6 +113,22 @@ def _remove(remaining: list[Net], net: Net) -> list[Net]:
     return out
 
 
+def world_open(cidrs: Iterable[Any]) -> bool | None:
+    """Whether the CIDRs together cover every IPv4 or every IPv6 address (``0.0.0.0/0`` alone, or
+    ``0.0.0.0/1`` + ``128.0.0.0/1``...); ``None`` when one of them is not an address or a CIDR."""
+    nets = [_network(c) if isinstance(c, str) else None for c in cidrs]
+    if any(n is None for n in nets):
+        return None
+    for whole in _WHOLE.values():
+        remaining: list[Net] = [whole]
+        for net in nets:
+            if net is not None and net.version == whole.version:
+                remaining = _remove(remaining, net)
+        if not remaining:
+            return True
+    return False
+
+
 def _reaches_world(entries: Iterable[_Entry], family: str) -> tuple[bool, list[_Entry]]:
     """Whether every address of ``family`` meets an allow (before any deny) among ``entries``.
 

@@ -13,6 +13,7 @@ import fnmatch
 import re
 from typing import Any
 
+from checks.aws.policy_public import public_indexes
 from checks.aws.policydoc import _every_resource, allows_full_admin, as_document, as_list, statements
 
 # Known privilege escalation paths: every action of one set together lets a principal raise its own
@@ -59,13 +60,6 @@ ESCALATIONS: dict[str, tuple[str, ...]] = {
     "assume a role and write its inline policy": ("sts:AssumeRole", "iam:PutRolePolicy"),
 }
 
-# Condition keys that tie a statement to known accounts, organisations, networks or ARNs: a statement
-# for everyone with one of them is not public (the values are not judged).
-RESTRICTING_KEYS = frozenset(k.lower() for k in (
-    "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:SourceOrgID", "aws:SourceOrgPaths",
-    "aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
-    "aws:SourceVpc", "aws:SourceVpce", "aws:SourceIp", "aws:userid", "aws:username",
-    "kms:CallerAccount", "kms:ViaService", "sts:ExternalId"))
 _CONFUSED_DEPUTY_KEYS = frozenset(k.lower() for k in (
     "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"))
 _ACCOUNT = re.compile(r"^(\d{12})$|^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}|\*):")
@@ -186,17 +180,8 @@ def account_of(principal: str) -> str | None:
 
 
 def public_statements(document: Any) -> list[int] | None:
-    """Indexes of Allow statements open to everyone (``*``, any account) with no restricting condition."""
-    doc = _doc(document)
-    if doc is None:
-        return None
-    out = []
-    for i, st in enumerate(statements(doc)):
-        everyone, aws, _ = _principals(st)
-        everyone = everyone or any(account_of(a) == "*" for a in aws)
-        if st.get("Effect") == "Allow" and everyone and not (_condition_keys(st) & RESTRICTING_KEYS):
-            out.append(i)
-    return out
+    """Indexes of the public Allow statements (the one analyzer: checks/aws/policy_public.py)."""
+    return public_indexes(document)
 
 
 _ACCOUNT_KEYS = frozenset(k.lower() for k in ("aws:PrincipalAccount", "kms:CallerAccount", "aws:SourceAccount"))

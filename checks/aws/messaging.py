@@ -8,6 +8,7 @@ from checks.aws.api import Api
 from checks.aws.kind import AwsKind
 from checks.aws.resource_policy import public_statements
 from checks.aws.session import ApiFailure
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -22,7 +23,7 @@ def _policy_attrs(doc: Any, attrs: dict[str, Any], lost: dict[str, str]) -> None
         return
     public = public_statements(doc)
     if public is None:
-        lost["policy_public_statements"] = "the policy is not a readable policy document"
+        lost["policy_public_statements"] = unknown_reason("the policy")
     else:
         attrs["policy_public_statements"] = public
 

@@ -7,6 +7,7 @@ from typing import Any
 from checks.aws.api import Api
 from checks.aws.kind import AwsKind
 from checks.aws.resource_policy import public_statements
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -46,7 +47,7 @@ def _domain(status: dict[str, Any], region: str | None) -> Resource:
     doc = attrs["AccessPolicies"]
     public = public_statements(doc) if doc else []
     if public is None:
-        lost["policy_public_statements"] = lost["publicly_accessible"] = "the access policy is not a policy document"
+        lost["policy_public_statements"] = lost["publicly_accessible"] = unknown_reason("the access policy")
     else:
         attrs["policy_public_statements"] = public
         attrs["publicly_accessible"] = not attrs["in_vpc"] and bool(public)

@@ -1,7 +1,9 @@
-"""Resource policies of data services (SNS, SQS, EFS, OpenSearch, Backup vaults): who they open to.
+"""Resource policies of data services (SNS, SQS, EFS, OpenSearch, Backup vaults, S3 write grantees): who
+they open to, as judged by the one public-policy analyzer (checks/aws/policy_public.py).
 
 Pure functions over policy documents, tested on literal documents. Fail closed: a document that is
-present but not a policy gives ``None`` (unknown), never "not public".
+present but not a policy, or a statement the analyzer cannot judge, gives ``None`` (unknown), never
+"not public".
 """
 
 from __future__ import annotations
@@ -10,60 +12,8 @@ import re
 from fnmatch import fnmatchcase
 from typing import Any
 
+from checks.aws.policy_public import public_indexes, public_principal, statement_public
 from checks.aws.policydoc import as_document, as_list, statements
-
-# Condition keys that pin the caller (or the calling resource) to named accounts, organisations,
-# ARNs or networks. A public principal limited by one of them is not open to everyone.
-_LIMITING_KEYS = frozenset(k.lower() for k in (
-    "aws:SourceAccount", "aws:SourceOwner", "aws:PrincipalAccount", "aws:ResourceAccount", "aws:SourceArn",
-    "aws:PrincipalArn", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:SourceOrgID", "aws:SourceOrgPaths",
-    "aws:SourceVpc", "aws:SourceVpce"))
-_ARN_KEYS = frozenset(("aws:sourcearn", "aws:principalarn"))
-_POSITIVE_OPS = frozenset(("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"))
-_ONLY_WILDCARDS = re.compile(r"[*?]*")
-
-
-def public_principal(st: dict[str, Any]) -> bool:
-    """The statement applies to everyone: ``Principal: "*"``, ``{"AWS": "*"}`` (or in a list),
-    ``{"CanonicalUser": "*"}``, or a ``NotPrincipal`` (everyone except the listed)."""
-    if "NotPrincipal" in st:
-        return True
-    principal = st.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any("*" in as_list(principal.get(k)) for k in ("AWS", "CanonicalUser", "Federated"))
-    return False
-
-
-def _limiting_value(key: str, value: Any) -> bool:
-    if not isinstance(value, str) or _ONLY_WILDCARDS.fullmatch(value):
-        return False
-    if key in _ARN_KEYS:  # arn:partition:service:region:ACCOUNT:...: the account must be named
-        parts = value.split(":")
-        return len(parts) > 4 and bool(parts[4]) and not set(parts[4]) & {"*", "?"}
-    return True
-
-
-def limiting_condition(condition: Any) -> bool:
-    """A condition block that pins the caller to named accounts, organisations, ARNs or VPCs.
-
-    Only positive operators count (``StringEquals``, ``StringLike``, ``ArnEquals``, ``ArnLike``, also
-    under ``ForAnyValue:``/``ForAllValues:``); ``...IfExists`` does not (a request without the key
-    passes it), nor values made only of wildcards, nor ARNs whose account field is a wildcard.
-    """
-    if not isinstance(condition, dict):
-        return False
-    for op, block in condition.items():
-        name = str(op).lower().split(":")[-1]
-        if name not in _POSITIVE_OPS or not isinstance(block, dict):
-            continue
-        for key, values in block.items():
-            k = str(key).lower()
-            vals = as_list(values)
-            if k in _LIMITING_KEYS and vals and all(_limiting_value(k, v) for v in vals):
-                return True
-    return False
 
 
 def _doc_or_none(document: Any) -> dict[str, Any] | None:
@@ -72,19 +22,16 @@ def _doc_or_none(document: Any) -> dict[str, Any] | None:
 
 
 def public_statements(document: Any) -> list[str] | None:
-    """The Allow statements open to everyone without a limiting condition, by Sid (or position).
+    """The public Allow statements (checks/aws/policy_public.py), by Sid (or ``#<position>``, 1-based).
 
     ``[]``: none (an absent policy is passed as ``None`` by the caller only when AWS said there is
-    none; here ``None`` or an unparsable document gives ``None``: unknown).
+    none; here ``None``, an unparsable document or a statement that cannot be judged gives ``None``).
     """
-    doc = _doc_or_none(document)
-    if doc is None:
+    found = public_indexes(document)
+    if found is None:
         return None
-    out = []
-    for i, st in enumerate(statements(doc)):
-        if st.get("Effect") == "Allow" and public_principal(st) and not limiting_condition(st.get("Condition")):
-            out.append(str(st.get("Sid") or f"#{i + 1}"))
-    return out
+    sts = statements(document)
+    return [str(sts[i].get("Sid") or f"#{i + 1}") for i in found]
 
 
 def _action_matches(patterns: list[Any], action: str) -> bool:
@@ -92,20 +39,23 @@ def _action_matches(patterns: list[Any], action: str) -> bool:
 
 
 def public_actions(document: Any, actions: tuple[str, ...]) -> list[str] | None:
-    """Which of ``actions`` an unconditioned public Allow statement grants (``NotAction`` included);
-    ``None`` when the document is not a policy."""
+    """Which of ``actions`` a public Allow statement grants (``NotAction`` included); ``None`` when the
+    document is not a policy or a statement granting one of them cannot be judged."""
     doc = _doc_or_none(document)
     if doc is None:
         return None
     granted: list[str] = []
     for st in statements(doc):
-        if st.get("Effect") != "Allow" or not public_principal(st) or limiting_condition(st.get("Condition")):
+        public = statement_public(st)
+        if public is False:
             continue
         for action in actions:
             if "NotAction" in st:
                 hit = not _action_matches(as_list(st.get("NotAction")), action)
             else:
                 hit = _action_matches(as_list(st.get("Action")), action)
+            if hit and public is None:
+                return None  # a statement granting the action that cannot be judged: unknown
             if hit and action not in granted:
                 granted.append(action)
     return granted
@@ -139,12 +89,17 @@ S3_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion",
 _ACCOUNT = re.compile(r"\d{12}")
 
 
-def _grantees(st: dict[str, Any]) -> list[str]:
-    """The accounts an Allow statement names: ``*`` for everyone (unless a condition limits it),
+def _grantees(st: dict[str, Any]) -> list[str] | None:
+    """The accounts an Allow statement names: ``*`` for everyone (unless a condition bounds it),
     an account id for ``AWS`` principals (ids or ARNs), ``canonical:<id>`` for canonical users.
-    Service principals (``logging.s3.amazonaws.com``) are AWS itself and not listed."""
-    if public_principal(st):
-        return [] if limiting_condition(st.get("Condition")) else ["*"]
+    Service principals (``logging.s3.amazonaws.com``) are AWS itself and not listed. ``None``: the
+    statement cannot be judged."""
+    everyone = public_principal(st)
+    if everyone is None:
+        return None
+    if everyone:
+        public = statement_public(st)
+        return None if public is None else ["*"] if public else []
     principal = st.get("Principal")
     if not isinstance(principal, dict):
         return []
@@ -173,5 +128,8 @@ def write_grantees(document: Any, account: str) -> list[str] | None:
         else:
             writes = any(_action_matches(as_list(st.get("Action")), a) for a in S3_WRITE_ACTIONS)
         if writes:
-            found.update(g for g in _grantees(st) if g != account)
+            grantees = _grantees(st)
+            if grantees is None:
+                return None
+            found.update(g for g in grantees if g != account)
     return sorted(found)

@@ -10,6 +10,7 @@ from checks.aws.policydoc import acl_public, as_document, all_blocked, denies_in
 from checks.aws.session import ApiFailure
 from checks.aws.kind import AwsKind
 from checks.aws.resource_policy import write_grantees
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -162,7 +163,7 @@ def _bucket(api: Api, bucket: dict[str, Any], account_bpa: Any, logs: Any = None
             grantees = write_grantees(policy, api.account) if pol.get("Policy") else []
             attrs["write_grantees"] = grantees
             if grantees is None:
-                lost["write_grantees"] = "the bucket policy is not a policy document"
+                lost["write_grantees"] = unknown_reason("the bucket policy")
     if wants("event_notifications_enabled"):
         notes = get("GetBucketNotificationConfiguration")
         # EventBridge delivery is an empty object when on: its presence counts

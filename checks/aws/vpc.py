@@ -10,6 +10,7 @@ from checks.aws.ec2_reach import igw_route, route_table_of
 from checks.aws.kind import AwsKind
 from checks.aws.policy_public import public_statements
 from checks.aws.session import ApiFailure
+from checks.aws.policy_public import unknown_reason
 from scanner.model import Resource
 from scanner.provider import Attribute as A
 from scanner.resource_types import resources
@@ -58,7 +59,7 @@ def collect_endpoints(api: Api, region: str | None) -> list[Resource]:
             attrs["public_statements"] = public
             attrs["policy_public"] = None if public is None else bool(public)
             if public is None:
-                lost = dict.fromkeys(("public_statements", "policy_public"), "the endpoint policy is not a policy document")
+                lost = dict.fromkeys(("public_statements", "policy_public"), unknown_reason("the endpoint policy"))
         out.append(Resource(api.arn("ec2", region, f"vpc-endpoint/{ep['VpcEndpointId']}"), "aws.vpc.endpoint",
                             attrs, region=region, attr_errors=lost))
     return out
