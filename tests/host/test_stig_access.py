@@ -476,8 +476,8 @@ def test_sshd_settings_on_a_real_sshd(ssh_fleet, tmp_path):
     assert weak["stig-sshd-no-compression"] == "Compression is yes (required: no)"  # delayed is yes since 7.4
 
 
-@pytest.mark.parametrize("profile, bench, floor", [("stig-ubuntu2204", "ubuntu-22.04", (3, 54, 2, 59)),
-                                                   ("stig-rhel9", "rhel-9", (8, 132, 13, 153))])
+@pytest.mark.parametrize("profile, bench, floor", [("stig-ubuntu2204", "ubuntu-22.04", (4, 64, 2, 70)),
+                                                   ("stig-rhel9", "rhel-9", (15, 150, 13, 178))])
 def test_policy_list_coverage_went_up(profile, bench, floor):
     """Before this content: Ubuntu 39 (2/36/1 by CAT I/II/III), RHEL 9 107 (6/89/12)."""
     run = govscan("policy", "list", "-p", profile)
