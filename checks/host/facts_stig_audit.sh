@@ -16,5 +16,11 @@ sec_stig_audit_tools() {
 
 sec_stig_audit_misc() {
     # AIDE's report settings (Debian/Ubuntu), AIDE's configuration on RHEL, USBGuard's daemon configuration.
+    # First `GS_AIDE_DB <path> ok|missing|unreadable` for each place the AIDE database may be.
+    for gs_d in /var/lib/aide/aide.db /var/lib/aide/aide.db.gz; do
+        if ! gs_path "$gs_d"; then printf 'GS_AIDE_DB %s unreadable\n' "$gs_d"
+        elif [ -f "$gs_rp" ]; then printf 'GS_AIDE_DB %s ok\n' "$gs_d"
+        else printf 'GS_AIDE_DB %s %s\n' "$gs_d" "$(gs_absent "$gs_rp")"; fi
+    done
     gs_cat /etc/default/aide /etc/aide.conf /etc/usbguard/usbguard-daemon.conf
 }

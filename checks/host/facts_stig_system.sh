@@ -35,6 +35,7 @@ sec_stig_conf() {
         printf '%s FILE /etc/localtime-link ok\n' "$GS_M"; readlink -- "$gs_rp" | head -c 4096; printf '\n'
     elif [ -e "$gs_rp" ]; then printf '%s FILE /etc/localtime-link notalink\n' "$GS_M"
     else printf '%s FILE /etc/localtime-link missing\n' "$GS_M"; fi
+    gs_catg '/etc/opensc*.conf'
     # the crypto policy as configured and as last applied, the STIG subpolicy module, and when each was written
     gs_cat /etc/crypto-policies/config /etc/crypto-policies/state/current /etc/crypto-policies/policies/modules/STIG.pmod
     printf '%s FILE crypto-mtimes ok\n' "$GS_M"

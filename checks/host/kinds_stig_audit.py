@@ -83,6 +83,7 @@ class StigAuditMisc(HostKind):
                    "/etc/aide.conf and USBGuard's AuditBackend (one per host, id `stig_audit_misc`).")
     attributes = (
         A("aide_installed", "boolean", "the aide package is installed"),
+        A("aide_databases", "list", "which of /var/lib/aide/aide.db and aide.db.gz exist"),
         A("aide_silentreports", "string", "SILENTREPORTS of /etc/default/aide (null when unset or no file)"),
         A("aide_conf_exists", "boolean", "/etc/aide.conf (RHEL) exists"),
         A("aide_groups", "list", "rule groups defined in /etc/aide.conf (`NAME = a+b+c`)"),

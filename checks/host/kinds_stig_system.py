@@ -96,6 +96,8 @@ class StigConf(HostKind):
         A("crypto_policy_applied", "boolean", "state/current was written no earlier than config (update-crypto-policies "
           "ran after the last change)"),
         A("crypto_nss_backend", "boolean", "/etc/crypto-policies/back-ends/nss.config exists"),
+        A("opensc_card_drivers", "list", "the `card_drivers = X;` values of /etc/opensc*.conf"),
+        A("gpg_pubkeys", "list", "versions (`keyid-date`) of the gpg-pubkey entries of the rpm database"),
         A("stig_pmod_ssh", "boolean", "policies/modules/STIG.pmod has the STIG's cipher@SSH and mac@SSH lines"),
     )
     commands = ("cat /etc/dnf/dnf.conf /etc/firewalld/firewalld.conf /etc/NetworkManager/NetworkManager.conf "

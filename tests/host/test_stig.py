@@ -102,15 +102,15 @@ def test_attached_entries_and_partners(pset):
     empty = {e["benchmark"]: e for e in stig.entries(pset.controls["host-sshd-no-empty-passwords"].document)}
     assert empty["ubuntu-22.04"]["shared_with"] == ["host-sshd-no-user-environment"]
     # a STIG rule needing a ComplianceAsCode rule no control implements is attached to no control
-    assert "V-260470" not in stig.attachments("ubuntu-22.04")  # grub2_password + grub2_uefi_password
+    assert "V-260484" not in stig.attachments("ubuntu-22.04")  # encrypt_partitions
 
 
 def test_profile_selects_mapped_controls_and_not_assessed_rules(pset):
     sel = select(pset, ["stig-ubuntu2204"])
     assert sel.stig == "ubuntu-22.04"
     assert "host-sshd-use-pam" in sel.controls and "host-login-defs-pass-max-days" not in sel.controls
-    na = sel.controls["stig-ubuntu-22-04-v-260470"]
-    assert na.not_assessed and na.document["stig"][0]["stig_id"] == "UBTU-22-212010"
+    na = sel.controls["stig-ubuntu-22-04-v-260484"]
+    assert na.not_assessed and na.document["stig"][0]["stig_id"] == "UBTU-22-231010"
     real = [c for c in sel.controls.values() if not c.not_assessed]
     assert all(any(e["benchmark"] == "ubuntu-22.04" for e in stig.entries(c.document)) for c in real)
     cov = stig.coverage("ubuntu-22.04", sel.controls.values())

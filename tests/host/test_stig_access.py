@@ -476,8 +476,8 @@ def test_sshd_settings_on_a_real_sshd(ssh_fleet, tmp_path):
     assert weak["stig-sshd-no-compression"] == "Compression is yes (required: no)"  # delayed is yes since 7.4
 
 
-@pytest.mark.parametrize("profile, bench, floor", [("stig-ubuntu2204", "ubuntu-22.04", (3, 54, 2, 59)),
-                                                   ("stig-rhel9", "rhel-9", (8, 132, 13, 153))])
+@pytest.mark.parametrize("profile, bench, floor", [("stig-ubuntu2204", "ubuntu-22.04", (4, 64, 2, 70)),
+                                                   ("stig-rhel9", "rhel-9", (15, 150, 13, 178))])
 def test_policy_list_coverage_went_up(profile, bench, floor):
     """Before this content: Ubuntu 39 (2/36/1 by CAT I/II/III), RHEL 9 107 (6/89/12)."""
     run = govscan("policy", "list", "-p", profile)
@@ -556,3 +556,30 @@ def test_smart_card_and_sudo_controls_both_ways(debian_scans):
         ("stig_auth", "fail", "certificate_verification = unset (required: ocsp_dgst=sha512)")]
     # the sudoers rule maps an existing control too: NOPASSWD is checked by host-sudo-no-nopasswd
     assert [s for _, s, _ in got["stig"]["host-sudo-no-nopasswd"]] == ["pass"]
+
+
+def test_smart_card_and_gnome_unreadable_are_errors():
+    """An unreadable sssd.conf makes the SSSD attributes errors (never a value); a failed section makes every
+    attribute it feeds an error; an unreadable dconf keyfile on a GDM host makes the GNOME resource an error."""
+    import pytest as _pytest
+
+    from checks.host.parsers import FactError
+    from checks.host.parsers.stig_access_auth import parse_stig_auth
+    from checks.host.parsers.stig_access_gnome import parse_stig_gnome
+
+    out = _output(stig_auth=("@ FILE /etc/pam_pkcs11/pam_pkcs11.conf missing\n@ FILE /etc/sssd/sssd.conf unreadable\n"
+                             "@ FILE /etc/pam.d/smartcard-auth missing\n", 0),
+                  pam=("@ FILE /etc/pam.d/common-auth ok\nauth required pam_unix.so\n", 0),
+                  sudo=("@ FILE /etc/sudoers ok\nroot ALL=(ALL) ALL\n", 0))
+    [res] = parse_stig_auth(out)
+    assert "not readable" in res.attr_errors["sssd_pam_cert_auth"]
+    assert res.attrs["pkcs11_conf_exists"] is False and res.attrs["pkcs11_cert_policies"] == []
+    assert res.attrs["pkcs11_in_common_auth"] is False and res.attrs["sudo_all_all"] == []
+    [res] = parse_stig_auth(_output(stig_auth=("", 1), pam=("", 1), sudo=("", 1)))
+    assert set(res.attr_errors) >= {"sssd_services", "pkcs11_cert_policies", "smartcard_auth_allow_missing_name",
+                                    "pkcs11_in_common_auth", "sudo_all_all"} and not res.attrs
+    gdm = _output(packages=("GS_MANAGER=dpkg\ngdm3\t43.0-3\tii \n", 0),
+                  stig_gnome=("@ FILE /etc/dconf/profile/user ok\nsystem-db:local\n"
+                              "@ FILE /etc/dconf/db/local.d/00-stig unreadable\n", 0))
+    with _pytest.raises(FactError, match="00-stig not readable"):
+        parse_stig_gnome(gdm)

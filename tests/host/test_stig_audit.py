@@ -260,7 +260,7 @@ def test_cklb_of_a_stig_scan_on_the_debian_trees(debian_trees, tmp_path):
         assert found["stig-audit-privileged-commands-chage"]["status"] == "notchecked"
 
 
-MORE = ["host.stig_rsyslog", "host.stig_audit_tools", "host.stig_audit_misc", "host.pam", "host.aide"]
+MORE = ["host.stig_rsyslog", "host.stig_audit_tools", "host.stig_audit_misc", "host.pam"]
 RSYSLOG_STIG = ("$IncludeConfig /etc/rsyslog.d/*.conf\nauth.*;authpriv.* /var/log/secure\ndaemon.* -/var/log/daemon.log\n"
                 "cron.* /var/log/cron\n$DefaultNetstreamDriver gtls\n$ActionSendStreamDriverMode 1\n"
                 "$ActionSendStreamDriverAuthMode x509/name\n")
@@ -306,6 +306,7 @@ def test_rsyslog_aide_tools_usbguard_faillock_pass(tmp_path, controls):
     assert got["stig-rsyslog-remote-loghost"] == (
         "pass", 'all messages are forwarded: action(type="omfwd" target="loghost.example") (/etc/rsyslog.d/60-remote.conf:2)')
     assert got["stig-pam-faillock-interval"] == ("pass", "faillock fail_interval = 900")
+    assert got["stig-aide-database"] == ("pass", "the AIDE database exists: /var/lib/aide/aide.db")
 
 
 @needs_ns
@@ -329,7 +330,7 @@ def test_rsyslog_aide_tools_usbguard_faillock_fail(tmp_path, controls):
     assert got["stig-rsyslog-netstream-gtls"][1] == (
         "rsyslog installed: true; default_netstream_driver = unset (required: gtls)")
     assert got["stig-audit-tools-mode"][1] == "/sbin/auditctl is 0775 (required: 0755 or stricter)"
-    assert got["stig-aide-database"][1] == "no AIDE database (/var/lib/aide/aide.db, aide.db.gz)"
+    assert got["stig-aide-database"] == ("fail", "no AIDE database (/var/lib/aide/aide.db, aide.db.gz)")
     assert got["stig-aide-silentreports-off"][1] == "SILENTREPORTS = yes (required: no)"
     assert got["stig-usbguard-audit-backend"][1] == "AuditBackend = FileAudit (required: LinuxAudit)"
     assert got["stig-pam-faillock-audit"][1] == "faillock audit is not set"

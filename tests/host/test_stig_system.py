@@ -75,6 +75,7 @@ def stig_files() -> dict[str, object]:
     tree["/etc/named.conf"] = 'options {\n    directory "/var/named";\n};\ninclude "/etc/crypto-policies/back-ends/bind.config";\n'
     tree["/etc/fapolicyd/compiled.rules"] = "allow perm=any uid=0 : dir=/var/tmp/\ndeny_audit perm=any all : all\n"
     tree["/etc/fapolicyd/fapolicyd.conf"] = "permissive = 0\nnice_val = 14\n"
+    tree["/etc/opensc.conf"] = "app default {\n\t# debug = 3;\n\tcard_drivers = cac;\n}\n"
     tree["/etc/crypto-policies/config"] = "FIPS:STIG\n"
     tree["/etc/crypto-policies/state/current"] = "FIPS:STIG\n"
     tree["/etc/crypto-policies/back-ends/nss.config"] = "library=\nname=Policy\n"
@@ -109,7 +110,7 @@ EXPECTED = {
     "stig-chrony-maxpoll": ("fail", "pass"), "stig-chrony-server-only": ("fail", "pass"),
     "stig-chrony-client-only": ("fail", "pass"), "stig-chrony-cmdport-zero": ("fail", "pass"),
     "stig-chrony-wait-socket": ("fail", "pass"), "stig-boot-nx-not-disabled": ("pass", "pass"),
-    "stig-fapolicyd-deny-all": ("fail", "pass"), "stig-crypto-policy-fips-stig": ("fail", "pass"), "stig-no-promiscuous-interfaces": ("notchecked", "notchecked"),
+    "stig-fapolicyd-deny-all": ("fail", "pass"), "stig-opensc-card-drivers": ("fail", "pass"), "stig-crypto-policy-fips-stig": ("fail", "pass"), "stig-no-promiscuous-interfaces": ("notchecked", "notchecked"),
     "stig-dnf-localpkg-gpgcheck": ("fail", "pass"), "stig-dnf-clean-requirements": ("pass", "pass"),
     "stig-dnf-no-epel": ("pass", "pass"), "stig-firewalld-nftables": ("fail", "pass"),
     "stig-networkmanager-dns": ("fail", "pass"), "stig-resolv-two-nameservers": ("fail", "pass"),
@@ -132,7 +133,7 @@ RPM_EXPECTED = {
     "stig-pkg-openssh-clients": ("fail", "pass"), "stig-pkg-rng-tools": ("fail", "pass"),
     "stig-pkg-chrony": ("pass", "pass"), "stig-pkg-openssh-server": ("pass", "pass"),
     "stig-pkg-no-sendmail": ("pass", "fail"), "stig-pkg-no-tuned": ("pass", "pass"),
-    "stig-libreswan-crypto-policy": ("fail", "pass"), "stig-bind-crypto-policy": ("fail", "pass"),
+    "stig-libreswan-crypto-policy": ("fail", "pass"), "stig-redhat-gpg-keys": ("fail", "pass"), "stig-bind-crypto-policy": ("fail", "pass"),
 }
 
 
@@ -147,6 +148,8 @@ def scans(tmp_path_factory):
     if rhel_tree.rpm_usable() is None:
         rhel_tree.rpmdb(stig / "var" / "lib" / "rpm", {**rhel_tree.PACKAGES, **SERVERS, **STIG_PACKAGES,
                                                        "sendmail": "8.16.1-11.el9"})
+        for key in ("fd431d51-4ae0493b", "5a6340b3-6229229e"):  # two versions of one name: one install each
+            rhel_tree.rpmdb(stig / "var" / "lib" / "rpm", {"gpg-pubkey": key})
     out: dict[str, object] = {}
     for name, tree in (("default", default), ("stig", stig)):
         db = base / f"{name}.db"
@@ -180,6 +183,8 @@ def test_stig_system_controls_both_ways_on_rhel9_trees(scans):
         assert d["stig-pkg-usbguard"] == "usbguard is not installed"
         assert d["stig-libreswan-crypto-policy"] == ("libreswan is installed and /etc/ipsec.conf does not include "
                                                      "/etc/crypto-policies/back-ends/libreswan.config")
+        assert d["stig-redhat-gpg-keys"] == ("gpg-pubkey entries: none (required: fd431d51-4ae0493b and "
+                                             "5a6340b3-6229229e)")
     assert d["stig-chrony-wait-socket"].startswith("chrony-wait.service is installed and /etc/systemd/system/")
     assert s["stig-fapolicyd-deny-all"] == "fapolicyd ends with deny perm=any all : all; permissive = 0"
 
@@ -260,8 +265,8 @@ def test_coverage_went_up():
         cat1 = int(line.split("CAT I: ")[1].split("/")[0])
         return total, cat1
     u, r = covered("stig-ubuntu2204"), covered("stig-rhel9")
-    assert u[0] >= 56 and u[1] >= 5
-    assert r[0] >= 192 and r[1] >= 13
+    assert u[0] >= 62 and u[1] >= 7
+    assert r[0] >= 201 and r[1] >= 17
 
 
 def test_cklb_lists_system_rules(scans):

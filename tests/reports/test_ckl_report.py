@@ -89,8 +89,9 @@ def test_saf_reads_the_ckl(saf_hdf):
     # the shipped sshd/sysctl controls carry rules of both STIGs (policies/stig/mapping.json)
     [profile] = [p for p in local["profiles"] if p["name"] == "CAN_Ubuntu_22-04_LTS_STIG"]
     controls = {c["id"]: c for c in profile["controls"]}
-    # + V-260528: host-sshd-client-alive-interval carries it through policies/stig/mapping.json
-    assert set(controls) == {v for v, _ in LOCAL.values()} | set(SHIPPED) | {"V-260528"}
+    # + V-260528: host-sshd-client-alive-interval carries it through policies/stig/mapping.json, V-260529:
+    # host-sshd-no-x11-forwarding through policies/stig/mapping-access.json
+    assert set(controls) == {v for v, _ in LOCAL.values()} | set(SHIPPED) | {"V-260528", "V-260529"}
     status = {cid: [r["status"] for r in c["results"]] for cid, c in controls.items()}
     assert status["V-999001"] == ["passed"]
     assert status["V-999002"] == ["failed"] and status["V-999003"] == ["failed"]

@@ -185,11 +185,15 @@ def parse_stig_audit_misc(out: Output) -> list[Resource]:
     pkgs, why = installed_packages(out)
     if pkgs is None:
         raise FactError(f"the package list could not be read: {why}")
-    _, chunks = split_files(require(out.get("stig_audit_misc"), "AIDE defaults and USBGuard configuration"),
-                            out.marker)
+    pre, chunks = split_files(require(out.get("stig_audit_misc"), "AIDE defaults and USBGuard configuration"),
+                              out.marker)
     by = {c.path: c for c in chunks}
     attrs: dict[str, Any] = {"aide_installed": "aide" in pkgs, "usbguard_installed": "usbguard" in pkgs}
     lost: dict[str, str] = {}
+    dbs = [ln.split() for ln in pre.split("\n") if ln.startswith("GS_AIDE_DB ")]
+    attrs["aide_databases"] = [d[1] for d in dbs if len(d) == 3 and d[2] == "ok"]
+    if len(dbs) != 2 or (not attrs["aide_databases"] and any(d[-1] != "missing" for d in dbs)):
+        lost["aide_databases"] = f"the AIDE database could not be looked for ({NOT_ROOT_HINT})"
     for path, keys in (("/etc/default/aide", (("SILENTREPORTS", "aide_silentreports"),)),
                        ("/etc/usbguard/usbguard-daemon.conf", (("AuditBackend", "usbguard_audit_backend"),))):
         c = by.get(path) or FileChunk(path, "missing")

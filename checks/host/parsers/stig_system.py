@@ -364,6 +364,19 @@ def _more_conf(out: Output, by: dict[str, FileChunk], get: Any, attrs: dict[str,
     except LookupError:
         pass
     _crypto(by, get, attrs, lost)
+    opensc = [c for c in by.values() if re.match(r"^/etc/opensc[^/]*\.conf$", c.path) and c.state != "missing"]
+    why = next((w for c in opensc for w in [unread_reason(c, c.path)] if w), None)
+    if why:
+        lost["opensc_card_drivers"] = why
+    else:
+        attrs["opensc_card_drivers"] = [m.group(1) for c in opensc for raw in c.text.split("\n")
+                                        for m in [re.match(r"^\s+card_drivers\s+=\s+(\S+);$", raw)] if m]
+    sec = out.get("packages")
+    if not sec.ok or "GS_MANAGER=" not in sec.stdout:
+        lost["gpg_pubkeys"] = sec.reason() if not sec.ok else "no package database was read"
+    else:
+        attrs["gpg_pubkeys"] = sorted({f[1] for f in (ln.split("\t") for ln in sec.stdout.split("\n"))
+                                       if len(f) >= 2 and f[0] == "gpg-pubkey"})
     link = by.get("/etc/localtime-link")
     if link is None or link.state == "unreadable":
         lost["localtime_target"] = "/etc/localtime could not be examined"
