@@ -371,8 +371,17 @@ sec_pam() {
     done
 }
 
-# Runtime only (host.mounts.runtime_only): the provider does not run it on a file tree.
-sec_mounts() { cat /proc/self/mounts; }
+# A running system: the mount table. A file tree: its /etc/fstab (what it mounts at boot), and whether it
+# holds a tmp.mount unit of its own or enabled (systemd then mounts /tmp with the unit's options, not fstab's).
+sec_mounts() {
+    if [ -z "$GS_ROOT" ]; then cat /proc/self/mounts; return; fi
+    gs_cat /etc/fstab
+    printf '%s FILE tmp.mount ok\n' "$GS_M"
+    for gs_u in /etc/systemd/system/tmp.mount /etc/systemd/system/local-fs.target.wants/tmp.mount; do
+        if gs_path "$gs_u" nofollow && { [ -e "$gs_rp" ] || [ -L "$gs_rp" ]; }; then printf '%s\n' "$gs_u"; fi
+    done
+    return 0
+}
 
 sec_audit_status() {
     if [ -n "$GS_ROOT" ]; then
