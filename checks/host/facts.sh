@@ -473,11 +473,22 @@ sec_walk() {
     # (the audit rules of CIS 6.2.3.6 must cover them).
     roots=$(awk '$3 ~ /^(ext[234]|xfs|btrfs|jfs|reiserfs|zfs|f2fs|vfat|tmpfs)$/ && $2 !~ /^\/(proc|sys|dev|run)(\/|$)/ {print $2}' /proc/self/mounts | sort -u)
     [ -n "$roots" ] || roots=/
+    # find's messages go through awk: "No such file or directory" (a file that vanished between find listing
+    # it and reading it: a shared /tmp) is dropped, any other goes to stderr. gs_wrc gets find's status and
+    # awk's (1 when it passed a message on).
+    exec 4>&1
     # shellcheck disable=SC2086
-    timeout -s KILL "$GS_WALK_TIMEOUT" find $roots -xdev \
+    gs_wrc=$( { { timeout -s KILL "$GS_WALK_TIMEOUT" find $roots -xdev \
         \( -type f -perm -0002 -printf 'ww\t%p\n' \) , \
         \( -type d -perm -0002 ! -perm -1000 -printf 'wwd\t%p\n' \) , \
         \( -nouser -printf 'nouser\t%p\n' \) , \
         \( -nogroup -printf 'nogroup\t%p\n' \) , \
-        \( -type f -perm /6000 -printf 'suid\t%p\n' \)
+        \( -type f -perm /6000 -printf 'suid\t%p\n' \) 2>&1 1>&4 4>&- 5>&-; printf '%s' "$?" >&5; } |
+        awk '!/: No such file or directory$/ { print > "/dev/stderr"; n++ } END { exit n > 0 }' 4>&- 5>&-
+        printf ' %s' "$?"; } 5>&1 )
+    exec 4>&-
+    # find exits 1 after such a message: nothing is lost (the file no longer exists). Any other message, the
+    # timeout's kill or another status stays an error.
+    case "$gs_wrc" in "0 0"|"1 0") return 0 ;; esac
+    return "${gs_wrc%% *}"
 }
