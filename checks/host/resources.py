@@ -300,7 +300,7 @@ class Mounts(HostKind):
     description = ("Mount points of interest: /tmp /dev/shm /var /var/tmp /var/log /var/log/audit "
                  "/home (one per mount point, id `mount:<path>`; not mounted -> mounted false). On a file tree "
                  "(rootfs:) what its /etc/fstab mounts at boot; /dev/shm without an fstab line, and /tmp without "
-                 "one where the tree has a tmp.mount unit, are errors (systemd mounts them with its own options).")
+                 "one where the tree has a tmp.mount unit, are notchecked (systemd mounts them with its own options).")
     attributes = (
         A("mountpoint", "string", "path"), A("mounted", "boolean", "a filesystem is mounted there"),
         A("source", "string", "device or source"), A("fstype", "string", "filesystem type"),

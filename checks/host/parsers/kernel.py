@@ -141,8 +141,8 @@ _SYSTEMD_MOUNTS = {"/dev/shm": "systemd mounts /dev/shm at boot with its built-i
 
 def _fstab_mounts(out: Output, points: Iterable[str]) -> list[Resource]:
     """A file tree: what its /etc/fstab mounts at boot. No line for a point: not a separate filesystem
-    (``mounted`` false), except where systemd mounts it from a unit (:data:`_SYSTEMD_MOUNTS`): then every
-    attribute is an error. A ``noauto`` line is not mounted at boot. Missing or unreadable fstab: FactError."""
+    (``mounted`` false), except where systemd mounts it itself (:data:`_SYSTEMD_MOUNTS`): then every
+    attribute is notchecked (decided at boot, not by the tree's files). A ``noauto`` line is not mounted at boot. Missing or unreadable fstab: FactError."""
     text = require(out.get("mounts"), "/etc/fstab of the tree")
     _, chunks = split_files(text, out.marker)
     files = {c.path: c for c in chunks}
@@ -171,7 +171,7 @@ def _fstab_mounts(out: Output, points: Iterable[str]) -> list[Resource]:
             res.append(Resource(f"mount:{mp}", "host.mounts", attrs, sources={k: where for k in names}))
         elif mp == "/dev/shm" or (mp == "/tmp" and tmp_unit):
             res.append(Resource(f"mount:{mp}", "host.mounts", {"mountpoint": mp},
-                                attr_errors={k: _SYSTEMD_MOUNTS[mp] for k in names}))
+                                attr_notchecked={k: _SYSTEMD_MOUNTS[mp] for k in names}))
         else:
             res.append(Resource(f"mount:{mp}", "host.mounts", {
                 "mountpoint": mp, "mounted": False, "source": None, "fstype": None, "options": [],
