@@ -199,11 +199,15 @@ def run_oscap(mode: str, ds: dict[str, Path], work: Path, trees: object) -> tupl
     return timed(argv), res
 
 
-def judge_lines(cis_id: str, rules: tuple[str, ...], ssg_res: dict[str, str]) -> list[str]:
+def judged(rule: str, mode: str) -> tuple[str, str] | None:
+    return JUDGED.get(f"{rule}@{mode}") or JUDGED.get(rule)
+
+
+def judge_lines(cis_id: str, rules: tuple[str, ...], ssg_res: dict[str, str], mode: str) -> list[str]:
     out = []
     for r in rules:
-        if ssg_res.get(r) in ("pass", "fail", "error", "unknown") and r in JUDGED:
-            right, why = JUDGED[r]
+        if ssg_res.get(r) in ("pass", "fail", "error", "unknown") and judged(r, mode):
+            right, why = judged(r, mode)  # type: ignore[misc]
             out.append(f"      judge [{r}]: {right} is right: {why}")
     if not out:
         rule = ssg.rules()[rules[0]]
@@ -237,8 +241,9 @@ def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> dict[str, 
     verdicts = Counter()
     for cis_id, _, _, cls in rows:
         if cls != "agree":
-            judged = [JUDGED[r][0] for r in l1[cis_id] if r in JUDGED and ssg_res.get(r) in ("pass", "fail", "error")]
-            verdicts[judged[0] if judged else "unjudged"] += 1
+            who = [judged(r, label)[0] for r in l1[cis_id]  # type: ignore[index]
+                   if judged(r, label) and ssg_res.get(r) in ("pass", "fail", "error", "unknown")]
+            verdicts[who[0] if who else "unjudged"] += 1
     if verdicts:
         print("   disagreements judged right: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
     print(f"   {'CIS':10} {'SSG':6} {'govscan':8} rules = results | controls = results")
@@ -249,7 +254,7 @@ def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> dict[str, 
         ctrl = ", ".join(f"{c}={gov[c]}" for c in mapped[cis_id] if c in gov)
         print(f"{mark} {cis_id:10} {s:6} {g:8} {detail} | {ctrl}")
         if cls != "agree":
-            print("\n".join(judge_lines(cis_id, rules, ssg_res)))
+            print("\n".join(judge_lines(cis_id, rules, ssg_res, label)))
     return {"shared": n, "agree": classes["agree"], "disagree": classes["disagree"], **dict(verdicts)}
 
 
