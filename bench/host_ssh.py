@@ -123,7 +123,8 @@ def transport_breakdown(host: fx.SshdHost, key: Path, known: Path) -> tuple[floa
     from scanner.provider import CollectContext
 
     types = [k.name for k in HostProvider().kinds() if k.name != "host.filesystem"]
-    script, _ = build_script(sections_for(types), files=DEFAULT_FILES, walk_timeout=0)
+    # without the filesystem walk, as `govscan scan` runs it unless filesystem_walk is true (other types name it too)
+    script, _ = build_script([s for s in sections_for(types) if s != "walk"], files=DEFAULT_FILES, walk_timeout=0)
     target = parse_ssh_target(host.spec(), {"key": str(key), "sudo": True})
     t0 = time.perf_counter()
     transport = open_transport(target, CollectContext(options={"known_hosts": str(known)}))
