@@ -294,7 +294,8 @@ def oscap_mode(mode: str, ds: dict[str, Path], work: Path, trees: object, reuse:
     return list(t), path
 
 
-def govscan_runs(target: str, walk: bool, repeat: int, work: Path, profile: str) -> tuple[list[float], dict[str, str]]:
+def govscan_runs(target: str, walk: bool, repeat: int, work: Path, profile: str,
+                 label: str) -> tuple[list[float], dict[str, str]]:
     """``repeat`` govscan scans of target: (median wall, median CPU, max peak RSS, exit) and the last run's verdicts."""
     runs = []
     name = re.sub(r"[^A-Za-z0-9]+", "-", target).strip("-")
@@ -306,7 +307,7 @@ def govscan_runs(target: str, walk: bool, repeat: int, work: Path, profile: str)
     med = sorted(runs)[len(runs) // 2]
     got = govscan_results(db)
     t = [med[0], sorted(r[1] for r in runs)[len(runs) // 2], max(r[2] for r in runs), med[3]]
-    print(f"  govscan {target[:40]:40} {'with walk' if walk else 'no walk  '} {t[0]:6.2f} s  CPU {t[1]:5.2f} s  peak "
+    print(f"  govscan {label:18} {'with walk' if walk else 'no walk  '} {t[0]:6.2f} s  CPU {t[1]:5.2f} s  peak "
           f"RSS {t[2]:4d} MiB (median of {repeat}: " + ", ".join(f"{r[0]:.2f}" for r in runs) + "); controls: "
           + ", ".join(f"{k} {v}" for k, v in Counter(got.values()).most_common()))
     return t, got
@@ -363,7 +364,8 @@ def main() -> None:
         targets.update({m: f"rootfs:{getattr(trees, m.removeprefix('tree-'))}" for m in modes if m.startswith("tree-")})
         for key, target in targets.items():
             for walk in ((False, True) if key == "local" else (True,)):
-                t, got = govscan_runs(target, walk, args.repeat, work, args.profile)
+                t, got = govscan_runs(target, walk, args.repeat, work, args.profile,
+                                      "local" if key == "local" else f"rootfs:{key}")
                 figures["govscan"][f"{key} {'with' if walk else 'no'} walk"] = {
                     "wall_s": round(t[0], 2), "cpu_s": round(t[1], 2), "peak_rss_mib": t[2]}
                 if walk:
