@@ -14,22 +14,27 @@ ComplianceAsCode v0.1.81 Debian 12 datastream (bench/ssg_datastream.py says wher
   tests/host/debootstrap.py (Debian 12 minbase + openssh-server, cron, linux-base; the hardened one through
   tests/host/harden_tree.sh), datastream unchanged (a tree has no /.dockerenv).
 
-govscan side: ``govscan scan local --gate none`` with every host control of linux-baseline, without and with
-the filesystem walk (``--input filesystem_walk=true``), on this machine only: there is no rootfs target yet
-(issue 10), and running govscan inside a tree would need Python in the tree and would still read the
-machine's kernel, so the trees are OpenSCAP-only here.
+govscan side: its ``cis-debian12-l1-server`` profile (``--profile``), on this machine ``govscan scan local``
+without and with the filesystem walk (``--input filesystem_walk=true``), and on each tree ``govscan scan
+rootfs:TREE`` with the walk (a tree is read as files, no binary of it runs; runtime-only controls are
+notchecked there).
 
 The join: for each CIS id of the L1 Server profile, SSG's verdict combines the profile's rules carrying the
-id (fail > error > pass > notapplicable) and govscan's combines the controls whose ``mappings`` carry it
-(findings of the walk run). Counted strictly: an id is "evaluated" by a tool when its verdict is pass, fail or
+id (fail > error > pass > notapplicable) and govscan's combines the controls whose ``mappings`` carry it and
+the profile's ``manual`` stand-in for the id, if any (findings of the walk run). Counted strictly: an id is "evaluated" by a tool when its verdict is pass, fail or
 error (notapplicable, notchecked and notselected are not); errors and unknowns are never agreement. Every
 id both evaluate is printed with both verdicts; each disagreement is judged in :data:`JUDGED` (keyed by SSG
 rule: which tool is right per the CIS audit in the rule's description and OCIL text, printed beside it).
 
 Wall time, CPU (user + system) and peak RSS of each child come from ``wait4``.
 
+OpenSCAP takes about 7.5 minutes per machine mode: ``--keep DIR`` writes each run's results and timings
+(``MODE.xml``, ``MODE.time.json``) there, and ``--reuse-oscap`` takes them from DIR instead of running OpenSCAP
+again (the output says so), so govscan's side can be rerun against them after a content fix.
+
     python bench/host_vs_openscap.py [--modes machine-as-is,machine-host-like,tree-minimal,tree-hardened]
-                                     [--repeat 3] [--keep DIR] [--json FILE]
+                                     [--profile cis-debian12-l1-server] [--repeat 3] [--keep DIR]
+                                     [--reuse-oscap] [--json FILE]
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from host_vs_openscap_judged import JUDGED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "cis_level1_server"
+GOV_PROFILE = "cis-debian12-l1-server"
 MODES = ("machine-as-is", "machine-host-like", "tree-minimal", "tree-hardened")
 ORDER = {"fail": 5, "error": 4, "unknown": 4, "notchecked": 3, "pass": 2, "notapplicable": 1, "notselected": 0,
          "informational": 2, "fixed": 2, "absent": 0}
@@ -88,6 +94,9 @@ def datastreams(work: Path) -> dict[str, Path]:
     """The datastream as plain XML under ``work``: ``plain`` (unchanged), ``hostlike`` (container probes look
     for files that do not exist) and ``tree`` (its kernel-package platform test always holds: see run_oscap)."""
     plain = work / "ssg-debian12-ds.xml"
+    names = {"plain": plain, "hostlike": work / "ssg-debian12-ds-hostlike.xml", "tree": work / "ssg-debian12-ds-tree.xml"}
+    if all(p.exists() and p.stat().st_size for p in names.values()):
+        return names  # a --keep DIR of an earlier run (an OpenSCAP run may still be reading them)
     src = ssg.DS_XZ
     if src.suffix == ".xz":
         with open(plain, "wb") as out:
@@ -147,15 +156,17 @@ def govscan_results(db: Path) -> dict[str, str]:
 
 
 def govscan_cis() -> dict[str, tuple[str, ...]]:
-    """CIS id -> host controls carrying it."""
+    """CIS id -> host controls carrying it, and the control id that stands for it when a profile lists it as
+    manual (``cis-debian-12-manual-...``: absent from the findings unless the profile lists the id)."""
     sys.path.insert(0, str(ROOT))
+    from scanner.policy.benchmark import manual_id
     from scanner.policy.loader import load
 
     out: dict[str, list[str]] = {}
     for cid, c in load([ROOT / "policies" / "controls" / "host"], builtin=False).controls.items():
         for cis_id in c.mappings.get("cis-debian-12", ()):
             out.setdefault(cis_id, []).append(cid)
-    return {k: tuple(sorted(v)) for k, v in out.items()}
+    return {k: tuple(sorted(v)) + (manual_id("cis-debian-12", k),) for k, v in out.items()}
 
 
 def combine(results: list[str]) -> str:
@@ -188,11 +199,15 @@ def run_oscap(mode: str, ds: dict[str, Path], work: Path, trees: object) -> tupl
     return timed(argv), res
 
 
-def judge_lines(cis_id: str, rules: tuple[str, ...], ssg_res: dict[str, str]) -> list[str]:
+def judged(rule: str, mode: str) -> tuple[str, str] | None:
+    return JUDGED.get(f"{rule}@{mode}") or JUDGED.get(rule)
+
+
+def judge_lines(cis_id: str, rules: tuple[str, ...], ssg_res: dict[str, str], mode: str) -> list[str]:
     out = []
     for r in rules:
-        if ssg_res.get(r) in ("pass", "fail", "error", "unknown") and r in JUDGED:
-            right, why = JUDGED[r]
+        if ssg_res.get(r) in ("pass", "fail", "error", "unknown") and judged(r, mode):
+            right, why = judged(r, mode)  # type: ignore[misc]
             out.append(f"      judge [{r}]: {right} is right: {why}")
     if not out:
         rule = ssg.rules()[rules[0]]
@@ -226,8 +241,9 @@ def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> dict[str, 
     verdicts = Counter()
     for cis_id, _, _, cls in rows:
         if cls != "agree":
-            judged = [JUDGED[r][0] for r in l1[cis_id] if r in JUDGED and ssg_res.get(r) in ("pass", "fail", "error")]
-            verdicts[judged[0] if judged else "unjudged"] += 1
+            who = [judged(r, label)[0] for r in l1[cis_id]  # type: ignore[index]
+                   if judged(r, label) and ssg_res.get(r) in ("pass", "fail", "error", "unknown")]
+            verdicts[who[0] if who else "unjudged"] += 1
     if verdicts:
         print("   disagreements judged right: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
     print(f"   {'CIS':10} {'SSG':6} {'govscan':8} rules = results | controls = results")
@@ -235,10 +251,10 @@ def join(ssg_res: dict[str, str], gov: dict[str, str], label: str) -> dict[str, 
         rules = l1[cis_id]
         mark = "  " if cls == "agree" else "!!"
         detail = ", ".join(f"{r}={ssg_res.get(r, 'absent')}" for r in rules)
-        ctrl = ", ".join(f"{c}={gov.get(c, 'absent')}" for c in mapped[cis_id])
+        ctrl = ", ".join(f"{c}={gov[c]}" for c in mapped[cis_id] if c in gov)
         print(f"{mark} {cis_id:10} {s:6} {g:8} {detail} | {ctrl}")
         if cls != "agree":
-            print("\n".join(judge_lines(cis_id, rules, ssg_res)))
+            print("\n".join(judge_lines(cis_id, rules, ssg_res, label)))
     return {"shared": n, "agree": classes["agree"], "disagree": classes["disagree"], **dict(verdicts)}
 
 
@@ -252,38 +268,73 @@ def summary(label: str, res: dict[str, str], t: tuple[float, float, int, int]) -
           + "; CIS ids: " + ", ".join(f"{k} {v}" for k, v in idv.most_common()))
 
 
-def rejoin(work: Path) -> None:
-    results = {m: oscap_results(work / f"{m}.xml") for m in MODES if (work / f"{m}.xml").exists()}
-    dbs = sorted(work.glob("gov-True-*.db"))
-    if not dbs:
-        raise SystemExit(f"{work}: no gov-True-*.db (run with --keep first)")
-    print(f"rejoined from {work} (results of an earlier run; no timings)")
-    for mode, res in results.items():
-        if mode.startswith("machine-"):
-            join(res, govscan_results(dbs[-1]), mode)
+def oscap_mode(mode: str, ds: dict[str, Path], work: Path, trees: object, reuse: bool) -> tuple[list[float], Path]:
+    """(wall, CPU, peak RSS, exit) and results file of one OpenSCAP mode: run now, or an earlier --keep run's."""
+    timing = work / f"{mode}.time.json"
+    if reuse and timing.exists() and (work / f"{mode}.xml").exists():
+        t = json.loads(timing.read_text())
+        print(f"  (reused {work / mode}.xml of {t['when']}, load average then {t['load']})")
+        return t["t"], work / f"{mode}.xml"
+    load = os.getloadavg()[0]
+    installed = False
+    if mode == "machine-as-is" and linux_base_installed():
+        print("  (machine-as-is: linux-base is installed on this machine, so its kernel rules apply)")
+    if mode == "machine-host-like":
+        installed = ensure_linux_base()
+        print(f"  (machine-host-like: container probes pointed at nonexistent files; linux-base "
+              f"{'installed by the bench for this run' if installed else 'already installed'})")
+    try:
+        t, path = run_oscap(mode, ds, work, trees)
+    finally:
+        if installed:
+            remove_linux_base()
+    load = max(load, os.getloadavg()[0])
+    timing.write_text(json.dumps({"t": list(t), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                  "load": round(load, 1)}))
+    return list(t), path
+
+
+def govscan_runs(target: str, walk: bool, repeat: int, work: Path, profile: str,
+                 label: str) -> tuple[list[float], dict[str, str]]:
+    """``repeat`` govscan scans of target: (median wall, median CPU, max peak RSS, exit) and the last run's verdicts."""
+    runs = []
+    name = re.sub(r"[^A-Za-z0-9]+", "-", target).strip("-")
+    for i in range(repeat):
+        db = work / f"gov-{name}-{walk}-{i}.db"
+        db.unlink(missing_ok=True)
+        argv = [GOVSCAN, "scan", target, "-p", profile, "--db", str(db), "--quiet", "--gate", "none"]
+        runs.append(timed(argv + (["--input", "filesystem_walk=true"] if walk else [])))
+    med = sorted(runs)[len(runs) // 2]
+    got = govscan_results(db)
+    t = [med[0], sorted(r[1] for r in runs)[len(runs) // 2], max(r[2] for r in runs), med[3]]
+    print(f"  govscan {label:18} {'with walk' if walk else 'no walk  '} {t[0]:6.2f} s  CPU {t[1]:5.2f} s  peak "
+          f"RSS {t[2]:4d} MiB (median of {repeat}: " + ", ".join(f"{r[0]:.2f}" for r in runs) + "); controls: "
+          + ", ".join(f"{k} {v}" for k, v in Counter(got.values()).most_common()))
+    return t, got
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", default=",".join(MODES))
-    parser.add_argument("--repeat", type=int, default=3, help="govscan runs per mode (oscap runs once)")
-    parser.add_argument("--keep", type=Path, help="keep the results files in this directory")
-    parser.add_argument("--rejoin", type=Path, metavar="DIR",
-                        help="no runs: join again the results a --keep DIR run left (no timings)")
+    parser.add_argument("--profile", default=GOV_PROFILE, help="govscan's profile (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="govscan runs per target (oscap runs once)")
+    parser.add_argument("--keep", type=Path, help="keep the results files (and OpenSCAP's timings) in this directory")
+    parser.add_argument("--reuse-oscap", action="store_true",
+                        help="take OpenSCAP's results and timings from an earlier --keep DIR run where present")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to this file")
     args = parser.parse_args()
-    figures: dict[str, Any] = {"oscap": {}, "govscan": {}, "join": {}}
-    if args.rejoin:
-        rejoin(args.rejoin)
-        return
+    figures: dict[str, Any] = {"oscap": {}, "govscan": {}, "join": {}, "ratio": {}}
     modes = [m for m in args.modes.split(",") if m]
     if bad := [m for m in modes if m not in MODES]:
         raise SystemExit(f"unknown mode {bad}; known: {', '.join(MODES)}")
+    if args.reuse_oscap and not args.keep:
+        raise SystemExit("--reuse-oscap needs --keep DIR (where the earlier run's results are)")
     for tool in ("oscap", "oscap-chroot"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} not installed: apt-get install openscap-scanner openscap-utils")
     work = args.keep or Path(tempfile.mkdtemp(prefix="govscan-bench-oscap-"))
     work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     try:
         ds = datastreams(work)
         trees = None
@@ -300,47 +351,33 @@ def main() -> None:
                 modes = [m for m in modes if not m.startswith("tree-")]
         version = subprocess.run(["oscap", "--version"], capture_output=True, text=True).stdout.split()[5]
         print(f"OpenSCAP {version}, {ssg.DS_XZ.name}, profile {PROFILE} "
-              f"({len(ssg.profile_rules(PROFILE))} rules, {len(ssg.profile_ids(PROFILE))} CIS ids)")
+              f"({len(ssg.profile_rules(PROFILE))} rules, {len(ssg.profile_ids(PROFILE))} CIS ids); govscan {args.profile}")
         results: dict[str, dict[str, str]] = {}
-        installed = False
-        try:
-            for mode in modes:
-                if mode == "machine-as-is" and linux_base_installed():
-                    print("  (machine-as-is: linux-base is installed on this machine, so its kernel rules apply)")
-                if mode == "machine-host-like":
-                    installed = ensure_linux_base()
-                    print(f"  (machine-host-like: container probes pointed at nonexistent files; linux-base "
-                          f"{'installed by the bench for this run' if installed else 'already installed'})")
-                t, path = run_oscap(mode, ds, work, trees)
-                results[mode] = oscap_results(path)
-                figures["oscap"][mode] = {"wall_s": round(t[0], 2), "cpu_s": round(t[1], 2), "peak_rss_mib": t[2]}
-                summary(mode, results[mode], t)
-                if installed:
-                    remove_linux_base()
-                    installed = False
-        finally:
-            if installed:
-                remove_linux_base()
-
-        gov: dict[str, str] = {}
-        for walk in (False, True):
-            runs = []
-            for i in range(args.repeat):
-                db = work / f"gov-{walk}-{i}.db"
-                argv = [GOVSCAN, "scan", "local", "-p", "linux-baseline", "--db", str(db), "--quiet", "--gate", "none"]
-                runs.append(timed(argv + (["--input", "filesystem_walk=true"] if walk else [])))
-            best = min(runs)
-            got = govscan_results(db)
-            figures["govscan"]["with walk" if walk else "no walk"] = {
-                "wall_s": round(best[0], 2), "cpu_s": round(best[1], 2), "peak_rss_mib": max(r[2] for r in runs)}
-            print(f"  govscan local {'with walk' if walk else 'no walk  '} {best[0]:6.2f} s  CPU {best[1]:5.2f} s  "
-                  f"peak RSS {max(r[2] for r in runs):4d} MiB (best of {args.repeat}); controls: "
-                  + ", ".join(f"{k} {v}" for k, v in Counter(got.values()).most_common()))
-            if walk:
-                gov = got
         for mode in modes:
-            if mode.startswith("machine-"):
-                figures["join"][mode] = join(results[mode], gov, mode)
+            t, path = oscap_mode(mode, ds, work, trees, args.reuse_oscap)
+            results[mode] = oscap_results(path)
+            figures["oscap"][mode] = {"wall_s": round(t[0], 2), "cpu_s": round(t[1], 2), "peak_rss_mib": t[2]}
+            summary(mode, results[mode], (t[0], t[1], int(t[2]), int(t[3])))
+
+        gov: dict[str, dict[str, str]] = {}
+        targets = {"local": "local"} if any(m.startswith("machine-") for m in modes) else {}
+        targets.update({m: f"rootfs:{getattr(trees, m.removeprefix('tree-'))}" for m in modes if m.startswith("tree-")})
+        for key, target in targets.items():
+            for walk in ((False, True) if key == "local" else (True,)):
+                t, got = govscan_runs(target, walk, args.repeat, work, args.profile,
+                                      "local" if key == "local" else f"rootfs:{key}")
+                figures["govscan"][f"{key} {'with' if walk else 'no'} walk"] = {
+                    "wall_s": round(t[0], 2), "cpu_s": round(t[1], 2), "peak_rss_mib": t[2]}
+                if walk:
+                    gov[key] = got
+        for mode in modes:
+            fig = figures["govscan"][f"{'local' if mode.startswith('machine-') else mode} with walk"]
+            ratio = figures["oscap"][mode]["wall_s"] / max(fig["wall_s"], 0.01)
+            figures["ratio"][mode] = round(ratio, 1)
+            print(f"  {mode}: OpenSCAP took {ratio:.1f}x govscan's wall time (walks included), "
+                  f"{figures['oscap'][mode]['cpu_s'] / max(fig['cpu_s'], 0.01):.1f}x its CPU")
+        for mode in modes:
+            figures["join"][mode] = join(results[mode], gov["local" if mode.startswith("machine-") else mode], mode)
         if "tree-minimal" in results and "tree-hardened" in results:
             ids = ssg.profile_ids(PROFILE)
             flips = [(i, combine([results["tree-minimal"].get(r, "absent") for r in rules]),
@@ -348,6 +385,7 @@ def main() -> None:
             flips = [f for f in flips if f[1] != f[2]]
             print(f"\n== trees: {len(flips)} CIS ids change verdict from minimal to hardened (SSG):")
             print("   " + ", ".join(f"{i} {a}->{b}" for i, a, b in flips))
+        print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
         if args.json:
             Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     finally:

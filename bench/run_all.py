@@ -106,7 +106,7 @@ def rows_host(fig: dict[str, Any]) -> list[Row]:
         rows.append(("host", f"OpenSCAP CIS L1 Server, {mode}",
                      f"{o['wall_s']} s (CPU {o['cpu_s']} s), {o['peak_rss_mib']} MiB"))
     for walk, g in fig["govscan"].items():
-        rows.append(("host", f"govscan linux-baseline, {walk}", f"{g['wall_s']} s (CPU {g['cpu_s']} s), "
+        rows.append(("host", f"govscan CIS L1 Server, {walk}", f"{g['wall_s']} s (CPU {g['cpu_s']} s), "
                                                                  f"{g['peak_rss_mib']} MiB"))
     for mode, j in fig["join"].items():
         rows.append(("host", f"CIS ids both evaluate ({mode})", f"{j['agree']} agree, {j['disagree']} differ"))

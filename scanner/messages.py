@@ -18,6 +18,7 @@ lists comma-separated; objects as compact JSON; every value is cut to 200 charac
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -38,8 +39,14 @@ class _Token:
     col: int = 0       # 1-based column of the token in the template
 
 
-def _tokens(template: str) -> Iterator[_Token | str]:
-    """Literal tokens, placeholders, and problem strings (for :func:`template_problems`)."""
+@functools.lru_cache(maxsize=4096)
+def _tokens(template: str) -> tuple[_Token | str, ...]:
+    """Literal tokens, placeholders, and problem strings (for :func:`template_problems`); cached: the same
+    templates are rendered for every resource of a scan."""
+    return tuple(_scan(template))
+
+
+def _scan(template: str) -> Iterator[_Token | str]:
     i, n, buf = 0, len(template), []
     while i < n:
         c = template[i]

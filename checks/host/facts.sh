@@ -371,8 +371,17 @@ sec_pam() {
     done
 }
 
-# Runtime only (host.mounts.runtime_only): the provider does not run it on a file tree.
-sec_mounts() { cat /proc/self/mounts; }
+# A running system: the mount table. A file tree: its /etc/fstab (what it mounts at boot), and whether it
+# holds a tmp.mount unit of its own or enabled (systemd then mounts /tmp with the unit's options, not fstab's).
+sec_mounts() {
+    if [ -z "$GS_ROOT" ]; then cat /proc/self/mounts; return; fi
+    gs_cat /etc/fstab
+    printf '%s FILE tmp.mount ok\n' "$GS_M"
+    for gs_u in /etc/systemd/system/tmp.mount /etc/systemd/system/local-fs.target.wants/tmp.mount; do
+        if gs_path "$gs_u" nofollow && { [ -e "$gs_rp" ] || [ -L "$gs_rp" ]; }; then printf '%s\n' "$gs_u"; fi
+    done
+    return 0
+}
 
 sec_audit_status() {
     if [ -n "$GS_ROOT" ]; then
@@ -464,11 +473,22 @@ sec_walk() {
     # (the audit rules of CIS 6.2.3.6 must cover them).
     roots=$(awk '$3 ~ /^(ext[234]|xfs|btrfs|jfs|reiserfs|zfs|f2fs|vfat|tmpfs)$/ && $2 !~ /^\/(proc|sys|dev|run)(\/|$)/ {print $2}' /proc/self/mounts | sort -u)
     [ -n "$roots" ] || roots=/
+    # find's messages go through awk: "No such file or directory" (a file that vanished between find listing
+    # it and reading it: a shared /tmp) is dropped, any other goes to stderr. gs_wrc gets find's status and
+    # awk's (1 when it passed a message on).
+    exec 4>&1
     # shellcheck disable=SC2086
-    timeout -s KILL "$GS_WALK_TIMEOUT" find $roots -xdev \
+    gs_wrc=$( { { timeout -s KILL "$GS_WALK_TIMEOUT" find $roots -xdev \
         \( -type f -perm -0002 -printf 'ww\t%p\n' \) , \
         \( -type d -perm -0002 ! -perm -1000 -printf 'wwd\t%p\n' \) , \
         \( -nouser -printf 'nouser\t%p\n' \) , \
         \( -nogroup -printf 'nogroup\t%p\n' \) , \
-        \( -type f -perm /6000 -printf 'suid\t%p\n' \)
+        \( -type f -perm /6000 -printf 'suid\t%p\n' \) 2>&1 1>&4 4>&- 5>&-; printf '%s' "$?" >&5; } |
+        awk '!/: No such file or directory$/ { print > "/dev/stderr"; n++ } END { exit n > 0 }' 4>&- 5>&-
+        printf ' %s' "$?"; } 5>&1 )
+    exec 4>&-
+    # find exits 1 after such a message: nothing is lost (the file no longer exists). Any other message, the
+    # timeout's kill or another status stays an error.
+    case "$gs_wrc" in "0 0"|"1 0") return 0 ;; esac
+    return "${gs_wrc%% *}"
 }

@@ -2,24 +2,47 @@
 # checks/host/kinds_cis_a.py. Files are read only through gs_cat / gs_catg / gs_dir (they honour $GS_ROOT);
 # a section reading the running system says so ("runtime only").
 
-# Firewall configuration FILES: nftables.conf (and the files its include lines name, one level), ufw's
-# configuration and rule files, iptables-persistent's rule files.
+# Firewall configuration FILES: nftables.conf and the files its include lines name, followed through nested
+# includes to 8 levels and 64 included files (past either bound a `nft-include-limit` frame: an error, the
+# ruleset is not judged), ufw's configuration and rule files, iptables-persistent's rule files.
 sec_fw_files() {
     gs_cat /etc/nftables.conf
-    if [ -f "$GS_ROOT/etc/nftables.conf" ] && [ -r "$GS_ROOT/etc/nftables.conf" ]; then
-        set -f
-        for gs_ip in $(head -c "$GS_CAT_MAX" "$GS_ROOT/etc/nftables.conf" | sed -n 's/^[[:space:]]*include[[:space:]][[:space:]]*"\([^"]*\)".*/\1/p'); do
-            case "$gs_ip" in /*) ;; *) gs_ip=/etc/$gs_ip ;; esac
-            printf '%s FILE include:%s ok\n\n' "$GS_M" "$gs_ip"
-            set +f
-            gs_catg "$gs_ip"
-            set -f
+    gs_nlvl=/etc/nftables.conf gs_ndepth=0 gs_nfiles=0 gs_nlimit=
+    set -f
+    while [ -n "$gs_nlvl" ] && [ -z "$gs_nlimit" ]; do
+        gs_nnext=
+        for gs_nf in $gs_nlvl; do
+            gs_path "$gs_nf" || continue
+            [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || continue
+            for gs_ip in $(head -c "$GS_CAT_MAX" "$gs_rp" | sed -n 's/^[[:space:]]*include[[:space:]][[:space:]]*"\([^"]*\)".*/\1/p'); do
+                case "$gs_ip" in /*) ;; *) gs_ip=/etc/$gs_ip ;; esac
+                if [ "$gs_ndepth" -ge 8 ]; then gs_nlimit="includes nested deeper than 8 levels (at $gs_nf)"; break 2; fi
+                printf '%s FILE include:%s ok\n\n' "$GS_M" "$gs_ip"
+                set +f
+                gs_each gs_nft_inc "$gs_ip"
+                set -f
+                if [ "$gs_nfiles" -gt 64 ]; then gs_nlimit="more than 64 included files"; break 2; fi
+            done
         done
-        set +f
+        gs_nlvl=$gs_nnext
+        gs_ndepth=$((gs_ndepth + 1))
+    done
+    set +f
+    if [ -n "$gs_nlimit" ]; then
+        echo "/etc/nftables.conf: $gs_nlimit: not followed further" >&2
+        printf '%s FILE nft-include-limit unreadable\n' "$GS_M"
     fi
     gs_cat /etc/ufw/ufw.conf /etc/default/ufw /etc/ufw/user.rules /etc/ufw/user6.rules \
         /etc/ufw/before.rules /etc/ufw/before6.rules /etc/iptables/rules.v4 /etc/iptables/rules.v6
     return 0
+}
+
+# One file an nftables include names (gs_each has expanded its pattern): read it, queue it for the next level.
+gs_nft_inc() {
+    gs_nfiles=$((gs_nfiles + 1))
+    [ "$gs_nfiles" -gt 64 ] && return 0
+    gs_cat "$1"
+    gs_nnext="$gs_nnext $1"
 }
 
 # Runtime only: the rulesets loaded in the kernel now (`nft list ruleset`, `iptables-save`,

@@ -298,16 +298,17 @@ class Pam(HostKind):
 @resources.register("host.mounts")
 class Mounts(HostKind):
     description = ("Mount points of interest: /tmp /dev/shm /var /var/tmp /var/log /var/log/audit "
-                 "/home (one per mount point, id `mount:<path>`; not mounted -> mounted false).")
+                 "/home (one per mount point, id `mount:<path>`; not mounted -> mounted false). On a file tree "
+                 "(rootfs:) what its /etc/fstab mounts at boot; /dev/shm without an fstab line, and /tmp without "
+                 "one where the tree has a tmp.mount unit, are notchecked (systemd mounts them with its own options).")
     attributes = (
         A("mountpoint", "string", "path"), A("mounted", "boolean", "a filesystem is mounted there"),
         A("source", "string", "device or source"), A("fstype", "string", "filesystem type"),
         A("options", "list", "mount options"), A("nodev", "boolean", "nodev set"),
         A("nosuid", "boolean", "nosuid set"), A("noexec", "boolean", "noexec set"),
     )
-    commands = ("cat /proc/self/mounts",)
+    commands = ("cat /proc/self/mounts", "cat /etc/fstab (file tree)")
     sections = ("mounts",)
-    runtime_only = True
     parser = "kernel.parse_mounts"
 
 

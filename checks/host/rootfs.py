@@ -61,6 +61,12 @@ def parse_rootfs_target(spec: str, options: Mapping[str, Any]) -> Target:
                   options=opts, vars={k: v for k, v in options.items() if k not in _KNOWN_OPTIONS})
 
 
+def _matches(path: str, pattern: str) -> bool:
+    """``modules.cramfs.loaded`` matches ``modules.*.loaded`` (``*`` is one whole segment)."""
+    a, b = path.split("."), pattern.split(".")
+    return len(a) == len(b) and all(q in ("*", p) for p, q in zip(a, b))
+
+
 def _expand(path: str, attrs: Mapping[str, Any]) -> list[str]:
     """``modules.*.loaded`` -> one path per key of ``attrs["modules"]``; a plain path as it is."""
     if "*" not in path.split("."):
@@ -96,9 +102,14 @@ def without_runtime(resources: Sequence[Resource], paths: Iterable[str]) -> list
     for r in resources:
         attrs = dict(r.attrs)
         skipped = dict(r.attr_notchecked)
+        # a runtime attribute a parser could not read on a tree (its runtime section does not run there) is
+        # notchecked like the others, not an error
+        errors = {k: v for k, v in r.attr_errors.items() if not any(_matches(k, pattern) for pattern in paths)}
         for pattern in paths:
             for p in _expand(pattern, r.attrs):
                 attrs = _drop(attrs, p)
                 skipped.setdefault(p, RUNTIME_REASON)
-        out.append(replace(r, attrs=attrs, attr_notchecked=skipped))
+        for k in set(r.attr_errors) - set(errors):
+            skipped.setdefault(k, RUNTIME_REASON)
+        out.append(replace(r, attrs=attrs, attr_notchecked=skipped, attr_errors=errors))
     return out

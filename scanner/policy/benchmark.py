@@ -90,22 +90,32 @@ class Coverage:
     automated_uncovered: tuple[str, ...]
     manual: tuple[str, ...]
     manual_unlisted: tuple[str, ...]
-    """Manual recommendations of the level the profile does not list (they are reported nowhere)."""
+    """Manual recommendations of the level the profile does not list and no control checks (reported nowhere)."""
+    manual_checked: tuple[str, ...] = ()
+    """Manual recommendations a selected control checks anyway (the control's verdict is the one reported)."""
+    manual_twice: tuple[str, ...] = ()
+    """Listed as manual although a selected control checks them: two verdicts for one id (a profile mistake)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"benchmark": self.framework, "level": self.level, "recommendations": self.total,
                 "automated": self.automated, "automated_covered": len(self.automated_covered),
                 "automated_not_covered": list(self.automated_uncovered), "manual": len(self.manual),
-                "manual_not_listed": list(self.manual_unlisted)}
+                "manual_not_listed": list(self.manual_unlisted), "manual_checked": list(self.manual_checked),
+                "manual_twice": list(self.manual_twice)}
 
     def lines(self) -> list[str]:
         out = [f"{self.framework} {self.level}: {self.total} recommendations: {self.automated} automated, "
                f"{len(self.automated_covered)} of them covered by a control, {len(self.automated_uncovered)} not "
-               f"yet covered; {len(self.manual)} manual (reported notchecked: {MANUAL_REASON})"]
+               f"yet covered; {len(self.manual)} manual (reported notchecked: {MANUAL_REASON})"
+               + (f"; {len(self.manual_checked)} manual checked by a control" if self.manual_checked else "")]
         if self.automated_uncovered:
             out.append("  automated, not yet covered: " + " ".join(self.automated_uncovered))
         if self.manual_unlisted:
             out.append("  manual, not listed in the profile: " + " ".join(self.manual_unlisted))
+        if self.manual_checked:
+            out.append("  manual, checked by a control: " + " ".join(self.manual_checked))
+        if self.manual_twice:
+            out.append("  listed as manual AND checked by a control (two verdicts): " + " ".join(self.manual_twice))
         return out
 
 
@@ -120,7 +130,9 @@ def coverage(framework: str, level: str, controls: Iterable[Control], manual: It
     man = [i for i in ids if recs[i].get("assessment") == "manual"]
     return Coverage(framework, level, len(ids), len(auto), tuple(i for i in auto if i in carried),
                     tuple(i for i in auto if i not in carried), tuple(i for i in man if i in listed),
-                    tuple(i for i in man if i not in listed))
+                    tuple(i for i in man if i not in listed and i not in carried),
+                    tuple(i for i in man if i in carried and i not in listed),
+                    tuple(i for i in man if i in carried and i in listed))
 
 
 def lint(spec: Mapping[str, Any]) -> Iterable[tuple[tuple[Any, ...], str]]:

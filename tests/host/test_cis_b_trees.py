@@ -19,6 +19,7 @@ HARDENED = (
     "host-sudo-logfile", "host-su-restricted", "host-pam-pwhistory-enabled", "host-pam-pwhistory-enforce-root",
     "host-pam-pwhistory-use-authtok", "host-pam-pwquality-enforce-root", "host-pam-pwquality-maxsequence",
     "host-shell-timeout", "host-shell-umask", "host-log-files-permissions", "host-aide-audit-tools",
+    "host-journald-forward-to-rsyslog",
     *(f"host-audit-rules-{i}" for i in ("sudoers", "user-emulation", "sudo-log", "time-change", "network", "access",
                                         "identity", "perm-mod", "mounts", "session", "logins", "delete", "mac-policy",
                                         "chcon", "setfacl", "chacl", "usermod", "modules")),
@@ -31,7 +32,7 @@ DEFAULT_OK = (
     "host-shadow-root-access-controlled", "host-group-gid0-root-only", "host-user-root-gid-0", "host-shell-root-umask",
     "host-shell-nologin-not-listed", "host-file-shells", "host-home-directories", "host-home-dot-files",
     "host-journald-enabled", "host-logging-single-system", "host-rsyslog-installed", "host-rsyslog-enabled",
-    "host-journald-forward-to-rsyslog", "host-rsyslog-file-create-mode", "host-rsyslog-no-remote-input",
+    "host-rsyslog-file-create-mode", "host-rsyslog-no-remote-input",
     "host-aide-installed", "host-aide-scheduled", *(f"host-audit-{k}" for k in (
         "log-dir-mode", "log-file-mode", "log-file-owner", "log-file-group", "config-mode", "config-owner",
         "config-group", "tools-mode", "tools-owner", "tools-group")),
@@ -71,6 +72,9 @@ def test_minimal_debian_fails_what_debian_does_not_harden(debian_trees):
         "set (Defaults logfile=, CIS 5.2.3)")
     assert msg["host-pam-pwquality-maxsequence"] == "pwquality maxsequence = unset (required: 1 to 3)"
     assert msg["host-log-files-permissions"].startswith("4 of ")
+    # Debian's compiled-in default is yes (its journald.conf shows `#ForwardToSyslog=yes`), but CIS 6.1.3.3 wants the line
+    assert msg["host-journald-forward-to-rsyslog"] == ("journald ForwardToSyslog=yes (required: yes, set in journald.conf "
+                                                       "or a drop-in; keys set: none)")
 
 
 def test_hardened_debian_passes_the_settings_the_script_applied(debian_trees):

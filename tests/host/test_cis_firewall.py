@@ -104,6 +104,35 @@ def test_nftables_compliant_ruleset_passes_and_other_utilities_are_not_applicabl
 
 
 @needs_nft
+def test_nftables_nested_includes_are_followed(tmp_path):
+    """nftables.conf -> rules.d/main.nft -> rules.d/filter.nft: the ruleset two include levels down is read."""
+    tree = {"/etc/nftables.conf": '#!/usr/sbin/nft -f\nflush ruleset\ninclude "/etc/nftables.d/main.nft"\n',
+            "/etc/nftables.d/main.nft": 'include "nftables.d/part-*.nft"\n',
+            "/etc/nftables.d/part-1.nft": NFT_GOOD}
+    got = fw(tmp_path, tree, "nft -f {root}/etc/nftables.d/part-1.nft\n", ("nftables",),
+             {"nftables.service": "enabled"})
+    assert got["host-fw-nft-persistent"][0][0] == "pass", got["host-fw-nft-persistent"]
+    assert got["host-fw-nft-table"] == [("pass", "nftables tables: inet filter")]
+
+
+@needs_nft
+@pytest.mark.parametrize("loop", [True, False])
+def test_nftables_includes_past_the_bound_are_an_error_never_a_pass(tmp_path, loop):
+    """An include loop, or a chain nested past 8 levels, ends the walk: the configured ruleset is an error."""
+    tree = {"/etc/nftables.conf": '#!/usr/sbin/nft -f\nflush ruleset\ninclude "/etc/nftables.d/f0.nft"\n'}
+    depth = 1 if loop else 9
+    for i in range(depth):
+        nxt = "f0.nft" if loop else f"f{i + 1}.nft"
+        tree[f"/etc/nftables.d/f{i}.nft"] = f'include "/etc/nftables.d/{nxt}"\n' + (NFT_GOOD if i == 0 else "")
+    if not loop:
+        tree[f"/etc/nftables.d/f{depth}.nft"] = "# deepest\n"
+    got = fw(tmp_path, tree, "nft -f {root}/etc/nftables.d/f0.nft\n", ("nftables",), {"nftables.service": "enabled"})
+    status, message = got["host-fw-nft-persistent"][0]
+    assert status == "error", got["host-fw-nft-persistent"]
+    assert "includes nest deeper than 8 levels or name more than 64 files" in message
+
+
+@needs_nft
 def test_nftables_accepting_ruleset_beside_ufw_fails(tmp_path):
     live = "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t}\n}\n"
     tree = {"/etc/nftables.conf": NFT_DEBIAN, "/live.nft": live}

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from scanner.policy.benchmark import MANUAL_REASON, coverage, level_ids, recommendations
@@ -53,8 +54,10 @@ def test_profile_id_lists_are_the_levels():
     assert l1["select"]["include"] == [{"mapping": "cis-debian-12", "ids": l1_ids}]
     assert l2["select"]["include"] == [{"mapping": "cis-debian-12", "ids": l2_only}]
     assert l2["extends"] == ["cis-debian12-l1-server"]
-    assert l1["benchmark"]["manual"] == [i for i in l1_ids if recs[i]["assessment"] == "manual"]
-    assert l2["benchmark"]["manual"] == [i for i in l2_only if recs[i]["assessment"] == "manual"]
+    # manual recommendations a control checks are not listed (one verdict per id: the control's)
+    checked = {"5.3.3.2.3", "5.4.1.2"}
+    assert l1["benchmark"]["manual"] == [i for i in l1_ids if recs[i]["assessment"] == "manual" and i not in checked]
+    assert l2["benchmark"]["manual"] == [i for i in l2_only if recs[i]["assessment"] == "manual" and i not in checked]
 
 
 def test_l2_selection_is_l1_plus_the_level_2_only_controls():
@@ -64,13 +67,16 @@ def test_l2_selection_is_l1_plus_the_level_2_only_controls():
     assert set(l1.controls) < set(l2.controls)
     assert "host-kmod-overlayfs" in l2.controls and "host-kmod-overlayfs" not in l1.controls  # 1.1.1.6 is Level 2
     assert l1.manual == ("1.1.1.10", "1.2.1.1", "1.2.1.2", "1.2.2.1", "2.1.22", "3.1.1", "4.2.5", "4.3.3", "4.3.7",
-                         "4.4.2.3", "4.4.3.3", "5.3.3.2.3", "6.1.1.2", "6.1.1.3", "6.1.2.1.2", "6.1.3.5", "6.1.3.6",
+                         "4.4.2.3", "4.4.3.3", "6.1.1.2", "6.1.1.3", "6.1.2.1.2", "6.1.3.5", "6.1.3.6",
                          "6.1.3.8", "7.1.13")
-    assert l2.manual == (*l1.manual, "5.4.1.2", "6.2.3.21")
+    assert l2.manual == (*l1.manual, "6.2.3.21")
     manual = l1.controls["cis-debian-12-manual-1-2-1-1"]
     assert manual.not_assessed == MANUAL_REASON and manual.mappings == {"cis-debian-12": ("1.2.1.1",)}
     cov = coverage(*l1.benchmark, l1.controls.values(), l1.manual)
-    assert (cov.total, cov.automated, len(cov.manual), cov.manual_unlisted) == (251, 232, 19, ())
+    assert (cov.total, cov.automated, len(cov.manual), cov.manual_unlisted) == (251, 232, 18, ())
+    assert (cov.manual_checked, cov.manual_twice) == (("5.3.3.2.3",), ())
+    cov2 = coverage(*l2.benchmark, l2.controls.values(), l2.manual)
+    assert (cov2.manual_unlisted, cov2.manual_checked, cov2.manual_twice) == ((), ("5.3.3.2.3", "5.4.1.2"), ())
     # section 4 (host firewall): every automated Level 1 recommendation is carried by a control
     assert not [i for i in cov.automated_uncovered if i.split(".")[0] in ("1", "2", "3", "4")], cov.automated_uncovered
 
@@ -86,7 +92,7 @@ def test_manual_recommendations_are_reported_notchecked_through_the_cli(tmp_path
         rows = [r for r in store.view().findings() if r["control_id"].startswith("cis-debian-12-manual-")]
     finally:
         store.close()
-    assert len(rows) == 19
+    assert len(rows) == 18
     assert {r["status"] for r in rows} == {"notchecked"}
     one = next(r for r in rows if r["control_id"] == "cis-debian-12-manual-4-3-7")
     assert one["message"].endswith(": not checked: CIS Debian Linux 12 Benchmark v1.1.0 recommendation 4.3.7: "
@@ -98,10 +104,12 @@ def test_policy_list_prints_the_coverage_of_each_profile():
     assert res.returncode == 0, res.stderr
     line = next(ln for ln in res.stdout.splitlines() if ln.startswith("cis-debian-12-v1.1.0 l1-server: "))
     assert line.startswith("cis-debian-12-v1.1.0 l1-server: 251 recommendations: 232 automated, ")
-    assert line.endswith("; 19 manual (reported notchecked: manual recommendation: not assessed by govscan)")
+    assert line.endswith("; 18 manual (reported notchecked: manual recommendation: not assessed by govscan); "
+                         "1 manual checked by a control")
     res = govscan("policy", "list", "-p", "cis-debian12-l2-server", "--json")
     cov = [json.loads(ln) for ln in res.stdout.splitlines() if '"benchmark"' in ln][0]
-    assert (cov["level"], cov["recommendations"], cov["automated"], cov["manual"]) == ("l2-server", 312, 291, 21)
+    assert (cov["level"], cov["recommendations"], cov["automated"], cov["manual"]) == ("l2-server", 312, 291, 19)
+    assert (cov["manual_checked"], cov["manual_twice"]) == (["5.3.3.2.3", "5.4.1.2"], [])
     assert cov["automated_covered"] + len(cov["automated_not_covered"]) == 291
 
 
@@ -119,3 +127,23 @@ def test_lint_rejects_wrong_manual_ids_and_unknown_cis_numbers(tmp_path):
     assert "cis-debian-12-v1.1.0 has no recommendation '9.9'" in res.stderr
     assert "cis-debian-12-v1.1.0 6.2.3.21 is not a l1-server recommendation" in res.stderr
     assert "unknown CIS Debian Linux 12 v1.1.0 recommendation '3.1.99'" in res.stderr
+
+
+@pytest.mark.parametrize("profile", ["cis-debian12-l1-server", "cis-debian12-l2-server"])
+def test_one_verdict_per_cis_id(tmp_path, profile):
+    """No CIS id gets both the manual stand-in's notchecked and a control's verdict (5.3.3.2.3 and 5.4.1.2 did)."""
+    db = tmp_path / "s.db"
+    extra = ["-c", "host-login-defs-pass-min-days"] if profile == "cis-debian12-l2-server" else []
+    res = govscan("scan", "local", "--db", str(db), "-p", profile, "-c", "cis-debian-12-manual-*",
+                  "-c", "host-pam-pwquality-minclass", *extra, cwd=tmp_path)
+    assert res.returncode in (0, 1), res.stderr
+    store = Store(str(db), create=False)
+    try:
+        rows = list(store.view().findings())
+    finally:
+        store.close()
+    manual = {r["control_id"] for r in rows if r["control_id"].startswith("cis-debian-12-manual-")}
+    checked = {r["control_id"] for r in rows} - manual
+    assert "cis-debian-12-manual-5-3-3-2-3" not in manual and "cis-debian-12-manual-5-4-1-2" not in manual
+    assert "host-pam-pwquality-minclass" in checked
+    assert ("host-login-defs-pass-min-days" in checked) == (profile == "cis-debian12-l2-server")

@@ -39,12 +39,18 @@ EXPECTED = {
     ("host-svc-cron-enabled", "services"): {"minimal": "pass", "hardened": "pass"},
     ("host-shadow-no-empty-password", "shadow:root"): {"minimal": "pass", "hardened": "pass"},
     ("host-audit-installed", "auditd"): {"minimal": "pass", "hardened": "pass"},  # the trees include auditd
-    # runtime: the running kernel, sockets, mounts, loaded modules, unit activity
+    # runtime: the running kernel, sockets, loaded modules, unit activity
     ("host-sysctl-ip-forward", "sysctl"): {"minimal": "notchecked", "hardened": "notchecked"},
     ("host-kmod-cramfs", "kernel_modules"): {"minimal": "notchecked", "hardened": "notchecked"},
     ("host-svc-time-sync-active", "services"): {"minimal": "notchecked", "hardened": "notchecked"},
     ("host-listen-no-cleartext-ports", "T"): {"minimal": "notchecked", "hardened": "notchecked"},
-    ("host-mount-tmp-nodev", "T"): {"minimal": "notchecked", "hardened": "notchecked"},
+    # runtime attributes whose section does not run on a tree: notchecked, not error
+    ("host-chrony-enabled", "timesync"): {"minimal": "notchecked", "hardened": "notchecked"},
+    ("host-fw-nft-loopback", "firewall"): {"minimal": "notchecked", "hardened": "notchecked"},
+    # mounts: the tree's /etc/fstab (debootstrap leaves it unconfigured: /tmp is not a separate filesystem)
+    ("host-mount-tmp-separate", "mount:/tmp"): {"minimal": "fail", "hardened": "fail"},
+    ("host-mount-tmp-nodev", "mount:/tmp"): {"minimal": "notapplicable", "hardened": "notapplicable"},
+    ("host-mount-dev-shm-nodev", "mount:/dev/shm"): {"minimal": "notchecked", "hardened": "notchecked"},
 }
 
 
@@ -471,3 +477,45 @@ def test_fifos_devices_and_forged_names_do_not_hang_or_fool_the_scan(tmp_path):
         "/etc/issue not readable: run as root or with sudo"]
     assert errors["host.services"] == ("systemd unit files of the tree could not be read: a unit directory holds a "
                                        "name or link target with a newline")
+
+
+MOUNT_IDS = ("host-mount-tmp-separate", "host-mount-tmp-nodev", "host-mount-tmp-noexec", "host-mount-home-nosuid",
+             "host-mount-var-log-audit-separate", "host-mount-dev-shm-nodev", "host-mount-dev-shm-noexec")
+
+
+@ROOT_ONLY
+def test_rootfs_mount_options_come_from_the_trees_fstab(tmp_path, cwd):
+    """On a tree the mount controls read its /etc/fstab: an entry's options decide (both ways, with file:line
+    evidence); no entry is no separate filesystem; /dev/shm without an entry and /tmp with a tmp.mount unit are
+    notchecked (systemd's options, decided at boot), a tree without /etc/fstab is an error: never a pass."""
+    base = {"/etc/os-release": "ID=debian\nVERSION_ID=12\n", "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\n"}
+    fstab = ("# <file system> <mount point> <type> <options> <dump> <pass>\nUUID=1 / ext4 errors=remount-ro 0 1\n"
+             "tmpfs /tmp tmpfs defaults,rw,nosuid,nodev,noexec 0 0\n/dev/sdb1 /home ext4 defaults 0 2\n"
+             "tmpfs /dev/shm tmpfs rw,nodev 0 0\n")
+    tree = treefs.build({**base, "/etc/fstab": fstab}, tmp_path / "good")
+    _, rows = scan(tree, cwd, extra=tuple(a for c in MOUNT_IDS for a in ("-c", c)))
+    got = {k[0]: v for k, v in table(rows, f"rootfs:{tree}").items()}
+    assert got["host-mount-tmp-separate"] == ("pass", "/tmp is mounted from tmpfs (tmpfs)")
+    assert got["host-mount-tmp-nodev"] == ("pass", "/tmp is mounted with nodev")
+    assert got["host-mount-tmp-noexec"][0] == "pass"
+    assert got["host-mount-home-nosuid"] == ("fail", "/home is mounted without nosuid (options: defaults)")
+    assert got["host-mount-var-log-audit-separate"] == ("fail", "/var/log/audit is not a separate filesystem")
+    assert got["host-mount-dev-shm-nodev"][0] == "pass" and got["host-mount-dev-shm-noexec"][0] == "fail"
+    ev = next(f["evidence"] for f in rows if f["control_id"] == "host-mount-home-nosuid")
+    assert {"attribute": "nosuid", "path": "/etc/fstab", "line": 4} in ev["locations"]
+
+    tree = treefs.build({**base, "/etc/fstab": "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n",
+                         "/etc/systemd/system/local-fs.target.wants/tmp.mount": "-> /usr/lib/systemd/system/tmp.mount",
+                         "/usr/lib/systemd/system/tmp.mount": "[Mount]\nOptions=mode=1777,nosuid,nodev\n"},
+                        tmp_path / "unit")
+    _, rows = scan(tree, cwd, extra=tuple(a for c in MOUNT_IDS for a in ("-c", c)))
+    got = {k[0]: v for k, v in table(rows, f"rootfs:{tree}").items()}
+    assert got["host-mount-tmp-separate"][0] == got["host-mount-tmp-nodev"][0] == "notchecked"
+    assert "tmp.mount unit" in got["host-mount-tmp-nodev"][1]
+    assert got["host-mount-dev-shm-noexec"][0] == "notchecked" and "built-in options" in got["host-mount-dev-shm-noexec"][1]
+    assert got["host-mount-home-nosuid"][0] == "notapplicable"  # no /home line: not a separate filesystem
+
+    tree = treefs.build(base, tmp_path / "nofstab")
+    _, rows = scan(tree, cwd, extra=tuple(a for c in MOUNT_IDS for a in ("-c", c)))
+    assert {f["status"] for f in rows} == {"error"}, rows
+    assert all("/etc/fstab of the tree could not be read (missing)" in f["message"] for f in rows)

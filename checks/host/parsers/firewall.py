@@ -238,11 +238,14 @@ def parse_firewall(out: Output) -> list[Resource]:
     # nftables: the configuration (nftables.conf with its includes) and the live ruleset
     conf = files.get("/etc/nftables.conf")
     cwhy = unread_reason(conf, "/etc/nftables.conf")
+    if cwhy is None and "nft-include-limit" in files:
+        cwhy = ("/etc/nftables.conf: its includes nest deeper than 8 levels or name more than 64 files: "
+                "not followed further, so the configured ruleset is unknown")
     text = None
     if cwhy is None and conf is not None:
         parts = [conf.text]
         for path, c in files.items():
-            if path.startswith("include:"):
+            if path.startswith("include:") or path == "nft-include-limit":
                 continue
             if c is not conf and not path.startswith(("/etc/ufw/", "/etc/default/ufw", "/etc/iptables/")):
                 cwhy = cwhy or unread_reason(c, path) or (f"{path} (included by /etc/nftables.conf) does not exist"

@@ -110,6 +110,8 @@ def _unescape(field: str) -> str:
 
 def parse_mounts(out: Output, points: Iterable[str] = MOUNT_POINTS) -> list[Resource]:
     """``host.mounts``: one resource per mount point of interest; absent ones have ``mounted: false``."""
+    if out.root:
+        return _fstab_mounts(out, points)
     text = require(out.get("mounts"), "mount table (/proc/self/mounts)")
     table: dict[str, tuple[str, str, list[str]]] = {}
     for line in text.split("\n"):
@@ -129,4 +131,49 @@ def parse_mounts(out: Output, points: Iterable[str] = MOUNT_POINTS) -> list[Reso
             attrs = {"mountpoint": mp, "mounted": False, "source": None, "fstype": None, "options": [],
                      "nodev": False, "nosuid": False, "noexec": False}
         res.append(Resource(f"mount:{mp}", "host.mounts", attrs))
+    return res
+
+
+#: What a tree's boot mounts without an /etc/fstab line, with options that are not in the tree's files.
+_SYSTEMD_MOUNTS = {"/dev/shm": "systemd mounts /dev/shm at boot with its built-in options (no /etc/fstab line)",
+                   "/tmp": "the tree has a tmp.mount unit (systemd mounts /tmp with that unit's options, not fstab's)"}
+
+
+def _fstab_mounts(out: Output, points: Iterable[str]) -> list[Resource]:
+    """A file tree: what its /etc/fstab mounts at boot. No line for a point: not a separate filesystem
+    (``mounted`` false), except where systemd mounts it itself (:data:`_SYSTEMD_MOUNTS`): then every
+    attribute is notchecked (decided at boot, not by the tree's files). A ``noauto`` line is not mounted at boot. Missing or unreadable fstab: FactError."""
+    text = require(out.get("mounts"), "/etc/fstab of the tree")
+    _, chunks = split_files(text, out.marker)
+    files = {c.path: c for c in chunks}
+    fstab = files.get("/etc/fstab")
+    if fstab is None or fstab.state != "ok":
+        state = "not read" if fstab is None else fstab.state
+        raise FactError(f"/etc/fstab of the tree could not be read ({state}): its mount options are unknown")
+    tmp_unit = bool(files.get("tmp.mount") and files["tmp.mount"].text.strip())
+    table: dict[str, tuple[str, str, list[str], int]] = {}
+    for n, line in enumerate(fstab.text.split("\n"), 1):
+        f = line.split()
+        if len(f) < 3 or f[0].startswith("#"):
+            continue
+        opts = (f[3] if len(f) > 3 else "defaults").split(",")
+        mp = _unescape(f[1]).rstrip("/") or "/"
+        table[mp] = (_unescape(f[0]), f[2], opts, n)  # the last line for a point wins, as mount -a does
+    res = []
+    for mp in points:
+        names = ("mounted", "source", "fstype", "options", "nodev", "nosuid", "noexec")
+        if mp in table and "noauto" not in table[mp][2]:
+            src, fstype, opts, n = table[mp]
+            attrs: dict[str, Any] = {"mountpoint": mp, "mounted": True, "source": src, "fstype": fstype,
+                                     "options": opts, "nodev": "nodev" in opts, "nosuid": "nosuid" in opts,
+                                     "noexec": "noexec" in opts}
+            where = ({"path": "/etc/fstab", "line": n},)
+            res.append(Resource(f"mount:{mp}", "host.mounts", attrs, sources={k: where for k in names}))
+        elif mp == "/dev/shm" or (mp == "/tmp" and tmp_unit):
+            res.append(Resource(f"mount:{mp}", "host.mounts", {"mountpoint": mp},
+                                attr_notchecked={k: _SYSTEMD_MOUNTS[mp] for k in names}))
+        else:
+            res.append(Resource(f"mount:{mp}", "host.mounts", {
+                "mountpoint": mp, "mounted": False, "source": None, "fstype": None, "options": [],
+                "nodev": False, "nosuid": False, "noexec": False}))
     return res
