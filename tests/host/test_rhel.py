@@ -193,3 +193,26 @@ def test_fips_required_through_the_input_docs_give(trees, cwd):
     rows = treefs.findings(db, cwd)
     assert [(f["status"], f["message"]) for f in rows] == [
         ("fail", "the system-wide crypto policy is DEFAULT (/etc/crypto-policies/config:1); allowed: FIPS")]
+
+
+@ROOT_ONLY
+def test_aide_is_one_rpm_on_rhel(cwd):
+    """RHEL ships AIDE as one `aide` rpm (Debian splits it in aide + aide-common): installed is a pass there,
+    and a tree without it still fails."""
+    if rhel_tree.rpm_usable() is not None:
+        pytest.skip(rhel_tree.rpm_usable())
+    base = Path(tempfile.mkdtemp(prefix="gs-rhel-aide-"))
+    base.chmod(0o755)
+    try:
+        with_aide = rhel_tree.build("default", base / "with", packages={**rhel_tree.PACKAGES, "aide": "0.16-103.el9"})
+        without = rhel_tree.build("default", base / "without")
+        got = {}
+        for tree in (with_aide, without):
+            run = treefs.govscan(["scan", f"rootfs:{tree}", "-c", "host-aide-installed", "--db", str(cwd / f"{tree.name}.db")],
+                                 cwd)
+            assert run.returncode in (0, 1), run.stderr
+            got[tree.name] = treefs.by_control(treefs.findings(cwd / f"{tree.name}.db", cwd))["host-aide-installed"][0][1:]
+        assert got == {"with": ("pass", "AIDE is installed (database present: false)"),
+                       "without": ("fail", "AIDE is not installed (aide, aide-common)")}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

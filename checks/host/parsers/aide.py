@@ -7,7 +7,7 @@ from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT
 from checks.host.parsers.common import require, truncated_reason
-from checks.host.parsers.statlines import id_names, installed_packages, parse_stat_lines
+from checks.host.parsers.statlines import id_names, installed_packages, package_manager, parse_stat_lines
 from checks.host.script import FileChunk, Output, split_files
 from scanner.model import Resource
 
@@ -61,7 +61,8 @@ def parse_aide(out: Output) -> list[Resource]:
     if pkgs is None:
         lost["installed"] = why or "package list unread"
     else:
-        attrs["installed"] = "aide" in pkgs and "aide-common" in pkgs
+        # Debian splits AIDE in aide + aide-common (CIS Debian 6.3.1 names both); RHEL ships one `aide` rpm.
+        attrs["installed"] = "aide" in pkgs and ("aide-common" in pkgs or package_manager(out) == "rpm")
     conf = [c for p, c in sorted(by.items()) if (p == "/etc/aide/aide.conf" or p.startswith("/etc/aide/aide.conf.d/"))
             and not p.endswith("/") and "*" not in p]
     bad = [c for c in conf if c.state in ("unreadable", "truncated")]

@@ -68,6 +68,17 @@ def parse_stat_lines(lines: list[str], names: tuple[dict[int, str], dict[int, st
     return res
 
 
+def package_manager(out: Output) -> str:
+    """The package manager the package list came from (``dpkg``, ``rpm``; "" when unknown)."""
+    from checks.host.parsers import FactError
+    from checks.host.parsers.system import parse_packages
+
+    try:
+        return str(parse_packages(out)[0].attrs.get("manager") or "")
+    except FactError:
+        return ""
+
+
 def installed_packages(out: Output) -> tuple[dict[str, str] | None, str | None]:
     """name -> version of the installed packages (host.packages' parser), or (None, why) when unread."""
     from checks.host.parsers import FactError
