@@ -45,8 +45,9 @@ class ApiFailure(Exception):
         self.endpoint = endpoint
         """The URL that could not be reached (connection failures only)."""
         self.lasting = lasting
-        """The operation is not implemented here, or failed with a server error (not throttling) after its
-        retries: calling it again in the same scan, for another resource, would fail the same way."""
+        """The operation is not implemented here, or failed with an internal server error (HTTP 500/501,
+        not throttling) through its retries: calling it again in the same scan, for another resource,
+        would fail the same way."""
         super().__init__(f"{code} on {api}" + (f" at {endpoint}" if endpoint else ""))
 
 
@@ -350,8 +351,9 @@ def _classify(client: Any, operation: str, exc: Exception) -> Exception:
             code = found.group(1) if found else code
         if code in ("404", "500", "501") and "implemented" in str(err.get("Message", "")).lower():
             code = "NotImplemented"
-        lasting = code in UNAVAILABLE_CODES or (isinstance(status, int) and status >= 500
-                                                and not _throttling(exc.response))
+        # 500/501 through the retries: the server fails this operation (moto: an action it lacks).
+        # 502-504 (gateway, unavailable) are temporary by definition, and throttling is never lasting.
+        lasting = code in UNAVAILABLE_CODES or (status in (500, 501) and not _throttling(exc.response))
         return ApiFailure(api, code, str(err.get("Message", ""))[:200], lasting=lasting)
     if isinstance(exc, NotImplementedResponse):
         return ApiFailure(api, "NotImplemented", f"HTTP {exc.status}", lasting=True)

@@ -135,6 +135,23 @@ def test_throttling_keeps_every_adaptive_retry_and_is_asked_again(answers: Calla
         assert len(srv.requests) == 5
 
 
+def test_a_503_is_sent_three_times_but_not_lasting(answers: Callable[..., Answers]) -> None:
+    """ServiceUnavailable is temporary by definition: 3 attempts, and the next key is still asked."""
+    from checks.aws.session import ApiFailure
+
+    unavailable = json.dumps({"__type": "ServiceUnavailableException", "message": "try later"}).encode()
+    key = json.dumps({"KeyMetadata": {"KeyId": "key-b", "AWSAccountId": "123456789012"}}).encode()
+    srv = answers(lambda n: (503, "application/x-amz-json-1.1", unavailable) if n <= 3
+                  else (200, "application/x-amz-json-1.1", key))
+    api, pool = api_on()
+    with pool:
+        with pytest.raises(ApiFailure) as first:
+            api.call("kms", REGION, "DescribeKey", KeyId="key-a")
+        assert (first.value.code, first.value.lasting, len(srv.requests)) == ("ServiceUnavailableException", False, 3)
+        assert api.call("kms", REGION, "DescribeKey", KeyId="key-b")["KeyMetadata"]["KeyId"] == "key-b"
+        assert len(srv.requests) == 4
+
+
 def test_an_unreachable_endpoint_is_tried_three_times(monkeypatch: pytest.MonkeyPatch) -> None:
     from checks.aws.session import ApiFailure, AwsSession, call
 
