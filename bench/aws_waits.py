@@ -131,6 +131,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--json", metavar="FILE")
     ap.add_argument("--fanout", type=int, help="per-resource pool size (experiments; default: the runner's)")
+    ap.add_argument("--jobs", type=int, help="collector threads (experiments; default: the runner's)")
     ap.add_argument("extra", nargs="*", help="more govscan scan options (after --)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="govscan-aws-waits-") as tmpdir:
@@ -147,6 +148,10 @@ def main() -> None:
                 from checks.aws import runner
 
                 runner.FANOUT_WORKERS = args.fanout
+            if args.jobs:
+                from checks.aws import runner
+
+                runner.MAX_WORKERS = args.jobs
             from scanner.cli import main as govscan
 
             argv = ["scan", f"aws:///{REGION}", "--db", str(tmp / "w.db"), "--gate", "none",

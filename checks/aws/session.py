@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 DEFAULT_MAX_ATTEMPTS = 6
 # Every other error the SDK retries (HTTP 5xx, request timeouts, dropped connections) is sent at most
 # this many times in all, the AWS SDKs' standard-mode default: such an error rarely clears within
-# seconds, and each retry waits up to twice as long as the one before (7 attempts: about 15 s).
+# seconds, and each retry waits up to twice as long as the one before (7 attempts: 25 s on average).
 TRANSIENT_ATTEMPTS = 3
 # Error codes meaning "this operation does not exist here": the answer cannot change within a scan.
 UNAVAILABLE_CODES = frozenset({"NotImplemented", "UnknownOperationException", "UnknownOperation", "InvalidAction"})
