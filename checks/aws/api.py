@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from checks.aws.session import ApiFailure, AwsSession, call, paginate
+from checks.aws.session import ApiFailure, AwsSession, NotRetried, call, paginate
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,6 +38,8 @@ class Api:
         self._roots: dict[str, frozenset[str]] = {}
         self._fanout = fanout
         self._memo: dict[tuple[str, ...], Future[Any]] = {}
+        self._lasting: dict[tuple[str, str, str], ApiFailure] = {}
+        """(service, region, operation) -> its first lasting failure in this scan."""
         self._lock = threading.Lock()
 
     def wants(self, rtype: str, *feeds: str) -> bool:
@@ -75,7 +77,7 @@ class Api:
         """One API call, run at most once per scan; raises :class:`ApiFailure`."""
         region = region or self.session.default_region
         key = ("call", service, region, operation, json.dumps(params, sort_keys=True, default=str))
-        return self.once(key, lambda: self._gated(call, self.session.client(service, region), operation, **params))
+        return self.once(key, lambda: self._send(call, service, region, operation, params))
 
     def get(self, service: str, region: str | None, operation: str, absent: tuple[str, ...] = (),
             **params: Any) -> Any:
@@ -91,8 +93,26 @@ class Api:
         """Every page of a paginated listing, run at most once per scan; raises :class:`ApiFailure`."""
         region = region or self.session.default_region
         key = ("pages", service, region, operation, json.dumps(params, sort_keys=True, default=str))
-        return self.once(key, lambda: self._gated(paginate, self.session.client(service, region), operation,
-                                                  **params))
+        return self.once(key, lambda: self._send(paginate, service, region, operation, params))
+
+    def _send(self, fn: Callable[..., R], service: str, region: str, operation: str, params: dict[str, Any]) -> R:
+        """``fn(client, operation, **params)``, unless the operation already failed for good in this scan.
+
+        An operation that is not implemented (or answered a server error through all its retries) fails
+        the same way for the next resource: that call is not sent, and its data is an error that names
+        the first failure (:class:`NotRetried`), never a value.
+        """
+        op = (service, region, operation)
+        first = self._lasting.get(op)
+        if first is not None:
+            raise NotRetried(first)
+        try:
+            return self._gated(fn, self.session.client(service, region), operation, **params)
+        except ApiFailure as failure:
+            if failure.lasting:
+                with self._lock:
+                    self._lasting.setdefault(op, failure)
+            raise
 
     def _gated(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """``fn(*args)`` within the account's cap on requests in flight (``concurrency``), if any."""

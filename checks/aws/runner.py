@@ -18,7 +18,7 @@ FANOUT_WORKERS = 16
 
 
 def _describe(failure: ApiFailure, region: str | None) -> str:
-    return f"{failure.code} on {failure.api}" + (f" in {region}" if region else "") + (
+    return f"{failure.note}{failure.code} on {failure.api}" + (f" in {region}" if region else "") + (
         f" at {failure.endpoint}" if failure.endpoint else "")
 
 

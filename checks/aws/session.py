@@ -13,8 +13,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-# Adaptive retries: client-side rate limiting plus exponential back-off on throttling.
+# Adaptive retries: client-side rate limiting plus exponential back-off on throttling. botocore's
+# ``max_attempts`` counts retries: a throttled call is sent up to 7 times.
 DEFAULT_MAX_ATTEMPTS = 6
+# Every other error the SDK retries (HTTP 5xx, request timeouts, dropped connections) is sent at most
+# this many times in all, the AWS SDKs' standard-mode default: such an error rarely clears within
+# seconds, and each retry waits up to twice as long as the one before (7 attempts: 25 s on average).
+TRANSIENT_ATTEMPTS = 3
+# Error codes meaning "this operation does not exist here": the answer cannot change within a scan.
+UNAVAILABLE_CODES = frozenset({"NotImplemented", "UnknownOperationException", "UnknownOperation", "InvalidAction"})
 # Status codes moto and AWS use for "this operation is not implemented here": retrying cannot help.
 NOT_IMPLEMENTED_STATUS = (500, 501)
 _XML_CODE = re.compile(r"<Code>([A-Za-z0-9.]{1,64})</Code>")
@@ -28,13 +35,34 @@ class ApiFailure(Exception):
     (``AccessDenied``, ``Throttling``, ``NotImplemented``...).
     """
 
-    def __init__(self, api: str, code: str, detail: str = "", endpoint: str = ""):
+    note = ""
+    """Text before the failure in messages (see :class:`NotRetried`)."""
+
+    def __init__(self, api: str, code: str, detail: str = "", endpoint: str = "", lasting: bool = False):
         self.api = api
         self.code = code
         self.detail = detail
         self.endpoint = endpoint
         """The URL that could not be reached (connection failures only)."""
+        self.lasting = lasting
+        """The operation is not implemented here, or failed with an internal server error (HTTP 500/501,
+        not throttling) through its retries: calling it again in the same scan, for another resource,
+        would fail the same way."""
         super().__init__(f"{code} on {api}" + (f" at {endpoint}" if endpoint else ""))
+
+
+class NotRetried(ApiFailure):
+    """A call not sent: the same operation, in the same service and region, failed earlier in this scan
+    with a :attr:`~ApiFailure.lasting` failure. Never a pass: the data it would have read is an error."""
+
+    def __init__(self, first: ApiFailure):
+        super().__init__(first.api, first.code, first.detail, first.endpoint, first.lasting)
+        self.first = first
+        self.note = f"not retried: {first.api} failed earlier in this scan: "
+        self.args = (f"{self.note}{first}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class AssumeRoleFailure(ApiFailure):
@@ -123,6 +151,39 @@ def _stop_on_not_implemented(response: Any = None, **_: Any) -> None:
     return None
 
 
+def _transient_budget(response: Any = None, attempts: int = 0, caught_exception: Any = None, operation: Any = None,
+                      request_dict: Any = None, **_: Any) -> None:
+    """``needs-retry`` hook: give up on an error that is not throttling after :data:`TRANSIENT_ATTEMPTS`.
+
+    botocore's own classifiers decide (the same ones adaptive mode uses): a throttling error, or an
+    answer the SDK would not retry at all, is left to botocore; a transient one (HTTP 5xx, a request
+    timeout, a dropped connection) that has been sent ``TRANSIENT_ATTEMPTS`` times fails now, raised
+    as botocore raises it once its attempts are spent.
+    """
+    if attempts < TRANSIENT_ATTEMPTS or operation is None or (response is None and caught_exception is None):
+        return None
+    from botocore.exceptions import ClientError
+    from botocore.retries.standard import (
+        ModeledRetryableChecker,
+        RetryEventAdapter,
+        ThrottlingErrorDetector,
+        TransientRetryableChecker,
+    )
+
+    adapter = RetryEventAdapter()
+    context = adapter.create_retry_context(response=response, attempts=attempts, caught_exception=caught_exception,
+                                           operation=operation, request_dict=request_dict or {"context": {}})
+    if ThrottlingErrorDetector(adapter).is_throttling_error_from_context(context):
+        return None
+    if not (TransientRetryableChecker().is_retryable(context) or ModeledRetryableChecker().is_retryable(context)):
+        return None
+    if caught_exception is not None:
+        raise caught_exception
+    parsed = response[1] if len(response) > 1 and isinstance(response[1], dict) else {}
+    parsed.setdefault("ResponseMetadata", {}).update(MaxAttemptsReached=True, RetryAttempts=attempts - 1)
+    raise ClientError(parsed, operation.name)
+
+
 # client -> {operation: paginator}; weak so a finished scan's clients can be freed
 _PAGINATORS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _PAGINATOR_LOCK = threading.Lock()
@@ -184,6 +245,7 @@ class AwsSession:
         session.events.register("before-call", self.counter.before_call)
         session.events.register("before-send", self.counter.before_send)
         session.events.register_first("needs-retry", _stop_on_not_implemented)
+        session.events.register_first("needs-retry", _transient_budget)
         session.events.register("before-sign.s3-control", _account_host_off_override)
 
     def _config(self) -> Any:
@@ -289,17 +351,27 @@ def _classify(client: Any, operation: str, exc: Exception) -> Exception:
             code = found.group(1) if found else code
         if code in ("404", "500", "501") and "implemented" in str(err.get("Message", "")).lower():
             code = "NotImplemented"
-        return ApiFailure(api, code, str(err.get("Message", ""))[:200])
+        # 500/501 through the retries: the server fails this operation (moto: an action it lacks).
+        # 502-504 (gateway, unavailable) are temporary by definition, and throttling is never lasting.
+        lasting = code in UNAVAILABLE_CODES or (status in (500, 501) and not _throttling(exc.response))
+        return ApiFailure(api, code, str(err.get("Message", ""))[:200], lasting=lasting)
     if isinstance(exc, NotImplementedResponse):
-        return ApiFailure(api, "NotImplemented", f"HTTP {exc.status}")
+        return ApiFailure(api, "NotImplemented", f"HTTP {exc.status}", lasting=True)
     if isinstance(exc, NotImplementedError):  # moto in-process raises this for unimplemented features
-        return ApiFailure(api, "NotImplemented")
+        return ApiFailure(api, "NotImplemented", lasting=True)
     if isinstance(exc, BotoCoreError):
         url = getattr(exc, "kwargs", {}).get("endpoint_url")  # connection, timeout and TLS failures
         if url:  # the exception's own text repeats the URL as given, user:password included
             return ApiFailure(api, type(exc).__name__, f"cannot reach {_safe_url(url)}", _safe_url(url))
         return ApiFailure(api, type(exc).__name__, str(exc)[:200])
     return exc
+
+
+def _throttling(parsed: Any) -> bool:
+    """Whether an error answer is throttling, by botocore's list of throttling codes."""
+    from botocore.retries.standard import RetryContext, ThrottledRetryableChecker
+
+    return bool(ThrottledRetryableChecker().is_retryable(RetryContext(attempt_number=1, parsed_response=parsed)))
 
 
 def _safe_url(url: str) -> str:
