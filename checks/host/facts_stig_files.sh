@@ -137,7 +137,7 @@ sec_stig_fstab() { gs_cat /etc/fstab; }
 # excepted; at most 1000 homes and 500 dot files each): `GS_HOME<TAB><home>` then `<mode>|<uid>|<gid>|<name>` per
 # regular file; `GS_LIMIT <home>`, `GS_DENIED <home>: <why>`, `GS_BADNAME <home>` as gs_sf_find. Then
 # /etc/tmpfiles.d/*.conf, framed (RHEL's rootfiles entries for root's start-up files).
-sec_stig_dotfiles() {
+sec_stig_init_files() {
     gs_path /etc/passwd && [ -f "$gs_rp" ] && [ -r "$gs_rp" ] || { echo '/etc/passwd cannot be read' >&2; return 2; }
     printf '%s FILE homes ok\n' "$GS_M"
     awk -F: '$1 != "nobody" && $1 != "nfsnobody" && $7 !~ /^(\/usr)?\/sbin\/nologin$/ && $6 ~ /^\// { print $6 }' "$gs_rp" |

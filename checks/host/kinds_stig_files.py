@@ -149,5 +149,5 @@ class UserInitFiles(HostKind):
         A("rootfiles_missing", "list", "those of the five without a line of mode 600"),
     )
     commands = ("find $HOME -maxdepth 1 -name '.*' -type f", "cat /etc/tmpfiles.d/*.conf")
-    sections = ("stig_dotfiles", "passwd", "group")
+    sections = ("stig_init_files", "passwd", "group")
     parser = "stig_files.parse_user_init_files"

@@ -255,7 +255,7 @@ def parse_user_init_files(out: Output) -> list[Resource]:
     tmpfiles.d entries (one per host, id ``user-init-files``)."""
     from checks.host.parsers.common import perms_of
 
-    text = require(out.get("stig_dotfiles"), "dot files of the home directories")
+    text = require(out.get("stig_init_files"), "dot files of the home directories")
     _, chunks = split_files(text, out.marker)
     users, groups = id_names(out)
     lost: dict[str, str] = {}
