@@ -237,7 +237,15 @@ def collect_target(target: Target, controls: list[Control], ctx: CollectContext)
         return Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
 
 
-def _collect_into(out: dict[str, _Collected], target: Target, controls: list[Control], ctx: CollectContext) -> None:
+def _collect_into(out: dict[str, _Collected], target: Target, controls: list[Control], ctx: CollectContext,
+                  slots: threading.Semaphore | None = None) -> None:
+    """Collect ``target`` into ``out``; with ``slots``, only once a slot is free (the coordinator frees
+    one when it has stored a target's findings), so at most that many collections are held at once."""
+    if slots is not None:
+        while not slots.acquire(timeout=0.2):
+            if ctx.cancel.is_set():
+                out[target.id] = _Collected(target, Collection(fatal="scan cancelled before this target was collected"))
+                return
     out[target.id] = _Collected(target, collect_target(target, controls, ctx))
 
 
@@ -340,6 +348,9 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
             # results are handed over here rather than through the futures, which as_completed keeps
             # alive to the end: a collection is freed as soon as its findings are stored
             collected: dict[str, _Collected] = {}
+            # at most --jobs collections held at once, finished ones waiting to be evaluated included: an
+            # Organization's accounts are collected faster than they are evaluated and stored
+            slots = threading.Semaphore(max(1, min(req.jobs, len(p.targets))))
             shared, controls_sha = _share_controls(executor, p) if remote else (None, "")  # type: Any, str
             for t in p.targets:
                 if remote:
@@ -352,7 +363,7 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
                 ctx = CollectContext(inputs=ctx_inputs, control_inputs=p.inputs[t.id], options=dict(req.options),
                                      attributes=_attributes_needed(p.per_target[t.id], p.waivers),
                                      cancel=cancel, progress=progress.note)
-                futures[executor.submit(_collect_into, collected, t, p.per_target[t.id], ctx)] = t
+                futures[executor.submit(_collect_into, collected, t, p.per_target[t.id], ctx, slots)] = t
             # Local workers collect (network-bound, in parallel); evaluation is pure Python, which threads
             # do not parallelise anyway, so it runs here and streams into the store in batches. Remote
             # workers (processes, a cluster) collect and evaluate; only their findings come back.
@@ -370,6 +381,7 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
                     n = store.add_findings(scan_id, evaluate_target(t, coll, p.per_target[t.id], p.inputs[t.id],
                                                                     p.waivers, started))
                     del coll  # let the collection go before the next target
+                    slots.release()
                 store.update_target(scan_id, t.id, facts=_json(facts), error=fatal, api_calls=calls)
                 api_calls += calls
                 if fatal:
