@@ -254,12 +254,22 @@ def evaluate_target(target: Target, collection: Collection, controls: list[Contr
     """Findings of every control on one collected target, waivers applied, one control at a time.
 
     A generator, so a target with hundreds of thousands of findings (a 10,000-host nmap import) is
-    written to the store in batches instead of being held in memory at once.
+    written to the store in batches instead of being held in memory at once. Without waivers, each
+    resource type is removed from ``collection`` after the last control that reads it, so its memory
+    serves the findings that follow (the collection is the caller's to discard afterwards).
     """
-    by_id = {r.id: r for rs in collection.resources.values() for r in rs}
-    for control in controls:
-        found = evaluate_all([control], target, collection, inputs, now)
-        yield from apply_waivers(found, waivers, target, by_id, facts=collection.facts)
+    if waivers:  # a waiver may match on a resource's tags: every resource stays reachable by id
+        by_id = {r.id: r for rs in collection.resources.values() for r in rs}
+        for control in controls:
+            found = evaluate_all([control], target, collection, inputs, now)
+            yield from apply_waivers(found, waivers, target, by_id, facts=collection.facts)
+        return
+    # without waivers, a resource type's resources are let go once the last control reading them is done
+    last = {c.resource: i for i, c in enumerate(controls)}
+    for i, control in enumerate(controls):
+        yield from evaluate_all([control], target, collection, inputs, now)
+        if last[control.resource] == i:
+            collection.resources.pop(control.resource, None)
 
 
 def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[str, frozenset[str]]:
