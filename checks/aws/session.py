@@ -140,11 +140,11 @@ def new_session(**kwargs: Any) -> Any:
     global _LOADER
     import boto3
     import botocore.session
-    from botocore.loaders import create_loader
+    from checks.aws.models import LeanLoader
 
     with _LOADER_LOCK:
         if _LOADER is None:
-            _LOADER = create_loader()
+            _LOADER = LeanLoader()
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
     return boto3.Session(botocore_session=core, **kwargs)
