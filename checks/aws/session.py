@@ -140,11 +140,11 @@ def new_session(**kwargs: Any) -> Any:
     global _LOADER
     import boto3
     import botocore.session
-    from checks.aws.models import LeanLoader
+    from botocore.loaders import create_loader
 
     with _LOADER_LOCK:
         if _LOADER is None:
-            _LOADER = LeanLoader()
+            _LOADER = create_loader()
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
     return boto3.Session(botocore_session=core, **kwargs)
