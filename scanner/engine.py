@@ -237,7 +237,15 @@ def collect_target(target: Target, controls: list[Control], ctx: CollectContext)
         return Collection(fatal=f"collector failed: {type(exc).__name__}: {exc}")
 
 
-def _collect_into(out: dict[str, _Collected], target: Target, controls: list[Control], ctx: CollectContext) -> None:
+def _collect_into(out: dict[str, _Collected], target: Target, controls: list[Control], ctx: CollectContext,
+                  slots: threading.Semaphore | None = None) -> None:
+    """Collect ``target`` into ``out``; with ``slots``, only once a slot is free (the coordinator frees
+    one when it has stored a target's findings), so at most that many collections are held at once."""
+    if slots is not None:
+        while not slots.acquire(timeout=0.2):
+            if ctx.cancel.is_set():
+                out[target.id] = _Collected(target, Collection(fatal="scan cancelled before this target was collected"))
+                return
     out[target.id] = _Collected(target, collect_target(target, controls, ctx))
 
 
@@ -246,12 +254,22 @@ def evaluate_target(target: Target, collection: Collection, controls: list[Contr
     """Findings of every control on one collected target, waivers applied, one control at a time.
 
     A generator, so a target with hundreds of thousands of findings (a 10,000-host nmap import) is
-    written to the store in batches instead of being held in memory at once.
+    written to the store in batches instead of being held in memory at once. Without waivers, each
+    resource type is removed from ``collection`` after the last control that reads it, so its memory
+    serves the findings that follow (the collection is the caller's to discard afterwards).
     """
-    by_id = {r.id: r for rs in collection.resources.values() for r in rs}
-    for control in controls:
-        found = evaluate_all([control], target, collection, inputs, now)
-        yield from apply_waivers(found, waivers, target, by_id, facts=collection.facts)
+    if waivers:  # a waiver may match on a resource's tags: every resource stays reachable by id
+        by_id = {r.id: r for rs in collection.resources.values() for r in rs}
+        for control in controls:
+            found = evaluate_all([control], target, collection, inputs, now)
+            yield from apply_waivers(found, waivers, target, by_id, facts=collection.facts)
+        return
+    # without waivers, a resource type's resources are let go once the last control reading them is done
+    last = {c.resource: i for i, c in enumerate(controls)}
+    for i, control in enumerate(controls):
+        yield from evaluate_all([control], target, collection, inputs, now)
+        if last[control.resource] == i:
+            collection.resources.pop(control.resource, None)
 
 
 def _attributes_needed(controls: list[Control], waivers: list[Waiver]) -> dict[str, frozenset[str]]:
@@ -340,6 +358,9 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
             # results are handed over here rather than through the futures, which as_completed keeps
             # alive to the end: a collection is freed as soon as its findings are stored
             collected: dict[str, _Collected] = {}
+            # at most --jobs collections held at once, finished ones waiting to be evaluated included: an
+            # Organization's accounts are collected faster than they are evaluated and stored
+            slots = threading.Semaphore(max(1, min(req.jobs, len(p.targets))))
             shared, controls_sha = _share_controls(executor, p) if remote else (None, "")  # type: Any, str
             for t in p.targets:
                 if remote:
@@ -352,7 +373,7 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
                 ctx = CollectContext(inputs=ctx_inputs, control_inputs=p.inputs[t.id], options=dict(req.options),
                                      attributes=_attributes_needed(p.per_target[t.id], p.waivers),
                                      cancel=cancel, progress=progress.note)
-                futures[executor.submit(_collect_into, collected, t, p.per_target[t.id], ctx)] = t
+                futures[executor.submit(_collect_into, collected, t, p.per_target[t.id], ctx, slots)] = t
             # Local workers collect (network-bound, in parallel); evaluation is pure Python, which threads
             # do not parallelise anyway, so it runs here and streams into the store in batches. Remote
             # workers (processes, a cluster) collect and evaluate; only their findings come back.
@@ -370,6 +391,7 @@ def _execute(p: Plan, req: ScanRequest, store: Store, progress: Progress, cancel
                     n = store.add_findings(scan_id, evaluate_target(t, coll, p.per_target[t.id], p.inputs[t.id],
                                                                     p.waivers, started))
                     del coll  # let the collection go before the next target
+                    slots.release()
                 store.update_target(scan_id, t.id, facts=_json(facts), error=fatal, api_calls=calls)
                 api_calls += calls
                 if fatal:

@@ -31,6 +31,13 @@ SCHEMA_VERSION = 2
 HASH_VERSION = 2
 """The scan hash formula new scans are sealed with (``scans.hash_version``; NULL is formula 1)."""
 BATCH = 20000
+BATCH_BYTES = 8 << 20
+"""A batch is also written once its messages and new evidence reach 8 MiB of text."""
+CACHE_KIB = 16384
+"""The page cache of the scan's own connection (16 MiB). It writes the first WRITER_AFTER findings of a
+scan and reads scans back in id order (sealing, the gate): neither needs more, and the cache is part of
+a scan's peak memory (64 MiB of it at 50,000 findings). The writer process, which inserts the findings
+of big scans with their random index updates, keeps 64 MiB (:mod:`scanner.store_writer`)."""
 WRITER_AFTER = 4 * BATCH
 """Findings a Store writes itself before it hands its batches to a writer process
 (:mod:`scanner.store_writer`); 0 disables the writer."""
@@ -137,7 +144,7 @@ class Store(StoreReads):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: index updates of big scans
+            conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # see CACHE_KIB
             # temp_store stays FILE: a sort bigger than the page cache (a GROUP BY over a 4.5 M-finding
             # scan) spills to a temporary file instead of growing this process
             conn.execute("PRAGMA recursive_triggers=on")  # as sqlite_utils.Database(conn) sets it
@@ -271,20 +278,37 @@ class Store(StoreReads):
             raise StoreError(f"{self.path}: scan {scan_id!r} has no target {target_id!r}")
 
     def add_findings(self, scan_id: str, findings: Iterable[Finding]) -> int:
-        """Store findings (and their evidence, deduplicated by sha256) in batches; returns the count."""
+        """Store findings (and their evidence, deduplicated by sha256) in batches; returns the count.
+
+        Each finding becomes its row (evidence encoded and hashed) as it arrives, so no ``Finding`` is
+        kept once read; a batch is written at :data:`BATCH` rows or :data:`BATCH_BYTES` of messages and
+        evidence, whichever comes first: a scan with large evidence holds a few MB of it at a time, not
+        20,000 findings' worth."""
         count = 0
-        batch: list[Finding] = []
+        rows: list[tuple[Any, ...]] = []
+        evidence: dict[str, str] = {}
+        size = 0
+        stamp = now()
+        encode, sha256 = evidence_json, hashlib.sha256
         for f in findings:
-            batch.append(f)
-            if len(batch) >= BATCH:
-                count += self._write_batch(scan_id, batch)
-                batch = []
-        if batch:
-            count += self._write_batch(scan_id, batch)
+            ev_sha = None
+            if f.evidence:
+                text = encode(f.evidence)
+                ev_sha = sha256(text.encode("utf-8")).hexdigest()
+                if ev_sha not in evidence:
+                    evidence[ev_sha] = text
+                    size += len(text)
+            size += len(f.message)
+            rows.append((scan_id, f.control_id, f.target_id, f.resource_id, f.resource_type, f.region,
+                         f.status.value, f.severity.value, f.message, ev_sha, f.waiver_id, stamp))
+            if len(rows) >= BATCH or size >= BATCH_BYTES:
+                count += self._write_batch(scan_id, rows, evidence)
+                rows, evidence, size, stamp = [], {}, 0, now()
+        if rows:
+            count += self._write_batch(scan_id, rows, evidence)
         return count
 
-    def _write_batch(self, scan_id: str, batch: list[Finding]) -> int:
-        rows, evidence = self._rows(scan_id, batch)
+    def _write_batch(self, scan_id: str, rows: list[tuple[Any, ...]], evidence: dict[str, str]) -> int:
         if self._writer is None and (not WRITER_AFTER or self._stored + len(rows) <= WRITER_AFTER):
             self._insert(scan_id, rows, evidence)
             self._stored += len(rows)
@@ -356,23 +380,6 @@ class Store(StoreReads):
     def control_results(self, scan_id: str) -> list[dict[str, Any]]:
         self._quiesce(scan_id)
         return super().control_results(scan_id)
-
-    def _rows(self, scan_id: str, batch: list[Finding]) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
-        """Rows of ``batch`` without their hash (see :func:`scanner.store_writer.hash_rows`), and the
-        evidence they reference (sha256 -> canonical JSON): the hot path of a big scan, one tuple per row."""
-        stamp = now()
-        evidence: dict[str, str] = {}
-        rows = []
-        encode, sha256 = evidence_json, hashlib.sha256
-        for f in batch:
-            ev_sha = None
-            if f.evidence:
-                text = encode(f.evidence)
-                ev_sha = sha256(text.encode("utf-8")).hexdigest()
-                evidence[ev_sha] = text
-            rows.append((scan_id, f.control_id, f.target_id, f.resource_id, f.resource_type, f.region,
-                         f.status.value, f.severity.value, f.message, ev_sha, f.waiver_id, stamp))
-        return rows, evidence
 
     def _insert(self, scan_id: str, rows: list[tuple[Any, ...]], evidence: dict[str, str]) -> None:
         from scanner.store_writer import hash_rows

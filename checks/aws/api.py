@@ -77,7 +77,7 @@ class Api:
         """One API call, run at most once per scan; raises :class:`ApiFailure`."""
         region = region or self.session.default_region
         key = ("call", service, region, operation, json.dumps(params, sort_keys=True, default=str))
-        return self.once(key, lambda: self._send(call, service, region, operation, params))
+        return self.once(key, lambda: _bare(self._send(call, service, region, operation, params)))
 
     def get(self, service: str, region: str | None, operation: str, absent: tuple[str, ...] = (),
             **params: Any) -> Any:
@@ -93,7 +93,7 @@ class Api:
         """Every page of a paginated listing, run at most once per scan; raises :class:`ApiFailure`."""
         region = region or self.session.default_region
         key = ("pages", service, region, operation, json.dumps(params, sort_keys=True, default=str))
-        return self.once(key, lambda: self._send(paginate, service, region, operation, params))
+        return self.once(key, lambda: [_bare(page) for page in self._send(paginate, service, region, operation, params)])
 
     def _send(self, fn: Callable[..., R], service: str, region: str, operation: str, params: dict[str, Any]) -> R:
         """``fn(client, operation, **params)``, unless the operation already failed for good in this scan.
@@ -140,3 +140,11 @@ class Api:
     def arn(self, service: str, region: str | None, resource: str) -> str:
         """An ARN in this account's partition."""
         return f"arn:{self.partition}:{service}:{region or ''}:{self.account}:{resource}"
+
+
+def _bare(response: Any) -> Any:
+    """A response without its ``ResponseMetadata`` (request id, HTTP headers): no collector reads it,
+    and the memo would keep one per call of the scan (about 1 KB each)."""
+    if isinstance(response, dict):
+        response.pop("ResponseMetadata", None)
+    return response
