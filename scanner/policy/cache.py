@@ -85,12 +85,9 @@ def _encode(f: str, docs: list[Document], problems: list[Diagnostic]) -> Any:
 
 
 def _positions(rows: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
-    out = {}
-    for path, line, col in rows:
-        if not (isinstance(path, list) and all(isinstance(x, (str, int)) for x in path)
-                and type(line) is int and type(col) is int):
-            raise ValueError("bad position")
-        out[tuple(path)] = (line, col)
+    out = {tuple(path): (line, col) for path, line, col in rows}  # TypeError if a path is not a list of scalars
+    if not all(type(line) is int and type(col) is int for line, col in out.values()):
+        raise ValueError("bad position")
     return out
 
 

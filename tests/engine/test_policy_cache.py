@@ -272,7 +272,7 @@ def test_opt_out_and_unwritable_cache_dir_parse_silently(tmp_path, parsed, monke
     assert snapshot(loader.collect([])) == cold
 
 
-def test_key_covers_relative_path_and_content_not_metadata():
+def test_only_data_json_gives_back_exactly_is_cached():
     assert pcache._exact({"a": [1, 2.5, None, True, "x"]})
     assert not pcache._exact({1: "a"}) and not pcache._exact({"a": float("nan")}) and not pcache._exact(2**64)
 
