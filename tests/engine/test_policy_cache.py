@@ -317,3 +317,16 @@ def test_unprivileged_user_with_unwritable_then_private_cache():
         assert not os.path.exists(os.path.join(base, ".cache"))
     finally:
         shutil.rmtree(base)
+
+
+def test_file_json_cannot_hold_exactly_is_parsed_every_time(tree, parsed, monkeypatch):
+    odd = tree / "profiles" / "odd.yaml"  # an integer key: JSON would give back the string "1"
+    odd.write_text("apiVersion: govscan/v1\nkind: Profile\nmetadata: {id: odd, title: Odd keys here}\n"
+                   "select: {include: ['host-*']}\ngate: {1: low}\n")
+    cold = loader.collect([])
+    new_process(monkeypatch)
+    seen = counting(monkeypatch)
+    warm = loader.collect([])
+    assert seen == [str(odd)]  # every other shipped file came from the cache
+    assert snapshot(warm) == snapshot(cold)
+    assert f"{odd}:5:8: unknown key 1 in gate" in snapshot(warm)[3]  # not '1': the key is still an integer
