@@ -74,9 +74,13 @@ _PARSED: dict[tuple[str, int, int], tuple[list[Document], list[Diagnostic]]] = {
 
 
 def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnostic]]:
-    """Parse files (cached per process by path, mtime and size: documents are never mutated)."""
+    """Parse files (cached per process by path, mtime and size: documents are never mutated; the
+    shipped files also across runs by content, see :mod:`scanner.policy.cache`)."""
+    from scanner.policy.cache import Cache
+
     docs: list[Document] = []
     problems: list[Diagnostic] = []
+    disk: Cache | None = None
     for f in files:
         try:
             st = f.stat()
@@ -88,10 +92,20 @@ def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnost
             docs.extend(cached_docs)
             problems.extend(cached_problems)
             continue
+        if disk is None:
+            disk = Cache(files)
         start_docs, start_problems = len(docs), len(problems)
-        _read_one(f, docs, problems)
+        hit = disk.get(f)
+        if hit is not None:
+            docs.extend(hit[0])
+            problems.extend(hit[1])
+        else:
+            _read_one(f, docs, problems)
+            disk.put(f, docs[start_docs:], problems[start_problems:])
         if key is not None:
             _PARSED[key] = (docs[start_docs:], problems[start_problems:])
+    if disk is not None:
+        disk.save()
     return docs, problems
 
 
