@@ -387,7 +387,14 @@ def _profile(doc: Document, pset: Any) -> Iterator[Diagnostic]:
         glob = exc if isinstance(exc, str) else exc["id"]
         if not fnmatch.filter(ids, glob):
             yield doc.diag(("select", "exclude", n), f"exclude {glob!r} matches no control{did_you_mean(glob, ids)}")
+    for section in ("inputs", "refine"):
+        for key in (data.get(section) or {}):
+            if not isinstance(key, str):  # YAML keys may be numbers: `1:` is not a control id
+                yield doc.diag((section, key), f"{section} key {key!r} is not a control id (quote it if it is one)",
+                               key=True)
     for cid, values in (data.get("inputs") or {}).items():
+        if not isinstance(cid, str):
+            continue
         control = pset.controls.get(cid)
         if control is None:
             yield doc.diag(("inputs", cid), f"inputs for unknown control {cid!r}{did_you_mean(cid, ids)}", key=True)
@@ -405,7 +412,7 @@ def _profile(doc: Document, pset: Any) -> Iterator[Diagnostic]:
                 yield doc.diag(("inputs", cid, name), f"input {cid}.{name}: {_not_allowed(value, list(spec.allowed))!r} "
                                f"is not in allowed {list(spec.allowed)}")
     for cid in (data.get("refine") or {}):
-        if not fnmatch.filter(ids, cid):
+        if isinstance(cid, str) and not fnmatch.filter(ids, cid):
             yield doc.diag(("refine", cid), f"refine of unknown control {cid!r}{did_you_mean(cid, ids)}", key=True)
     if data.get("benchmark"):
         from scanner.policy import benchmark
