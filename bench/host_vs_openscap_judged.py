@@ -70,6 +70,13 @@ JUDGED: dict[str, tuple[str, str]] = {
         "govscan", "CIS 6.1.4.1's audit allows lastlog, wtmp and btmp up to 0664 with group utmp (and 0640 for most "
                    "other files); the hardened tree has them at 0660 root:utmp. SSG's rule wants every file at 0640 "
                    "or less"),
+    "accounts_password_pam_unix_authtok": (
+        "govscan", "CIS 5.3.3.4.4 greps /etc/pam.d/common-password for a `password ... pam_unix.so ... use_authtok` "
+                   "line; this machine's line is `pam_unix.so obscure yescrypt` (no use_authtok): the audit fails. "
+                   "SSG's OVAL passed it"),
+    "socket_systemd-journal-remote_disabled": (
+        "govscan", "CIS 6.1.2.1.4 passes when systemd-journal-remote.socket is not enabled; the package is not "
+                   "installed here, so there is no socket unit. OpenSCAP's systemd probe answers an error"),
     "aide_build_database": (
         "govscan", "CIS 6.3.1 (\"AIDE is installed\") audits the aide and aide-common packages only; building the "
                    "database is part of its remediation. SSG's profile adds a rule that the database exists"),

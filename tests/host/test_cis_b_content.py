@@ -151,12 +151,21 @@ def test_journald_drop_in_precedence(tmp_path):
     }, ("systemd-journal-remote",), ["host.logging"], JOURNALD)
     assert got == {
         "host-journald-persistent": ("pass", "journald Storage=persistent"),
-        "host-journald-compress": ("pass", "journald Compress=yes"),
+        # the masked vendor drop-in's Compress=no is not read; the compiled-in yes is not written, as CIS 6.1.2.3 wants
+        "host-journald-compress": ("fail", "journald Compress=yes (required: yes, set in journald.conf or a drop-in; "
+                                   "keys set: ForwardToSyslog, Storage)"),
         "host-journald-no-forward-to-syslog": ("pass", "journald ForwardToSyslog=no"),
         "host-journal-remote-installed": ("pass", "systemd-journal-remote is installed"),
         "host-rsyslog-installed": ("notapplicable", "rsyslog is not installed: journald is the logging method, so the "
                                    "rsyslog recommendations (CIS 6.1.3) do not apply"),
     }
+
+
+def test_journald_compress_written_passes(tmp_path):
+    got = one(tmp_path, {"/etc/systemd/journald.conf": "[Journal]\n#Compress=yes\n",
+                         "/etc/systemd/journald.conf.d/60-cis.conf": "[Journal]\nCompress=yes\n"}, (),
+              ["host.logging"], JOURNALD)
+    assert got["host-journald-compress"] == ("pass", "journald Compress=yes")
 
 
 def test_journald_defaults_fail(tmp_path):
@@ -165,7 +174,8 @@ def test_journald_defaults_fail(tmp_path):
                          "/etc/systemd/journald.conf.d/60.conf": "[Journal]\nCompress=no\n"}, (),
               ["host.logging"], JOURNALD)
     assert got["host-journald-persistent"] == ("fail", "journald Storage=auto (required: persistent)")
-    assert got["host-journald-compress"] == ("fail", "journald Compress=no (required: yes)")
+    assert got["host-journald-compress"] == ("fail", "journald Compress=no (required: yes, set in journald.conf or a "
+                                             "drop-in; keys set: Compress)")
     assert got["host-journald-no-forward-to-syslog"] == ("fail", "journald ForwardToSyslog=yes (required: no)")
     assert got["host-journal-remote-installed"] == ("fail", "systemd-journal-remote is not installed")
 
