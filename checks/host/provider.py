@@ -21,12 +21,10 @@ class HostProvider(Provider):
 
     name = "host"
     # One module per content area (checks/host/kinds_<area>.py) beside the core types.
-    resource_modules: ClassVar[tuple[str, ...]] = ("checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a",
-                        "checks.host.kinds_cis_b")
-    resource_modules += ("checks.host.kinds_stig_audit",)
-    resource_modules += ("checks.host.kinds_stig_files",)  # type: ignore[assignment]
-    resource_modules += ("checks.host.kinds_stig_access",)  # type: ignore[assignment]
-    resource_modules += ("checks.host.kinds_stig_system",)
+    resource_modules: ClassVar[tuple[str, ...]] = (
+        "checks.host.resources", "checks.host.kinds_rhel", "checks.host.kinds_cis_a", "checks.host.kinds_cis_b",
+        "checks.host.kinds_stig_audit", "checks.host.kinds_stig_files", "checks.host.kinds_stig_access",
+        "checks.host.kinds_stig_system")
     target_forms = (
         TargetForm("local", "local", "this machine, without SSH (sudo from the inventory)"),
         TargetForm("ssh://[user@]host[:port]", "ssh://admin@web01.agency.example:2222",

@@ -45,11 +45,16 @@ def _value(text: str) -> Any:
     return v
 
 
-def parse_gdm(out: Output) -> list[Resource]:
+def gdm_package(out: Output) -> str | None:
+    """The installed GDM package (``gdm3`` on Debian, ``gdm`` on RHEL), or None."""
     from checks.host.parsers.system import parse_packages
 
     installed = parse_packages(out)[0].attrs["installed"]
-    gdm = next((p for p in ("gdm3", "gdm") if p in installed), None)
+    return next((p for p in ("gdm3", "gdm") if p in installed), None)
+
+
+def parse_gdm(out: Output) -> list[Resource]:
+    gdm = gdm_package(out)
     attrs: dict[str, Any] = {"installed": gdm is not None,
                              "installed_reason": f"package {gdm} is installed" if gdm else
                              "GDM is not installed (no gdm3 or gdm package)"}

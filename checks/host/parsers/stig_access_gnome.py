@@ -60,10 +60,9 @@ def _banner(raw: Any) -> Any:
 
 def parse_stig_gnome(out: Output) -> list[Resource]:
     """``host.stig_gnome``: one resource per host (id `stig_gnome`)."""
-    from checks.host.parsers.system import parse_packages
+    from checks.host.parsers.desktop import gdm_package
 
-    installed = parse_packages(out)[0].attrs["installed"]
-    gdm = next((p for p in ("gdm3", "gdm") if p in installed), None)
+    gdm = gdm_package(out)
     attrs: dict[str, Any] = {"gdm_installed": gdm is not None,
                              "gdm_installed_reason": f"package {gdm} is installed" if gdm else
                              "GDM is not installed (no gdm3 or gdm package): the STIG's GNOME rules do not apply"}
