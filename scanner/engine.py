@@ -181,7 +181,10 @@ def _parse_cli_inputs(raw: Mapping[str, Any], controls: Mapping[str, Control]) -
 
 def plan(req: ScanRequest) -> Plan:
     """Load policies, resolve targets and tailor the selection; raises on any bad input."""
+    from scanner.policy.loader import forget_parsed
+
     pset = load_policies(list(req.policy_paths) + list(req.waivers))
+    forget_parsed()  # a scan holds its selected controls, not every file's parsed documents
     found: list[tuple[Target, Diagnostic | None]] = []
     inventory_sha = None
     if req.inventory:
@@ -318,8 +321,11 @@ def _control_row(scan_id: str, c: Control, inputs: Mapping[str, Any]) -> dict[st
 def execute(p: Plan, req: ScanRequest, store: Store, progress: Progress | None = None,
             cancel: threading.Event | None = None) -> ScanOutcome:
     """Run a plan and store everything; returns the outcome with the gate's exit code."""
+    from scanner.malloc import cap_arenas
+
     progress = progress or Progress()
     cancel = cancel or threading.Event()
+    cap_arenas()  # before the scan's threads start: see scanner.malloc
     # the executor first: a cluster that cannot be reached leaves no scan behind
     executor = _make_executor(req.executor, min(req.jobs, len(p.targets)), req.executor_options)
     try:

@@ -31,12 +31,13 @@ SCHEMA_VERSION = 2
 HASH_VERSION = 2
 """The scan hash formula new scans are sealed with (``scans.hash_version``; NULL is formula 1)."""
 BATCH = 20000
-BATCH_BYTES = 8 << 20
-"""A batch is also written once its messages and new evidence reach 8 MiB of text."""
-CACHE_KIB = 16384
-"""The page cache of the scan's own connection (16 MiB). It writes the first WRITER_AFTER findings of a
-scan and reads scans back in id order (sealing, the gate): neither needs more, and the cache is part of
-a scan's peak memory (64 MiB of it at 50,000 findings). The writer process, which inserts the findings
+BATCH_BYTES = 4 << 20
+"""A batch is also written once its messages and new evidence reach 4 MiB of text (a batch of rows is
+about twice its text in memory, and part of a scan's peak)."""
+CACHE_KIB = 4096
+"""The page cache of the scan's own connection (4 MiB). It writes the first WRITER_AFTER findings of a
+scan and reads scans back in id order (sealing, the gate): neither needs more (an AWS scan of 50,000
+findings took as long with 4 MiB as with 16), and the cache is part of a scan's peak memory. The writer process, which inserts the findings
 of big scans with their random index updates, keeps 64 MiB (:mod:`scanner.store_writer`)."""
 WRITER_AFTER = 4 * BATCH
 """Findings a Store writes itself before it hands its batches to a writer process

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import pickle
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Mapping, TypeVar
@@ -37,7 +38,7 @@ class Api:
         """Resource type -> attribute paths the selected controls read; ``None``: collect everything."""
         self._roots: dict[str, frozenset[str]] = {}
         self._fanout = fanout
-        self._memo: dict[tuple[str, ...], Future[Any]] = {}
+        self._memo: dict[tuple[str, ...], Future[_Stored] | _Stored] = {}
         self._lasting: dict[tuple[str, str, str], ApiFailure] = {}
         """(service, region, operation) -> its first lasting failure in this scan."""
         self._lock = threading.Lock()
@@ -58,20 +59,32 @@ class Api:
         return any(f in roots for f in feeds)
 
     def once(self, key: tuple[str, ...], fn: Callable[[], Any]) -> Any:
-        """Run ``fn`` once for ``key`` per scan; later and concurrent callers get its result."""
+        """Run ``fn`` once for ``key`` per scan; later and concurrent callers get its result.
+
+        The first caller gets the value itself; the memo keeps a compact copy (:class:`_Stored`) that each
+        later caller gets afresh, and a failure without the traceback that would hold its HTTP exchange.
+        """
         with self._lock:
-            fut = self._memo.get(key)
-            owner = fut is None
-            if owner:
-                fut = Future()
-                self._memo[key] = fut
-        assert fut is not None
-        if owner:
+            entry = self._memo.get(key)
+            if entry is None:
+                pending: Future[_Stored] = Future()
+                self._memo[key] = pending
+        if entry is None:
             try:
-                fut.set_result(fn())
+                value = fn()
             except BaseException as exc:  # the failure is memoised too: it is not retried per caller
-                fut.set_exception(exc)
-        return fut.result()
+                self._settle(key, pending, _Stored(failure=_bare_failure(exc)))
+                raise
+            self._settle(key, pending, _Stored.of(value))
+            return value
+        if isinstance(entry, Future):  # another thread is running it: wait for its result
+            entry = entry.result()
+        return entry.get()
+
+    def _settle(self, key: tuple[str, ...], pending: Future[_Stored], stored: _Stored) -> None:
+        with self._lock:
+            self._memo[key] = stored
+        pending.set_result(stored)
 
     def call(self, service: str, region: str | None, operation: str, **params: Any) -> Any:
         """One API call, run at most once per scan; raises :class:`ApiFailure`."""
@@ -148,3 +161,51 @@ def _bare(response: Any) -> Any:
     if isinstance(response, dict):
         response.pop("ResponseMetadata", None)
     return response
+
+
+class _Stored:
+    """One memoised result: a value, or a failure re-raised as a copy.
+
+    A value is kept as its pickle (a few times smaller than the objects) until a later caller asks for
+    it; it is then kept as objects again, shared by every later caller, as a response read by several
+    collectors (a listing) is read again and again. Most responses are read once, and stay pickled.
+    The pickles are made and read in this process from values botocore parsed; nothing is read back
+    from anywhere else. A value that cannot be pickled is kept as it is.
+    """
+
+    __slots__ = ("data", "value", "failure")
+
+    def __init__(self, data: bytes | None = None, value: Any = None, failure: BaseException | None = None):
+        self.data = data
+        self.value = value
+        self.failure = failure
+
+    @classmethod
+    def of(cls, value: Any) -> _Stored:
+        try:
+            return cls(data=pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return cls(value=value)
+
+    def get(self) -> Any:
+        if self.failure is not None:
+            raise _copy_failure(self.failure)
+        data = self.data
+        if data is not None:  # the first read again: objects from now on (concurrent first reads each unpickle)
+            self.value = pickle.loads(data)  # noqa: S301 - this process's own pickle of a parsed response
+            self.data = None
+        return self.value
+
+
+def _bare_failure(exc: BaseException) -> BaseException:
+    """A copy of ``exc`` without traceback, cause or context: what a later caller needs (its type, text and
+    attributes), not the frames of the failed call, which hold its whole HTTP exchange."""
+    return _copy_failure(exc)
+
+
+def _copy_failure(exc: BaseException) -> BaseException:
+    """A new exception of the same type, arguments and attributes, with no traceback of its own."""
+    clone = type(exc).__new__(type(exc))
+    clone.args = exc.args
+    clone.__dict__.update(vars(exc))
+    return clone

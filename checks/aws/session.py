@@ -6,6 +6,7 @@ imported inside functions so that ``govscan --help`` never pays for it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import weakref
@@ -103,7 +104,7 @@ class CallCounter:
     """
 
     calls: Counter[str] = field(default_factory=Counter)
-    distinct: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    distinct: Counter[tuple[str, bytes]] = field(default_factory=Counter)
     attempts: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -112,7 +113,9 @@ class CallCounter:
         params = params or {}
         body = params.get("body", b"")
         body = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-        request = (name, f"{params.get('url', '')}?{params.get('query_string', '')}", body)
+        # the request as a digest: the scan keeps one per call (bodies are up to KBs each)
+        request = (name, hashlib.blake2b(f"{params.get('url', '')}?{params.get('query_string', '')}\0{body}"
+                                         .encode("utf-8", "surrogatepass"), digest_size=16).digest())
         with self._lock:
             self.calls[name] += 1
             self.distinct[request] += 1
@@ -128,7 +131,7 @@ class CallCounter:
 
     def repeated(self) -> list[str]:
         """API names of requests sent more than once (identical endpoint and body)."""
-        return sorted({name for (name, _, _), n in self.distinct.items() if n > 1})
+        return sorted({name for (name, _), n in self.distinct.items() if n > 1})
 
 
 def _stop_on_not_implemented(response: Any = None, **_: Any) -> None:
@@ -196,16 +199,17 @@ def new_session(**kwargs: Any) -> Any:
 
     Parsing service models is the dominant cost of creating clients (about 3 s for the dozen
     services a scan uses); each account and assumed role needs its own session, but never its own
-    copy of the models.
+    copy of the models. The loader keeps of each model only what govscan reads (:mod:`checks.aws.models`).
     """
     global _LOADER
     import boto3
     import botocore.session
-    from botocore.loaders import create_loader
+
+    from checks.aws.models import ModelLoader
 
     with _LOADER_LOCK:
         if _LOADER is None:
-            _LOADER = create_loader()
+            _LOADER = ModelLoader()
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
     return boto3.Session(botocore_session=core, **kwargs)

@@ -24,12 +24,12 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from scanner.errors import Diagnostic
 from scanner.policy.yamlpos import Document
 
-FORMAT = 1
+FORMAT = 2
 MAX_BYTES = 64 * 1024 * 1024
 Result = tuple[list[Document], list[Diagnostic]]
 
@@ -77,27 +77,50 @@ def _encode(f: str, docs: list[Document], problems: list[Diagnostic]) -> Any:
     if not all(_exact(d.data) for d in docs):
         return None
     return {
+        # the positions as one JSON text per document, decoded only if a diagnostic needs them
         "docs": [{"index": d.index, "data": d.data,
-                  "pos": [[list(p), lc[0], lc[1]] for p, lc in d.positions.items()],
-                  "keys": [[list(p), lc[0], lc[1]] for p, lc in d.key_positions.items()]} for d in docs],
+                  "pos": _pack(d.positions), "keys": _pack(d.key_positions)} for d in docs],
         "problems": [[p.line, p.col, p.message, p.document, p.level] for p in problems],
     }
 
 
-def _positions(rows: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
+def _pack(positions: dict[tuple[Any, ...], tuple[int, int]]) -> str:
+    import orjson
+
+    return orjson.dumps([[list(p), lc[0], lc[1]] for p, lc in positions.items()]).decode("utf-8")
+
+
+def _positions(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
+    import orjson
+
+    rows = orjson.loads(text)
     out = {tuple(path): (line, col) for path, line, col in rows}  # TypeError if a path is not a list of scalars
     if not all(type(line) is int and type(col) is int for line, col in out.values()):
         raise ValueError("bad position")
     return out
 
 
+def _unpacker(f: str, index: int, pos: str, keys: str) -> Callable[[], tuple[dict[Any, Any], dict[Any, Any]]]:
+    """Decodes a cached document's positions when first read; if the cache held something odd there,
+    the file is parsed again for them (as for any odd entry)."""
+    def unpack() -> tuple[dict[Any, Any], dict[Any, Any]]:
+        try:
+            return _positions(pos), _positions(keys)
+        except (ValueError, TypeError):
+            from scanner.policy.yamlpos import read_file
+
+            found = [d for d in read_file(Path(f))[0] if d.index == index]
+            return (found[0].positions, found[0].key_positions) if found else ({}, {})
+    return unpack
+
+
 def _decode(f: str, entry: Any) -> Result:
     """An entry back into documents and diagnostics for file ``f``; ValueError/TypeError/KeyError if malformed."""
     docs = []
     for d in entry["docs"]:
-        if type(d["index"]) is not int:
+        if type(d["index"]) is not int or not isinstance(d["pos"], str) or not isinstance(d["keys"], str):
             raise ValueError("bad document")
-        docs.append(Document(d["data"], f, d["index"], _positions(d["pos"]), _positions(d["keys"])))
+        docs.append(Document(d["data"], f, d["index"], unpack=_unpacker(f, d["index"], d["pos"], d["keys"])))
     problems = []
     for line, col, message, document, level in entry["problems"]:
         if not (type(line) is int and type(col) is int and isinstance(message, str)

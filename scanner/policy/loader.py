@@ -109,6 +109,12 @@ def read_documents(files: Sequence[Path]) -> tuple[list[Document], list[Diagnost
     return docs, problems
 
 
+def forget_parsed() -> None:
+    """Let go of this process's parsed documents (a scan keeps only its selected controls: the documents
+    of every shipped file, with their line and column maps, are tens of MB)."""
+    _PARSED.clear()
+
+
 def _read_one(f: Path, docs: list[Document], problems: list[Diagnostic]) -> None:
     """Parse one file, appending its documents and problems."""
     found, errs, _ = read_file(f)

@@ -16,8 +16,8 @@ levels deep is refused at the line that crosses the limit instead of exhausting 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -66,18 +66,45 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-@dataclass
 class Document:
-    """One YAML document: its plain data and the position of every node."""
+    """One YAML document: its plain data and the position of every node.
 
-    data: Any
-    file: str
-    index: int
-    """0-based position of the document within its file."""
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    """Path of a value -> (line, col), 1-based."""
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    """Path of a mapping entry -> (line, col) of its key."""
+    ``positions``: path of a value -> (line, col), 1-based; ``key_positions``: path of a mapping entry ->
+    (line, col) of its key. A document from the parsed-policy cache gets them as ``unpack``, a function
+    that returns both, called when they are first read: a scan loads every shipped document and reads
+    the positions of almost none (they serve diagnostics), so they are not built as objects up front.
+    """
+
+    __slots__ = ("data", "file", "index", "_positions", "_key_positions", "_unpack")
+
+    def __init__(self, data: Any, file: str, index: int, positions: dict[Path, tuple[int, int]] | None = None,
+                 key_positions: dict[Path, tuple[int, int]] | None = None,
+                 unpack: Callable[[], tuple[dict[Path, tuple[int, int]], dict[Path, tuple[int, int]]]] | None = None):
+        self.data = data
+        self.file = file
+        self.index = index
+        """0-based position of the document within its file."""
+        self._positions = positions if positions is not None else {}
+        self._key_positions = key_positions if key_positions is not None else {}
+        self._unpack = unpack
+
+    def _unpacked(self) -> None:
+        if self._unpack is not None:
+            self._positions, self._key_positions = self._unpack()
+            self._unpack = None
+
+    @property
+    def positions(self) -> dict[Path, tuple[int, int]]:
+        self._unpacked()
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[Path, tuple[int, int]]:
+        self._unpacked()
+        return self._key_positions
+
+    def __repr__(self) -> str:
+        return f"Document(file={self.file!r}, index={self.index})"
 
     def pos(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Position of ``path`` (of its key when ``key``), falling back to the nearest ancestor."""

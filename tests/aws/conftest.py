@@ -29,6 +29,20 @@ def aws_env() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_shape_outside_the_operation_table() -> Iterator[None]:
+    """Every AWS test doubles as a check of ``checks/aws/operations.py``: a collector that needed a shape
+    the pruned models left out (an operation missing from the table) fails the test that ran it."""
+    from checks.aws import session
+
+    before = dict(session._LOADER.misses) if session._LOADER is not None else {}
+    yield
+    after = dict(session._LOADER.misses) if session._LOADER is not None else {}
+    new = sorted(k for k, n in after.items() if n > before.get(k, 0))
+    assert not new, (f"shapes read outside checks/aws/operations.py: {new}; "
+                     "run python tests/aws/test_models.py --write")
+
+
 @pytest.fixture
 def moto() -> Iterator[None]:
     from moto import mock_aws

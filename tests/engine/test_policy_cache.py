@@ -330,3 +330,42 @@ def test_file_json_cannot_hold_exactly_is_parsed_every_time(tree, parsed, monkey
     assert seen == [str(odd)]  # every other shipped file came from the cache
     assert snapshot(warm) == snapshot(cold)
     assert f"{odd}:5:8: unknown key 1 in gate" in snapshot(warm)[3]  # not '1': the key is still an integer
+
+
+def test_odd_positions_in_a_cached_document_are_read_from_the_file(parsed, monkeypatch):
+    """Positions are decoded when first read (a scan reads almost none); odd ones there mean the file is
+    parsed again for them, so every position is still right."""
+    import orjson
+
+    cold = snapshot(loader.collect([]))
+    good = orjson.loads(parsed.read_bytes())
+    rel = next(r for r, e in good["files"].items() if e["docs"])
+    for bad in ('[[["a"], "1", 1]]', "not json", '[[[{"a": 1}], 1, 1]]', '{"a": 1}'):
+        entry = {**good["files"][rel], "docs": [{**d, "pos": bad} for d in good["files"][rel]["docs"]]}
+        parsed.write_bytes(orjson.dumps({"key": good["key"], "files": {**good["files"], rel: entry}}))
+        new_process(monkeypatch)
+        seen = counting(monkeypatch)
+        warm = loader.collect([])
+        assert seen == []  # the data came from the cache
+        assert snapshot(warm) == cold  # and every position is right (the odd ones re-read from the file)
+
+
+def test_a_planned_scan_keeps_no_parsed_document(parsed):
+    """A scan holds its selected controls, not the documents (with their position maps) of every shipped
+    file: they were most of its memory before collection. Counted in a fresh process, cold and warm."""
+    program = (
+        "import gc\n"
+        "from scanner.engine import ScanRequest, plan\n"
+        "from scanner.policy.yamlpos import Document\n"
+        "p = plan(ScanRequest(targets=['aws:///us-east-1'], profiles=['aws-foundations']))\n"
+        "gc.collect()\n"
+        "print(len(p.selection.controls), sum(isinstance(o, Document) for o in gc.get_objects()))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(parsed.parent.parent), "AWS_ACCESS_KEY_ID": "x",
+           "AWS_SECRET_ACCESS_KEY": "x", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
+    for run in ("cold", "warm"):
+        out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=120)
+        assert out.returncode == 0, out.stderr
+        controls, documents = map(int, out.stdout.split())
+        assert controls > 250 and documents == 0, (run, out.stdout)
+    assert parsed.exists()
