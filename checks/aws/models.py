@@ -53,6 +53,15 @@ def _undocumented(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _model_key(key: tuple[Any, ...], service: str) -> bool:
+    """Whether a key of botocore's loader cache holds ``service``'s model (the file or the loaded model)."""
+    if key[:3] == ("load_service_model", service, _SERVICE_MODEL):
+        return True
+    path = key[1] if len(key) > 1 else None
+    return key[0] == "load_data_with_path" and isinstance(path, str) and path.startswith(f"{service}/") \
+        and path.rsplit("/", 1)[-1].startswith(_SERVICE_MODEL)
+
+
 class LazyShapes(dict):  # type: ignore[type-arg]
     """The kept shapes of one service; a shape not kept is loaded (with its closure) on first lookup.
 
@@ -93,10 +102,9 @@ class ModelLoader(Loader):
 
     def load_full(self, service: str, api_version: str | None) -> dict[str, Any]:
         """botocore's whole model of ``service``, not kept in the loader's cache."""
-        before = set(self._cache)
         model: dict[str, Any] = Loader.load_service_model(self, service, _SERVICE_MODEL, api_version=api_version)
-        for key in set(self._cache) - before:  # the file and the model, cached by botocore's decorator
-            del self._cache[key]
+        for key in [k for k in list(self._cache) if _model_key(k, service)]:  # cached by botocore's decorator
+            self._cache.pop(key, None)
         return model
 
     def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:

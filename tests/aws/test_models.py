@@ -101,7 +101,7 @@ def test_a_pruned_client_parses_as_botocore_does(moto: None) -> None:
     import boto3
     from botocore.exceptions import ClientError
 
-    from checks.aws.models import ModelLoader
+    from checks.aws.models import ModelLoader, _model_key
     from checks.aws.session import new_session
 
     _seed_ec2()
@@ -127,6 +127,7 @@ def test_a_pruned_client_parses_as_botocore_does(moto: None) -> None:
     full = boto3.Session()._session.get_component("data_loader").load_service_model("ec2", "service-2")
     assert set(pruned["operations"]) == set(full["operations"])  # every client method exists
     assert len(pruned["shapes"]) * 5 < len(full["shapes"])
+    assert not any(_model_key(k, "ec2") for k in loader._cache)  # the full model is not kept
     assert "documentation" not in json.dumps(pruned["operations"]["DescribeInstances"])
 
 
@@ -134,7 +135,7 @@ def test_an_operation_outside_the_table_still_reads_everything(moto: None) -> No
     import boto3
     import botocore.session
 
-    from checks.aws.models import ModelLoader
+    from checks.aws.models import ModelLoader, _model_key
 
     _seed_ec2()
     loader = ModelLoader({"ec2": frozenset({"DescribeRegions"})})
@@ -148,6 +149,7 @@ def test_an_operation_outside_the_table_still_reads_everything(moto: None) -> No
     assert got["Reservations"][0]["Instances"][0]["SecurityGroups"][0]["GroupName"] == "web"
     assert ("ec2", "DescribeInstancesResult") in loader.misses
     assert loader.misses[("ec2", "DescribeInstancesRequest")] == 1
+    assert not any(_model_key(k, "ec2") for k in loader._cache)  # read for the miss, then let go
     again = loader.misses.copy()
     client.describe_instances()  # loaded once: no second miss
     assert loader.misses == again
