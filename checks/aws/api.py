@@ -73,7 +73,7 @@ class Api:
             try:
                 value = fn()
             except BaseException as exc:  # the failure is memoised too: it is not retried per caller
-                self._settle(key, pending, _Stored(failure=_bare_failure(exc)))
+                self._settle(key, pending, _Stored(failure=_copy_failure(exc)))
                 raise
             self._settle(key, pending, _Stored.of(value))
             return value
@@ -197,14 +197,9 @@ class _Stored:
         return self.value
 
 
-def _bare_failure(exc: BaseException) -> BaseException:
-    """A copy of ``exc`` without traceback, cause or context: what a later caller needs (its type, text and
-    attributes), not the frames of the failed call, which hold its whole HTTP exchange."""
-    return _copy_failure(exc)
-
-
 def _copy_failure(exc: BaseException) -> BaseException:
-    """A new exception of the same type, arguments and attributes, with no traceback of its own."""
+    """A new exception of the same type, arguments and attributes, without traceback, cause or context:
+    what a later caller needs, not the frames of the failed call, which hold its whole HTTP exchange."""
     clone = type(exc).__new__(type(exc))
     clone.args = exc.args
     clone.__dict__.update(vars(exc))
