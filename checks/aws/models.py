@@ -62,7 +62,7 @@ def _model_key(key: tuple[Any, ...], service: str) -> bool:
         and path.rsplit("/", 1)[-1].startswith(_SERVICE_MODEL)
 
 
-class LazyShapes(dict):  # type: ignore[type-arg]
+class LazyShapes(dict[str, Any]):
     """The kept shapes of one service; a shape not kept is loaded (with its closure) on first lookup.
 
     botocore resolves shapes by ``shape_map[name]``, which calls :meth:`__missing__` for a name not here.
