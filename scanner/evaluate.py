@@ -289,23 +289,19 @@ class _Evaluator:
             # unless what was read already fails it whatever the unread values are
             skipped = _lost(self.reads, resource.attr_notchecked)
             if skipped is not None:
-                return self._fails_anyway(resource, platform) or self._notchecked(resource, skipped)
+                # what was read may already decide: not applicable (applies_if false on attributes that were
+                # read), or failed whatever the unread values are; else not assessed
+                return (self._not_applicable_anyway(resource, platform) or self._fails_anyway(resource, platform)
+                        or self._notchecked(resource, skipped))
             tags = frozenset([platform]) if isinstance(platform, str) else platform
             if off_platform(c.platforms, tags):
-                return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
-                                    f"{resource.id}: not applicable on platform {'/'.join(sorted(tags or ()))}",
-                                    region=resource.region)
+                return self._off_platform(resource, tags)
             if c.applies_if is not None:
                 gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
                 if gate.unknown:
                     return self._undecided_gate(resource, gate)
                 if gate.truth is False:
-                    why = gate.decisive.describe() if gate.decisive else "applies_if"
-                    # the control's own ``result.notapplicable`` message (it can name the reason) if it has one
-                    message = (self.message(Status.NOTAPPLICABLE, resource, gate)
-                               if c.result.get("notapplicable") else f"{resource.id}: not applicable ({why} is false)")
-                    return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE, message,
-                                        self.evidence(resource, gate), resource.region)
+                    return self._not_applicable(resource, gate)
             outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now)
         except conditions.ConditionError as exc:
             return self.error(resource.id, f"{resource.id}: {exc}", resource.region)
@@ -332,6 +328,42 @@ class _Evaluator:
                                     {**evidence, "error": message}, resource.region)
         return self.finding(resource.id, resource.type, status, self.message(status, resource, outcome),
                             evidence, resource.region)
+
+    def _off_platform(self, resource: Resource, tags: frozenset[str] | None) -> Finding:
+        return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE,
+                            f"{resource.id}: not applicable on platform {'/'.join(sorted(tags or ()))}",
+                            region=resource.region)
+
+    def _not_applicable(self, resource: Resource, gate: Any) -> Finding:
+        """``applies_if`` is false: the control's own ``result.notapplicable`` message (it can name the reason)
+        if it has one."""
+        c = self.control
+        why = gate.decisive.describe() if gate.decisive else "applies_if"
+        message = (self.message(Status.NOTAPPLICABLE, resource, gate)
+                   if c.result.get("notapplicable") else f"{resource.id}: not applicable ({why} is false)")
+        return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE, message,
+                            self.evidence(resource, gate), resource.region)
+
+    def _not_applicable_anyway(self, resource: Resource, platform: frozenset[str] | str | None) -> Finding | None:
+        """``notapplicable`` when the platform or ``applies_if`` rules the control out on attributes that
+        were read, although the assert reads one that was deliberately not collected (a ``rootfs:`` tree has
+        no running rules to read, but its package database says auditd is not installed); else None.
+
+        An ``applies_if`` that reads a not-collected attribute, or is UNKNOWN, decides nothing here."""
+        from scanner import conditions
+
+        c = self.control
+        tags = frozenset([platform]) if isinstance(platform, str) else platform
+        if off_platform(c.platforms, tags):
+            return self._off_platform(resource, tags)
+        if c.applies_if is None:
+            return None
+        gate_reads = [_PLAIN_KEY.fullmatch(k.strip()) for _, k in conditions.resource_keys(c.applies_if)]
+        if not gate_reads or any(m is None for m in gate_reads) or _lost(
+                frozenset(m.group(1).replace('"', "") for m in gate_reads if m), resource.attr_notchecked):
+            return None
+        gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
+        return self._not_applicable(resource, gate) if gate.truth is False and not gate.unknown else None
 
     def _fails_anyway(self, resource: Resource, platform: frozenset[str] | str | None) -> Finding | None:
         """``fail`` when the assert is FALSE on what was collected while every check on a not-checked

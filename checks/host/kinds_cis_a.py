@@ -109,7 +109,7 @@ class Timesync(HostKind):
         A("timesyncd_servers", "list", "NTP= and FallbackNTP= of timesyncd.conf and its drop-ins"),
     )
     commands = ("cat /etc/chrony/chrony.conf /etc/systemd/timesyncd.conf", "ps -C chronyd -o user=")
-    runtime_attributes = ("chrony_active", "timesyncd_active", "chrony_running_users")
+    runtime_attributes = ("chrony_active", "timesyncd_active", "chrony_running_users", "systemd_running")
     sections = ("timesync", "units", "packages")
     parser = "timesync.parse_timesync"
 

@@ -132,7 +132,7 @@ class Services(HostKind):
     )
     commands = ("systemctl list-unit-files", "systemctl list-units")
     sections = ("units", "packages", "cron")
-    runtime_attributes = ("active",)
+    runtime_attributes = ("active", "systemd_running")
     parser = "system.parse_services"
 
 

@@ -239,6 +239,38 @@ def test_persisted_sysctl_fails_although_the_running_value_is_not_read(tmp_path,
     assert got["good"] == [("notchecked", f"sysctl: not checked: {RUNTIME}")]
 
 
+def test_what_was_read_decides_before_a_runtime_attribute_makes_it_notchecked(tmp_path, cwd):
+    """On a tree the running audit rules and unit states are not read. Without auditd installed (read from
+    the package database) the audit-rule controls do not apply: notapplicable, not notchecked; with auditd
+    installed and no rule on disk they fail on what was read; with every rule on disk the running rules
+    decide: notchecked, never a pass. A control whose applies_if reads a runtime attribute (whether systemd
+    runs: a tree runs nothing) stays notchecked."""
+    def pkg(*names):
+        return "".join(f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:3.0-1\n"
+                       f"Maintainer: x <x@example.org>\nDescription: x\n\n" for n in names)
+
+    base = {"/etc/os-release": "ID=debian\n", "/etc/passwd": "root:x:0:0::/root:/bin/sh\n",
+            "/etc/group": "root:x:0:\n", "/usr/sbin/auditctl": "#!/bin/sh\n"}
+    rules = "-w /etc/sudoers -p wa -k scope\n-w /etc/sudoers.d -p wa -k scope\n"
+    trees = {
+        "absent": {**base, "/var/lib/dpkg/status": pkg("base-files")},
+        "no-rules": {**base, "/var/lib/dpkg/status": pkg("base-files", "auditd")},
+        "rules": {**base, "/var/lib/dpkg/status": pkg("base-files", "auditd"), "/etc/audit/rules.d/50-scope.rules": rules},
+    }
+    got = {}
+    for name, files in trees.items():
+        _, rows = scan(treefs.build(files, tmp_path / name), cwd,
+                       extra=("-c", "host-audit-rules-sudoers", "-c", "host-svc-time-sync-active"))
+        got[name] = {f["control_id"]: (f["status"], f["message"]) for f in rows}
+    assert got["absent"]["host-audit-rules-sudoers"] == ("notapplicable", "auditd is not installed")
+    status, message = got["no-rules"]["host-audit-rules-sudoers"]
+    assert status == "fail" and "(failed on what was read; not checked: loaded_missing" in message, message
+    assert got["rules"]["host-audit-rules-sudoers"] == (
+        "notchecked", f"audit_rules: not checked: {RUNTIME}")
+    for name in trees:
+        assert got[name]["host-svc-time-sync-active"] == ("notchecked", f"services: not checked: {RUNTIME}"), name
+
+
 @pytest.mark.parametrize("spec, message", [
     ("rootfs:relative/path", "'rootfs:relative/path': a rootfs: target needs an absolute path, e.g. rootfs:/mnt/image"),
     ("rootfs:/nonexistent/govscan-tree", "rootfs:/nonexistent/govscan-tree: no such directory"),
@@ -329,7 +361,9 @@ def test_unit_enablement_from_the_tree(tmp_path):
     assert res.attrs["enabled"] == ["on.service", "tty@.service"]
     assert res.attrs["masked"] == ["hidden.service"]
     assert "off.service" not in res.attrs["enabled_any"] and "legacy.service" in res.attrs["enabled_any"]
-    assert res.attrs["systemd_running"] is False and res.attr_notchecked == {"active": RUNTIME}
+    # a tree runs nothing: whether systemd runs is not "no" but not checked
+    assert "systemd_running" not in res.attrs
+    assert res.attr_notchecked == {"active": RUNTIME, "systemd_running": RUNTIME}
     if shutil.which("systemctl"):  # the reference: systemctl reading the tree (never run by the scanner)
         import subprocess
 
