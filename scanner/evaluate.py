@@ -291,7 +291,9 @@ class _Evaluator:
             if skipped is not None:
                 # what was read may already decide: not applicable (applies_if false on attributes that were
                 # read), or failed whatever the unread values are; else not assessed
-                return (self._not_applicable_anyway(resource, platform) or self._fails_anyway(resource, platform)
+                from scanner.evaluate_partial import fails_anyway, not_applicable_anyway
+
+                return (not_applicable_anyway(self, resource, platform) or fails_anyway(self, resource, platform)
                         or self._notchecked(resource, skipped))
             tags = frozenset([platform]) if isinstance(platform, str) else platform
             if off_platform(c.platforms, tags):
@@ -343,63 +345,6 @@ class _Evaluator:
                    if c.result.get("notapplicable") else f"{resource.id}: not applicable ({why} is false)")
         return self.finding(resource.id, resource.type, Status.NOTAPPLICABLE, message,
                             self.evidence(resource, gate), resource.region)
-
-    def _not_applicable_anyway(self, resource: Resource, platform: frozenset[str] | str | None) -> Finding | None:
-        """``notapplicable`` when the platform or ``applies_if`` rules the control out on attributes that
-        were read, although the assert reads one that was deliberately not collected (a ``rootfs:`` tree has
-        no running rules to read, but its package database says auditd is not installed); else None.
-
-        An ``applies_if`` that reads a not-collected attribute, or is UNKNOWN, decides nothing here."""
-        from scanner import conditions
-
-        c = self.control
-        tags = frozenset([platform]) if isinstance(platform, str) else platform
-        if off_platform(c.platforms, tags):
-            return self._off_platform(resource, tags)
-        if c.applies_if is None:
-            return None
-        gate_reads = [_PLAIN_KEY.fullmatch(k.strip()) for _, k in conditions.resource_keys(c.applies_if)]
-        if not gate_reads or any(m is None for m in gate_reads) or _lost(
-                frozenset(m.group(1).replace('"', "") for m in gate_reads if m), resource.attr_notchecked):
-            return None
-        gate = conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now)
-        return self._not_applicable(resource, gate) if gate.truth is False and not gate.unknown else None
-
-    def _fails_anyway(self, resource: Resource, platform: frozenset[str] | str | None) -> Finding | None:
-        """``fail`` when the assert is FALSE on what was collected while every check on a not-checked
-        attribute stayed UNKNOWN (three-valued logic: no value of those can make it TRUE), else None.
-
-        A golden image (``rootfs:``) whose sysctl files persist ``ip_forward = 1`` fails the control even
-        though the running value is not checked; one that persists 0 stays ``notchecked``."""
-        from scanner import conditions
-
-        c = self.control
-        tags = frozenset([platform]) if isinstance(platform, str) else platform
-        if self.reads is None or off_platform(c.platforms, tags):
-            return None
-        if c.applies_if is not None:
-            gate_reads = [_PLAIN_KEY.fullmatch(k.strip()) for _, k in conditions.resource_keys(c.applies_if)]
-            if any(m is None for m in gate_reads) or _lost(
-                    frozenset(m.group(1).replace('"', "") for m in gate_reads if m), resource.attr_notchecked):
-                return None
-            if conditions.evaluate(c.applies_if, resource.attrs, self.inputs, self.now).truth is not True:
-                return None
-        outcome = conditions.evaluate(c.assert_, resource.attrs, self.inputs, self.now)
-        if outcome.truth is not False:
-            return None
-        for check in outcome.checks:
-            if "_of[" in check.path or not check.key or check.unknown:
-                continue  # an element's key is relative to the element; an UNKNOWN check decided nothing
-            m = _PLAIN_KEY.fullmatch(check.key.strip())
-            if m is None or _lost(frozenset({m.group(1).replace('"', "")}), resource.attr_notchecked):
-                return None  # an operator decided on the absent value (exists, absent, empty...)
-        unread = sorted(k for k in resource.attr_notchecked if _lost(self.reads, {k: ""}))
-        evidence = {**self.evidence(resource, outcome),
-                    "notchecked": {k: resource.attr_notchecked[k] for k in unread}}
-        message = (f"{self.message(Status.FAIL, resource, outcome)} (failed on what was read; not checked: "
-                   f"{', '.join(unread)}: {resource.attr_notchecked[unread[0]]})" if unread else
-                   self.message(Status.FAIL, resource, outcome))
-        return self.finding(resource.id, resource.type, Status.FAIL, message, evidence, resource.region)
 
     def _undecided_gate(self, resource: Resource, gate: Any) -> Finding:
         """``applies_if`` is UNKNOWN: neither applicable nor not, so the finding is ``error``."""
