@@ -16,7 +16,6 @@ levels deep is refused at the line that crosses the limit instead of exhausting 
 from __future__ import annotations
 
 import re
-
 from typing import Any, Callable, Iterator
 
 import yaml
