@@ -29,6 +29,11 @@ _UNIT = {"us": 1e-6, "usec": 1e-6, "ms": 1e-3, "msec": 1e-3, "": 1, "s": 1, "sec
 _UMASK = re.compile(r"^\s*umask\s+([0-7]{1,4})\s*(?:[;#].*)?$")
 
 
+def unread_why(c: FileChunk) -> str:
+    """Why an unreadable or truncated file of the STIG access sections is unknown (the message of every
+    STIG access parser)."""
+    return truncated_reason(c.path) if c.state == "truncated" else f"{c.path} not readable: {NOT_ROOT_HINT}"
+
 def normalise_text(text: str) -> str:
     """Whitespace runs as one space, stripped: how the STIG compares banner text."""
     return " ".join(text.split())
@@ -265,7 +270,7 @@ def parse_stig_access(out: Output) -> list[Resource]:
     for c in chunks:
         if c.state not in ("unreadable", "truncated") or c.path.endswith("/"):
             continue
-        why = truncated_reason(c.path) if c.state == "truncated" else f"{c.path} not readable: {NOT_ROOT_HINT}"
+        why = unread_why(c)
         for attr, feeds in _FEEDS.items():
             if any(c.path == f or (f.endswith("/") and f in c.path) or c.path.endswith("/" + f) or f"/{f}.d/" in c.path
                    for f in feeds):

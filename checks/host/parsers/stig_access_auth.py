@@ -12,8 +12,9 @@ import re
 from typing import Any
 
 from checks.host.parsers import NOT_ROOT_HINT
-from checks.host.parsers.common import to_int, truncated_reason
+from checks.host.parsers.common import to_int
 from checks.host.parsers.pam import _entries
+from checks.host.parsers.stig_access import unread_why
 from checks.host.script import FileChunk, Output, split_files
 from scanner.model import Resource
 
@@ -21,10 +22,6 @@ _ALL_ALL = re.compile(r"^\s*ALL\s+ALL\s*=\s*\(ALL(?:\s*:\s*ALL)?\)\s+ALL\s*$")
 _SSSD_ATTRS = ("sssd_conf_exists", "sssd_services", "sssd_certificate_verification", "sssd_pam_cert_auth",
                "sssd_offline_credentials_expiration", "sssd_domain_certificate_verification",
                "sssd_ldap_user_certificate", "sssd_certmap_rules")
-
-
-def _why(c: FileChunk) -> str:
-    return truncated_reason(c.path) if c.state == "truncated" else f"{c.path} not readable: {NOT_ROOT_HINT}"
 
 
 def _sections(chunks: list[FileChunk]) -> dict[str, dict[str, str]]:
@@ -52,7 +49,7 @@ def _sssd(chunks: list[FileChunk]) -> tuple[dict[str, Any], dict[str, str]]:
     bad = next((c for c in files if c.state in ("unreadable", "truncated")), None)
     listing = next((c for c in chunks if c.path == "/etc/sssd/conf.d/" and c.state == "unreadable"), None)
     if bad or listing:
-        why = _why(bad) if bad else f"/etc/sssd/conf.d cannot be listed: {NOT_ROOT_HINT}"
+        why = unread_why(bad) if bad else f"/etc/sssd/conf.d cannot be listed: {NOT_ROOT_HINT}"
         return {}, {a: why for a in _SSSD_ATTRS}
     sec = _sections([c for c in files if c.state == "ok"])
     main, pam = sec.get("sssd", {}), sec.get("pam", {})
@@ -74,7 +71,7 @@ def _pkcs11(chunks: list[FileChunk]) -> tuple[dict[str, Any], dict[str, str]]:
     conf = next((c for c in chunks if c.path == "/etc/pam_pkcs11/pam_pkcs11.conf"), None)
     names = ("pkcs11_conf_exists", "pkcs11_cert_policies")
     if conf is None or conf.state in ("unreadable", "truncated"):
-        return {}, {a: _why(conf) if conf else "pam_pkcs11.conf was not read" for a in names}
+        return {}, {a: unread_why(conf) if conf else "pam_pkcs11.conf was not read" for a in names}
     policies = []
     for n, raw in enumerate(conf.text.split("\n") if conf.state == "ok" else (), 1):
         m = re.match(r"^\s*cert_policy\s*=\s*(.*?)\s*;?\s*(?:#.*)?$", raw)
@@ -92,7 +89,7 @@ def _pam_modules(out: Output, auth: list[FileChunk]) -> tuple[dict[str, Any], di
               if c.path in ("/etc/pam.d/common-auth", "/etc/pam.d/system-auth", "/etc/pam.d/smartcard-auth")}
     bad = next((c for c in wanted.values() if c.state in ("unreadable", "truncated")), None)
     if not sec.ok or bad:
-        why = _why(bad) if bad else f"PAM configuration could not be read: {sec.reason()}"
+        why = unread_why(bad) if bad else f"PAM configuration could not be read: {sec.reason()}"
         return {}, {a: why for a in names}
 
     def auth_lines(path: str, module: str) -> list[dict[str, Any]]:
@@ -119,7 +116,7 @@ def _sudo(out: Output) -> tuple[dict[str, Any], dict[str, str]]:
         if not (c.path == "/etc/sudoers" or c.path.startswith("/etc/sudoers.d/")) or c.path.endswith("/"):
             continue
         if c.state in ("unreadable", "truncated"):
-            return {}, {"sudo_all_all": _why(c)}
+            return {}, {"sudo_all_all": unread_why(c)}
         for n, raw in enumerate(c.text.split("\n"), 1):
             if _ALL_ALL.match(raw):
                 found.append({"file": c.path, "line": n, "text": raw.strip()})

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.host.parsers import NOT_ROOT_HINT, FactError
-from checks.host.parsers.common import require, truncated_reason
+from checks.host.parsers import FactError
+from checks.host.parsers.common import require
 from checks.host.parsers.desktop import _value
-from checks.host.parsers.stig_access import normalise_text
+from checks.host.parsers.stig_access import normalise_text, unread_why
 from checks.host.script import FileChunk, Output, split_files
 from scanner.model import Resource
 
@@ -71,7 +71,7 @@ def parse_stig_gnome(out: Output) -> list[Resource]:
     _, chunks = split_files(require(out.get("stig_gnome"), "GNOME configuration"), out.marker)
     for c in chunks:
         if c.state in ("unreadable", "truncated"):
-            raise FactError(f"GNOME configuration: {truncated_reason(c.path) if c.state == 'truncated' else c.path + ' not readable: ' + NOT_ROOT_HINT}")
+            raise FactError(f"GNOME configuration: {unread_why(c)}")
     by_path = {c.path: c for c in chunks}
     keyfiles: dict[str, dict[str, tuple[str, str, int]]] = {}
     locks: dict[str, set[str]] = {}
