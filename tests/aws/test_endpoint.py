@@ -7,6 +7,7 @@ proxy was set up. Every scan here runs the CLI as a user does, in a subprocess, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -41,30 +42,36 @@ def base_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def moto_server_in(tmp: Path) -> Iterator[tuple[str, Path]]:
+    """A moto_server on a free loopback port, logging its requests under ``tmp``: (endpoint, log path).
+    Skips the test when moto_server is not installed."""
     exe = shutil.which("moto_server")
     if exe is None:
         pytest.skip("moto_server (moto[server]) is not installed")
-    tmp = tmp_path_factory.mktemp("moto")
-    port = free_port()
-    env = dict(base_env(tmp), MOTO_EC2_LOAD_DEFAULT_AMIS="false")
-    log = open(tmp / "moto.log", "w")
-    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("moto_server did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+    port, log_path = free_port(), tmp / "moto.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                                env=dict(base_env(tmp), MOTO_EC2_LOAD_DEFAULT_AMIS="false"))
+        try:
+            for _ in range(150):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail("moto_server did not start")
+            yield f"http://127.0.0.1:{port}", log_path
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with moto_server_in(tmp_path_factory.mktemp("moto")) as (endpoint, _):
+        yield endpoint
 
 
 def seed(endpoint: str) -> None:

@@ -12,12 +12,9 @@ errors, and moto_server's request log.
 from __future__ import annotations
 
 import json
-import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from .test_endpoint import base_env, free_port
+from .test_endpoint import base_env, free_port, moto_server_in
 
 REGION = "us-east-1"
 HTML_500 = b"<!doctype html>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n"
@@ -194,27 +191,8 @@ def test_a_not_implemented_operation_is_not_sent_again(moto: None) -> None:
 @pytest.fixture(scope="module")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A moto_server on loopback: (endpoint, its request log)."""
-    exe = shutil.which("moto_server")
-    if exe is None:
-        pytest.skip("moto_server (moto[server]) is not installed")
-    tmp = tmp_path_factory.mktemp("moto")
-    port, log_path = free_port(), tmp / "moto.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                                env=dict(base_env(tmp), MOTO_EC2_LOAD_DEFAULT_AMIS="false"))
-        try:
-            for _ in range(150):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail("moto_server did not start")
-            yield f"http://127.0.0.1:{port}", log_path
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with moto_server_in(tmp_path_factory.mktemp("moto")) as started:
+        yield started
 
 
 def govscan(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
